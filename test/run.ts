@@ -30,7 +30,7 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
 }) as typeof process.stdout.write;
 
-await run(files.map((file) => ({ name: relative(here, file), file })), {});
+await run(files.map((file) => ({ name: relative(here, file), file })), { bail: false });
 process.stdout.write = write;
 
 const { shutdownAll } = await import('../src/tensor/runtime.js');

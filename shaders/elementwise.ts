@@ -1,0 +1,110 @@
+// Elementwise kernel template: out[i] = EXPR(a, b, c) over up to three operands broadcast to the output shape.
+// Layout: output contiguous; each operand is `contig` (same linear index as the output), `strided` (offset and
+// strides over the collapsed output shape, stride 0 = broadcast) or `scalar` (a constant in the params).
+// Workgroup: 256 invocations, one output element each, 2-D grid past 65535 groups.
+// Params: [n, shape[rank], then per operand: contig -> offset; strided -> offset, strides[rank]; scalar -> bits;
+//          then the op's float params p0..p3].
+import { bindings, linearMain, stridedOffsets, pi, pf, type WType } from './common.js';
+
+export type OperandMode = 'contig' | 'strided' | 'scalar';
+export interface ElementwiseSpec {
+  rank: number;
+  operands: { mode: OperandMode; type: WType }[];
+  outType: WType;
+  /** WGSL expression in a, b, c, p0..p3 */
+  expr: string;
+  nParams: number;
+}
+
+export const WG = 256;
+
+/** Word positions of each operand's parameters and of the op params, given the spec. */
+export function elementwiseLayout(spec: ElementwiseSpec): { shapeAt: number; operandAt: number[]; paramsAt: number; words: number } {
+  let w = 1;
+  const shapeAt = w;
+  w += spec.rank;
+  const operandAt: number[] = [];
+  for (const o of spec.operands) {
+    operandAt.push(w);
+    w += o.mode === 'strided' ? 1 + spec.rank : 1;
+  }
+  const paramsAt = w;
+  w += spec.nParams;
+  return { shapeAt, operandAt, paramsAt, words: w };
+}
+
+export function elementwiseWGSL(spec: ElementwiseSpec): string {
+  const L = elementwiseLayout(spec);
+  const names = ['a', 'b', 'c'];
+  const inputs = spec.operands.map((o, j) => ({ o, j })).filter(({ o }) => o.mode !== 'scalar');
+  const strided = spec.operands.map((o, j) => ({ o, j })).filter(({ o }) => o.mode === 'strided');
+  const loads = spec.operands.map((o, j) => {
+    const n = names[j];
+    if (o.mode === 'scalar') return `let ${n} = bitcast<${o.type}>(P[${L.operandAt[j]}u]);`;
+    if (o.mode === 'contig') return `let ${n} = in_${n}[u32(${pi(L.operandAt[j])}) + i];`;
+    return `let ${n} = in_${n}[o_${n}];`;
+  });
+  const params = Array.from({ length: spec.nParams }, (_, k) => `let p${k} = ${pf(L.paramsAt + k)};`);
+  return `${PRELUDE}
+${bindings([{ name: 'out', type: spec.outType, access: 'read_write' }], inputs.map(({ o, j }) => ({ name: `in_${names[j]}`, type: o.type, access: 'read' as const })))}
+
+${linearMain(WG)}
+  if (i >= P[0]) { return; }
+  ${stridedOffsets('i', spec.rank, L.shapeAt, strided.map(({ j }) => `o_${names[j]}`), strided.map(({ j }) => L.operandAt[j]), strided.map(({ j }) => L.operandAt[j] + 1))}
+  ${loads.join('\n  ')}
+  ${params.join('\n  ')}
+  out[i] = ${spec.outType}(${spec.expr});
+}
+`;
+}
+
+/** Numerically careful helpers used by elementwise expressions (see src/tensor/ops/elementwise-table.ts). */
+export const PRELUDE = `
+// (through a var: WGSL rejects a constant expression that evaluates to inf or NaN)
+fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
+fn f32_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
+// erfc with relative error < 1.2e-7 everywhere (Chebyshev-fitted exp(-z^2) * polynomial, Numerical Recipes' erfcc)
+fn erfc_(x: f32) -> f32 {
+  let z = abs(x);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+          t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return select(2.0 - r, r, x >= 0.0);
+}
+// log(1+x) accurate near 0 (Goldberg): log(u) * x / (u - 1) with u = 1 + x
+fn log1p_(x: f32) -> f32 {
+  let u = 1.0 + x;
+  if (u == 1.0) { return x; }
+  if (abs(x) > 0.5) { return log(u); }
+  return log(u) * x / (u - 1.0);
+}
+// exp(x)-1 accurate near 0 (Kahan): (u - 1) * x / log(u) with u = exp(x)
+fn expm1_(x: f32) -> f32 {
+  if (abs(x) > 0.5) { return exp(x) - 1.0; }
+  let u = exp(x);
+  if (u == 1.0) { return x; }
+  return (u - 1.0) * x / log(u);
+}
+fn tanh_(x: f32) -> f32 {
+  let e = exp(-2.0 * abs(x));
+  return sign(x) * (1.0 - e) / (1.0 + e);
+}
+fn sigmoid_(x: f32) -> f32 {
+  let e = exp(-abs(x));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
+}
+// torch.pow: 0^0 = 1, 0^negative = inf, negative base only for integer exponents
+fn pow_(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (a == 0.0) { return select(f32_inf(), 0.0, b > 0.0); }
+  let r = pow(abs(a), b);
+  if (a > 0.0) { return r; }
+  if (floor(b) != b) { return f32_nan(); }
+  return select(r, -r, fract(b * 0.5) != 0.0);
+}
+fn geluTanhGrad_(a: f32) -> f32 {
+  let u = 0.7978845608028654 * (a + 0.044715 * a * a * a);
+  let t = tanh_(u);
+  return 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 0.134145 * a * a);
+}
+`;

@@ -1,0 +1,89 @@
+// Batched matmul C[b] = A[b] (MxK) * B[b] (KxN), C contiguous (batch, M, N); A and B are read through
+// arbitrary element strides, so transposed operands and broadcast batches (stride 0) need no copy.
+//
+// `tiled`: workgroup (TX x TY) = (16 x 16) invocations computes a (16*RN) x (16*RM) tile of C; each invocation
+// keeps RM x RN accumulators in registers (rows ty + 16*i, columns tx + 16*j). K advances in slabs of BK that
+// are staged in workgroup memory (As[BK][BM], Bs[BK][BN]); out-of-range elements load as 0.
+// `naive`: one invocation per output element, the reference for benchmarks.
+// Params: [M, N, K, batch, offA, sAb, sAm, sAk, offB, sBb, sBk, sBn, alphaBits(unused)]
+import { bindings } from './common.js';
+
+export interface MatmulTile { RM: number; RN: number; BK: number }
+export const DEFAULT_TILE: MatmulTile = { RM: 4, RN: 4, BK: 16 };
+export const MM_T = 16; // invocations per side
+
+const prologue = `
+  let M = P[0]; let N = P[1]; let K = P[2];
+  let offA = bitcast<i32>(P[4]); let sAb = bitcast<i32>(P[5]); let sAm = bitcast<i32>(P[6]); let sAk = bitcast<i32>(P[7]);
+  let offB = bitcast<i32>(P[8]); let sBb = bitcast<i32>(P[9]); let sBk = bitcast<i32>(P[10]); let sBn = bitcast<i32>(P[11]);`;
+
+export function matmulNaiveWGSL(): string {
+  return `${bindings([{ name: 'C', type: 'f32', access: 'read_write' }], [{ name: 'A', type: 'f32', access: 'read' }, { name: 'B', type: 'f32', access: 'read' }])}
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  ${prologue}
+  let n = gid.x; let m = gid.y; let b = gid.z;
+  if (m >= M || n >= N) { return; }
+  let a0 = offA + i32(b) * sAb + i32(m) * sAm;
+  let b0 = offB + i32(b) * sBb + i32(n) * sBn;
+  var acc = 0.0;
+  for (var k: u32 = 0u; k < K; k++) {
+    acc = fma(A[a0 + i32(k) * sAk], B[b0 + i32(k) * sBk], acc);
+  }
+  C[(b * M + m) * N + n] = acc;
+}
+`;
+}
+
+export function matmulTiledWGSL(t: MatmulTile = DEFAULT_TILE): string {
+  const { RM, RN, BK } = t;
+  const BM = MM_T * RM, BN = MM_T * RN;
+  const loadsA = (BM * BK) / (MM_T * MM_T), loadsB = (BN * BK) / (MM_T * MM_T);
+  const accDecl = Array.from({ length: RM }, (_, i) => `var acc${i}: array<f32, ${RN}>;`).join('\n  ');
+  const accZero = Array.from({ length: RM }, (_, i) => `for (var j = 0u; j < ${RN}u; j++) { acc${i}[j] = 0.0; }`).join('\n  ');
+  const inner = Array.from({ length: RM }, (_, i) => `{ let a = As[kk][ty + ${MM_T * i}u];
+        for (var j = 0u; j < ${RN}u; j++) { acc${i}[j] = fma(a, bcol[j], acc${i}[j]); } }`).join('\n      ');
+  const stores = Array.from({ length: RM }, (_, i) => `{ let m = m0 + ty + ${MM_T * i}u;
+    if (m < M) { for (var j = 0u; j < ${RN}u; j++) { let n = n0 + tx + ${MM_T}u * j; if (n < N) { C[(b * M + m) * N + n] = acc${i}[j]; } } } }`).join('\n  ');
+  return `${bindings([{ name: 'C', type: 'f32', access: 'read_write' }], [{ name: 'A', type: 'f32', access: 'read' }, { name: 'B', type: 'f32', access: 'read' }])}
+var<workgroup> As: array<array<f32, ${BM}>, ${BK}>;
+var<workgroup> Bs: array<array<f32, ${BN}>, ${BK}>;
+
+@compute @workgroup_size(${MM_T}, ${MM_T})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  ${prologue}
+  let tx = lid.x; let ty = lid.y; let flat = ty * ${MM_T}u + tx;
+  let n0 = wid.x * ${BN}u; let m0 = wid.y * ${BM}u; let b = wid.z;
+  let aBase = offA + i32(b) * sAb;
+  let bBase = offB + i32(b) * sBb;
+  ${accDecl}
+  ${accZero}
+  var bcol: array<f32, ${RN}>;
+  for (var k0: u32 = 0u; k0 < K; k0 += ${BK}u) {
+    for (var l = 0u; l < ${loadsA}u; l++) {
+      let e = flat + l * ${MM_T * MM_T}u;
+      let kk = e / ${BM}u; let mm = e % ${BM}u;
+      let m = m0 + mm; let k = k0 + kk;
+      var v = 0.0;
+      if (m < M && k < K) { v = A[aBase + i32(m) * sAm + i32(k) * sAk]; }
+      As[kk][mm] = v;
+    }
+    for (var l = 0u; l < ${loadsB}u; l++) {
+      let e = flat + l * ${MM_T * MM_T}u;
+      let kk = e / ${BN}u; let nn = e % ${BN}u;
+      let n = n0 + nn; let k = k0 + kk;
+      var v = 0.0;
+      if (n < N && k < K) { v = B[bBase + i32(k) * sBk + i32(n) * sBn]; }
+      Bs[kk][nn] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${BK}u; kk++) {
+      for (var j = 0u; j < ${RN}u; j++) { bcol[j] = Bs[kk][tx + ${MM_T}u * j]; }
+      ${inner}
+    }
+    workgroupBarrier();
+  }
+  ${stores}
+}
+`;
+}

@@ -1,0 +1,104 @@
+// Reduction kernel template: out[r] = REDUCE_j x[r, j] for a strided view whose logical shape is
+// [...outerDims, ...innerDims] (both sides collapsed on the host).
+// Two shapes of work: `row` (one invocation per output row; short rows) and `wg` (one 256-wide workgroup per
+// row, tree reduction in workgroup memory; long rows). Arg-reductions carry (value, index) pairs and keep the
+// first index among ties, as PyTorch does.
+// Params: [outer, inner, outerShape[ro], innerShape[ri], offset, outerStrides[ro], innerStrides[ri]].
+import { bindings, type WType } from './common.js';
+
+export type ReduceKind = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+export interface ReduceSpec { op: ReduceKind; inType: WType; outType: WType; outerRank: number; innerRank: number; mode: 'row' | 'wg' }
+export const REDUCE_WG = 256;
+
+export function reduceLayout(s: ReduceSpec) {
+  const outerShapeAt = 2, innerShapeAt = 2 + s.outerRank, offsetAt = innerShapeAt + s.innerRank;
+  const outerStridesAt = offsetAt + 1, innerStridesAt = outerStridesAt + s.outerRank;
+  return { outerShapeAt, innerShapeAt, offsetAt, outerStridesAt, innerStridesAt, words: innerStridesAt + s.innerRank };
+}
+
+function decompose(idx: string, rank: number, shapeAt: number, stridesAt: number, acc: string): string {
+  const lines = [`var ${acc}: i32 = 0;`, `{ var rem: u32 = ${idx};`];
+  for (let d = rank - 1; d >= 0; d--) {
+    if (d > 0) lines.push(`  { let dim = P[${shapeAt + d}u]; ${acc} += i32(rem % dim) * bitcast<i32>(P[${stridesAt + d}u]); rem = rem / dim; }`);
+    else lines.push(`  ${acc} += i32(rem) * bitcast<i32>(P[${stridesAt}u]);`);
+  }
+  lines.push('}');
+  return lines.join('\n  ');
+}
+
+export function reduceWGSL(s: ReduceSpec): string {
+  const L = reduceLayout(s);
+  const T = s.inType;
+  const isArg = s.op === 'argmax' || s.op === 'argmin';
+  const lowest = T === 'f32' ? '-f32_inf()' : T === 'i32' ? 'i32(-2147483647 - 1)' : '0u';
+  const highest = T === 'f32' ? 'f32_inf()' : T === 'i32' ? 'i32(2147483647)' : '0xffffffffu';
+  const init = s.op === 'sum' ? `${T}(0)` : s.op === 'max' || s.op === 'argmax' ? lowest : highest;
+  // better(a, b): does candidate value b replace a?
+  const better = s.op === 'argmax' || s.op === 'max' ? '(bv > av)' : '(bv < av)';
+  const combineVal = s.op === 'sum' ? 'av + bv' : s.op === 'max' ? 'max(av, bv)' : s.op === 'min' ? 'min(av, bv)' : '';
+
+  const load = `${decompose('j', s.innerRank, L.innerShapeAt, L.innerStridesAt, 'io')}
+      let bv = x[u32(base + io)]; let bi = j;`;
+  const step = isArg
+    ? `if (${better} || (bv == av && bi < ai)) { av = bv; ai = bi; }`
+    : `av = ${combineVal};`;
+  const store = isArg ? 'out[row] = i32(ai);' : `out[row] = ${s.outType}(av);`;
+
+  const head = `fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
+${bindings([{ name: 'out', type: s.outType, access: 'read_write' }], [{ name: 'x', type: T, access: 'read' }])}
+`;
+  const rowBase = `${decompose('row', s.outerRank, L.outerShapeAt, L.outerStridesAt, 'ro')}
+  let base = bitcast<i32>(P[${L.offsetAt}u]) + ro;`;
+
+  if (s.mode === 'row') {
+    return `${head}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = gid.x + gid.y * nwg.x * 64u;
+  if (row >= P[0]) { return; }
+  let inner = P[1];
+  ${rowBase}
+  var av: ${T} = ${init};
+  var ai: u32 = 0xffffffffu;
+  for (var j: u32 = 0u; j < inner; j++) {
+    ${load}
+    ${step}
+  }
+  ${store}
+}
+`;
+  }
+  return `${head}
+var<workgroup> sv: array<${T}, ${REDUCE_WG}>;
+var<workgroup> si: array<u32, ${REDUCE_WG}>;
+@compute @workgroup_size(${REDUCE_WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  let inner = P[1];
+  ${rowBase}
+  var av: ${T} = ${init};
+  var ai: u32 = 0xffffffffu;
+  if (row < P[0]) {
+    for (var j: u32 = lid; j < inner; j += ${REDUCE_WG}u) {
+      ${load}
+      ${step}
+    }
+  }
+  sv[lid] = av; si[lid] = ai;
+  workgroupBarrier();
+  for (var s: u32 = ${REDUCE_WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      av = sv[lid]; ai = si[lid];
+      let bv = sv[lid + s]; let bi = si[lid + s];
+      ${step}
+      sv[lid] = av; si[lid] = ai;
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && row < P[0]) {
+    av = sv[0]; ai = si[0];
+    ${store}
+  }
+}
+`;
+}

@@ -1,0 +1,129 @@
+// Tape-based reverse-mode autodiff. An op whose inputs require gradients records a node {inputs, backward} on
+// its output; `backward()` walks the nodes in reverse topological order and accumulates. Ops on tensors that do
+// not require gradients record nothing, so frozen weights cost no gradient work.
+import { ShapeError, DualNeuronError } from '../errors.js';
+import type { Tensor } from './tensor.js';
+import { keep, tidy, track } from './scope.js';
+import { fmt, shapesEqual } from './shape.js';
+
+export interface GradNode {
+  op: string;
+  inputs: Tensor[];
+  /** gradients w.r.t. inputs (null where an input gets none) given the output's gradient */
+  backward: (g: Tensor) => (Tensor | null | undefined)[];
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean { return gradEnabled; }
+
+/** Run fn without recording gradients. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try { return fn(); } finally { gradEnabled = prev; }
+}
+
+/** Attach a gradient node to `out` if any input requires gradients (and recording is on). */
+export function record(op: string, out: Tensor, inputs: Tensor[], backward: GradNode['backward']): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.node = { op, inputs, backward };
+    out.requiresGrad = true;
+  }
+  return out;
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    if (i === 0) { if (visited.has(t)) { stack.pop(); continue; } visited.add(t); }
+    const inputs = t.node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const c = inputs[i];
+      if (c.requiresGrad && !visited.has(c)) stack.push([c, 0]);
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order; // inputs before outputs
+}
+
+/**
+ * Accumulate d(root)/d(leaf) into every leaf's `.grad` (leaves: tensors with requiresGrad and no node).
+ * `gradOutput` defaults to 1 for a scalar root.
+ */
+export function backward(root: Tensor, gradOutput?: Tensor): void {
+  if (!root.requiresGrad) throw new DualNeuronError('backward(): the tensor does not require gradients (no input had requiresGrad set)');
+  if (!gradOutput && root.size !== 1) throw new ShapeError(`backward(): the output has shape ${fmt(root.shape)}; pass a gradient of that shape, or reduce it to a scalar first`);
+  if (gradOutput && !shapesEqual(gradOutput.shape, root.shape)) throw new ShapeError(`backward(): gradient shape ${fmt(gradOutput.shape)} does not match output shape ${fmt(root.shape)}`);
+  const order = topoOrder(root);
+  const leafGrads = new Map<Tensor, Tensor>();
+  tidy(() => noGrad(() => {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, gradOutput ?? root.onesLike());
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const g = grads.get(t);
+      if (!g) continue;
+      if (!t.node) { leafGrads.set(t, g); continue; }
+      const parts = t.node.backward(g);
+      t.node.inputs.forEach((inp, j) => {
+        const p = parts[j];
+        if (!p || !inp.requiresGrad) return;
+        if (!shapesEqual(p.shape, inp.shape)) throw new ShapeError(`internal: ${t.node!.op} backward gave a gradient of shape ${fmt(p.shape)} for an input of shape ${fmt(inp.shape)}`);
+        const prev = grads.get(inp);
+        grads.set(inp, prev ? prev.add(p) : p);
+        if (prev && prev !== gradOutput) prev.dispose();
+      });
+      if (g !== gradOutput) { grads.delete(t); g.dispose(); }
+    }
+    for (const g of leafGrads.values()) keep(g);
+  }));
+  for (const [leaf, g] of leafGrads) {
+    if (leaf.grad) {
+      const sum = noGrad(() => leaf.grad!.add(g));
+      keep(sum);
+      leaf.grad.dispose();
+      if (g !== gradOutput) g.dispose();
+      leaf.grad = sum;
+    } else {
+      // gradOutput belongs to the caller: store a copy
+      leaf.grad = g === gradOutput ? keep(noGrad(() => g.contiguousCopy())) : g;
+    }
+  }
+}
+
+/** value and gradients of a scalar function with respect to each tensor argument. */
+export function valueAndGrad<A extends Tensor[]>(fn: (...args: A) => Tensor): (...args: A) => [Tensor, Tensor[]] {
+  return (...args: A) => {
+    const [value, grads] = tidy(() => {
+      const inputs = args.map((a) => a.detach().requiresGrad_()) as A;
+      const y = fn(...inputs);
+      backward(y);
+      const gs = inputs.map((x) => {
+        const g = x.grad ?? x.zerosLike();
+        x.grad = null; // the caller owns it now
+        return g;
+      });
+      return [y.detach(), gs] as [Tensor, Tensor[]];
+    });
+    // gradients were kept (owned by the temporary leaves); hand them to the caller's scope
+    for (const g of grads) track(g);
+    return [value, grads];
+  };
+}
+
+export function grad<A extends Tensor[]>(fn: (...args: A) => Tensor): (...args: A) => Tensor[] {
+  const vg = valueAndGrad(fn);
+  return (...args: A) => {
+    const [v, g] = vg(...args);
+    v.dispose();
+    return g;
+  };
+}

@@ -1,0 +1,90 @@
+// The narrow interface every backend implements. The tensor layer (Tensor, ops, autograd) only talks to this;
+// every GPUDevice call lives under backend/webgpu, and backend/cpu is the plain float64 oracle.
+//
+// Conventions: a Buffer holds `size` 4-byte elements and has no dtype of its own; a View reads it with a shape,
+// element strides (0 = broadcast, negative = flipped) and an element offset. Kernels write fresh contiguous
+// buffers unless they say otherwise.
+import type { DType } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import type { ElementwiseOp } from '../ops/elementwise-table.js';
+
+export interface BackendBuffer {
+  readonly size: number; // elements
+}
+
+export interface View {
+  readonly buf: BackendBuffer;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+}
+
+/** A constant operand of an elementwise op, in the given dtype. */
+export interface ScalarOperand { readonly scalar: number; readonly dtype: DType }
+export type Operand = View | ScalarOperand;
+export const isScalarOperand = (o: Operand): o is ScalarOperand => (o as ScalarOperand).scalar !== undefined;
+
+export type TensorData = Float32Array | Float64Array | Int32Array | Uint32Array;
+
+export interface MemoryInfo {
+  /** bytes held by live buffers (rounded to pool buckets on WebGPU) */
+  bytesInUse: number;
+  /** bytes held in the pool for reuse */
+  bytesPooled: number;
+  /** highest bytesInUse since start or the last resetPeak() */
+  peakBytesInUse: number;
+  /** live buffers */
+  buffers: number;
+}
+
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+
+export interface MatmulArgs {
+  /** batch, M, K view of A (any strides); batch stride may be 0 for broadcast */
+  a: View;
+  /** batch, K, N view of B */
+  b: View;
+  /** force the untiled reference kernel (benchmarks) */
+  naive?: boolean;
+}
+
+export type RandomKind = 'uniform' | 'normal' | 'randint';
+
+export interface Backend {
+  readonly name: 'webgpu' | 'cpu';
+  /** one line describing the device, for run records and bench output */
+  describe(): string;
+
+  alloc(size: number): BackendBuffer;
+  free(buf: BackendBuffer): void;
+  upload(data: ArrayLike<number> & { length: number }, dtype: DType): BackendBuffer;
+  /** values of the view in logical (row-major) order */
+  read(v: View): Promise<TensorData>;
+  /** submit pending work (WebGPU); no-op elsewhere */
+  flush(): void;
+  memory(): MemoryInfo;
+  resetPeak(): void;
+  shutdown(): Promise<void>;
+
+  /** n-ary elementwise op over broadcast views (or scalar constants), written contiguous with outShape */
+  elementwise(op: ElementwiseOp, inputs: Operand[], outShape: Shape, outDType: DType, params: readonly number[]): BackendBuffer;
+  /** reduce a view whose logical shape is [...outerDims, ...innerDims] over the last `innerRank` dims */
+  reduce(op: ReduceOp, x: View, innerRank: number, outDType: DType): BackendBuffer;
+  /** batched matmul: (batch,M,K) x (batch,K,N) -> contiguous (batch,M,N) */
+  matmul(args: MatmulArgs): BackendBuffer;
+  /** copy src into the region dst of an existing buffer (same shapes) */
+  assign(dst: View, src: View): void;
+  fill(size: number, value: number, dtype: DType): BackendBuffer;
+  arange(size: number, start: number, step: number, dtype: DType): BackendBuffer;
+  /** counter-based Philox4x32-10 random numbers: element i of the call uses counter block (offset + i/4) */
+  random(kind: RandomKind, size: number, seed: bigint, offsetBlocks: bigint, params: readonly number[], dtype: DType): BackendBuffer;
+  /** out[..., j, ...] = x[..., idx[j], ...] along `dim` (idx is a 1-D i32 view); other dims as x */
+  indexSelect(x: View, dim: number, idx: View): BackendBuffer;
+  /** out = zeros(outShape) with out[..., idx[j], ...] += g[..., j, ...] along dim */
+  indexAdd(g: View, dim: number, idx: View, outShape: Shape): BackendBuffer;
+  /** torch.gather: out[i][j][k] = x[i][idx[i][j][k]][k] (dim=1) with idx the same rank as x */
+  gather(x: View, dim: number, idx: View): BackendBuffer;
+  /** inverse of gather: zeros(outShape) then out[...idx...] += g */
+  scatterAdd(g: View, dim: number, idx: View, outShape: Shape): BackendBuffer;
+}

@@ -1,0 +1,219 @@
+// The WebGPU engine: pipeline cache, kernel dispatch into a shared command encoder with deferred submission,
+// a per-submission parameter arena, readback, and error reporting that names the kernel and prints its WGSL.
+//
+// Kernel binding convention (every shader in shaders/ follows it): group 0, binding 0 = the read-only u32
+// parameter array `P`, then the read_write outputs, then the read-only inputs, in that order.
+import { DeviceError } from '../../../errors.js';
+import { BufferPool } from './pool.js';
+
+export interface Binding { buffer: GPUBuffer; offset?: number; size?: number }
+
+export interface Kernel {
+  /** human-readable kernel family name, printed in errors */
+  name: string;
+  /** pipeline cache key: name plus every compile-time specialisation */
+  key: string;
+  /** builds the WGSL source (called only on a cache miss) */
+  source: () => string;
+  workgroups: readonly [number, number, number];
+  /** u32 words for binding 0; must be non-empty and read by the shader */
+  params: Uint32Array;
+  outputs: Binding[];
+  inputs: Binding[];
+}
+
+const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8; /* COPY_DST */
+const MAP_READ = 0x1, COPY_DST = 0x8;
+const ARENA_BYTES = 1 << 20;
+
+interface PipelineEntry { pipeline: GPUComputePipeline; name: string; source: string }
+
+export class Engine {
+  readonly pool: BufferPool;
+  private readonly stagingPool: BufferPool;
+  private readonly pipelines = new Map<string, PipelineEntry>();
+  private readonly bySource = new Map<string, PipelineEntry>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly arenaCPU = new Uint32Array(ARENA_BYTES / 4);
+  private arenaGPU: GPUBuffer;
+  private spareArenas: GPUBuffer[] = [];
+  private arenaUsed = 0; // words
+  private readonly align: number; // words
+  private batchKernels: string[] = [];
+  private readonly errors: string[] = [];
+  private readonly compileErrors: string[] = [];
+  private readonly pendingChecks: Promise<void>[] = [];
+  /** dispatches encoded since the last submit; submit when it reaches `flushThreshold` */
+  flushThreshold = Number(process?.env?.DUALNEURON_FLUSH_EVERY ?? 128);
+  readonly syncKernels = process?.env?.DUALNEURON_SYNC_KERNELS === '1';
+  dispatchCount = 0;
+  submitCount = 0;
+
+  constructor(readonly device: GPUDevice, readonly limits: GPUSupportedLimits) {
+    this.pool = new BufferPool(device, STORAGE_USAGE, Number(process?.env?.DUALNEURON_POOL_MB ?? 2048) * 2 ** 20, 'tensor');
+    this.stagingPool = new BufferPool(device, MAP_READ | COPY_DST, 256 * 2 ** 20, 'staging');
+    this.align = Math.max(1, limits.minStorageBufferOffsetAlignment / 4);
+    this.arenaGPU = this.newArena();
+    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => { this.errors.push(`WebGPU error: ${ev.error.message}`); };
+    void device.lost?.then((info) => {
+      if (info.reason !== 'destroyed') this.errors.push(`WebGPU device lost (${info.reason}): ${info.message}`);
+    });
+  }
+
+  private newArena(): GPUBuffer {
+    return this.device.createBuffer({ size: ARENA_BYTES, usage: 0x80 | 0x8, label: 'params-arena' });
+  }
+
+  // ---------------------------------------------------------------- pipelines
+  private pipelineFor(k: Kernel): GPUComputePipeline {
+    const hit = this.pipelines.get(k.key);
+    if (hit) return hit.pipeline;
+    const source = k.source();
+    const same = this.bySource.get(source);
+    if (same) { this.pipelines.set(k.key, same); return same.pipeline; }
+    const device = this.device;
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ code: source, label: k.name });
+    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.name });
+    const check = Promise.all([device.popErrorScope(), module.getCompilationInfo?.()]).then(([err, info]) => {
+      const msgs = (info?.messages ?? []).filter((m) => m.type === 'error').map((m) => `  line ${m.lineNum}:${m.linePos}: ${m.message}`);
+      if (err || msgs.length) this.compileErrors.push(formatKernelError(k.name, err?.message ?? 'compilation failed', msgs, source));
+    });
+    this.pendingChecks.push(check);
+    const entry = { pipeline, name: k.name, source };
+    this.pipelines.set(k.key, entry);
+    this.bySource.set(source, entry);
+    return pipeline;
+  }
+
+  get pipelineCount(): number { return this.bySource.size; }
+
+  // ---------------------------------------------------------------- dispatch
+  dispatch(k: Kernel): void {
+    const [x, y, z] = k.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxDim || y > maxDim || z > maxDim) {
+      throw new DeviceError(`kernel ${k.name}: ${x}x${y}x${z} workgroups exceed the device limit of ${maxDim} per dimension`);
+    }
+    const pipeline = this.pipelineFor(k);
+    const words = Math.max(1, k.params.length);
+    if (this.arenaUsed + words > this.arenaCPU.length) this.flush();
+    const offsetWords = this.arenaUsed;
+    this.arenaCPU.set(k.params, offsetWords);
+    this.arenaUsed = Math.ceil((offsetWords + words) / this.align) * this.align;
+
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arenaGPU, offset: offsetWords * 4, size: words * 4 } }];
+    let b = 1;
+    for (const bind of [...k.outputs, ...k.inputs]) {
+      entries.push({ binding: b++, resource: { buffer: bind.buffer, offset: bind.offset ?? 0, size: bind.size ?? bind.buffer.size - (bind.offset ?? 0) } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: k.name });
+    const pass = this.ensurePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.batchKernels.push(k.name);
+    this.dispatchCount++;
+    if (this.syncKernels || this.batchKernels.length >= this.flushThreshold) this.flush();
+  }
+
+  private ensurePass(): GPUComputePassEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: 'dualneuron' });
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private ensureEncoderNoPass(): GPUCommandEncoder {
+    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: 'dualneuron' });
+    return this.encoder;
+  }
+
+  copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    if (bytes === 0) return;
+    this.ensureEncoderNoPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.batchKernels.push('copyBufferToBuffer');
+  }
+
+  /** Submit everything encoded so far. Buffers released before this call become reusable after it. */
+  flush(): void {
+    if (!this.encoder) { this.pool.onSubmitted(); return; }
+    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arenaGPU, 0, this.arenaCPU.buffer, 0, this.arenaUsed * 4);
+    const names = this.batchKernels;
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([this.encoder.finish()]);
+    this.pendingChecks.push(this.device.popErrorScope().then((err) => {
+      if (err) this.errors.push(`WebGPU validation error in a batch of kernels [${[...new Set(names)].join(', ')}]: ${err.message}`);
+    }));
+    this.encoder = null;
+    this.batchKernels = [];
+    this.arenaUsed = 0;
+    this.submitCount++;
+    this.pool.onSubmitted();
+    this.stagingPool.onSubmitted();
+  }
+
+  /** Throw a DeviceError if any kernel failed to compile or validate since the last check. */
+  async checkErrors(): Promise<void> {
+    while (this.pendingChecks.length) await this.pendingChecks.shift();
+    // a kernel that failed to compile makes every later use of it invalid too: report the cause only
+    if (this.compileErrors.length) {
+      const msg = this.compileErrors.splice(0).join('\n\n');
+      this.errors.length = 0;
+      throw new DeviceError(msg);
+    }
+    if (this.errors.length) {
+      const all = this.errors.splice(0);
+      throw new DeviceError(all.slice(0, 3).join('\n\n') + (all.length > 3 ? `\n(and ${all.length - 3} more errors)` : ''));
+    }
+  }
+
+  /** Copy `bytes` from `src` at `offset` to the host. */
+  async read(src: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    if (bytes === 0) return new ArrayBuffer(0);
+    const staging = this.stagingPool.acquire(bytes);
+    this.copyBuffer(src, offset, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(0x1 /* READ */, 0, staging.size);
+    } catch (e) {
+      await this.checkErrors();
+      throw new DeviceError(`reading back a buffer failed: ${(e as Error).message}`);
+    }
+    const copy = staging.getMappedRange(0, staging.size).slice(0, bytes);
+    staging.unmap();
+    this.stagingPool.release(staging);
+    await this.checkErrors();
+    return copy;
+  }
+
+  /** Resolve when all submitted work has finished on the GPU. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  write(dst: GPUBuffer, offset: number, data: ArrayBufferView): void {
+    this.device.queue.writeBuffer(dst, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  destroy(): void {
+    if (this.pass) { this.pass.end(); this.pass = null; }
+    this.encoder = null;
+    this.pool.destroyAll();
+    this.stagingPool.destroyAll();
+    this.arenaGPU.destroy();
+    for (const a of this.spareArenas) a.destroy();
+    this.pipelines.clear();
+    this.bySource.clear();
+  }
+}
+
+function formatKernelError(name: string, message: string, lines: string[], source: string): string {
+  const numbered = source.split('\n').map((l, i) => `${String(i + 1).padStart(4)}| ${l}`).join('\n');
+  return `WGSL kernel '${name}' failed to compile: ${message}\n${lines.join('\n')}\n--- WGSL of '${name}' ---\n${numbered}`;
+}

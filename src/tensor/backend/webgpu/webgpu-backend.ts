@@ -1,0 +1,302 @@
+// The WebGPU backend: turns the Backend interface into kernels (shaders/*.ts) dispatched by the Engine.
+import type { Backend, BackendBuffer, MatmulArgs, MemoryInfo, Operand, RandomKind, ReduceOp, TensorData, View } from '../backend.js';
+import { isScalarOperand } from '../backend.js';
+import { type DType, wgslType } from '../../dtype.js';
+import { type Shape, broadcastStrides, collapseDims, contiguousStrides, isContiguous, numel } from '../../shape.js';
+import type { ElementwiseOp } from '../../ops/elementwise-table.js';
+import { DeviceError } from '../../../errors.js';
+import { Engine, type Kernel } from './engine.js';
+import { acquireDevice, type AcquiredDevice } from './device.js';
+import { elementwiseLayout, elementwiseWGSL, WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
+import { grid1d } from '../../../../shaders/common.js';
+import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
+import { matmulNaiveWGSL, matmulTiledWGSL, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
+import { assignWGSL, rampWGSL } from '../../../../shaders/copy.js';
+import { randomWGSL } from '../../../../shaders/random.js';
+import { gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddWGSL } from '../../../../shaders/indexing.js';
+import { seedWords } from '../../random.js';
+
+export class GpuBuffer implements BackendBuffer {
+  released = false;
+  constructor(readonly gpu: GPUBuffer, readonly size: number) {}
+}
+
+const f32bits = new Float32Array(1);
+const u32view = new Uint32Array(f32bits.buffer);
+const i32view = new Int32Array(f32bits.buffer);
+/** The 32-bit pattern of a number stored as dtype `d`. */
+export function bitsOf(value: number, d: DType): number {
+  if (d === 'f32') { f32bits[0] = value; return u32view[0]; }
+  if (d === 'i32') { i32view[0] = value; return u32view[0]; }
+  return value >>> 0;
+}
+
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly engine: Engine;
+
+  private constructor(private readonly acquired: AcquiredDevice) {
+    this.engine = new Engine(acquired.device, acquired.device.limits);
+  }
+
+  static async create(gpu?: Parameters<typeof acquireDevice>[0]): Promise<WebGPUBackend> {
+    return new WebGPUBackend(await acquireDevice(gpu));
+  }
+
+  get device(): GPUDevice { return this.acquired.device; }
+  get limits(): GPUSupportedLimits { return this.acquired.device.limits; }
+  get adapterInfo() { return this.acquired.adapterInfo; }
+
+  describe(): string {
+    const i = this.acquired.adapterInfo;
+    const name = i.description || i.device || 'unknown adapter';
+    return `WebGPU: ${name} (vendor ${i.vendor || '?'}, ${i.architecture || '?'}${i.isFallback ? ', fallback' : ''})`;
+  }
+
+  // ---------------------------------------------------------------- memory
+  alloc(size: number): GpuBuffer {
+    const bytes = Math.max(4, size * 4);
+    const max = this.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new DeviceError(`a tensor of ${size} elements (${(bytes / 2 ** 20).toFixed(1)} MiB) exceeds this device's ${(max / 2 ** 20).toFixed(0)} MiB storage binding limit; use a smaller batch`);
+    }
+    return new GpuBuffer(this.engine.pool.acquire(bytes), size);
+  }
+
+  free(buf: BackendBuffer): void {
+    const b = buf as GpuBuffer;
+    if (b.released) return;
+    b.released = true;
+    this.engine.pool.release(b.gpu);
+  }
+
+  upload(data: ArrayLike<number>, dtype: DType): GpuBuffer {
+    const n = data.length;
+    const buf = this.alloc(n);
+    if (n === 0) return buf;
+    let arr: Float32Array | Int32Array | Uint32Array;
+    if (dtype === 'f32') arr = data instanceof Float32Array ? data : Float32Array.from(data);
+    else if (dtype === 'i32') arr = data instanceof Int32Array ? data : Int32Array.from(data);
+    else arr = data instanceof Uint32Array ? data : Uint32Array.from(data);
+    this.engine.write(buf.gpu, 0, arr);
+    return buf;
+  }
+
+  async read(v: View): Promise<TensorData> {
+    const n = numel(v.shape);
+    let src = v.buf as GpuBuffer;
+    let offset = v.offset;
+    let temp: GpuBuffer | null = null;
+    if (n > 0 && !isContiguous(v.shape, v.strides)) {
+      temp = this.alloc(n);
+      this.assign({ buf: temp, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0, dtype: v.dtype }, v);
+      src = temp;
+      offset = 0;
+    }
+    const bytes = await this.engine.read(src.gpu, offset * 4, n * 4);
+    if (temp) this.free(temp);
+    if (v.dtype === 'f32') return new Float32Array(bytes);
+    if (v.dtype === 'i32') return new Int32Array(bytes);
+    return new Uint32Array(bytes);
+  }
+
+  flush(): void { this.engine.flush(); }
+
+  memory(): MemoryInfo {
+    const p = this.engine.pool;
+    return { bytesInUse: p.bytesInUse, bytesPooled: p.bytesPooled, peakBytesInUse: p.peakBytesInUse, buffers: p.liveBuffers };
+  }
+
+  resetPeak(): void { this.engine.pool.peakBytesInUse = this.engine.pool.bytesInUse; }
+
+  async sync(): Promise<void> { await this.engine.sync(); }
+
+  async shutdown(): Promise<void> {
+    try { await this.engine.sync(); } catch { /* the device may already be lost */ }
+    this.engine.destroy();
+    this.acquired.release();
+  }
+
+  private run(k: Omit<Kernel, 'outputs' | 'inputs'> & { outputs: GpuBuffer[]; inputs: GpuBuffer[] }): void {
+    this.engine.dispatch({ ...k, outputs: k.outputs.map((b) => ({ buffer: b.gpu })), inputs: k.inputs.map((b) => ({ buffer: b.gpu })) });
+  }
+
+  // ---------------------------------------------------------------- elementwise
+  elementwise(op: ElementwiseOp, inputs: Operand[], outShape: Shape, outDType: DType, params: readonly number[]): GpuBuffer {
+    const n = numel(outShape);
+    const out = this.alloc(n);
+    if (n === 0) return out;
+    const views = inputs.filter((o): o is View => !isScalarOperand(o));
+    const stridesList = [contiguousStrides(outShape), ...views.map((v) => broadcastStrides(v.shape, v.strides, outShape))];
+    const col = collapseDims(outShape, stridesList);
+    const rank = col.shape.length;
+    const outStr = col.strides[0];
+    let vi = 0;
+    const operands = inputs.map((o) => {
+      if (isScalarOperand(o)) return { mode: 'scalar' as OperandMode, type: wgslType(o.dtype), o, strides: [] as number[] };
+      const st = col.strides[1 + vi++];
+      const mode: OperandMode = st.every((s, d) => s === outStr[d]) ? 'contig' : 'strided';
+      return { mode, type: wgslType(o.dtype), o, strides: st };
+    });
+    const spec: ElementwiseSpec = {
+      rank,
+      operands: operands.map(({ mode, type }) => ({ mode, type })),
+      outType: wgslType(outDType),
+      expr: op.wgsl({ t: operands.find((x) => x.mode !== 'scalar')?.type ?? operands[0]?.type ?? 'f32', o: wgslType(outDType) }),
+      nParams: params.length,
+    };
+    const L = elementwiseLayout(spec);
+    const P = new Uint32Array(L.words);
+    P[0] = n;
+    col.shape.forEach((s, d) => { P[L.shapeAt + d] = s; });
+    operands.forEach((x, j) => {
+      const at = L.operandAt[j];
+      if (x.mode === 'scalar') { const s = x.o as { scalar: number; dtype: DType }; P[at] = bitsOf(s.scalar, s.dtype); return; }
+      P[at] = bitsOf((x.o as View).offset, 'i32');
+      if (x.mode === 'strided') x.strides.forEach((s, d) => { P[at + 1 + d] = bitsOf(s, 'i32'); });
+    });
+    params.forEach((p, k) => { P[L.paramsAt + k] = bitsOf(p, 'f32'); });
+    const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => o.mode[0] + o.type).join(',')}:${spec.nParams}`;
+    this.run({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups: grid1d(n, WG), params: P,
+      outputs: [out], inputs: views.map((v) => v.buf as GpuBuffer) });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- reductions
+  reduce(op: ReduceOp, x: View, innerRank: number, outDType: DType): GpuBuffer {
+    const rank = x.shape.length;
+    const outerShape = x.shape.slice(0, rank - innerRank), innerShape = x.shape.slice(rank - innerRank);
+    const outer = numel(outerShape), inner = numel(innerShape);
+    const out = this.alloc(outer);
+    if (outer === 0) return out;
+    if (inner === 0) throw new DeviceError(`reduce(${op}): cannot reduce over an empty axis`);
+    const co = collapseDims(outerShape, [x.strides.slice(0, rank - innerRank)]);
+    const ci = collapseDims(innerShape, [x.strides.slice(rank - innerRank)]);
+    const mode = inner <= 256 && outer >= 64 ? 'row' : 'wg';
+    const spec: ReduceSpec = { op, inType: wgslType(x.dtype), outType: wgslType(outDType), outerRank: co.shape.length, innerRank: ci.shape.length, mode };
+    const L = reduceLayout(spec);
+    const P = new Uint32Array(L.words);
+    P[0] = outer; P[1] = inner;
+    co.shape.forEach((s, d) => { P[L.outerShapeAt + d] = s; });
+    ci.shape.forEach((s, d) => { P[L.innerShapeAt + d] = s; });
+    P[L.offsetAt] = x.offset;
+    co.strides[0].forEach((s, d) => { P[L.outerStridesAt + d] = bitsOf(s, 'i32'); });
+    ci.strides[0].forEach((s, d) => { P[L.innerStridesAt + d] = bitsOf(s, 'i32'); });
+    const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer, 1);
+    this.run({ name: `reduce(${op})`, key: `red:${op}:${spec.inType}:${spec.outType}:${spec.outerRank}:${spec.innerRank}:${mode}`,
+      source: () => reduceWGSL(spec), workgroups, params: P, outputs: [out], inputs: [x.buf as GpuBuffer] });
+    void REDUCE_WG;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- matmul
+  matmul({ a, b, naive }: MatmulArgs): GpuBuffer {
+    const [batch, M, K] = a.shape, N = b.shape[2];
+    const out = this.alloc(batch * M * N);
+    if (batch * M * N === 0) return out;
+    if (K === 0) { this.fillInto(out, batch * M * N, 0, 'f32'); return out; }
+    const P = new Uint32Array([M, N, K, batch, a.offset, bitsOf(a.strides[0], 'i32'), bitsOf(a.strides[1], 'i32'), bitsOf(a.strides[2], 'i32'),
+      b.offset, bitsOf(b.strides[0], 'i32'), bitsOf(b.strides[1], 'i32'), bitsOf(b.strides[2], 'i32'), 0]);
+    const useNaive = naive === true;
+    const t = DEFAULT_TILE;
+    const workgroups: [number, number, number] = useNaive
+      ? [Math.ceil(N / 16), Math.ceil(M / 16), batch]
+      : [Math.ceil(N / (MM_T * t.RN)), Math.ceil(M / (MM_T * t.RM)), batch];
+    this.run({ name: useNaive ? 'matmul(naive)' : 'matmul(tiled)', key: useNaive ? 'mm:naive' : `mm:tiled:${t.RM}:${t.RN}:${t.BK}`,
+      source: () => (useNaive ? matmulNaiveWGSL() : matmulTiledWGSL(t)), workgroups, params: P, outputs: [out], inputs: [a.buf as GpuBuffer, b.buf as GpuBuffer] });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- data movement
+  assign(dst: View, src: View): void {
+    const n = numel(dst.shape);
+    if (n === 0) return;
+    const col = collapseDims(dst.shape, [dst.strides, src.strides]);
+    const rank = col.shape.length;
+    const P = new Uint32Array(1 + rank + 2 * (1 + rank));
+    P[0] = n;
+    col.shape.forEach((s, d) => { P[1 + d] = s; });
+    const dstAt = 1 + rank, srcAt = dstAt + 1 + rank;
+    P[dstAt] = dst.offset; col.strides[0].forEach((s, d) => { P[dstAt + 1 + d] = bitsOf(s, 'i32'); });
+    P[srcAt] = src.offset; col.strides[1].forEach((s, d) => { P[srcAt + 1 + d] = bitsOf(s, 'i32'); });
+    const type = wgslType(dst.dtype);
+    this.run({ name: 'assign', key: `assign:${type}:${rank}`, source: () => assignWGSL(type, rank), workgroups: grid1d(n, 256), params: P,
+      outputs: [dst.buf as GpuBuffer], inputs: [src.buf as GpuBuffer] });
+  }
+
+  private fillInto(out: GpuBuffer, size: number, value: number, dtype: DType, step = 0): void {
+    if (size === 0) return;
+    const type = wgslType(dtype);
+    const P = new Uint32Array([size, bitsOf(value, dtype), bitsOf(step, dtype)]);
+    this.run({ name: 'ramp', key: `ramp:${type}`, source: () => rampWGSL(type), workgroups: grid1d(size, 256), params: P, outputs: [out], inputs: [] });
+  }
+
+  fill(size: number, value: number, dtype: DType): GpuBuffer {
+    const out = this.alloc(size);
+    this.fillInto(out, size, value, dtype);
+    return out;
+  }
+
+  arange(size: number, start: number, step: number, dtype: DType): GpuBuffer {
+    const out = this.alloc(size);
+    this.fillInto(out, size, start, dtype, step);
+    return out;
+  }
+
+  random(kind: RandomKind, size: number, seed: bigint, offsetBlocks: bigint, params: readonly number[], dtype: DType): GpuBuffer {
+    const out = this.alloc(size);
+    if (size === 0) return out;
+    void dtype;
+    const [s0, s1] = seedWords(seed);
+    const off = BigInt.asUintN(64, offsetBlocks);
+    const P = new Uint32Array([size, s0, s1, Number(off & 0xffffffffn), Number(off >> 32n), bitsOf(params[0] ?? 0, 'f32'), bitsOf(params[1] ?? 1, 'f32')]);
+    this.run({ name: `random(${kind})`, key: `rand:${kind}`, source: () => randomWGSL(kind), workgroups: grid1d(Math.ceil(size / 4), 64), params: P, outputs: [out], inputs: [] });
+    return out;
+  }
+
+  indexSelect(x: View, dim: number, idx: View): GpuBuffer {
+    const O = numel(x.shape.slice(0, dim)), D = x.shape[dim], R = numel(x.shape.slice(dim + 1)), J = idx.shape[0];
+    const n = O * J * R;
+    const out = this.alloc(n);
+    if (n === 0) return out;
+    const type = wgslType(x.dtype);
+    this.run({ name: 'indexSelect', key: `isel:${type}`, source: () => indexSelectWGSL(type), workgroups: grid1d(n, 256),
+      params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
+    return out;
+  }
+
+  indexAdd(g: View, dim: number, idx: View, outShape: Shape): GpuBuffer {
+    const O = numel(outShape.slice(0, dim)), D = outShape[dim], R = numel(outShape.slice(dim + 1)), J = idx.shape[0];
+    const n = O * D * R;
+    const out = this.alloc(n);
+    if (n === 0) return out;
+    const type = wgslType(g.dtype);
+    this.run({ name: 'indexAdd', key: `iadd:${type}`, source: () => indexAddWGSL(type), workgroups: grid1d(n, 256),
+      params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
+    return out;
+  }
+
+  gather(x: View, dim: number, idx: View): GpuBuffer {
+    const n = numel(idx.shape);
+    const out = this.alloc(n);
+    if (n === 0) return out;
+    const rank = x.shape.length;
+    const type = wgslType(x.dtype);
+    const P = new Uint32Array([n, ...idx.shape, ...contiguousStrides(x.shape)]);
+    this.run({ name: 'gather', key: `gather:${type}:${rank}:${dim}`, source: () => gatherWGSL(type, rank, dim), workgroups: grid1d(n, 256),
+      params: P, outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
+    return out;
+  }
+
+  scatterAdd(g: View, dim: number, idx: View, outShape: Shape): GpuBuffer {
+    const n = numel(outShape);
+    const out = this.alloc(n);
+    if (n === 0) return out;
+    const rank = outShape.length;
+    const type = wgslType(g.dtype);
+    const P = new Uint32Array([n, ...outShape, ...idx.shape]);
+    this.run({ name: 'scatterAdd', key: `scat:${type}:${rank}:${dim}`, source: () => scatterAddWGSL(type, rank, dim), workgroups: grid1d(n, 256),
+      params: P, outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
+    return out;
+  }
+}

@@ -1,0 +1,64 @@
+// Batched matrix multiplication with broadcast batch dims (torch.matmul semantics) and its VJP.
+import { DTypeError, ShapeError } from '../../errors.js';
+import { Tensor } from '../tensor.js';
+import { record } from '../autograd.js';
+import { broadcastShapes, collapseDims, fmt, numel, contiguousStrides } from '../shape.js';
+import { backendOf, sumToShape, wrap } from './core.js';
+
+export interface MatmulOptions { transA?: boolean; transB?: boolean; naive?: boolean }
+
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new DTypeError(`matmul: operands must be f32, got ${a.dtype} and ${b.dtype}`);
+  if (a.rank === 0 || b.rank === 0) throw new ShapeError(`matmul: operands must be at least 1-D, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  let A = opts.transA && a.rank >= 2 ? a.mT : a;
+  let B = opts.transB && b.rank >= 2 ? b.mT : b;
+  const squeezeA = A.rank === 1, squeezeB = B.rank === 1;
+  if (squeezeA) A = A.unsqueeze(0);
+  if (squeezeB) B = B.unsqueeze(1);
+  const [M, K] = A.shape.slice(-2), [K2, N] = B.shape.slice(-2);
+  if (K !== K2) throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)}${opts.transA ? 'ᵀ' : ''} x ${fmt(b.shape)}${opts.transB ? 'ᵀ' : ''} (${K} vs ${K2})`);
+  const batch = broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
+  const y = matmulRaw(A.expand([...batch, M, K]), B.expand([...batch, K, N]), batch, opts.naive ?? false);
+  let out = y;
+  if (squeezeA || squeezeB) {
+    const shape = [...batch, ...(squeezeA ? [] : [M]), ...(squeezeB ? [] : [N])];
+    out = y.reshape(shape);
+  }
+  // the recorded node sits on the raw (batch, M, N) result; views above it carry their own VJPs
+  return out;
+
+  function matmulRaw(Ae: Tensor, Be: Tensor, batchShape: number[], naive: boolean): Tensor {
+    const backend = backendOf('matmul', Ae, Be);
+    const nb = numel(batchShape);
+    const views = [Ae, Be].map((t) => {
+      const col = collapseDims(batchShape, [t.strides.slice(0, -2)]);
+      if (col.shape.length > 1 || (batchShape.length > 0 && col.shape[0] !== nb)) {
+        // batch dims that cannot be addressed with one stride: materialise
+        const c = t.contiguousCopy();
+        return { t: c, bstride: t.shape.slice(-2).reduce((p, q) => p * q, 1), temp: c };
+      }
+      return { t, bstride: nb <= 1 ? 0 : col.strides[0][0], temp: null as Tensor | null };
+    });
+    const [va, vb] = views.map(({ t, bstride }) => {
+      const v = t.backendView('matmul');
+      return { ...v, shape: [nb, ...t.shape.slice(-2)], strides: [bstride, ...t.strides.slice(-2)] };
+    });
+    const r = wrap(backend, backend.matmul({ a: va, b: vb, naive }), [...batchShape, M, N], 'f32');
+    for (const v of views) v.temp?.dispose();
+    if (Ae.requiresGrad || Be.requiresGrad) {
+      record('matmul', r, [Ae, Be], (g) => [
+        Ae.requiresGrad ? matmul(g, Be, { transB: true }) : null,
+        Be.requiresGrad ? matmul(Ae, g, { transA: true }) : null,
+      ]);
+    }
+    return r;
+  }
+}
+
+/** x @ w^T + b, with w (out, in) as PyTorch's nn.Linear. */
+export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
+  const y = matmul(x, w, { transB: true });
+  return bias ? y.add(bias) : y;
+}
+
+void sumToShape; void contiguousStrides;
