@@ -12,7 +12,7 @@ const ST_TO_HOST: Readonly<Record<string, HostDType>> = {
 const HOST_TO_ST: Readonly<Record<HostDType, string>> = {
   f32: 'F32', f16: 'F16', bf16: 'BF16', f64: 'F64', i64: 'I64', i32: 'I32', i16: 'I16', i8: 'I8', u8: 'U8', bool: 'BOOL',
 };
-/** Order of dtypes in the byte buffer when writing: widest first (so every tensor stays aligned), as the reference writer does. */
+/** Order of dtypes in the byte buffer when writing: widest first (so every tensor stays aligned), then by name. */
 const WRITE_RANK: Readonly<Record<HostDType, number>> = {
   i64: 0, f64: 1, f32: 2, i32: 3, bf16: 4, f16: 5, i16: 6, i8: 7, u8: 8, bool: 9,
 };
