@@ -71,23 +71,24 @@ fn erfc_(x: f32) -> f32 {
           t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
   return select(2.0 - r, r, x >= 0.0);
 }
-// log(1+x) accurate near 0 (Goldberg): log(u) * x / (u - 1) with u = 1 + x
+// log(1+x) accurate near 0. Series only: shader compilers may rewrite (1 + x) - 1 as x, which breaks the
+// usual Goldberg trick. For |x| < 0.5: log1p(x) = 2 atanh(s) with s = x / (2 + x), |s| <= 1/3.
 fn log1p_(x: f32) -> f32 {
-  let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  if (abs(x) > 0.5) { return log(u); }
-  return log(u) * x / (u - 1.0);
+  if (abs(x) >= 0.5) { return log(1.0 + x); }
+  let s = x / (2.0 + x);
+  let s2 = s * s;
+  return 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0))))))));
 }
-// exp(x)-1 accurate near 0 (Kahan): (u - 1) * x / log(u) with u = exp(x)
+// exp(x) - 1 accurate near 0: Taylor series to x^11 for |x| <= 0.5 (relative error < 1e-10)
 fn expm1_(x: f32) -> f32 {
   if (abs(x) > 0.5) { return exp(x) - 1.0; }
-  let u = exp(x);
-  if (u == 1.0) { return x; }
-  return (u - 1.0) * x / log(u);
+  return x * (1.0 + x * (1.0 / 2.0 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0 + x * (1.0 / 5040.0 +
+         x * (1.0 / 40320.0 + x * (1.0 / 362880.0 + x * (1.0 / 3628800.0 + x / 39916800.0))))))))));
 }
+// tanh without overflow, accurate near 0: with e = expm1(-2|x|), tanh|x| = -e / (2 + e)
 fn tanh_(x: f32) -> f32 {
-  let e = exp(-2.0 * abs(x));
-  return sign(x) * (1.0 - e) / (1.0 + e);
+  let e = expm1_(-2.0 * abs(x));
+  return sign(x) * (-e) / (2.0 + e);
 }
 fn sigmoid_(x: f32) -> f32 {
   let e = exp(-abs(x));

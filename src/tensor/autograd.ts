@@ -5,6 +5,7 @@ import { ShapeError, DualNeuronError } from '../errors.js';
 import type { Tensor } from './tensor.js';
 import { keep, tidy, track } from './scope.js';
 import { fmt, shapesEqual } from './shape.js';
+import { peekNextTensorId } from './tensor.js';
 
 export interface GradNode {
   op: string;
@@ -64,9 +65,20 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
   if (gradOutput && !shapesEqual(gradOutput.shape, root.shape)) throw new ShapeError(`backward(): gradient shape ${fmt(gradOutput.shape)} does not match output shape ${fmt(root.shape)}`);
   const order = topoOrder(root);
   const leafGrads = new Map<Tensor, Tensor>();
+  const firstNewId = peekNextTensorId();
   tidy(() => noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, gradOutput ?? root.onesLike());
+    // a gradient tensor may be held by several entries (add passes g to both inputs): count holders and
+    // dispose eagerly only tensors made during this backward pass that nobody holds any more
+    const holders = new Map<Tensor, number>();
+    const hold = (x: Tensor) => holders.set(x, (holders.get(x) ?? 0) + 1);
+    const drop = (x: Tensor) => {
+      const n = (holders.get(x) ?? 0) - 1;
+      holders.set(x, n);
+      if (n <= 0 && x.id >= firstNewId && x !== gradOutput) x.dispose();
+    };
+    const rootGrad = gradOutput ?? root.onesLike();
+    grads.set(root, rootGrad); hold(rootGrad);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
       const g = grads.get(t);
@@ -78,12 +90,22 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
         if (!p || !inp.requiresGrad) return;
         if (!shapesEqual(p.shape, inp.shape)) throw new ShapeError(`internal: ${t.node!.op} backward gave a gradient of shape ${fmt(p.shape)} for an input of shape ${fmt(inp.shape)}`);
         const prev = grads.get(inp);
-        grads.set(inp, prev ? prev.add(p) : p);
-        if (prev && prev !== gradOutput) prev.dispose();
+        if (prev) {
+          const s = prev.add(p);
+          grads.set(inp, s); hold(s);
+          drop(prev);
+        } else {
+          grads.set(inp, p); hold(p);
+        }
       });
-      if (g !== gradOutput) { grads.delete(t); g.dispose(); }
+      grads.delete(t);
+      drop(g);
     }
-    for (const g of leafGrads.values()) keep(g);
+    // leaf gradients are stored contiguous (a VJP may hand back a broadcast view)
+    for (const [leaf, g] of leafGrads) {
+      const c = g.isContiguous ? g : g.contiguousCopy();
+      leafGrads.set(leaf, keep(c));
+    }
   }));
   for (const [leaf, g] of leafGrads) {
     if (leaf.grad) {

@@ -19,6 +19,8 @@ export class Storage {
 }
 
 let nextId = 1;
+/** id the next tensor will get (ids only grow) */
+export const peekNextTensorId = () => nextId;
 
 export interface CreateOptions { backend?: Backend; requiresGrad?: boolean }
 

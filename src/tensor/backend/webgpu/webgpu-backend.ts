@@ -156,7 +156,7 @@ export class WebGPUBackend implements Backend {
       if (x.mode === 'strided') x.strides.forEach((s, d) => { P[at + 1 + d] = bitsOf(s, 'i32'); });
     });
     params.forEach((p, k) => { P[L.paramsAt + k] = bitsOf(p, 'f32'); });
-    const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => o.mode[0] + o.type).join(',')}:${spec.nParams}`;
+    const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => `${o.mode}-${o.type}`).join(',')}:${spec.nParams}`;
     this.run({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups: grid1d(n, WG), params: P,
       outputs: [out], inputs: views.map((v) => v.buf as GpuBuffer) });
     return out;

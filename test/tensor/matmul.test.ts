@@ -1,0 +1,45 @@
+// Matmul (tiled and naive kernels) against the float64 oracle: odd sizes, batches, broadcasting, transposes.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Tensor, matmul } from '../../src/tensor/index.js';
+import { ShapeError } from '../../src/errors.js';
+import { gpu, pair, assertClose, seededValues } from '../helpers/backends.js';
+
+const test = suite('matmul vs float64 oracle');
+
+const CASES: [number[], number[], { transA?: boolean; transB?: boolean }][] = [
+  [[1, 1], [1, 1], {}], [[7, 33], [33, 129], {}], [[33, 7], [7, 1], {}], [[65, 129], [129, 63], {}],
+  [[2, 1, 5, 7], [3, 7, 4], {}], [[4, 3, 17], [17, 9], {}], [[17], [17, 5], {}], [[6, 17], [17], {}], [[17], [17], {}],
+  [[9, 13], [11, 13], { transB: true }], [[13, 9], [13, 11], { transA: true }], [[2, 13, 9], [2, 11, 13], { transA: true, transB: true }],
+  [[0, 5], [5, 3], {}], [[4, 0], [0, 3], {}], [[128, 64], [64, 128], {}],
+];
+
+for (const naive of [false, true]) {
+  test(`${naive ? 'naive' : 'tiled'} kernel`, async () => {
+    const g = await gpu();
+    for (const [sa, sb, t] of CASES) {
+      const na = sa.reduce((p, q) => p * q, 1), nb = sb.reduce((p, q) => p * q, 1);
+      const [a, ac] = pair(seededValues(na, na + 5), sa, g);
+      const [b, bc] = pair(seededValues(nb, nb + 6), sb, g);
+      const y = matmul(a, b, { ...t, naive }), yc = matmul(ac, bc, t);
+      assert.equal([...y.shape], [...yc.shape], `${JSON.stringify(sa)} x ${JSON.stringify(sb)}`);
+      assertClose(await y.data(), await yc.data(), { rtol: 1e-5, atol: 1e-5, what: `${JSON.stringify(sa)} x ${JSON.stringify(sb)} ${JSON.stringify(t)}` });
+    }
+  });
+}
+
+test('strided operands: a permuted and sliced view multiplies without a copy', async () => {
+  const g = await gpu();
+  const [x, xc] = pair(seededValues(4 * 10 * 12, 9), [4, 10, 12], g);
+  const [w, wc] = pair(seededValues(12 * 5, 10), [12, 5], g);
+  const f = (x: Tensor, w: Tensor) => x.permute([1, 0, 2]).slice([[1, 9, 2], null, [0, 12, 1]]).matmul(w);
+  assertClose(await f(x, w).data(), await f(xc, wc).data(), { rtol: 1e-5, atol: 1e-5 });
+});
+
+test('mismatched inner dims name both shapes', async () => {
+  const g = await gpu();
+  const a = Tensor.from(new Float32Array(6), [2, 3], { backend: g }), b = Tensor.from(new Float32Array(8), [4, 2], { backend: g });
+  assert.throws(() => a.matmul(b), (e: Error) => e instanceof ShapeError && /\[2, 3\]/.test(e.message) && /\[4, 2\]/.test(e.message));
+});
+
+test.run();
