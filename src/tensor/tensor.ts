@@ -113,7 +113,8 @@ export class Tensor {
 
   /** Values in row-major order: Float32Array (f32 on WebGPU), Float64Array (f32 on the CPU oracle), Int32Array, Uint32Array. */
   async data(): Promise<TensorData> {
-    return this.backend.read(this.backendView('data'));
+    const v = this.backendView('data');
+    return this.alive('data').backend.read(v);
   }
 
   /** Nested arrays of numbers, shaped like the tensor (a number for a scalar). */

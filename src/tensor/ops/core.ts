@@ -16,6 +16,7 @@ export function backendOf(op: string, ...xs: (Tensor | number | null | undefined
   let b: Backend | null = null;
   for (const x of xs) {
     if (!(x instanceof Tensor)) continue;
+    x.backendView(op); // throws DisposedError naming `op` for a disposed operand
     const xb = x.backend;
     if (b && xb !== b) throw new DualNeuronError(`${op}: operands live on different backends (${b.name} and ${xb.name}); move one with toBackend()`);
     b = xb;

@@ -10,6 +10,7 @@ import { elementwise } from './elementwise.js';
 
 // ------------------------------------------------------------------ views
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  x.backendView('reshape'); // DisposedError naming the op
   const s = [...shape];
   const neg = s.indexOf(-1);
   if (neg >= 0) {
@@ -32,6 +33,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  x.backendView('permute'); // DisposedError naming the op
   if (dims.length !== x.rank) throw new ShapeError(`permute: got ${dims.length} dims [${dims.join(', ')}] for a tensor of rank ${x.rank} (shape ${fmt(x.shape)})`);
   const d = dims.map((a) => normalizeAxis('permute', a, x.rank));
   if (new Set(d).size !== d.length) throw new ShapeError(`permute: repeated dim in [${dims.join(', ')}]`);
@@ -58,6 +60,7 @@ export type SliceSpec = number | null | undefined | readonly [number | null | un
  * [start, stop, step] with negative indices from the end, null = whole range. Step must be positive (use flip).
  */
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
+  x.backendView('slice'); // DisposedError naming the op
   if (specs.length > x.rank) throw new ShapeError(`slice: ${specs.length} slice specs for a tensor of rank ${x.rank} (shape ${fmt(x.shape)})`);
   const shape = [...x.shape], strides = [...x.strides];
   let offset = x.offset;
@@ -107,6 +110,7 @@ export function select(x: Tensor, axis: number, i: number): Tensor {
 }
 
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  x.backendView('expand'); // DisposedError naming the op
   const target = shape.map((s, i) => (s === -1 ? x.shape[i - (shape.length - x.rank)] : s));
   const b = broadcastShapes('expand', x.shape, target);
   if (b.some((s, i) => s !== target[i])) throw new ShapeError(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
@@ -116,6 +120,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
+  x.backendView('squeeze'); // DisposedError naming the op
   const ax = axes === undefined ? x.shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0) : normalizeAxes('squeeze', axes, x.rank);
   for (const a of ax) if (x.shape[a] !== 1) throw new ShapeError(`squeeze: dim ${a} of ${fmt(x.shape)} has size ${x.shape[a]}, not 1`);
   const keep = x.shape.map((_, i) => i).filter((i) => !ax.includes(i));
@@ -125,6 +130,7 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 }
 
 export function unsqueeze(x: Tensor, axis: number): Tensor {
+  x.backendView('unsqueeze'); // DisposedError naming the op
   const a = normalizeAxis('unsqueeze', axis < 0 ? axis + x.rank + 1 : axis, x.rank + 1);
   const shape = [...x.shape], strides = [...x.strides];
   shape.splice(a, 0, 1);
@@ -135,6 +141,7 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 }
 
 export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
+  x.backendView('flip'); // DisposedError naming the op
   const ax = normalizeAxes('flip', axes, x.rank);
   const strides = [...x.strides];
   let offset = x.offset;
@@ -151,6 +158,7 @@ export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
 // ------------------------------------------------------------------ copies
 /** A contiguous tensor with the same values (a new view of the same storage when x already is contiguous). */
 export function contiguous(x: Tensor): Tensor {
+  x.backendView('contiguous'); // DisposedError naming the op
   if (!x.isContiguous) return elementwiseCopy(x);
   const y = x.viewAs(x.shape, x.strides, x.offset);
   if (x.requiresGrad) record('contiguous', y, [x], (g) => [g]);
@@ -249,6 +257,7 @@ export type PadMode = 'constant' | 'reflect' | 'replicate';
  * reflect mirrors without repeating the edge (needs pad < size); replicate repeats the edge.
  */
 export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
+  x.backendView('pad'); // DisposedError naming the op
   if (pads.length % 2 !== 0 || pads.length / 2 > x.rank) throw new ShapeError(`pad: pads must be (before, after) pairs for at most ${x.rank} dims, got [${pads.join(', ')}]`);
   if (pads.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`pad: pads must be non-negative integers, got [${pads.join(', ')}] (use slice to crop)`);
   const perDim: [number, number][] = x.shape.map(() => [0, 0]);
