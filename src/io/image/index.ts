@@ -6,4 +6,4 @@ export {
   DATASET_PRESETS, MODEL_PRESETS, preprocessImage, preprocessToUint8, toFloatCHW, type PreprocessOptions,
 } from './preprocess.js';
 export { encodePNG, writePNG, type PngImage } from './encode.js';
-export { channelsOf, type ImageMode, type RawImage, type U8Image } from './types.js';
+export { channelsOf, MAX_PIXELS, type ImageMode, type RawImage } from './types.js';

@@ -26,14 +26,6 @@ export interface RawImage {
   paletteAlpha?: Uint8Array;
 }
 
-/** An 8-bit image with 1 or 3 channels, the shape the preprocessing returns. */
-export interface U8Image {
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  data: Uint8Array;
-}
-
 const CHANNELS: Readonly<Record<ImageMode, number>> = { '1': 1, L: 1, LA: 2, RGB: 3, RGBA: 4, I: 1, P: 1 };
 
 export function channelsOf(mode: ImageMode): number {
