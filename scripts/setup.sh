@@ -2,7 +2,7 @@
 # Make a fresh Debian bookworm machine ready to build and test dualneuron.
 #  1. If Node's WebGPU (Dawn) finds no adapter, install Mesa's lavapipe Vulkan driver from
 #     bookworm-backports (bookworm's own Mesa 22 is too old for Dawn), adding that apt source if missing.
-#  2. npm ci (or npm install when there is no lockfile).
+#  2. npm ci (or npm install when there is no lockfile), then build (tsc).
 # Options: --with-python   also install Debian's python3-torch/torchvision/skimage (golden fixtures, benches).
 # Idempotent: running it twice does nothing the second time.
 set -euo pipefail
@@ -58,4 +58,5 @@ if [ $with_python = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch python3-torchvision python3-skimage python3-scipy python3-pil libopenblas0-pthread >/dev/null
   fi
 fi
+npm run build --silent
 echo "setup: ready"

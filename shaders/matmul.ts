@@ -9,7 +9,7 @@
 import { bindings } from './common.js';
 
 export interface MatmulTile { RM: number; RN: number; BK: number }
-export const DEFAULT_TILE: MatmulTile = { RM: 4, RN: 4, BK: 16 };
+export const DEFAULT_TILE: MatmulTile = { RM: 8, RN: 4, BK: 16 };
 export const MM_T = 16; // invocations per side
 
 const prologue = `
@@ -84,6 +84,64 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
   ${stores}
+}
+`;
+}
+
+/**
+ * `vec4` fast path: A (M x K) with unit stride along K and B (K x N) with unit stride along N, K and N multiples
+ * of 4 and 16-byte aligned offsets. Each invocation computes an RM x 4 block of C straight from global memory
+ * (vec4 loads, no workgroup memory: on CPU adapters the caches do that job and barriers are expensive).
+ * Params as the other kernels; offsets and batch strides are in vec4 units for A and B.
+ */
+export function matmulVec4WGSL(RM = 4): string {
+  const rows = Array.from({ length: RM }, (_, i) => i);
+  return `${bindings([{ name: 'C', type: 'vec4<f32>', access: 'read_write' }], [{ name: 'A', type: 'vec4<f32>', access: 'read' }, { name: 'B', type: 'vec4<f32>', access: 'read' }])}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let M = P[0]; let N4 = P[1] / 4u; let K4 = P[2] / 4u;
+  let offA = P[4] / 4u; let sAb = P[5] / 4u; let sAm = P[6] / 4u;
+  let offB = P[8] / 4u; let sBb = P[9] / 4u; let sBk = P[10] / 4u;
+  let n4 = gid.x; let m0 = gid.y * ${RM}u; let b = gid.z;
+  if (n4 >= N4 || m0 >= M) { return; }
+  ${rows.map((i) => `var acc${i} = vec4<f32>(0.0);
+  let ra${i} = offA + b * sAb + min(m0 + ${i}u, M - 1u) * sAm;`).join('\n  ')}
+  var bp = offB + b * sBb + n4;
+  for (var k4: u32 = 0u; k4 < K4; k4++) {
+    let b0 = B[bp]; let b1 = B[bp + sBk]; let b2 = B[bp + 2u * sBk]; let b3 = B[bp + 3u * sBk];
+    bp += 4u * sBk;
+    ${rows.map((i) => `{ let a = A[ra${i} + k4]; acc${i} = fma(vec4<f32>(a.x), b0, fma(vec4<f32>(a.y), b1, fma(vec4<f32>(a.z), b2, fma(vec4<f32>(a.w), b3, acc${i})))); }`).join('\n    ')}
+  }
+  let cb = b * M * N4;
+  ${rows.map((i) => `if (m0 + ${i}u < M) { C[cb + (m0 + ${i}u) * N4 + n4] = acc${i}; }`).join('\n  ')}
+}
+`;
+}
+
+/**
+ * `vec4nt` fast path for C = A * B where both A (M x K) and B (given as its transpose, N x K) have unit stride
+ * along K (nn.Linear: x @ W^T). Each invocation computes RM x RN dot products with vec4 products along K.
+ * Params as the other kernels; A and B offsets, batch strides and row strides (sAm, sBn) are in vec4 units.
+ */
+export function matmulVec4NTWGSL(RM = 4, RN = 4): string {
+  const rows = Array.from({ length: RM }, (_, i) => i), cols = Array.from({ length: RN }, (_, j) => j);
+  return `${bindings([{ name: 'C', type: 'f32', access: 'read_write' }], [{ name: 'A', type: 'vec4<f32>', access: 'read' }, { name: 'B', type: 'vec4<f32>', access: 'read' }])}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let M = P[0]; let N = P[1]; let K4 = P[2] / 4u;
+  let offA = P[4] / 4u; let sAb = P[5] / 4u; let sAm = P[6] / 4u;
+  let offB = P[8] / 4u; let sBb = P[9] / 4u; let sBn = P[11] / 4u;
+  let n0 = gid.x * ${RN}u; let m0 = gid.y * ${RM}u; let b = gid.z;
+  if (n0 >= N || m0 >= M) { return; }
+  ${rows.map((i) => `let ra${i} = offA + b * sAb + min(m0 + ${i}u, M - 1u) * sAm;`).join('\n  ')}
+  ${cols.map((j) => `let rb${j} = offB + b * sBb + min(n0 + ${j}u, N - 1u) * sBn;`).join('\n  ')}
+  ${rows.map((i) => cols.map((j) => `var acc${i}_${j} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
+  for (var k4: u32 = 0u; k4 < K4; k4++) {
+    ${cols.map((j) => `let b${j} = B[rb${j} + k4];`).join(' ')}
+    ${rows.map((i) => `{ let a = A[ra${i} + k4]; ${cols.map((j) => `acc${i}_${j} = fma(a, b${j}, acc${i}_${j});`).join(' ')} }`).join('\n    ')}
+  }
+  let cb = b * M * N;
+  ${rows.map((i) => cols.map((j) => `if (m0 + ${i}u < M && n0 + ${j}u < N) { C[cb + (m0 + ${i}u) * N + n0 + ${j}u] = dot(acc${i}_${j}, vec4<f32>(1.0)); }`).join('\n  ')).join('\n  ')}
 }
 `;
 }

@@ -12,16 +12,19 @@ const CASES: [number[], number[], { transA?: boolean; transB?: boolean }][] = [
   [[2, 1, 5, 7], [3, 7, 4], {}], [[4, 3, 17], [17, 9], {}], [[17], [17, 5], {}], [[6, 17], [17], {}], [[17], [17], {}],
   [[9, 13], [11, 13], { transB: true }], [[13, 9], [13, 11], { transA: true }], [[2, 13, 9], [2, 11, 13], { transA: true, transB: true }],
   [[0, 5], [5, 3], {}], [[4, 0], [0, 3], {}], [[128, 64], [64, 128], {}],
+  // layouts the vec4 fast paths take: K and N multiples of 4, unit stride along K (and N, or K for B^T)
+  [[9, 16], [16, 12], {}], [[2, 1, 13, 8], [3, 8, 20], {}], [[9, 16], [12, 16], { transB: true }], [[3, 5, 8], [7, 8], { transB: true }],
+  [[1, 4], [4, 4], {}], [[70, 36], [36, 68], {}], [[70, 36], [66, 36], { transB: true }],
 ];
 
-for (const naive of [false, true]) {
-  test(`${naive ? 'naive' : 'tiled'} kernel`, async () => {
+for (const kernel of ['auto', 'naive', 'tiled', 'vec4', 'vec4nt'] as const) {
+  test(`${kernel} kernel`, async () => {
     const g = await gpu();
     for (const [sa, sb, t] of CASES) {
       const na = sa.reduce((p, q) => p * q, 1), nb = sb.reduce((p, q) => p * q, 1);
       const [a, ac] = pair(seededValues(na, na + 5), sa, g);
       const [b, bc] = pair(seededValues(nb, nb + 6), sb, g);
-      const y = matmul(a, b, { ...t, naive }), yc = matmul(ac, bc, t);
+      const y = matmul(a, b, { ...t, kernel }), yc = matmul(ac, bc, t);
       assert.equal([...y.shape], [...yc.shape], `${JSON.stringify(sa)} x ${JSON.stringify(sb)}`);
       assertClose(await y.data(), await yc.data(), { rtol: 1e-5, atol: 1e-5, what: `${JSON.stringify(sa)} x ${JSON.stringify(sb)} ${JSON.stringify(t)}` });
     }

@@ -45,9 +45,12 @@ export interface MatmulArgs {
   a: View;
   /** batch, K, N view of B */
   b: View;
-  /** force the untiled reference kernel (benchmarks) */
-  naive?: boolean;
+  /** kernel choice; 'auto' picks by adapter and layout, others are for tests and benchmarks */
+  kernel?: MatmulKernel;
 }
+
+/** naive: one output per invocation; tiled: workgroup-memory tiles; vec4 / vec4nt: register-blocked fast paths */
+export type MatmulKernel = 'auto' | 'naive' | 'tiled' | 'vec4' | 'vec4nt';
 
 export type RandomKind = 'uniform' | 'normal' | 'randint';
 
@@ -63,6 +66,8 @@ export interface Backend {
   read(v: View): Promise<TensorData>;
   /** submit pending work (WebGPU); no-op elsewhere */
   flush(): void;
+  /** resolve when all submitted work has finished (for timing) */
+  sync(): Promise<void>;
   memory(): MemoryInfo;
   resetPeak(): void;
   shutdown(): Promise<void>;

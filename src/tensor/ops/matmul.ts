@@ -2,10 +2,11 @@
 import { DTypeError, ShapeError } from '../../errors.js';
 import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { broadcastShapes, collapseDims, fmt, numel, contiguousStrides } from '../shape.js';
-import { backendOf, sumToShape, wrap } from './core.js';
+import { broadcastShapes, collapseDims, fmt, numel } from '../shape.js';
+import { backendOf, wrap } from './core.js';
+import type { MatmulKernel } from '../backend/backend.js';
 
-export interface MatmulOptions { transA?: boolean; transB?: boolean; naive?: boolean }
+export interface MatmulOptions { transA?: boolean; transB?: boolean; kernel?: MatmulKernel }
 
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new DTypeError(`matmul: operands must be f32, got ${a.dtype} and ${b.dtype}`);
@@ -18,7 +19,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [M, K] = A.shape.slice(-2), [K2, N] = B.shape.slice(-2);
   if (K !== K2) throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)}${opts.transA ? 'ᵀ' : ''} x ${fmt(b.shape)}${opts.transB ? 'ᵀ' : ''} (${K} vs ${K2})`);
   const batch = broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
-  const y = matmulRaw(A.expand([...batch, M, K]), B.expand([...batch, K, N]), batch, opts.naive ?? false);
+  const y = matmulRaw(A.expand([...batch, M, K]), B.expand([...batch, K, N]), batch, opts.kernel ?? 'auto');
   let out = y;
   if (squeezeA || squeezeB) {
     const shape = [...batch, ...(squeezeA ? [] : [M]), ...(squeezeB ? [] : [N])];
@@ -27,7 +28,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   // the recorded node sits on the raw (batch, M, N) result; views above it carry their own VJPs
   return out;
 
-  function matmulRaw(Ae: Tensor, Be: Tensor, batchShape: number[], naive: boolean): Tensor {
+  function matmulRaw(Ae: Tensor, Be: Tensor, batchShape: number[], kernel: MatmulKernel): Tensor {
     const backend = backendOf('matmul', Ae, Be);
     const nb = numel(batchShape);
     const views = [Ae, Be].map((t) => {
@@ -43,7 +44,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       const v = t.backendView('matmul');
       return { ...v, shape: [nb, ...t.shape.slice(-2)], strides: [bstride, ...t.strides.slice(-2)] };
     });
-    const r = wrap(backend, backend.matmul({ a: va, b: vb, naive }), [...batchShape, M, N], 'f32');
+    const r = wrap(backend, backend.matmul({ a: va, b: vb, kernel }), [...batchShape, M, N], 'f32');
     for (const v of views) v.temp?.dispose();
     if (Ae.requiresGrad || Be.requiresGrad) {
       record('matmul', r, [Ae, Be], (g) => [
@@ -61,4 +62,3 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   return bias ? y.add(bias) : y;
 }
 
-void sumToShape; void contiguousStrides;

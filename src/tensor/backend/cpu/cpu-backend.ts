@@ -66,6 +66,7 @@ export class CpuBackend implements Backend {
     return out;
   }
   flush(): void {}
+  async sync(): Promise<void> {}
   memory(): MemoryInfo { return { bytesInUse: this.inUse, bytesPooled: 0, peakBytesInUse: this.peak, buffers: this.live }; }
   resetPeak(): void { this.peak = this.inUse; }
   async shutdown(): Promise<void> {}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// The `dualneuron` command line. Each subcommand lives in its own file and registers itself here.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { registerInfo } from './info.js';
+import { DualNeuronError } from '../../errors.js';
+
+process.env.XDG_RUNTIME_DIR ??= '/tmp';
+const pkg = JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../../package.json'), 'utf8')) as { version: string };
+
+const program = new Command('dualneuron')
+  .description('In-silico visual neuroscience on WebGPU: digital twins of macaque V1/V4, screening, MEI/LEI synthesis.')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)');
+
+registerInfo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof DualNeuronError) {
+    console.error(`dualneuron: ${e.message}`);
+    process.exitCode = 1;
+  } else throw e;
+} finally {
+  const { shutdownAll } = await import('../../tensor/index.js');
+  await shutdownAll();
+}
