@@ -1,5 +1,7 @@
 // Public API of the tensor layer.
 import './methods.js';
+import './backend/cpu/index.js';
+import './backend/webgpu/kernels/index.js';
 export { Tensor, Storage, type NestedArray, type CreateOptions } from './tensor.js';
 export type { DType } from './dtype.js';
 export { tidy, keep } from './scope.js';
@@ -12,3 +14,4 @@ export { sum, mean, max, min, argmax, argmin, variance, std, norm, logsumexp, so
 export { reshape, permute, transpose, slice, select, expand, squeeze, unsqueeze, flip, contiguous, concat, stack, split, pad, indexSelect, gather, to } from './ops/shape-ops.js';
 export { matmul, linear } from './ops/matmul.js';
 export type { Backend, MemoryInfo, TensorData } from './backend/backend.js';
+export { registerKernels, kernelsFor } from './backend/registry.js';

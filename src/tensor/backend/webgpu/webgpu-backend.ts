@@ -119,7 +119,8 @@ export class WebGPUBackend implements Backend {
     this.acquired.release();
   }
 
-  private run(k: Omit<Kernel, 'outputs' | 'inputs'> & { outputs: GpuBuffer[]; inputs: GpuBuffer[] }): void {
+  /** Encode one kernel (see engine.ts for the binding convention). Used by every kernel family. */
+  dispatch(k: Omit<Kernel, 'outputs' | 'inputs'> & { outputs: GpuBuffer[]; inputs: GpuBuffer[] }): void {
     this.engine.dispatch({ ...k, outputs: k.outputs.map((b) => ({ buffer: b.gpu })), inputs: k.inputs.map((b) => ({ buffer: b.gpu })) });
   }
 
@@ -159,7 +160,7 @@ export class WebGPUBackend implements Backend {
     });
     params.forEach((p, k) => { P[L.paramsAt + k] = bitsOf(p, 'f32'); });
     const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => `${o.mode}-${o.type}`).join(',')}:${spec.nParams}`;
-    this.run({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups: grid1d(n, WG), params: P,
+    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups: grid1d(n, WG), params: P,
       outputs: [out], inputs: views.map((v) => v.buf as GpuBuffer) });
     return out;
   }
@@ -187,7 +188,7 @@ export class WebGPUBackend implements Backend {
     co.strides[0].forEach((s, d) => { P[L.outerStridesAt + d] = bitsOf(s, 'i32'); });
     ci.strides[0].forEach((s, d) => { P[L.innerStridesAt + d] = bitsOf(s, 'i32'); });
     const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer, 1);
-    this.run({ name: `reduce(${op})`, key: `red:${op}:${spec.inType}:${spec.outType}:${spec.outerRank}:${spec.innerRank}:${mode}`,
+    this.dispatch({ name: `reduce(${op})`, key: `red:${op}:${spec.inType}:${spec.outType}:${spec.outerRank}:${spec.innerRank}:${mode}`,
       source: () => reduceWGSL(spec), workgroups, params: P, outputs: [out], inputs: [x.buf as GpuBuffer] });
     void REDUCE_WG;
     return out;
@@ -204,12 +205,12 @@ export class WebGPUBackend implements Backend {
     const kind = this.matmulKind(a, b, K, N, kernel ?? 'auto');
     const bufs = [a.buf as GpuBuffer, b.buf as GpuBuffer];
     if (kind === 'vec4') {
-      this.run({ name: 'matmul(vec4)', key: 'mm:vec4', source: () => matmulVec4WGSL(8),
+      this.dispatch({ name: 'matmul(vec4)', key: 'mm:vec4', source: () => matmulVec4WGSL(8),
         workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 8 / 8), batch], params: P, outputs: [out], inputs: bufs });
       return out;
     }
     if (kind === 'vec4nt') {
-      this.run({ name: 'matmul(vec4nt)', key: 'mm:vec4nt', source: () => matmulVec4NTWGSL(4, 4),
+      this.dispatch({ name: 'matmul(vec4nt)', key: 'mm:vec4nt', source: () => matmulVec4NTWGSL(4, 4),
         workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), batch], params: P, outputs: [out], inputs: bufs });
       return out;
     }
@@ -218,7 +219,7 @@ export class WebGPUBackend implements Backend {
     const workgroups: [number, number, number] = useNaive
       ? [Math.ceil(N / 16), Math.ceil(M / 16), batch]
       : [Math.ceil(N / (MM_T * t.RN)), Math.ceil(M / (MM_T * t.RM)), batch];
-    this.run({ name: useNaive ? 'matmul(naive)' : 'matmul(tiled)', key: useNaive ? 'mm:naive' : `mm:tiled:${t.RM}:${t.RN}:${t.BK}`,
+    this.dispatch({ name: useNaive ? 'matmul(naive)' : 'matmul(tiled)', key: useNaive ? 'mm:naive' : `mm:tiled:${t.RM}:${t.RN}:${t.BK}`,
       source: () => (useNaive ? matmulNaiveWGSL() : matmulTiledWGSL(t)), workgroups, params: P, outputs: [out], inputs: [a.buf as GpuBuffer, b.buf as GpuBuffer] });
     return out;
   }
@@ -255,7 +256,7 @@ export class WebGPUBackend implements Backend {
     P[dstAt] = dst.offset; col.strides[0].forEach((s, d) => { P[dstAt + 1 + d] = bitsOf(s, 'i32'); });
     P[srcAt] = src.offset; col.strides[1].forEach((s, d) => { P[srcAt + 1 + d] = bitsOf(s, 'i32'); });
     const type = wgslType(dst.dtype);
-    this.run({ name: 'assign', key: `assign:${type}:${rank}`, source: () => assignWGSL(type, rank), workgroups: grid1d(n, 256), params: P,
+    this.dispatch({ name: 'assign', key: `assign:${type}:${rank}`, source: () => assignWGSL(type, rank), workgroups: grid1d(n, 256), params: P,
       outputs: [dst.buf as GpuBuffer], inputs: [src.buf as GpuBuffer] });
   }
 
@@ -263,7 +264,7 @@ export class WebGPUBackend implements Backend {
     if (size === 0) return;
     const type = wgslType(dtype);
     const P = new Uint32Array([size, bitsOf(value, dtype), bitsOf(step, dtype)]);
-    this.run({ name: 'ramp', key: `ramp:${type}`, source: () => rampWGSL(type), workgroups: grid1d(size, 256), params: P, outputs: [out], inputs: [] });
+    this.dispatch({ name: 'ramp', key: `ramp:${type}`, source: () => rampWGSL(type), workgroups: grid1d(size, 256), params: P, outputs: [out], inputs: [] });
   }
 
   fill(size: number, value: number, dtype: DType): GpuBuffer {
@@ -285,7 +286,7 @@ export class WebGPUBackend implements Backend {
     const [s0, s1] = seedWords(seed);
     const off = BigInt.asUintN(64, offsetBlocks);
     const P = new Uint32Array([size, s0, s1, Number(off & 0xffffffffn), Number(off >> 32n), bitsOf(params[0] ?? 0, 'f32'), bitsOf(params[1] ?? 1, 'f32')]);
-    this.run({ name: `random(${kind})`, key: `rand:${kind}`, source: () => randomWGSL(kind), workgroups: grid1d(Math.ceil(size / 4), 64), params: P, outputs: [out], inputs: [] });
+    this.dispatch({ name: `random(${kind})`, key: `rand:${kind}`, source: () => randomWGSL(kind), workgroups: grid1d(Math.ceil(size / 4), 64), params: P, outputs: [out], inputs: [] });
     return out;
   }
 
@@ -295,7 +296,7 @@ export class WebGPUBackend implements Backend {
     const out = this.alloc(n);
     if (n === 0) return out;
     const type = wgslType(x.dtype);
-    this.run({ name: 'indexSelect', key: `isel:${type}`, source: () => indexSelectWGSL(type), workgroups: grid1d(n, 256),
+    this.dispatch({ name: 'indexSelect', key: `isel:${type}`, source: () => indexSelectWGSL(type), workgroups: grid1d(n, 256),
       params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }
@@ -306,7 +307,7 @@ export class WebGPUBackend implements Backend {
     const out = this.alloc(n);
     if (n === 0) return out;
     const type = wgslType(g.dtype);
-    this.run({ name: 'indexAdd', key: `iadd:${type}`, source: () => indexAddWGSL(type), workgroups: grid1d(n, 256),
+    this.dispatch({ name: 'indexAdd', key: `iadd:${type}`, source: () => indexAddWGSL(type), workgroups: grid1d(n, 256),
       params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }
@@ -318,7 +319,7 @@ export class WebGPUBackend implements Backend {
     const rank = x.shape.length;
     const type = wgslType(x.dtype);
     const P = new Uint32Array([n, ...idx.shape, ...contiguousStrides(x.shape)]);
-    this.run({ name: 'gather', key: `gather:${type}:${rank}:${dim}`, source: () => gatherWGSL(type, rank, dim), workgroups: grid1d(n, 256),
+    this.dispatch({ name: 'gather', key: `gather:${type}:${rank}:${dim}`, source: () => gatherWGSL(type, rank, dim), workgroups: grid1d(n, 256),
       params: P, outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }
@@ -330,7 +331,7 @@ export class WebGPUBackend implements Backend {
     const rank = outShape.length;
     const type = wgslType(g.dtype);
     const P = new Uint32Array([n, ...outShape, ...idx.shape]);
-    this.run({ name: 'scatterAdd', key: `scat:${type}:${rank}:${dim}`, source: () => scatterAddWGSL(type, rank, dim), workgroups: grid1d(n, 256),
+    this.dispatch({ name: 'scatterAdd', key: `scat:${type}:${rank}:${dim}`, source: () => scatterAddWGSL(type, rank, dim), workgroups: grid1d(n, 256),
       params: P, outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }

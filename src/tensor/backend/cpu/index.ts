@@ -1,0 +1,2 @@
+// Registers every CPU-oracle kernel family (see ../registry.ts). One import per family.
+export {};

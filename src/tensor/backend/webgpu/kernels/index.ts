@@ -1,0 +1,2 @@
+// Registers every WebGPU kernel family (see ../../registry.ts). One import per family.
+export {};
