@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerInfo } from './info.js';
+import { registerWeights } from './weights.js';
 import { DualNeuronError } from '../../errors.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -16,14 +17,15 @@ const program = new Command('dualneuron')
   .showHelpAfterError('(run with --help for usage)');
 
 registerInfo(program);
+registerWeights(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof DualNeuronError) {
-    console.error(`dualneuron: ${e.message}`);
-    process.exitCode = 1;
-  } else throw e;
+  // expected failures (bad input, missing weights, no adapter) print their message; anything else its stack
+  if (e instanceof DualNeuronError) console.error(`dualneuron: ${e.message}`);
+  else console.error(`dualneuron: unexpected error (please report it): ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
 } finally {
   const { shutdownAll } = await import('../../tensor/index.js');
   await shutdownAll();
