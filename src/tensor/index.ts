@@ -15,3 +15,4 @@ export { reshape, permute, transpose, slice, select, expand, squeeze, unsqueeze,
 export { matmul, linear } from './ops/matmul.js';
 export type { Backend, MemoryInfo, TensorData } from './backend/backend.js';
 export { registerKernels, kernelsFor } from './backend/registry.js';
+export * from './ops/pool.js';

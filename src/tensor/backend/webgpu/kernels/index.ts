@@ -1,2 +1,3 @@
 // Registers every WebGPU kernel family (see ../../registry.ts). One import per family.
 export {};
+import './pool.js';
