@@ -39,6 +39,8 @@ declare module './tensor.js' {
     contiguous(): Tensor; contiguousCopy(): Tensor; to(dtype: DType): Tensor; clone(): Tensor;
     split(sizes: number | readonly number[], axis?: number): Tensor[]; pad(pads: readonly number[], mode?: S.PadMode, value?: number): Tensor;
     indexSelect(dim: number, idx: Tensor): Tensor; gather(dim: number, idx: Tensor): Tensor;
+    /** in-place: write src into this tensor's storage (not recorded by autograd) */
+    copy_(src: Tensor): Tensor;
     flatten(start?: number, end?: number): Tensor;
     // creation like this tensor
     zerosLike(): Tensor; onesLike(): Tensor; fullLike(v: number): Tensor;
@@ -95,6 +97,7 @@ P.split = function (this: Tensor, s: number | readonly number[], a?: number) { r
 P.pad = function (this: Tensor, p: readonly number[], m?: S.PadMode, v?: number) { return S.pad(this, p, m, v); };
 P.indexSelect = function (this: Tensor, d: number, i: Tensor) { return S.indexSelect(this, d, i); };
 P.gather = function (this: Tensor, d: number, i: Tensor) { return S.gather(this, d, i); };
+P.copy_ = function (this: Tensor, src: Tensor) { return S.copyInto(this, src); };
 P.flatten = function (this: Tensor, start = 0, end = -1) {
   const r = this.rank;
   if (r === 0) return this.reshape([1]);

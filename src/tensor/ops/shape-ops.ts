@@ -339,3 +339,22 @@ export function gather(x: Tensor, dim: number, idx: Tensor): Tensor {
   } else id.dispose();
   return y;
 }
+
+/**
+ * In-place copy: write src (broadcast to dst's shape) into dst's storage, through dst's strides. Not recorded
+ * by autograd (optimisers and running statistics use it); dst must not be part of a graph being differentiated.
+ */
+export function copyInto(dst: Tensor, src: Tensor): Tensor {
+  dst.backendView('copy_');
+  if (dst.dtype !== src.dtype) throw new DTypeError(`copy_: source dtype ${src.dtype} differs from destination ${dst.dtype}`);
+  const b = backendOf('copy_', dst, src);
+  const s = broadcastShapes('copy_', src.shape, dst.shape);
+  if (s.some((v, i) => v !== dst.shape[i]) || s.length !== dst.rank) throw new ShapeError(`copy_: cannot write a ${fmt(src.shape)} tensor into ${fmt(dst.shape)}`);
+  const sv = src.backendView('copy_');
+  // write through a temporary when the two views share storage (the kernel reads and writes at once)
+  const tmp = sv.buf === dst.backendView('copy_').buf ? elementwise('copy', [src]) : null;
+  const v = tmp ? tmp.backendView('copy_') : sv;
+  b.assign(dst.backendView('copy_'), { ...v, shape: dst.shape, strides: broadcastStrides(v.shape, v.strides, dst.shape) });
+  tmp?.dispose();
+  return dst;
+}
