@@ -16,3 +16,4 @@ export { matmul, linear } from './ops/matmul.js';
 export type { Backend, MemoryInfo, TensorData } from './backend/backend.js';
 export { registerKernels, kernelsFor } from './backend/registry.js';
 export * from './ops/pool.js';
+export * from './ops/norm.js';

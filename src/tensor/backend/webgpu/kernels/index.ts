@@ -1,3 +1,4 @@
 // Registers every WebGPU kernel family (see ../../registry.ts). One import per family.
 export {};
 import './pool.js';
+import './norm.js';

@@ -1,0 +1,130 @@
+// Normalisation kernels over a contiguous tensor read as [outer, D, inner] (see src/tensor/backend/kernels/norm.ts).
+// A "row" is one (o, j) pair, o < outer, j < inner: its D values sit at base + d*inner, base = off + o*D*inner + j.
+// Layer norm runs one invocation per row (64 per workgroup): on CPU adapters (lavapipe) that beats a workgroup
+// per row with barriers, and channels-first rows (inner = H*W) make neighbouring invocations read neighbouring
+// addresses. Two passes over the row for the statistics (mean, then centred squares) keep the variance accurate.
+import { bindings, linearMain } from './common.js';
+
+export const NORM_ROW_WG = 64;
+export const NORM_ELEM_WG = 256;
+
+const rowHead = `
+  let D = P[1]; let inner = P[2];
+  let o = row / inner; let j = row % inner;
+  let rel = o * D * inner + j;`;
+
+/**
+ * layerNorm forward. Params: [rows, D, inner, xOff, wOff, bOff, epsBits].
+ * Bindings: out, [mean, rstd], x, [weight], [bias].
+ */
+export function layerNormWGSL(hasWeight: boolean, hasBias: boolean, withStats: boolean): string {
+  const outs = [{ name: 'out', type: 'f32', access: 'read_write' as const }];
+  if (withStats) outs.push({ name: 'meanOut', type: 'f32', access: 'read_write' }, { name: 'rstdOut', type: 'f32', access: 'read_write' });
+  const ins = [{ name: 'x', type: 'f32', access: 'read' as const }];
+  if (hasWeight) ins.push({ name: 'weight', type: 'f32', access: 'read' });
+  if (hasBias) ins.push({ name: 'bias', type: 'f32', access: 'read' });
+  return `${bindings(outs, ins)}
+${linearMain(NORM_ROW_WG)}
+  let row = i;
+  if (row >= P[0]) { return; }
+  ${rowHead}
+  let base = P[3] + rel;
+  var s = 0.0;
+  for (var d = 0u; d < D; d++) { s += x[base + d * inner]; }
+  let mean = s / f32(D);
+  var v = 0.0;
+  for (var d = 0u; d < D; d++) { let c = x[base + d * inner] - mean; v += c * c; }
+  let rstd = inverseSqrt(v / f32(D) + bitcast<f32>(P[6]));
+  for (var d = 0u; d < D; d++) {
+    var y = (x[base + d * inner] - mean) * rstd;
+    ${hasWeight ? 'y = y * weight[P[4] + d];' : ''}
+    ${hasBias ? 'y = y + bias[P[5] + d];' : ''}
+    out[rel + d * inner] = y;
+  }
+  ${withStats ? 'meanOut[row] = mean; rstdOut[row] = rstd;' : ''}
+}
+`;
+}
+
+/**
+ * layerNorm backward (input gradient, and g * xhat for the weight gradient). Params:
+ * [rows, D, inner, gOff, xOff, meanOff, rstdOff, wOff]. Bindings: dx, [gxhat], g, x, mean, rstd, [weight].
+ */
+export function layerNormBackwardWGSL(hasWeight: boolean, withGxhat: boolean): string {
+  const outs = [{ name: 'dx', type: 'f32', access: 'read_write' as const }];
+  if (withGxhat) outs.push({ name: 'gxhat', type: 'f32', access: 'read_write' });
+  const ins = ['g', 'x', 'mean', 'rstd'].map((name) => ({ name, type: 'f32', access: 'read' as const }));
+  if (hasWeight) ins.push({ name: 'weight', type: 'f32', access: 'read' });
+  const gy = hasWeight ? 'g[gb + d * inner] * weight[P[7] + d]' : 'g[gb + d * inner]';
+  return `${bindings(outs, ins)}
+${linearMain(NORM_ROW_WG)}
+  let row = i;
+  if (row >= P[0]) { return; }
+  ${rowHead}
+  let gb = P[3] + rel; let xb = P[4] + rel;
+  let m = mean[P[5] + row]; let rs = rstd[P[6] + row];
+  var sg = 0.0; var sgx = 0.0;
+  for (var d = 0u; d < D; d++) {
+    let xh = (x[xb + d * inner] - m) * rs;
+    let gy = ${gy};
+    sg += gy; sgx += gy * xh;
+  }
+  let a = sg / f32(D); let c = sgx / f32(D);
+  for (var d = 0u; d < D; d++) {
+    let xh = (x[xb + d * inner] - m) * rs;
+    let gy = ${gy};
+    dx[rel + d * inner] = rs * (gy - a - xh * c);
+    ${withGxhat ? 'gxhat[rel + d * inner] = g[gb + d * inner] * xh;' : ''}
+  }
+}
+`;
+}
+
+/**
+ * Per-channel mean and biased variance of [outer, C, inner], one invocation per channel, two passes; sums go
+ * through a per-`o` partial to limit float32 rounding over long channels. Params: [C, outer, inner, xOff].
+ * Bindings: mean, variance, x.
+ */
+export function channelStatsWGSL(): string {
+  return `${bindings([{ name: 'meanOut', type: 'f32', access: 'read_write' }, { name: 'varOut', type: 'f32', access: 'read_write' }], [{ name: 'x', type: 'f32', access: 'read' }])}
+${linearMain(NORM_ROW_WG)}
+  let c = i;
+  let C = P[0]; let outer = P[1]; let inner = P[2];
+  if (c >= C) { return; }
+  let count = f32(outer * inner);
+  var s = 0.0;
+  for (var o = 0u; o < outer; o++) {
+    let base = P[3] + (o * C + c) * inner;
+    var part = 0.0;
+    for (var j = 0u; j < inner; j++) { part += x[base + j]; }
+    s += part;
+  }
+  let mean = s / count;
+  var v = 0.0;
+  for (var o = 0u; o < outer; o++) {
+    let base = P[3] + (o * C + c) * inner;
+    var part = 0.0;
+    for (var j = 0u; j < inner; j++) { let t = x[base + j] - mean; part += t * t; }
+    v += part;
+  }
+  meanOut[c] = mean;
+  varOut[c] = v / count;
+}
+`;
+}
+
+/**
+ * out[i] = x[i] * scale[c] + shift[c], c = (i / inner) % C: batch norm's per-channel affine map, one element per
+ * invocation. Params: [n, C, inner, xOff, scaleOff, shiftOff]. Bindings: out, x, scale, [shift].
+ */
+export function channelAffineWGSL(hasShift: boolean): string {
+  const ins = ['x', 'scale'].map((name) => ({ name, type: 'f32', access: 'read' as const }));
+  if (hasShift) ins.push({ name: 'shift', type: 'f32', access: 'read' });
+  return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], ins)}
+${linearMain(NORM_ELEM_WG)}
+  if (i >= P[0]) { return; }
+  let c = (i / P[2]) % P[1];
+  out[i] = x[P[3] + i] * scale[P[4] + c]${hasShift ? ' + shift[P[5] + c]' : ''};
+}
+`;
+}

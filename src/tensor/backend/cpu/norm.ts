@@ -1,0 +1,81 @@
+// Float64 oracle of the `norm` kernel family: plain loops over [outer, D, inner].
+import type { Backend, View } from '../backend.js';
+import { registerKernels } from '../registry.js';
+import type { NormKernels } from '../kernels/norm.js';
+import type { CpuBuffer } from './cpu-backend.js';
+
+const dataOf = (v: View) => (v.buf as CpuBuffer).data;
+const alloc = (b: Backend, n: number) => b.alloc(n) as CpuBuffer;
+
+const impl: NormKernels = {
+  layerNorm(b, x, d, weight, bias, eps, withStats) {
+    const X = dataOf(x);
+    const rows = d.outer * d.inner;
+    const out = alloc(b, rows * d.D), mean = alloc(b, rows), rstd = alloc(b, rows);
+    for (let o = 0; o < d.outer; o++) for (let j = 0; j < d.inner; j++) {
+      const rel = o * d.D * d.inner + j, at = (k: number) => x.offset + rel + k * d.inner;
+      let s = 0;
+      for (let k = 0; k < d.D; k++) s += X[at(k)];
+      const m = s / d.D;
+      let v = 0;
+      for (let k = 0; k < d.D; k++) v += (X[at(k)] - m) ** 2;
+      const r = 1 / Math.sqrt(v / d.D + eps);
+      for (let k = 0; k < d.D; k++) {
+        let y = (X[at(k)] - m) * r;
+        if (weight) y *= dataOf(weight)[weight.offset + k];
+        if (bias) y += dataOf(bias)[bias.offset + k];
+        out.data[rel + k * d.inner] = y;
+      }
+      mean.data[o * d.inner + j] = m;
+      rstd.data[o * d.inner + j] = r;
+    }
+    if (!withStats) { b.free(mean); b.free(rstd); }
+    return { out, mean: withStats ? mean : null, rstd: withStats ? rstd : null };
+  },
+  layerNormBackward(b, g, x, mean, rstd, weight, d, withGxhat) {
+    const G = dataOf(g), X = dataOf(x), M = dataOf(mean), R = dataOf(rstd);
+    const rows = d.outer * d.inner;
+    const dx = alloc(b, rows * d.D);
+    const gxhat = withGxhat ? alloc(b, rows * d.D) : null;
+    for (let o = 0; o < d.outer; o++) for (let j = 0; j < d.inner; j++) {
+      const row = o * d.inner + j, rel = o * d.D * d.inner + j;
+      const m = M[mean.offset + row], r = R[rstd.offset + row];
+      const xh = (k: number) => (X[x.offset + rel + k * d.inner] - m) * r;
+      const gy = (k: number) => G[g.offset + rel + k * d.inner] * (weight ? dataOf(weight)[weight.offset + k] : 1);
+      let sg = 0, sgx = 0;
+      for (let k = 0; k < d.D; k++) { sg += gy(k); sgx += gy(k) * xh(k); }
+      for (let k = 0; k < d.D; k++) {
+        dx.data[rel + k * d.inner] = r * (gy(k) - sg / d.D - xh(k) * (sgx / d.D));
+        if (gxhat) gxhat.data[rel + k * d.inner] = G[g.offset + rel + k * d.inner] * xh(k);
+      }
+    }
+    return { dx, gxhat };
+  },
+  channelStats(b, x, d) {
+    const X = dataOf(x);
+    const mean = alloc(b, d.D), variance = alloc(b, d.D);
+    const count = d.outer * d.inner;
+    for (let c = 0; c < d.D; c++) {
+      let s = 0;
+      for (let o = 0; o < d.outer; o++) for (let j = 0; j < d.inner; j++) s += X[x.offset + (o * d.D + c) * d.inner + j];
+      const m = s / count;
+      let v = 0;
+      for (let o = 0; o < d.outer; o++) for (let j = 0; j < d.inner; j++) v += (X[x.offset + (o * d.D + c) * d.inner + j] - m) ** 2;
+      mean.data[c] = m;
+      variance.data[c] = v / count;
+    }
+    return { mean, variance };
+  },
+  channelAffine(b, x, d, scale, shift) {
+    const X = dataOf(x), S = dataOf(scale);
+    const n = d.outer * d.D * d.inner;
+    const out = alloc(b, n);
+    for (let i = 0; i < n; i++) {
+      const c = Math.floor(i / d.inner) % d.D;
+      out.data[i] = X[x.offset + i] * S[scale.offset + c] + (shift ? dataOf(shift)[shift.offset + c] : 0);
+    }
+    return out;
+  },
+};
+
+registerKernels<NormKernels>('cpu', 'norm', impl);

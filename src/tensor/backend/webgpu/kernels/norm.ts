@@ -1,0 +1,60 @@
+// WebGPU implementation of the `norm` kernel family (shaders/norm.ts).
+import type { Backend, View } from '../../backend.js';
+import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
+import { registerKernels } from '../../registry.js';
+import type { NormKernels } from '../../kernels/norm.js';
+import { grid1d } from '../../../../../shaders/common.js';
+import { NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL } from '../../../../../shaders/norm.js';
+
+const gpuOf = (b: Backend) => b as WebGPUBackend;
+const bufOf = (v: View) => v.buf as GpuBuffer;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const f32Bits = (v: number) => { f32[0] = v; return u32[0]; };
+
+const impl: NormKernels = {
+  layerNorm(b, x, d, weight, bias, eps, withStats) {
+    const be = gpuOf(b);
+    const rows = d.outer * d.inner;
+    const out = be.alloc(rows * d.D);
+    const mean = withStats ? be.alloc(rows) : null, rstd = withStats ? be.alloc(rows) : null;
+    const hw = weight !== null, hb = bias !== null;
+    const P = new Uint32Array([rows, d.D, d.inner, x.offset, weight?.offset ?? 0, bias?.offset ?? 0, f32Bits(eps)]);
+    be.dispatch({ name: 'layerNorm', key: `norm:ln:${+hw}${+hb}${+withStats}`, source: () => layerNormWGSL(hw, hb, withStats),
+      workgroups: grid1d(rows, NORM_ROW_WG), params: P,
+      outputs: withStats ? [out, mean!, rstd!] : [out],
+      inputs: [bufOf(x), ...(weight ? [bufOf(weight)] : []), ...(bias ? [bufOf(bias)] : [])] });
+    return { out, mean, rstd };
+  },
+  layerNormBackward(b, g, x, mean, rstd, weight, d, withGxhat) {
+    const be = gpuOf(b);
+    const rows = d.outer * d.inner;
+    const dx = be.alloc(rows * d.D);
+    const gxhat = withGxhat ? be.alloc(rows * d.D) : null;
+    const hw = weight !== null;
+    const P = new Uint32Array([rows, d.D, d.inner, g.offset, x.offset, mean.offset, rstd.offset, weight?.offset ?? 0]);
+    be.dispatch({ name: 'layerNorm backward', key: `norm:ln:bw:${+hw}${+withGxhat}`, source: () => layerNormBackwardWGSL(hw, withGxhat),
+      workgroups: grid1d(rows, NORM_ROW_WG), params: P, outputs: gxhat ? [dx, gxhat] : [dx],
+      inputs: [bufOf(g), bufOf(x), bufOf(mean), bufOf(rstd), ...(weight ? [bufOf(weight)] : [])] });
+    return { dx, gxhat };
+  },
+  channelStats(b, x, d) {
+    const be = gpuOf(b);
+    const mean = be.alloc(d.D), variance = be.alloc(d.D);
+    be.dispatch({ name: 'channelStats', key: 'norm:stats', source: channelStatsWGSL, workgroups: grid1d(d.D, NORM_ROW_WG),
+      params: new Uint32Array([d.D, d.outer, d.inner, x.offset]), outputs: [mean, variance], inputs: [bufOf(x)] });
+    return { mean, variance };
+  },
+  channelAffine(b, x, d, scale, shift) {
+    const be = gpuOf(b);
+    const n = d.outer * d.D * d.inner;
+    const out = be.alloc(n);
+    const hs = shift !== null;
+    be.dispatch({ name: 'channelAffine', key: `norm:affine:${+hs}`, source: () => channelAffineWGSL(hs), workgroups: grid1d(n, NORM_ELEM_WG),
+      params: new Uint32Array([n, d.D, d.inner, x.offset, scale.offset, shift?.offset ?? 0]), outputs: [out],
+      inputs: [bufOf(x), bufOf(scale), ...(shift ? [bufOf(shift)] : [])] });
+    return out;
+  },
+};
+
+registerKernels<NormKernels>('webgpu', 'norm', impl);
