@@ -17,3 +17,4 @@ export type { Backend, MemoryInfo, TensorData } from './backend/backend.js';
 export { registerKernels, kernelsFor } from './backend/registry.js';
 export * from './ops/pool.js';
 export * from './ops/norm.js';
+export * from './ops/image.js';

@@ -2,3 +2,4 @@
 export {};
 import './pool.js';
 import './norm.js';
+import './image.js';

@@ -1,0 +1,30 @@
+// Float64 oracle of the `image` kernel family: the forward filter by its definition, the backward by scattering
+// each output's gradient through the same reflect map (unlike the WebGPU gather form).
+import type { Backend, View } from '../backend.js';
+import { registerKernels } from '../registry.js';
+import type { FilterDims, ImageKernels } from '../kernels/image.js';
+import type { CpuBuffer } from './cpu-backend.js';
+
+const reflect = (p: number, L: number) => (p < 0 ? -p : p > L - 1 ? 2 * (L - 1) - p : p);
+
+function sweep(b: Backend, v: View, d: FilterDims, taps: readonly number[], adjoint: boolean): CpuBuffer {
+  const X = (v.buf as CpuBuffer).data;
+  const out = b.alloc(d.outer * d.L * d.inner) as CpuBuffer;
+  const r = (taps.length - 1) / 2;
+  for (let o = 0; o < d.outer; o++) for (let j = 0; j < d.inner; j++) {
+    const at = (i: number) => (o * d.L + i) * d.inner + j;
+    for (let i = 0; i < d.L; i++) for (let k = 0; k < taps.length; k++) {
+      const p = reflect(i + k - r, d.L);
+      if (adjoint) out.data[at(p)] += taps[k] * X[v.offset + at(i)];
+      else out.data[at(i)] += taps[k] * X[v.offset + at(p)];
+    }
+  }
+  return out;
+}
+
+const impl: ImageKernels = {
+  filter1dReflect: (b, x, d, taps) => sweep(b, x, d, taps, false),
+  filter1dReflectBackward: (b, g, d, taps) => sweep(b, g, d, taps, true),
+};
+
+registerKernels<ImageKernels>('cpu', 'image', impl);
