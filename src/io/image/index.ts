@@ -7,3 +7,4 @@ export {
 } from './preprocess.js';
 export { encodePNG, writePNG, type PngImage } from './encode.js';
 export { channelsOf, MAX_PIXELS, type ImageMode, type RawImage } from './types.js';
+export { encodeAPNG, writeAPNG, type Frames } from './apng.js';
