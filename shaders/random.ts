@@ -1,10 +1,12 @@
 // Counter-based random numbers (Philox4x32-10, Salmon et al. 2011), identical to src/tensor/random.ts.
-// One invocation per counter block; block b of a call uses counter (offset + b, 0, 0) and key (seedLo, seedHi)
-// and yields 4 words for elements 4b..4b+3.
+// One invocation per counter block. The output is `rows` independent streams of `rowSize` elements (one row for
+// an ordinary call): block b of row r uses counter (offset + b, 0, 0) and key seeds[r] = (lo, hi), and yields
+// 4 words for elements 4b..4b+3 of that row. Per-row streams let a batch of independent runs draw exactly the
+// numbers each run would draw alone.
 //   uniform: low + (w >> 8) * 2^-24 * (high - low)
 //   normal:  Box-Muller on word pairs, u1 = ((w >> 8) + 1) * 2^-24, u2 = (w >> 8) * 2^-24
 //   randint: low + w % (high - low)
-// Params: [n, seedLo, seedHi, offLo, offHi, p0Bits, p1Bits]
+// Params: [rows, rowSize, blocksPerRow, offLo, offHi, p0Bits, p1Bits, then (seedLo, seedHi) per row]
 import { bindings, linearMain } from './common.js';
 
 export type RandomKindW = 'uniform' | 'normal' | 'randint';
@@ -49,15 +51,16 @@ export function randomWGSL(kind: RandomKindW): string {
   return `${PHILOX_WGSL}
 ${bindings([{ name: 'out', type: outType, access: 'read_write' }], [])}
 ${linearMain(64)}
-  let n = P[0];
-  if (i * 4u >= n) { return; }
+  let rowSize = P[1]; let bpr = P[2];
+  let row = i / bpr; let blk = i % bpr;
+  if (row >= P[0]) { return; }
   let lo = bitcast<f32>(P[5]); let hi = bitcast<f32>(P[6]);
-  let c0 = P[3] + i;
+  let c0 = P[3] + blk;
   let carry = select(0u, 1u, c0 < P[3]);
-  let w = philox(vec4<u32>(c0, P[4] + carry, 0u, 0u), vec2<u32>(P[1], P[2]));
+  let w = philox(vec4<u32>(c0, P[4] + carry, 0u, 0u), vec2<u32>(P[7u + 2u * row], P[8u + 2u * row]));
   var vals: array<${outType}, 4>;
   ${body}
-  for (var e = 0u; e < 4u; e++) { if (i * 4u + e < n) { out[i * 4u + e] = vals[e]; } }
+  for (var e = 0u; e < 4u; e++) { if (blk * 4u + e < rowSize) { out[row * rowSize + blk * 4u + e] = vals[e]; } }
 }
 `;
 }

@@ -2,7 +2,7 @@
 // stream advancement and basic distribution checks.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Generator, rand, randn, randint, cpu } from '../../src/tensor/index.js';
+import { Generator, rand, randn, randint, randomRows, cpu } from '../../src/tensor/index.js';
 import { philox4x32 } from '../../src/tensor/random.js';
 import { gpu, assertClose } from '../helpers/backends.js';
 
@@ -69,6 +69,23 @@ test('distributions: randn mean 0 std 1, rand in [low, high), randint in [low, h
   const counts = [0, 0, 0, 0];
   for (const t of k) counts[t - 3]++;
   assert.ok(counts.every((c) => Math.abs(c / n - 0.25) < 0.01), `counts ${counts}`);
+});
+
+test('per-row streams: a batch of rows equals each row drawn alone', async () => {
+  const g = await gpu();
+  const seeds = [3n, 99n, 3n, 12345678901n];
+  for (const b of [g, cpu()]) {
+    const all = await randomRows('normal', seeds, [2, 7], { backend: b, offsetBlocks: 5n }).data();
+    for (let r = 0; r < seeds.length; r++) {
+      const gen = new Generator(seeds[r]);
+      gen.offset = 5n;
+      const one = await randn([2, 7], { backend: b, generator: gen }).data();
+      assertClose(all.slice(r * 14, (r + 1) * 14), one, { rtol: 0, atol: 0, what: `${b.name} row ${r}` });
+    }
+  }
+  const u = await randomRows('uniform', [7n, 8n], [5], { backend: g, low: 1, high: 2 }).data();
+  const uc = await randomRows('uniform', [7n, 8n], [5], { backend: cpu(), low: 1, high: 2 }).data();
+  assertClose(u, uc, { rtol: 1e-6, atol: 1e-6 });
 });
 
 test.run();

@@ -82,8 +82,11 @@ export interface Backend {
   assign(dst: View, src: View): void;
   fill(size: number, value: number, dtype: DType): BackendBuffer;
   arange(size: number, start: number, step: number, dtype: DType): BackendBuffer;
-  /** counter-based Philox4x32-10 random numbers: element i of the call uses counter block (offset + i/4) */
-  random(kind: RandomKind, size: number, seed: bigint, offsetBlocks: bigint, params: readonly number[], dtype: DType): BackendBuffer;
+  /**
+   * Counter-based Philox4x32-10 random numbers in `seeds.length` independent rows of `rowSize` elements:
+   * element j of row r uses key seeds[r] and counter block (offsetBlocks + j/4).
+   */
+  random(kind: RandomKind, rowSize: number, seeds: readonly bigint[], offsetBlocks: bigint, params: readonly number[], dtype: DType): BackendBuffer;
   /** out[..., j, ...] = x[..., idx[j], ...] along `dim` (idx is a 1-D i32 view); other dims as x */
   indexSelect(x: View, dim: number, idx: View): BackendBuffer;
   /** out = zeros(outShape) with out[..., idx[j], ...] += g[..., j, ...] along dim */

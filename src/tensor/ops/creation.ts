@@ -73,7 +73,19 @@ function random(kind: 'uniform' | 'normal' | 'randint', shape: readonly number[]
   const gen = opts.generator ?? defaultGenerator;
   const n = numel(shape);
   const offset = gen.take(n);
-  return finish(wrap(b, b.random(kind, n, gen.seed, offset, params, dtype), shape, dtype), opts);
+  return finish(wrap(b, b.random(kind, n, [gen.seed], offset, params, dtype), shape, dtype), opts);
+}
+
+/**
+ * Independent random streams, one per row: row r of the result (shape [seeds.length, ...rowShape]) holds the
+ * numbers a generator seeded with seeds[r] produces from block `offsetBlocks` on. A batch of independent runs
+ * thus draws exactly what each run would draw alone.
+ */
+export function randomRows(kind: 'uniform' | 'normal', seeds: readonly bigint[], rowShape: readonly number[], opts: TensorOptions & { offsetBlocks?: bigint; low?: number; high?: number; mean?: number; std?: number } = {}): Tensor {
+  checkShape(kind, rowShape);
+  const b = opts.backend ?? getBackend();
+  const params = kind === 'uniform' ? [opts.low ?? 0, opts.high ?? 1] : [opts.mean ?? 0, opts.std ?? 1];
+  return finish(wrap(b, b.random(kind, numel(rowShape), seeds, opts.offsetBlocks ?? 0n, params, 'f32'), [seeds.length, ...rowShape], 'f32'), opts);
 }
 
 /** Uniform on [low, high) (24-bit resolution). */

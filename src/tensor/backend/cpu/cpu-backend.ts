@@ -138,24 +138,26 @@ export class CpuBackend implements Backend {
     return out;
   }
 
-  random(kind: RandomKind, size: number, seed: bigint, offsetBlocks: bigint, params: readonly number[]): CpuBuffer {
-    const out = this.alloc(size);
+  random(kind: RandomKind, rowSize: number, seeds: readonly bigint[], offsetBlocks: bigint, params: readonly number[]): CpuBuffer {
+    const out = this.alloc(seeds.length * rowSize);
     const [p0, p1] = [params[0] ?? 0, params[1] ?? 1];
     const U = 2 ** -24;
-    for (let blk = 0; blk * 4 < size; blk++) {
-      const w = philoxBlock(seed, offsetBlocks + BigInt(blk));
-      const vals = [0, 0, 0, 0];
-      if (kind === 'uniform') for (let e = 0; e < 4; e++) vals[e] = p0 + (w[e] >>> 8) * U * (p1 - p0);
-      else if (kind === 'normal') {
-        for (let e = 0; e < 4; e += 2) {
-          const u1 = ((w[e] >>> 8) + 1) * U, u2 = (w[e + 1] >>> 8) * U;
-          const r = Math.sqrt(-2 * Math.log(u1)), t = 2 * Math.PI * u2;
-          vals[e] = p0 + p1 * r * Math.cos(t);
-          vals[e + 1] = p0 + p1 * r * Math.sin(t);
-        }
-      } else for (let e = 0; e < 4; e++) vals[e] = p0 + (w[e] % (p1 - p0));
-      for (let e = 0; e < 4 && blk * 4 + e < size; e++) out.data[blk * 4 + e] = vals[e];
-    }
+    seeds.forEach((seed, r) => {
+      for (let blk = 0; blk * 4 < rowSize; blk++) {
+        const w = philoxBlock(seed, offsetBlocks + BigInt(blk));
+        const vals = [0, 0, 0, 0];
+        if (kind === 'uniform') for (let e = 0; e < 4; e++) vals[e] = p0 + (w[e] >>> 8) * U * (p1 - p0);
+        else if (kind === 'normal') {
+          for (let e = 0; e < 4; e += 2) {
+            const u1 = ((w[e] >>> 8) + 1) * U, u2 = (w[e + 1] >>> 8) * U;
+            const rad = Math.sqrt(-2 * Math.log(u1)), t = 2 * Math.PI * u2;
+            vals[e] = p0 + p1 * rad * Math.cos(t);
+            vals[e + 1] = p0 + p1 * rad * Math.sin(t);
+          }
+        } else for (let e = 0; e < 4; e++) vals[e] = p0 + (w[e] % (p1 - p0));
+        for (let e = 0; e < 4 && blk * 4 + e < rowSize; e++) out.data[r * rowSize + blk * 4 + e] = vals[e];
+      }
+    });
     return out;
   }
 

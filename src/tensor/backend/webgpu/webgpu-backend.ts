@@ -279,14 +279,17 @@ export class WebGPUBackend implements Backend {
     return out;
   }
 
-  random(kind: RandomKind, size: number, seed: bigint, offsetBlocks: bigint, params: readonly number[], dtype: DType): GpuBuffer {
-    const out = this.alloc(size);
-    if (size === 0) return out;
+  random(kind: RandomKind, rowSize: number, seeds: readonly bigint[], offsetBlocks: bigint, params: readonly number[], dtype: DType): GpuBuffer {
+    const rows = seeds.length;
+    const out = this.alloc(rows * rowSize);
+    if (rows * rowSize === 0) return out;
     void dtype;
-    const [s0, s1] = seedWords(seed);
     const off = BigInt.asUintN(64, offsetBlocks);
-    const P = new Uint32Array([size, s0, s1, Number(off & 0xffffffffn), Number(off >> 32n), bitsOf(params[0] ?? 0, 'f32'), bitsOf(params[1] ?? 1, 'f32')]);
-    this.dispatch({ name: `random(${kind})`, key: `rand:${kind}`, source: () => randomWGSL(kind), workgroups: grid1d(Math.ceil(size / 4), 64), params: P, outputs: [out], inputs: [] });
+    const bpr = Math.ceil(rowSize / 4);
+    const P = new Uint32Array(7 + 2 * rows);
+    P.set([rows, rowSize, bpr, Number(off & 0xffffffffn), Number(off >> 32n), bitsOf(params[0] ?? 0, 'f32'), bitsOf(params[1] ?? 1, 'f32')]);
+    seeds.forEach((sd, r) => { const [a, b] = seedWords(sd); P[7 + 2 * r] = a; P[8 + 2 * r] = b; });
+    this.dispatch({ name: `random(${kind})`, key: `rand:${kind}`, source: () => randomWGSL(kind), workgroups: grid1d(rows * bpr, 64), params: P, outputs: [out], inputs: [] });
     return out;
   }
 
