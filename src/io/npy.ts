@@ -237,12 +237,23 @@ function pyTuple(shape: readonly number[]): string {
  * padded so the data starts at a multiple of 64 bytes). bf16 has no NumPy dtype and is rejected.
  */
 export function encodeNpy(a: HostArray): Uint8Array {
-  const descr = DESCR_OF[a.dtype];
-  if (!descr) throw new DTypeError(`cannot write ${a.dtype} to .npy: NumPy has no bfloat16 dtype; convert to f32 first`);
   const n = numel(a.shape);
   if (a.data.length !== n) throw new DTypeError(`array data has ${a.data.length} elements but shape [${a.shape.join(', ')}] needs ${n}`);
-  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${pyTuple(a.shape)}, }`;
-  if (a.shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(a.shape[0]).length));
+  const header = npyHeader(a.dtype, a.shape);
+  const data = hostArrayBytes(a);
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header, 0);
+  out.set(data, header.length);
+  return out;
+}
+
+/** The bytes of a .npy file before its data (for writers that stream the data themselves). */
+export function npyHeader(dtype: HostArray['dtype'], shape: readonly number[]): Uint8Array {
+  const descr = DESCR_OF[dtype];
+  if (!descr) throw new DTypeError(`cannot write ${dtype} to .npy: NumPy has no bfloat16 dtype; convert to f32 first`);
+  numel(shape);
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${pyTuple(shape)}, }`;
+  if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
   // Header text + '\n', padded with spaces so that magic + version + length field + header is a multiple of 64.
   let lenBytes = 2;
   let total = MAGIC.length + 2 + lenBytes + dict.length + 1;
@@ -253,8 +264,7 @@ export function encodeNpy(a: HostArray): Uint8Array {
   const padded = Math.ceil(total / ALIGN) * ALIGN;
   const headerLen = padded - (MAGIC.length + 2 + lenBytes);
   const header = dict + ' '.repeat(padded - total) + '\n';
-  const data = hostArrayBytes(a);
-  const out = new Uint8Array(padded + data.length);
+  const out = new Uint8Array(padded);
   out.set(MAGIC, 0);
   out[6] = lenBytes === 2 ? 1 : 2;
   out[7] = 0;
@@ -263,7 +273,6 @@ export function encodeNpy(a: HostArray): Uint8Array {
   else dv.setUint32(8, headerLen, true);
   const off = MAGIC.length + 2 + lenBytes;
   for (let i = 0; i < header.length; i++) out[off + i] = header.charCodeAt(i);
-  out.set(data, padded);
   return out;
 }
 
