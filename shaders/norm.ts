@@ -7,6 +7,7 @@ import { bindings, linearMain } from './common.js';
 
 export const NORM_ROW_WG = 64;
 export const NORM_ELEM_WG = 256;
+export const AFFINE_GRID_WG = 64;
 
 const rowHead = `
   let D = P[1]; let inner = P[2];
@@ -114,17 +115,32 @@ ${linearMain(NORM_ROW_WG)}
 }
 
 /**
- * out[i] = x[i] * scale[c] + shift[c], c = (i / inner) % C: batch norm's per-channel affine map, one element per
- * invocation. Params: [n, C, inner, xOff, scaleOff, shiftOff]. Bindings: out, x, scale, [shift].
+ * out[o, c, j] = x[o, c, j] * scale[c] + shift[c]: batch norm's per-channel affine map, one element per
+ * invocation. `grid` layout (inner >= 32): x = j in workgroups of 64, y = c, z = o (+ P[6] chunk base), so no
+ * lane divides (lavapipe scalarises integer division: 2x slower); `flat` layout otherwise.
+ * Params: [n, C, inner, xOff, scaleOff, shiftOff, oBase]. Bindings: out, x, scale, [shift].
  */
-export function channelAffineWGSL(hasShift: boolean): string {
+export function channelAffineWGSL(hasShift: boolean, layout: 'grid' | 'flat'): string {
   const ins = ['x', 'scale'].map((name) => ({ name, type: 'f32', access: 'read' as const }));
   if (hasShift) ins.push({ name: 'shift', type: 'f32', access: 'read' });
+  const body = `out[i] = x[P[3] + i] * scale[P[4] + c]${hasShift ? ' + shift[P[5] + c]' : ''};`;
+  if (layout === 'grid') {
+    return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], ins)}
+@compute @workgroup_size(${AFFINE_GRID_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x; let inner = P[2];
+  if (j >= inner) { return; }
+  let c = gid.y; let o = gid.z + P[6];
+  let i = (o * P[1] + c) * inner + j;
+  ${body}
+}
+`;
+  }
   return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], ins)}
 ${linearMain(NORM_ELEM_WG)}
   if (i >= P[0]) { return; }
   let c = (i / P[2]) % P[1];
-  out[i] = x[P[3] + i] * scale[P[4] + c]${hasShift ? ' + shift[P[5] + c]' : ''};
+  ${body}
 }
 `;
 }

@@ -34,6 +34,7 @@ const FWD: [string, F, GradInput[]][] = [
   ['layerNorm2d batch 3, 1x1', (x, w, b) => layerNorm2d(x, w, b, 1e-5), [I([3, 4, 1, 1]), I([4]), I([4])]],
   ['layerNorm2d from NHWC view', (x, w, b) => layerNorm2d(x.permute([0, 3, 1, 2]), w, b), [I([1, 3, 5, 7]), I([7]), I([7])]],
   ['batchNorm eval', (x, m, v, w, b) => batchNorm(x, m, v, w, b, { training: false }), [I([2, 3, 5, 4]), I([3]), I([3], 0.3, 2), I([3]), I([3])]],
+  ['batchNorm eval, 7x6 planes (grid kernel)', (x, m, v, w, b) => batchNorm(x, m, v, w, b), [I([3, 2, 7, 6]), I([2]), I([2], 0.3, 2), I([2]), I([2])]],
   ['batchNorm eval no affine (N, C)', (x, m, v) => batchNorm(x, m, v, null, null, { training: false, eps: 1e-3 }), [I([5, 4]), I([4]), I([4], 0.5, 1)]],
   ['batchNorm train', (x, w, b) => batchNorm(x, null, null, w, b, { training: true }), [I([3, 2, 3, 5], -1, 3), I([2]), I([2])]],
   ['batchNorm train (N, C, L)', (x) => batchNorm(x, null, null, null, null, { training: true }), [I([2, 5, 3])]],
@@ -53,6 +54,7 @@ const GRADS: [string, F, GradInput[]][] = [
     [I([2, 2, 3]), I([2]), I([2])]],
   ['batchNorm eval through running stats', (x, m, v) => batchNorm(x, m, v, null, null, { training: false }), [I([2, 3, 2]), I([3]), I([3], 0.5, 1.5)]],
   ['batchNorm train through batch statistics', (x, w, b) => batchNorm(x, null, null, w, b, { training: true }), [I([3, 2, 2, 2], -1, 2), I([2]), I([2])]],
+  ['batchNorm train, 6x6 planes (grid kernel)', (x, w, b) => batchNorm(x, null, null, w, b, { training: true }), [I([1, 2, 6, 6]), I([2]), I([2])]],
   ['batchNorm train (N, C), no affine', (x) => batchNorm(x, null, null, null, null, { training: true, eps: 1e-3 }), [I([4, 3])]],
   ['grn input, gamma, beta', (x, g, b) => grn(x, g, b), [I([2, 2, 3, 3]), I([1, 1, 1, 3]), I([1, 1, 1, 3])]],
 ];

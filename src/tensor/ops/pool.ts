@@ -9,7 +9,8 @@ import { kernelsFor } from '../backend/registry.js';
 import type { AdaptiveGeometry, AvgPoolOptions, Pool2dGeometry, PoolKernels } from '../backend/kernels/pool.js';
 import { wrap } from './core.js';
 
-export type IntPair = number | readonly [number, number];
+/** a size for both spatial dims, or [height, width] */
+type IntPair = number | readonly [number, number];
 
 export interface MaxPool2dOptions {
   kernelSize: IntPair;

@@ -4,12 +4,13 @@ import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import { registerKernels } from '../../registry.js';
 import type { NormKernels } from '../../kernels/norm.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL } from '../../../../../shaders/norm.js';
+import { AFFINE_GRID_WG, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL } from '../../../../../shaders/norm.js';
 
 const gpuOf = (b: Backend) => b as WebGPUBackend;
 const bufOf = (v: View) => v.buf as GpuBuffer;
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
+const MAX_GRID = 65535;
 const f32Bits = (v: number) => { f32[0] = v; return u32[0]; };
 
 const impl: NormKernels = {
@@ -50,9 +51,17 @@ const impl: NormKernels = {
     const n = d.outer * d.D * d.inner;
     const out = be.alloc(n);
     const hs = shift !== null;
-    be.dispatch({ name: 'channelAffine', key: `norm:affine:${+hs}`, source: () => channelAffineWGSL(hs), workgroups: grid1d(n, NORM_ELEM_WG),
-      params: new Uint32Array([n, d.D, d.inner, x.offset, scale.offset, shift?.offset ?? 0]), outputs: [out],
-      inputs: [bufOf(x), bufOf(scale), ...(shift ? [bufOf(shift)] : [])] });
+    const layout = d.inner >= 32 && d.D <= MAX_GRID ? 'grid' : 'flat';
+    const inputs = [bufOf(x), bufOf(scale), ...(shift ? [bufOf(shift)] : [])];
+    const base = { name: 'channelAffine', key: `norm:affine:${+hs}:${layout}`, source: () => channelAffineWGSL(hs, layout), outputs: [out], inputs };
+    const P = (oBase: number) => new Uint32Array([n, d.D, d.inner, x.offset, scale.offset, shift?.offset ?? 0, oBase]);
+    if (layout === 'flat') {
+      be.dispatch({ ...base, workgroups: grid1d(n, NORM_ELEM_WG), params: P(0) });
+      return out;
+    }
+    for (let o = 0; o < d.outer; o += MAX_GRID) {
+      be.dispatch({ ...base, workgroups: [Math.ceil(d.inner / AFFINE_GRID_WG), d.D, Math.min(MAX_GRID, d.outer - o)], params: P(o) });
+    }
     return out;
   },
 };

@@ -1,28 +1,36 @@
-// WebGPU implementation of the `pool` kernel family (shaders/pool.ts).
+// WebGPU implementation of the `pool` kernel family (shaders/pool.ts): window geometry compiled in, 3-D grids
+// (column, row, plane) split into chunks of at most 65535 planes.
 import type { Backend, View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import { registerKernels } from '../../registry.js';
 import type { AdaptiveGeometry, AvgPoolOptions, Pool2dGeometry, PoolKernels } from '../../kernels/pool.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import {
-  POOL_PARAMS, POOL_WG, adaptiveAvgPool2dBackwardWGSL, adaptiveAvgPool2dWGSL, avgPool2dBackwardWGSL, avgPool2dWGSL,
-  maxPool2dBackwardWGSL, maxPool2dWGSL,
+  ADAPTIVE_WG, POOL_PARAMS, POOL_WG, adaptiveAvgPool2dBackwardWGSL, adaptiveAvgPool2dWGSL, avgPool2dBackwardWGSL, avgPool2dWGSL,
+  maxPool2dBackwardWGSL, maxPool2dWGSL, maxPoolPhases, poolConstsKey, type PoolConsts,
 } from '../../../../../shaders/pool.js';
 
 const gpuOf = (b: Backend) => b as WebGPUBackend;
 const bufOf = (v: View) => v.buf as GpuBuffer;
+const MAX_PLANES = 65535;
 
-function params(n: number, g: Pool2dGeometry, off0: number, off1 = 0, avg?: AvgPoolOptions): Uint32Array {
-  const P = new Uint32Array(POOL_PARAMS);
-  P.set([n, g.planes, g.H, g.W, g.OH, g.OW, g.kH, g.kW, g.sH, g.sW, g.pH, g.pW, g.dH, g.dW, off0, off1]);
-  if (avg) { P[16] = avg.countIncludePad ? 1 : 0; P[17] = avg.divisor | 0; }
-  return P;
+const constsOf = (g: Pool2dGeometry, avg?: AvgPoolOptions): PoolConsts =>
+  ({ kH: g.kH, kW: g.kW, sH: g.sH, sW: g.sW, pH: g.pH, pW: g.pW, dH: g.dH, dW: g.dW, countIncludePad: avg?.countIncludePad, divisor: avg?.divisor });
+
+/** One dispatch per chunk of planes over a (cols x rows) grid of 16x4 workgroups. */
+function gridDispatch(be: WebGPUBackend, name: string, key: string, source: () => string, g: { planes: number; H: number; W: number; OH: number; OW: number },
+  cols: number, rows: number, offsets: [number, number], phase: [number, number], outputs: GpuBuffer[], inputs: GpuBuffer[]): void {
+  for (let base = 0; base < g.planes; base += MAX_PLANES) {
+    const planes = Math.min(MAX_PLANES, g.planes - base);
+    const P = new Uint32Array(POOL_PARAMS);
+    P.set([planes, base, g.H, g.W, g.OH, g.OW, offsets[0], offsets[1], phase[0], phase[1]]);
+    be.dispatch({ name, key, source, workgroups: [Math.ceil(cols / POOL_WG[0]), Math.ceil(rows / POOL_WG[1]), planes], params: P, outputs, inputs });
+  }
 }
 
 function adaptiveParams(n: number, g: AdaptiveGeometry, off: number): Uint32Array {
   const P = new Uint32Array(POOL_PARAMS);
-  P.set([n, g.planes, g.H, g.W, g.OH, g.OW]);
-  P[14] = off;
+  P.set([n, 0, g.H, g.W, g.OH, g.OW, off]);
   return P;
 }
 
@@ -32,39 +40,41 @@ const impl: PoolKernels = {
     const n = g.planes * g.OH * g.OW;
     const out = be.alloc(n);
     const indices = withIndices ? be.alloc(n) : null;
-    be.dispatch({ name: 'maxPool2d', key: `pool:max:${withIndices ? 'idx' : 'noidx'}`, source: () => maxPool2dWGSL(withIndices),
-      workgroups: grid1d(n, POOL_WG), params: params(n, g, x.offset), outputs: indices ? [out, indices] : [out], inputs: [bufOf(x)] });
+    const c = constsOf(g);
+    gridDispatch(be, 'maxPool2d', `pool:max:${poolConstsKey(c)}:${withIndices ? 'idx' : 'noidx'}`, () => maxPool2dWGSL(c, withIndices),
+      g, g.OW, g.OH, [x.offset, 0], [0, 0], indices ? [out, indices] : [out], [bufOf(x)]);
     return { out, indices };
   },
   maxPool2dBackward(b, gy, indices, g) {
     const be = gpuOf(b);
-    const n = g.planes * g.H * g.W;
-    const dx = be.alloc(n);
-    be.dispatch({ name: 'maxPool2d backward', key: 'pool:max:bw', source: maxPool2dBackwardWGSL, workgroups: grid1d(n, POOL_WG),
-      params: params(n, g, gy.offset, indices.offset), outputs: [dx], inputs: [bufOf(gy), bufOf(indices)] });
+    const dx = be.fill(g.planes * g.H * g.W, 0, 'f32');
+    const c = constsOf(g);
+    const [PH, PW] = maxPoolPhases(c);
+    for (let ph = 0; ph < PH; ph++) for (let pw = 0; pw < PW; pw++) {
+      gridDispatch(be, 'maxPool2d backward', `pool:max:bw:${PH}x${PW}`, () => maxPool2dBackwardWGSL(c), g,
+        Math.ceil((g.OW - pw) / PW), Math.ceil((g.OH - ph) / PH), [gy.offset, indices.offset], [ph, pw], [dx], [bufOf(gy), bufOf(indices)]);
+    }
     return dx;
   },
   avgPool2d(b, x, g, o) {
     const be = gpuOf(b);
-    const n = g.planes * g.OH * g.OW;
-    const out = be.alloc(n);
-    be.dispatch({ name: 'avgPool2d', key: 'pool:avg', source: avgPool2dWGSL, workgroups: grid1d(n, POOL_WG),
-      params: params(n, g, x.offset, 0, o), outputs: [out], inputs: [bufOf(x)] });
+    const out = be.alloc(g.planes * g.OH * g.OW);
+    const c = constsOf(g, o);
+    gridDispatch(be, 'avgPool2d', `pool:avg:${poolConstsKey(c)}`, () => avgPool2dWGSL(c), g, g.OW, g.OH, [x.offset, 0], [0, 0], [out], [bufOf(x)]);
     return out;
   },
   avgPool2dBackward(b, gy, g, o) {
     const be = gpuOf(b);
-    const n = g.planes * g.H * g.W;
-    const dx = be.alloc(n);
-    be.dispatch({ name: 'avgPool2d backward', key: 'pool:avg:bw', source: avgPool2dBackwardWGSL, workgroups: grid1d(n, POOL_WG),
-      params: params(n, g, gy.offset, 0, o), outputs: [dx], inputs: [bufOf(gy)] });
+    const dx = be.alloc(g.planes * g.H * g.W);
+    const c = constsOf(g, o);
+    gridDispatch(be, 'avgPool2d backward', `pool:avg:bw:${poolConstsKey(c)}`, () => avgPool2dBackwardWGSL(c), g, g.W, g.H, [gy.offset, 0], [0, 0], [dx], [bufOf(gy)]);
     return dx;
   },
   adaptiveAvgPool2d(b, x, g) {
     const be = gpuOf(b);
     const n = g.planes * g.OH * g.OW;
     const out = be.alloc(n);
-    be.dispatch({ name: 'adaptiveAvgPool2d', key: 'pool:adaptive', source: adaptiveAvgPool2dWGSL, workgroups: grid1d(n, POOL_WG),
+    be.dispatch({ name: 'adaptiveAvgPool2d', key: 'pool:adaptive', source: adaptiveAvgPool2dWGSL, workgroups: grid1d(n, ADAPTIVE_WG),
       params: adaptiveParams(n, g, x.offset), outputs: [out], inputs: [bufOf(x)] });
     return out;
   },
@@ -72,7 +82,7 @@ const impl: PoolKernels = {
     const be = gpuOf(b);
     const n = g.planes * g.H * g.W;
     const dx = be.alloc(n);
-    be.dispatch({ name: 'adaptiveAvgPool2d backward', key: 'pool:adaptive:bw', source: adaptiveAvgPool2dBackwardWGSL, workgroups: grid1d(n, POOL_WG),
+    be.dispatch({ name: 'adaptiveAvgPool2d backward', key: 'pool:adaptive:bw', source: adaptiveAvgPool2dBackwardWGSL, workgroups: grid1d(n, ADAPTIVE_WG),
       params: adaptiveParams(n, g, gy.offset), outputs: [dx], inputs: [bufOf(gy)] });
     return dx;
   },
