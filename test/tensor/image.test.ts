@@ -2,7 +2,7 @@
 // differences and total variation: WebGPU against the float64 oracle, gradient checks, PyTorch fixtures.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, tidy, cpu, gaussianKernel1d, gaussianTaps, gaussianBlur2d, colorMatrix, tvDiffs, totalVariation, type Backend } from '../../src/tensor/index.js';
+import { Tensor, tidy, cpu, memory, gaussianKernel1d, gaussianTaps, gaussianBlur2d, colorMatrix, tvDiffs, totalVariation, type Backend } from '../../src/tensor/index.js';
 import { ShapeError, DTypeError } from '../../src/errors.js';
 import { gpu, seededValues, assertClose } from '../helpers/backends.js';
 import { gradcheck, type GradInput } from '../helpers/gradcheck.js';
@@ -79,6 +79,23 @@ for (const [name, op] of Object.entries(GOLDEN)) {
     await runGolden(c, op, await gpu(), 1e-4);
   });
 }
+
+test('no buffers leak: forward and backward inside tidy, blur outside any scope', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const x = Tensor.from(seededValues(2 * 3 * 6 * 5, 2), [2, 3, 6, 5], { backend: b }).requiresGrad_();
+    const xs = x.detach().permute([0, 1, 3, 2]);
+    const before = memory(b).buffers;
+    tidy(() => gaussianBlur2d(x, { kernelSize: [5, 3], sigma: 1 }).sum().add(colorMatrix(x, K).square().sum()).add(totalVariation(x)).backward());
+    x.zeroGrad();
+    gaussianBlur2d(xs, { kernelSize: 3, sigma: 1 }).dispose();
+    colorMatrix(xs, K).dispose();
+    totalVariation(xs, { kind: 'l1' }).dispose();
+    const { dx, dy } = tvDiffs(xs);
+    dx.dispose(); dy.dispose();
+    assert.is(memory(b).buffers, before, `${b.name}: live buffers`);
+    [x, xs].forEach((t) => t.dispose());
+  }
+});
 
 test('errors', async () => {
   const g = await gpu();

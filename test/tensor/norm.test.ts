@@ -2,7 +2,7 @@
 // (through batch statistics in training mode), PyTorch fixtures (tools/golden/pool_norm.py), error cases.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, tidy, cpu, noGrad, layerNorm, layerNorm2d, batchNorm, grn, type Backend } from '../../src/tensor/index.js';
+import { Tensor, tidy, cpu, noGrad, memory, layerNorm, layerNorm2d, batchNorm, grn, type Backend } from '../../src/tensor/index.js';
 import { ShapeError, DTypeError } from '../../src/errors.js';
 import { gpu, seededValues, assertClose } from '../helpers/backends.js';
 import { gradcheck, type GradInput } from '../helpers/gradcheck.js';
@@ -116,6 +116,26 @@ for (const [name, [op, extra]] of Object.entries(GOLDEN)) {
     await runGolden(c, op, await gpu(), 1e-4, extra);
   });
 }
+
+test('no buffers leak: forward and backward inside tidy, inference outside any scope', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const T = (shape: number[], seed: number, lo = -1, hi = 1) => Tensor.from(seededValues(shape.reduce((p, q) => p * q, 1), seed, lo, hi), shape, { backend: b });
+    const x = T([2, 3, 4, 5], 1).requiresGrad_(), w3 = T([3], 2).requiresGrad_(), w5 = T([5], 3).requiresGrad_();
+    const rm = T([3], 4), rv = T([3], 5, 0.5, 1.5), xs = x.detach().permute([0, 1, 3, 2]);
+    const before = memory(b).buffers;
+    tidy(() => {
+      const l = [layerNorm(x, [5], w5, w5), layerNorm2d(xs, w3, w3), batchNorm(x, rm, rv, w3, w3, { training: true }), batchNorm(x, rm, rv, w3, null),
+        grn(x, w5, w5)].map((t) => t.sum()).reduce((p, q) => p.add(q));
+      l.backward();
+    });
+    [x, w3, w5].forEach((t) => t.zeroGrad());
+    const c3 = w3.detach();
+    for (const y of [layerNorm(xs, [4]), layerNorm2d(xs, c3, c3), batchNorm(xs, rm, rv, c3, c3), batchNorm(xs, rm, rv, null, null, { training: true }),
+      grn(x.detach(), rm.slice([[0, 1]]).expand([5]), rv.slice([[1, 2]]).expand([5]))]) y.dispose();
+    assert.is(memory(b).buffers, before, `${b.name}: live buffers`);
+    [x, w3, w5, rm, rv, xs, c3].forEach((t) => t.dispose());
+  }
+});
 
 test('errors: shapes, dtypes, modes', async () => {
   const g = await gpu();

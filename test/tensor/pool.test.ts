@@ -2,7 +2,7 @@
 // PyTorch fixtures (tools/golden/pool_norm.py) and error cases.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, tidy, cpu, maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../../src/tensor/index.js';
+import { Tensor, tidy, cpu, memory, noGrad, maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../../src/tensor/index.js';
 import { ShapeError, DTypeError } from '../../src/errors.js';
 import { gpu, pair, seededValues, assertTensorsClose } from '../helpers/backends.js';
 import { gradcheck } from '../helpers/gradcheck.js';
@@ -100,6 +100,22 @@ for (const [name, op] of Object.entries(GOLDEN)) {
     await runGolden(c, op, await gpu(), 1e-4);
   });
 }
+
+test('no buffers leak: forward and backward inside tidy, inference outside any scope', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const x = Tensor.from(seededValues(2 * 2 * 7 * 6, 8), [2, 2, 7, 6], { backend: b }).requiresGrad_();
+    const xs = x.detach().permute([0, 1, 3, 2]);
+    const before = memory(b).buffers;
+    tidy(() => {
+      maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }).sum().add(avgPool2d(xs, { kernelSize: 2 }).sum()).add(adaptiveAvgPool2d(x, 3).sum()).backward();
+    });
+    x.zeroGrad();
+    const y = noGrad(() => maxPool2d(xs, { kernelSize: 2 }));
+    y.dispose();
+    assert.is(memory(b).buffers, before, `${b.name}: live buffers`);
+    [x, xs].forEach((t) => t.dispose());
+  }
+});
 
 test('errors: kernel larger than the padded input, padding over half the kernel, bad options, dtype, rank', async () => {
   const g = await gpu();

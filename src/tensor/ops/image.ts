@@ -3,6 +3,7 @@
 import { DTypeError, ShapeError } from '../../errors.js';
 import { Tensor, type CreateOptions } from '../tensor.js';
 import { isGradEnabled, noGrad, record } from '../autograd.js';
+import { tidy } from '../scope.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
 import type { FilterDims, ImageKernels } from '../backend/kernels/image.js';
@@ -27,6 +28,11 @@ export function gaussianTaps(size: number, sigma: number): number[] {
 /** gaussianTaps as a 1-D f32 tensor. */
 export function gaussianKernel1d(size: number, sigma: number, opts: CreateOptions = {}): Tensor {
   return Tensor.from(Float64Array.from(gaussianTaps(size, sigma)), [size], { backend: opts.backend ?? getBackend(), dtype: 'f32', requiresGrad: opts.requiresGrad });
+}
+
+/** fn's intermediates are disposed at once when no input needs gradients (else the graph holds them). */
+function composite(inputs: (Tensor | null | undefined)[], fn: () => Tensor): Tensor {
+  return isGradEnabled() && inputs.some((t) => t?.requiresGrad) ? fn() : tidy(fn);
 }
 
 /** Filter x read as [outer, L, inner] along L with reflect padding; VJP by the adjoint kernel. */
@@ -93,20 +99,21 @@ export function colorMatrix(x: Tensor, m: readonly (readonly number[])[] | Tenso
   backendOf(op, x, m instanceof Tensor ? m : null);
   if (x.dtype !== 'f32') throw new DTypeError(`${op}: input must be f32, got ${x.dtype}`);
   if ((x.rank !== 4 && x.rank !== 3) || x.shape[x.rank - 3] !== 3) throw new ShapeError(`${op}: input must be (N, 3, H, W) or (3, H, W), got shape ${fmt(x.shape)}`);
-  let mt: Tensor;
+  let mt: Tensor | null = null;
   if (m instanceof Tensor) {
     if (!shapesEqual(m.shape, [3, 3])) throw new ShapeError(`${op}: the matrix must be 3x3, got shape ${fmt(m.shape)}`);
     if (m.dtype !== 'f32') throw new DTypeError(`${op}: the matrix must be f32, got ${m.dtype}`);
     mt = m;
   } else {
     if (m.length !== 3 || m.some((row) => row.length !== 3 || row.some((v) => typeof v !== 'number'))) throw new ShapeError(`${op}: the matrix must be 3 rows of 3 numbers`);
-    mt = Tensor.from(Float64Array.from(m.flat()), [3, 3], { backend: x.backend, dtype: 'f32' });
   }
   const N = x.rank === 4 ? x.shape[0] : 1;
   const [H, W] = x.shape.slice(-2);
   // out[n, j, p] = sum_i m[i][j] x[n, i, p] = (mᵀ · x[n])[j, p]
-  const y = matmul(mt.mT, x.reshape([N, 3, H * W])).reshape(x.shape);
-  return y;
+  return composite([x, mt], () => {
+    const mm = mt ?? Tensor.from(Float64Array.from((m as readonly (readonly number[])[]).flat()), [3, 3], { backend: x.backend, dtype: 'f32' });
+    return matmul(mm.mT, x.reshape([N, 3, H * W])).reshape(x.shape);
+  });
 }
 
 /** Forward differences over the last two dims: dx = x[..., :, 1:] - x[..., :, :-1], dy = x[..., 1:, :] - x[..., :-1, :]. */
@@ -115,8 +122,8 @@ export function tvDiffs(x: Tensor): { dx: Tensor; dy: Tensor } {
   if (x.dtype !== 'f32') throw new DTypeError(`tvDiffs: input must be f32, got ${x.dtype}`);
   if (x.rank < 2) throw new ShapeError(`tvDiffs: input must have at least 2 dims (..., H, W), got shape ${fmt(x.shape)}`);
   const lead: SliceSpec[] = x.shape.slice(0, -2).map(() => null);
-  const dx = x.slice([...lead, null, [1, null]]).sub(x.slice([...lead, null, [0, -1]]));
-  const dy = x.slice([...lead, [1, null], null]).sub(x.slice([...lead, [0, -1], null]));
+  const dx = composite([x], () => x.slice([...lead, null, [1, null]]).sub(x.slice([...lead, null, [0, -1]])));
+  const dy = composite([x], () => x.slice([...lead, [1, null], null]).sub(x.slice([...lead, [0, -1], null])));
   return { dx, dy };
 }
 
@@ -130,8 +137,10 @@ export type TotalVariationKind = 'l2global' | 'l1' | 'l2';
 export function totalVariation(x: Tensor, opts: { kind?: TotalVariationKind } = {}): Tensor {
   const kind = opts.kind ?? 'l2global';
   if (kind !== 'l2global' && kind !== 'l1' && kind !== 'l2') throw new ShapeError(`totalVariation: kind must be 'l2global', 'l1' or 'l2', got '${kind as string}'`);
-  const { dx, dy } = tvDiffs(x);
-  if (kind === 'l1') return dx.abs().sum().add(dy.abs().sum());
-  const s = dx.square().sum().add(dy.square().sum());
-  return kind === 'l2' ? s : s.add(1e-8).sqrt();
+  return composite([x], () => {
+    const { dx, dy } = tvDiffs(x);
+    if (kind === 'l1') return dx.abs().sum().add(dy.abs().sum());
+    const s = dx.square().sum().add(dy.square().sum());
+    return kind === 'l2' ? s : s.add(1e-8).sqrt();
+  });
 }

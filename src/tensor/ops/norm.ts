@@ -4,6 +4,7 @@
 import { DTypeError, ShapeError } from '../../errors.js';
 import { Tensor } from '../tensor.js';
 import { isGradEnabled, noGrad, record } from '../autograd.js';
+import { tidy } from '../scope.js';
 import { fmt, numel, shapesEqual } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
 import type { NormDims, NormKernels } from '../backend/kernels/norm.js';
@@ -159,7 +160,7 @@ function channelStats(x: Tensor, d: NormDims): { mean: Tensor; variance: Tensor 
 function affineFromStats(x: Tensor, d: NormDims, mean: Tensor, variance: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, keep: Tensor[]): Tensor {
   const temps: Tensor[] = [];
   const t = (y: Tensor) => { temps.push(y); return y; };
-  const inv = t(variance.add(eps).rsqrt());
+  const inv = t(t(variance.add(eps)).rsqrt());
   const scale = weight ? t(inv.mul(weight)) : inv;
   const ms = t(mean.mul(scale));
   const shift = t(bias ? bias.sub(ms) : ms.neg());
@@ -203,15 +204,14 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
   const { mean, variance } = channelStats(x, d);
   const out = affineFromStats(x, d, mean, variance, weight ?? null, bias ?? null, eps, [mean, variance]);
   if (runningMean || runningVar) {
-    noGrad(() => {
+    noGrad(() => tidy(() => {
       const update = (r: Tensor, stat: Tensor, factor: number) => {
         const next = r.mul(1 - momentum).add(stat.mul(momentum * factor));
         b.assign(r.backendView(`${op} running update`), next.backendView(`${op} running update`));
-        next.dispose();
       };
       if (runningMean) update(runningMean, mean, 1);
       if (runningVar) update(runningVar, variance, M / (M - 1));
-    });
+    }));
   }
   if (!out.requiresGrad) { mean.dispose(); variance.dispose(); }
   return out;
@@ -240,7 +240,11 @@ export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor 
     checkF32(op, what, t);
     if (!(shapesEqual(t.shape, [1, 1, 1, C]) || shapesEqual(t.shape, [C]))) throw new ShapeError(`${op}: ${what} must have shape [1, 1, 1, ${C}] or [${C}], got ${fmt(t.shape)}`);
   }
-  const G = safeSqrt(x.square().sum([1, 2], true));
-  const Nx = G.div(G.mean(-1, true).add(eps));
-  return gamma.mul(x.mul(Nx)).add(beta).add(x);
+  const f = () => {
+    const G = safeSqrt(x.square().sum([1, 2], true));
+    const Nx = G.div(G.mean(-1, true).add(eps));
+    return gamma.mul(x.mul(Nx)).add(beta).add(x);
+  };
+  // without gradients, intermediates go at once; with them the graph holds them (dispose with a tidy scope)
+  return isGradEnabled() && [x, gamma, beta].some((t) => t.requiresGrad) ? f() : tidy(f);
 }
