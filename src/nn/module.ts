@@ -2,7 +2,7 @@
 // load from upstream checkpoints without renaming tables. Modules own their tensors (kept out of tidy scopes)
 // and free them in dispose().
 import { WeightsError, ShapeError } from '../errors.js';
-import { Tensor, keep, getBackend, zeros, type Backend, type DType } from '../tensor/index.js';
+import { Tensor, keep, getBackend, zeros, full, type Backend, type DType } from '../tensor/index.js';
 import type { HostArray } from '../io/host-array.js';
 import { toFloat32 } from '../io/host-array.js';
 
@@ -33,9 +33,7 @@ export abstract class Module {
 
   /** A non-trainable tensor saved in the state dict (running statistics, counters). */
   protected buffer(name: string, shape: readonly number[], dtype: DType = 'f32', fill = 0): Tensor {
-    const t = keep(zeros(shape, { backend: this.backend, dtype }));
-    if (fill !== 0) { t.dispose(); return this.setSlot(name, keep(t.fullLike(fill)), 'buffer'); }
-    return this.setSlot(name, t, 'buffer');
+    return this.setSlot(name, keep(full(shape, fill, { backend: this.backend, dtype })), 'buffer');
   }
 
   protected module<M extends Module | null>(name: string, m: M): M {

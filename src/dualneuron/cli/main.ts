@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerInfo } from './info.js';
 import { registerWeights } from './weights.js';
+import { registerPredict } from './predict.js';
 import { DualNeuronError } from '../../errors.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -18,6 +19,7 @@ const program = new Command('dualneuron')
 
 registerInfo(program);
 registerWeights(program);
+registerPredict(program);
 
 try {
   await program.parseAsync(process.argv);

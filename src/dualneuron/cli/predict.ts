@@ -1,0 +1,100 @@
+// `dualneuron predict`: twin responses (and input gradients) for a model-space .npy batch or image files.
+import { Command, Option } from 'commander';
+import { InputError } from '../../errors.js';
+import { init } from '../../tensor/index.js';
+import { readNpy, writeNpy } from '../../io/npy.js';
+import { readImage } from '../../io/image/index.js';
+import { loadTwin } from '../../models/twins/load.js';
+import { TWINS, isTwinId, type TwinId } from '../../models/twins/registry.js';
+import { loadMask, weightsHome } from '../../models/weights/store.js';
+import { imageToInput, makePipeline, type Preset } from '../input/pipeline.js';
+import { listImages } from '../input/sources.js';
+import { predict } from '../predict.js';
+import { startRecord, finishRecord } from '../run-record.js';
+import { weightsDirOption } from './weights.js';
+
+export const modelOption = () => new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven)').makeOptionMandatory();
+
+export function parseTwin(s: string): TwinId {
+  if (!isTwinId(s)) throw new InputError(`unknown model '${s}'; choose v1, v4 or v4g (dualneuron models lists them)`);
+  return s;
+}
+
+export function parseIntOpt(name: string, v: string, min = 0): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InputError(`${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+}
+
+const runJsonPath = (out: string) => out.replace(/\.npy$/i, '') + '.run.json';
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('responses of a twin (B, neurons) to a model-space batch or to image files, optionally with input gradients')
+    .addOption(modelOption())
+    .option('--member <k>', 'use one ensemble member (1-based, as the upstream file names) instead of the ensemble')
+    .option('--ensemble', 'average all members (default)')
+    .option('--centered', 'read every neuron at the feature-map centre, as upstream screening and synthesis (default)')
+    .option('--no-centered', 'use the learned receptive-field positions of the readout')
+    .option('--input <x.npy>', 'float32 array (B, C, H, W) already in model space (C, H, W: 1x93x93 v1, 3x100x100 v4, 1x100x100 v4g)')
+    .option('--images <paths...>', 'image files, folders (recursive, sorted) or .txt lists; preprocessed as upstream screening')
+    .addOption(new Option('--preset <p>', 'image preprocessing: imagenet (short side to 256 first) or rendered (none)').choices(['imagenet', 'rendered']).default('imagenet'))
+    .requiredOption('--out <y.npy>', 'output: float32 (B, neurons)')
+    .option('--grad-neuron <n>', "also compute d(sum of neuron n's outputs)/d(input)")
+    .option('--grad-out <g.npy>', 'where to write the gradient: float32 (B, C, H, W)')
+    .option('--batch <b>', 'images per forward pass', '16')
+    .addOption(weightsDirOption())
+    .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset: Preset; out: string; gradNeuron?: string; gradOut?: string; batch: string; weightsDir?: string }) => {
+      const id = parseTwin(o.model);
+      const spec = TWINS[id];
+      if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
+      if ((o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
+      const gradNeuron = o.gradNeuron !== undefined ? parseIntOpt('--grad-neuron', o.gradNeuron) : undefined;
+      if (gradNeuron !== undefined && gradNeuron >= spec.neurons) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the ${id} twin has neurons 0..${spec.neurons - 1}`);
+      const member = o.member !== undefined ? parseIntOpt('--member', o.member, 1) : undefined;
+      if (member !== undefined && member > spec.members.length) throw new InputError(`--member ${member}: the ${id} twin has members 1..${spec.members.length}`);
+      const batch = parseIntOpt('--batch', o.batch, 1);
+      const [C, H, W] = spec.inputShape;
+
+      // inputs first, so bad input fails before any GPU work
+      let x: Float32Array, B: number, paths: string[] | null = null;
+      if (o.input) {
+        const a = readNpy(o.input);
+        if (a.dtype !== 'f32') throw new InputError(`${o.input}: dtype ${a.dtype}, expected float32 (save with x.astype(np.float32))`);
+        if (a.shape.length !== 4 || a.shape[1] !== C || a.shape[2] !== H || a.shape[3] !== W) {
+          throw new InputError(`${o.input}: shape (${a.shape.join(', ')}), expected (B, ${C}, ${H}, ${W}) for the ${id} twin`);
+        }
+        x = a.data as Float32Array; B = a.shape[0];
+      } else {
+        paths = listImages(o.images!);
+        const pipe = makePipeline(spec, loadMask(id, weightsHome(o.weightsDir)), o.preset);
+        B = paths.length;
+        x = new Float32Array(B * C * H * W);
+        paths.forEach((p, i) => x.set(imageToInput(pipe, readImage(p)), i * C * H * W));
+      }
+
+      const backend = await init('webgpu');
+      const rec = startRecord('predict', { ...o }, backend.describe());
+      const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, weightsDir: o.weightsDir, backend });
+      const r = await predict(model, x, B, { batch, gradNeuron, progress: B > batch });
+      writeNpy(o.out, { dtype: 'f32', shape: [B, spec.neurons], data: r.responses });
+      if (r.grad && o.gradOut) writeNpy(o.gradOut, { dtype: 'f32', shape: [B, C, H, W], data: r.grad });
+      finishRecord(rec, runJsonPath(o.out), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, images: paths, outputs: [o.out, o.gradOut].filter(Boolean) });
+      model.dispose();
+      console.error(`wrote ${o.out} (${B} x ${spec.neurons})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
+    });
+
+  program
+    .command('models')
+    .description('list the twins: neurons, input shape, members, and whether their weights are installed')
+    .addOption(weightsDirOption())
+    .action(async (o: { weightsDir?: string }) => {
+      const { isInstalled } = await import('../../models/weights/store.js');
+      const home = weightsHome(o.weightsDir);
+      console.log(`${'id'.padEnd(4)} ${'name'.padEnd(18)} ${'neurons'.padStart(7)}  ${'input'.padEnd(10)} members  core                      weights`);
+      for (const s of Object.values(TWINS)) {
+        console.log(`${s.id.padEnd(4)} ${s.name.padEnd(18)} ${String(s.neurons).padStart(7)}  ${s.inputShape.join('x').padEnd(10)} ${String(s.members.length).padStart(7)}  ${s.core.padEnd(25)} ${isInstalled(s.id, home) ? 'installed' : `missing (dualneuron weights pull ${s.id})`}`);
+      }
+    });
+}

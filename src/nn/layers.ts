@@ -1,0 +1,83 @@
+// The layers the models need, with PyTorch's parameter names and shapes.
+import { type Backend, Tensor, linear, conv2d, layerNorm, layerNorm2d, batchNorm, maxPool2d } from '../tensor/index.js';
+import { Module } from './module.js';
+
+type Pair = number | [number, number];
+
+export class Linear extends Module {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, bias = true, backend?: Backend) {
+    super(backend);
+    this.param('weight', [outFeatures, inFeatures]);
+    if (bias) this.param('bias', [outFeatures]);
+    this.hasBias = bias;
+  }
+  private readonly hasBias: boolean;
+  forward(x: Tensor): Tensor { return linear(x, this.get('weight'), this.hasBias ? this.get('bias') : null); }
+}
+
+export interface Conv2dOptions { stride?: Pair; padding?: Pair | 'same' | 'valid'; dilation?: Pair; groups?: number; bias?: boolean }
+
+export class Conv2d extends Module {
+  private readonly hasBias: boolean;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly opts: Conv2dOptions = {}, backend?: Backend) {
+    super(backend);
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const groups = opts.groups ?? 1;
+    this.param('weight', [outChannels, inChannels / groups, kh, kw]);
+    this.hasBias = opts.bias ?? true;
+    if (this.hasBias) this.param('bias', [outChannels]);
+  }
+  forward(x: Tensor): Tensor {
+    const { stride, padding, dilation, groups } = this.opts;
+    return conv2d(x, this.get('weight'), this.hasBias ? this.get('bias') : null, { stride, padding, dilation, groups });
+  }
+}
+
+/** LayerNorm over the last dim (nn.LayerNorm(dim)). */
+export class LayerNorm extends Module {
+  constructor(readonly dim: number, readonly eps = 1e-5, backend?: Backend) {
+    super(backend);
+    this.param('weight', [dim]);
+    this.param('bias', [dim]);
+  }
+  forward(x: Tensor): Tensor { return layerNorm(x, [this.dim], this.get('weight'), this.get('bias'), this.eps); }
+}
+
+/** Channels-first LayerNorm over C of (N, C, H, W) (ConvNeXt's data_format='channels_first'). */
+export class LayerNorm2d extends Module {
+  constructor(readonly channels: number, readonly eps = 1e-6, backend?: Backend) {
+    super(backend);
+    this.param('weight', [channels]);
+    this.param('bias', [channels]);
+  }
+  forward(x: Tensor): Tensor { return layerNorm2d(x, this.get('weight'), this.get('bias'), this.eps); }
+}
+
+export class BatchNorm2d extends Module {
+  constructor(readonly channels: number, readonly eps = 1e-5, readonly momentum = 0.1, backend?: Backend) {
+    super(backend);
+    this.param('weight', [channels]);
+    this.param('bias', [channels]);
+    this.buffer('running_mean', [channels]);
+    this.buffer('running_var', [channels], 'f32', 1);
+    this.buffer('num_batches_tracked', [], 'i32');
+  }
+  forward(x: Tensor): Tensor {
+    return batchNorm(x, this.get('running_mean'), this.get('running_var'), this.get('weight'), this.get('bias'),
+      { training: this.training, momentum: this.momentum, eps: this.eps });
+  }
+}
+
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: number, readonly stride = kernelSize, readonly padding = 0, backend?: Backend) { super(backend); }
+  forward(x: Tensor): Tensor { return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding }); }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor { return x.relu(); }
+}
+
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none', backend?: Backend) { super(backend); }
+  forward(x: Tensor): Tensor { return x.gelu(this.approximate); }
+}
