@@ -7,7 +7,7 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
   const batches = [1, 16];
   const torch = runTorch('pool_norm_bench', { maxpool: batches });
   const minSeconds = opts.quick ? 0.5 : 1.5;
-  const ms = async (fn: () => void, maxReps = 200) => 1e3 * (await timeIt(backend, fn, { minSeconds, maxReps, warmup: 2 }));
+  const ms = async (fn: () => void, maxReps = 200) => 1e3 * (await timeIt(backend, fn, { minSeconds, maxReps, warmup: 4 }));
   /** forward + backward of f at x with a fixed output gradient */
   const fwdBwd = (f: (x: Tensor) => Tensor, x: Tensor) => {
     const xg = keep(x.detach().requiresGrad_());
