@@ -18,3 +18,4 @@ export { registerKernels, kernelsFor } from './backend/registry.js';
 export * from './ops/pool.js';
 export * from './ops/norm.js';
 export * from './ops/image.js';
+export * from './ops/sampling.js';

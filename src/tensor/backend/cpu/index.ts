@@ -3,3 +3,4 @@ export {};
 import './pool.js';
 import './norm.js';
 import './image.js';
+import './sampling.js';

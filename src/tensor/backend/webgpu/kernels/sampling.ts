@@ -1,0 +1,226 @@
+// WebGPU implementation of the `sampling` kernel family (shaders/sampling.ts).
+//
+// interpolate is table-driven: the host computes, per axis, which input indices every output index reads and
+// with which weights (PyTorch's index and weight rules for nearest, bilinear, bicubic and the antialiased
+// filters; they depend only on sizes, never on data), and one kernel applies the 2-D tensor product. The
+// backward pass is the same kernel with the transposed tables, so it gathers without atomics. Very wide
+// filters (large down-scaling factors) run as two 1-D passes instead.
+import type { Backend, View } from '../../backend.js';
+import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
+import { bitsOf } from '../webgpu-backend.js';
+import { registerKernels } from '../../registry.js';
+import type { GridSampleGeometry, InterpolateGeometry, RoiAlignGeometry, SamplingKernels } from '../../kernels/sampling.js';
+import { grid1d } from '../../../../../shaders/common.js';
+import {
+  SAMPLING_WG, gridSampleBackwardGridWGSL, gridSampleBackwardXWGSL, gridSampleWGSL, resample2dWGSL, roiAlignBackwardWGSL, roiAlignWGSL,
+} from '../../../../../shaders/sampling.js';
+
+const gpuOf = (b: Backend) => b as WebGPUBackend;
+const bufOf = (v: View) => v.buf as GpuBuffer;
+
+// ------------------------------------------------------------------ grid_sample
+
+function gridParams(n: number, g: GridSampleGeometry, xOff: number, gridOff: number, gyOff: number, bands = 0, rows = 0): Uint32Array {
+  return new Uint32Array([n, g.N, g.C, g.H, g.W, g.Ho, g.Wo, xOff, gridOff, gyOff, bands, rows]);
+}
+
+const gridKey = (g: GridSampleGeometry) => `${g.mode}:${g.padding}:${g.alignCorners ? 1 : 0}`;
+
+// ------------------------------------------------------------------ roi_align
+
+function roiParams(n: number, g: RoiAlignGeometry, off: number, boxesOff: number): Uint32Array {
+  return new Uint32Array([n, g.N, g.C, g.H, g.W, g.K, g.PH, g.PW, bitsOf(g.spatialScale, 'f32'), bitsOf(g.samplingRatio, 'i32'),
+    g.aligned ? 1 : 0, off, boxesOff]);
+}
+
+// ------------------------------------------------------------------ interpolate tables
+
+/** Per output index: input indices and weights, padded to T entries (index 0, weight 0). */
+export interface AxisTable { out: number; T: number; idx: Int32Array; w: Float32Array }
+
+const f32 = Math.fround;
+
+/** compute_scales_value<float> / area_pixel_compute_scale<float> (ATen UpSample.h) */
+function areaScale(inSize: number, outSize: number, align: boolean, scale: number | null): number {
+  if (align) return outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0;
+  return scale !== null && scale > 0 ? f32(1 / scale) : f32(inSize / outSize);
+}
+
+const cubic1 = (x: number, a: number) => ((a + 2) * x - (a + 3)) * x * x + 1;
+const cubic2 = (x: number, a: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+
+/** The taps of output index o along one axis, as PyTorch 1.13's CPU kernels compute them. */
+function axisTaps(o: number, inSize: number, outSize: number, g: InterpolateGeometry, scale: number | null): [number[], number[]] {
+  if (g.antialias) {
+    // _compute_weights_aa: PIL's triangle or cubic (a = -0.5) filter stretched by the down-scaling factor,
+    // truncated to the image and normalised
+    const s = areaScale(inSize, outSize, g.alignCorners, scale);
+    const cubic = g.mode === 'bicubic';
+    const half = cubic ? 2 : 1;
+    const support = f32(s >= 1 ? half * s : half);
+    const inv = s >= 1 ? 1 / s : 1;
+    const center = f32(s * (o + 0.5));
+    const xmin = Math.max(Math.trunc(f32(center - support) + 0.5), 0);
+    const xsize = Math.min(Math.trunc(f32(center + support) + 0.5), inSize) - xmin;
+    const idx: number[] = [], w: number[] = [];
+    let total = 0;
+    for (let j = 0; j < xsize; j++) {
+      const d = Math.abs((j + xmin - center + 0.5) * inv);
+      const v = cubic ? (d < 1 ? cubic1(d, -0.5) : d < 2 ? cubic2(d, -0.5) : 0) : d < 1 ? 1 - d : 0;
+      idx.push(xmin + j); w.push(v); total += v;
+    }
+    return [idx, total !== 0 ? w.map((v) => v / total) : w];
+  }
+  if (g.mode === 'nearest') {
+    // legacy nearest as PyTorch's NCHW kernel (HelperInterpNearest): floor(o * scale) in float32
+    return [[Math.min(Math.floor(f32(o * areaScale(inSize, outSize, false, scale))), inSize - 1)], [1]];
+  }
+  const s = areaScale(inSize, outSize, g.alignCorners, scale);
+  if (g.mode === 'bilinear') {
+    // compute_source_index_and_lambda: same size copies; the source index is a double; right neighbour clamped
+    if (outSize === inSize) return [[o], [1]];
+    const real = g.alignCorners ? s * o : Math.max(s * (o + 0.5) - 0.5, 0);
+    const i0 = Math.trunc(real);
+    const l1 = real - i0;
+    return [[i0, i0 + (i0 < inSize - 1 ? 1 : 0)], [1 - l1, l1]];
+  }
+  // bicubic (A = -0.75): float32 source index, not clamped at 0; the four taps clamped to the image
+  const real = g.alignCorners ? f32(s * o) : f32(f32(s * (o + 0.5)) - 0.5);
+  const i = Math.floor(real);
+  const t = f32(real - i);
+  const A = -0.75;
+  return [[i - 1, i, i + 1, i + 2].map((v) => Math.max(Math.min(v, inSize - 1), 0)), [cubic2(t + 1, A), cubic1(t, A), cubic1(1 - t, A), cubic2(2 - t, A)]];
+}
+
+/** Merge repeated indices, drop zero weights, pad to the widest output. */
+function packTable(lists: Map<number, number>[], out: number): AxisTable {
+  const T = Math.max(1, ...lists.map((m) => m.size));
+  const idx = new Int32Array(out * T), w = new Float32Array(out * T);
+  lists.forEach((m, o) => {
+    let t = 0;
+    for (const [i, v] of m) { idx[o * T + t] = i; w[o * T + t] = v; t++; }
+  });
+  return { out, T, idx, w };
+}
+
+function merge(idx: number[], w: number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  idx.forEach((i, t) => { if (w[t] !== 0) m.set(i, (m.get(i) ?? 0) + w[t]); });
+  return m;
+}
+
+const tableCache = new Map<string, { fwd: AxisTable; bwd: AxisTable }>();
+
+/** Forward table (out entries) and its transpose (inSize entries: the outputs each input feeds), cached. */
+export function resampleTables(inSize: number, outSize: number, g: InterpolateGeometry, scale: number | null): { fwd: AxisTable; bwd: AxisTable } {
+  const key = `${g.mode}:${g.alignCorners}:${g.antialias}:${inSize}:${outSize}:${scale}`;
+  const hit = tableCache.get(key);
+  if (hit) return hit;
+  const rows = Array.from({ length: outSize }, (_, o) => merge(...axisTaps(o, inSize, outSize, g, scale)));
+  const cols = Array.from({ length: inSize }, () => new Map<number, number>());
+  rows.forEach((m, o) => { for (const [i, v] of m) cols[i].set(o, (cols[i].get(o) ?? 0) + v); });
+  const r = { fwd: packTable(rows, outSize), bwd: packTable(cols, inSize) };
+  if (tableCache.size > 256) tableCache.clear();
+  tableCache.set(key, r);
+  return r;
+}
+
+function identityTable(n: number): AxisTable {
+  return { out: n, T: 1, idx: Int32Array.from({ length: n }, (_, i) => i), w: new Float32Array(n).fill(1) };
+}
+
+/** out (planes, ty.out, tx.out) = tables applied to x (planes, H, W), in one pass or two 1-D passes. */
+function resample(be: WebGPUBackend, x: GpuBuffer, xOff: number, planes: number, H: number, W: number, ty: AxisTable, tx: AxisTable): GpuBuffer {
+  const OH = ty.out, OW = tx.out;
+  const direct = OH * OW * ty.T * tx.T;
+  const twoPass = H * OW * tx.T + OH * OW * ty.T;
+  if (ty.T > 1 && tx.T > 1 && ty.T * tx.T > 16 && direct > 2 * twoPass) {
+    const mid = resample(be, x, xOff, planes, H, W, identityTable(H), tx);
+    const out = resample(be, mid, 0, planes, H, OW, ty, identityTable(OW));
+    be.free(mid);
+    return out;
+  }
+  const n = planes * OH * OW;
+  const out = be.alloc(n);
+  if (n === 0) return out;
+  const idx = new Int32Array(ty.idx.length + tx.idx.length);
+  idx.set(ty.idx); idx.set(tx.idx, ty.idx.length);
+  const w = new Float32Array(ty.w.length + tx.w.length);
+  w.set(ty.w); w.set(tx.w, ty.w.length);
+  const tidx = be.upload(idx, 'i32'), twt = be.upload(w, 'f32');
+  be.dispatch({ name: 'resample2d', key: 'sampling:resample2d', source: resample2dWGSL, workgroups: grid1d(n, SAMPLING_WG),
+    params: new Uint32Array([n, planes, H, W, OH, OW, ty.T, tx.T, xOff, 0, ty.idx.length]), outputs: [out], inputs: [x, tidx, twt] });
+  be.free(tidx); be.free(twt);
+  return out;
+}
+
+// ------------------------------------------------------------------ implementation
+
+const impl: SamplingKernels = {
+  gridSample(b, x, grid, g) {
+    const be = gpuOf(b);
+    const n = g.N * g.C * g.Ho * g.Wo;
+    const out = be.alloc(n);
+    be.dispatch({ name: 'gridSample', key: `sampling:grid:${gridKey(g)}`, source: () => gridSampleWGSL(g.mode, g.padding, g.alignCorners),
+      workgroups: grid1d(n, SAMPLING_WG), params: gridParams(n, g, x.offset, grid.offset, 0), outputs: [out], inputs: [bufOf(x), bufOf(grid)] });
+    return out;
+  },
+
+  gridSampleBackward(b, gy, x, grid, g, want) {
+    const be = gpuOf(b);
+    let dx: GpuBuffer | null = null, dgrid: GpuBuffer | null = null;
+    if (want.x) {
+      // split planes into row bands until there is enough parallel work (each band rescans the grid)
+      const planes = g.N * g.C;
+      const target = be.isCpuAdapter ? 256 : 8192;
+      const rows = Math.ceil(g.H / Math.min(g.H, Math.max(1, Math.ceil(target / Math.max(planes, 1)))));
+      const bands = Math.ceil(g.H / rows);
+      const n = planes * bands;
+      dx = be.alloc(g.N * g.C * g.H * g.W);
+      be.dispatch({ name: 'gridSample backward (x)', key: `sampling:grid:bx:${gridKey(g)}`,
+        source: () => gridSampleBackwardXWGSL(g.mode, g.padding, g.alignCorners), workgroups: grid1d(n, SAMPLING_WG),
+        params: gridParams(n, g, 0, grid.offset, gy.offset, bands, rows), outputs: [dx], inputs: [bufOf(gy), bufOf(grid)] });
+    }
+    if (want.grid) {
+      const n = g.N * g.Ho * g.Wo;
+      if (g.mode === 'nearest') dgrid = be.fill(n * 2, 0, 'f32');
+      else {
+        dgrid = be.alloc(n * 2);
+        be.dispatch({ name: 'gridSample backward (grid)', key: `sampling:grid:bg:${g.padding}:${g.alignCorners ? 1 : 0}`,
+          source: () => gridSampleBackwardGridWGSL(g.padding, g.alignCorners), workgroups: grid1d(n, SAMPLING_WG),
+          params: gridParams(n, g, x.offset, grid.offset, gy.offset), outputs: [dgrid], inputs: [bufOf(gy), bufOf(x), bufOf(grid)] });
+      }
+    }
+    return { dx, dgrid };
+  },
+
+  roiAlign(b, x, boxes, g) {
+    const be = gpuOf(b);
+    const n = g.K * g.C * g.PH * g.PW;
+    const out = be.alloc(n);
+    be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: grid1d(n, SAMPLING_WG),
+      params: roiParams(n, g, x.offset, boxes.offset), outputs: [out], inputs: [bufOf(x), bufOf(boxes)] });
+    return out;
+  },
+
+  roiAlignBackward(b, gy, boxes, g) {
+    const be = gpuOf(b);
+    const n = g.N * g.C * g.H * g.W;
+    const dx = be.alloc(n);
+    be.dispatch({ name: 'roiAlign backward', key: 'sampling:roi:bx', source: roiAlignBackwardWGSL, workgroups: grid1d(n, SAMPLING_WG),
+      params: roiParams(n, g, gy.offset, boxes.offset), outputs: [dx], inputs: [bufOf(gy), bufOf(boxes)] });
+    return dx;
+  },
+
+  interpolate(b, x, g) {
+    const ty = resampleTables(g.H, g.OH, g, g.scaleH), tx = resampleTables(g.W, g.OW, g, g.scaleW);
+    return resample(gpuOf(b), bufOf(x), x.offset, g.planes, g.H, g.W, ty.fwd, tx.fwd);
+  },
+
+  interpolateBackward(b, gy, g) {
+    const ty = resampleTables(g.H, g.OH, g, g.scaleH), tx = resampleTables(g.W, g.OW, g, g.scaleW);
+    return resample(gpuOf(b), bufOf(gy), gy.offset, g.planes, g.OH, g.OW, ty.bwd, tx.bwd);
+  },
+};
+
+registerKernels<SamplingKernels>('webgpu', 'sampling', impl);
