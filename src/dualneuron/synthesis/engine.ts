@@ -1,0 +1,186 @@
+// Gradient-based synthesis of most/least exciting inputs for many runs at once (upstream synthesis/ascend.py,
+// batched). A run is (objective, pole, seed); runs share one model and one optimiser over stacked parameters,
+// but every run draws its own initial parameters, crops and noise from its own seed, and its loss term only
+// involves its own image, so a run gives the same result in a batch as alone (up to float rounding).
+//
+// Each step: image = param -> image (differentiable); crops = transforms(image); activation = mean over crops
+// of the objective; loss = -pole * activation + TV(image) [- axis term]; backward to the image (its |gradient|
+// accumulates into the alpha map) and on to the parameters; optimiser and schedule step; then the clean image
+// (norm-adjusted) is evaluated and its activation recorded.
+import { Tensor, tidy, noGrad, keep, backward, type Backend } from '../../tensor/index.js';
+import { interpolate } from '../../tensor/index.js';
+import { Adam, SGD, CosineAnnealing, ConstantLr, type Optimizer, type Schedule } from '../../nn/optim.js';
+import { InputError } from '../../errors.js';
+import type { Parameterization } from './parameterization.js';
+import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
+
+/** What a run maximises (pole 'most') or minimises ('least'): a weighted sum of the model's outputs. */
+export type Objective = { neuron: number } | { neurons: number[] } | { weights: Float32Array };
+
+export interface RunSpec { objective: Objective; pole: 'most' | 'least'; seed: bigint; label?: string }
+
+export interface AxisTerm {
+  /** embeds (K, 3, 224, 224) images in [0, 1] -> (K, D) */
+  embed: (u: Tensor) => Tensor;
+  axis: Float32Array;
+  weight: number;
+}
+
+export interface SynthesisOptions {
+  steps: number;
+  optimizer: 'adam' | 'sgd';
+  lr: number;
+  lrSchedule: boolean;
+  etaMin: number;
+  /** SGD momentum (upstream pixel recipe: 0.9) */
+  momentum: number;
+  tvWeight: number;
+  transforms: TransformOptions;
+  /** L2 norm of the clean image that is evaluated and returned (null: as produced) */
+  targetNorm: number | null;
+  axis?: AxisTerm | null;
+  /** keep every step's clean image and alpha (for animations) */
+  saveAllSteps: boolean;
+  /** called after each step with the step number (progress bars) */
+  onStep?: (step: number) => void;
+}
+
+export interface RunResult {
+  /** final clean image (C, S, S) */
+  image: Float32Array;
+  /** accumulated |d loss / d image|, divided by its max, (C, S, S) */
+  alpha: Float32Array;
+  /** objective value of the clean image before the first step and after each step (steps + 1), signed */
+  activations: Float32Array;
+  /** with saveAllSteps: steps + 1 images and alphas (C, S, S) each */
+  frames?: Float32Array[];
+  alphaFrames?: Float32Array[];
+}
+
+export interface Model { forward(x: Tensor): Tensor; readonly backend: Backend }
+
+/** (K, N) objective weights of each run over the model outputs. */
+export function objectiveMatrix(runs: readonly RunSpec[], outputs: number): Float32Array {
+  const W = new Float32Array(runs.length * outputs);
+  runs.forEach((r, k) => {
+    const o = r.objective;
+    if ('neuron' in o) {
+      if (!Number.isInteger(o.neuron) || o.neuron < 0 || o.neuron >= outputs) throw new InputError(`neuron ${o.neuron} is out of range: the model has outputs 0..${outputs - 1}`);
+      W[k * outputs + o.neuron] = 1;
+    } else if ('neurons' in o) {
+      if (o.neurons.length === 0) throw new InputError('an objective over an empty set of neurons');
+      for (const n of o.neurons) {
+        if (!Number.isInteger(n) || n < 0 || n >= outputs) throw new InputError(`neuron ${n} is out of range: the model has outputs 0..${outputs - 1}`);
+        W[k * outputs + n] += 1 / o.neurons.length;
+      }
+    } else {
+      if (o.weights.length !== outputs) throw new InputError(`objective weights have ${o.weights.length} entries; the model has ${outputs} outputs`);
+      W.set(o.weights, k * outputs);
+    }
+  });
+  return W;
+}
+
+export async function synthesize(model: Model, param: Parameterization, runs: readonly RunSpec[], o: SynthesisOptions, outputs: number): Promise<RunResult[]> {
+  if (!Number.isInteger(o.steps) || o.steps < 0) throw new InputError(`steps must be a non-negative integer, got ${o.steps}`);
+  if (o.targetNorm !== null && !(o.targetNorm > 0)) throw new InputError(`the target norm must be > 0, got ${o.targetNorm}`);
+  if (o.transforms.targetNorm !== null && !(o.transforms.targetNorm > 0)) throw new InputError(`the crop norm must be > 0, got ${o.transforms.targetNorm}`);
+  const b = model.backend;
+  const K = runs.length, nc = o.transforms.nbCrops;
+  const [C, S] = param.shape;
+  const seeds = runs.map((r) => r.seed);
+  const W = keep(Tensor.from(objectiveMatrix(runs, outputs), [K, outputs], { backend: b }));
+  const poles = keep(Tensor.from(runs.map((r) => (r.pole === 'most' ? 1 : -1)), [K], { backend: b }));
+  const axis = o.axis ? keep(Tensor.from(o.axis.axis, [o.axis.axis.length], { backend: b })) : null;
+  const p = keep(param.init(seeds, b)).requiresGrad_();
+  const opt: Optimizer = o.optimizer === 'adam' ? new Adam([p], { lr: o.lr }) : new SGD([p], { lr: o.lr, momentum: o.momentum });
+  const sched: Schedule = o.lrSchedule ? new CosineAnnealing(opt, Math.max(1, o.steps), o.etaMin) : new ConstantLr(opt);
+  const sampler = new CropSampler(seeds);
+  const noiseSeeds = noiseSeedsOf(seeds);
+  const alphaAcc = keep(Tensor.from(new Float32Array(K * C * S * S), [K, C, S, S], { backend: b }));
+  const acts: Float32Array[] = [];
+  const frames: Float32Array[][] = runs.map(() => []);
+  const alphaFrames: Float32Array[][] = runs.map(() => []);
+
+  /** The clean images (norm-adjusted) and their objective values. */
+  const evaluate = () => noGrad(() => tidy(() => {
+    let img = param.image(p);
+    if (o.targetNorm !== null) img = normalizeEach(img, o.targetNorm);
+    const y = model.forward(img);
+    return { img, act: y.mul(W).sum(1) };
+  }));
+  const record = async (withFrames: boolean) => {
+    const { img, act } = evaluate();
+    acts.push(new Float32Array(await act.data() as Float32Array));
+    if (withFrames) {
+      const im = await img.data() as Float32Array, al = await normalizedAlpha(alphaAcc, C).data() as Float32Array;
+      const per = C * S * S;
+      runs.forEach((_, k) => { frames[k].push(im.slice(k * per, (k + 1) * per)); alphaFrames[k].push(al.slice(k * per, (k + 1) * per)); });
+    }
+    img.dispose(); act.dispose();
+  };
+
+  try {
+    await record(o.saveAllSteps);
+    for (let t = 0; t < o.steps; t++) {
+      tidy(() => {
+        const img = param.image(p);
+        const x = img.detach().requiresGrad_();
+        // (no inner tidy here: disposing intermediates before backward() would cut the graph)
+        const loss = (() => {
+          const crops = transform(x, o.transforms, sampler, noiseSeeds, t);
+          const y = model.forward(crops); // (K * nc, N)
+          const act = y.reshape([K, nc, outputs]).mul(W.reshape([K, 1, outputs])).sum(2).mean(1); // (K)
+          const { dx, dy } = { dx: x.slice([null, null, null, [1, null]]).sub(x.slice([null, null, null, [0, -1]])), dy: x.slice([null, null, [1, null]]).sub(x.slice([null, null, [0, -1]])) };
+          const tv = dx.square().sum([1, 2, 3]).add(dy.square().sum([1, 2, 3])).add(1e-8).sqrt().mul(o.tvWeight); // (K)
+          let l = act.mul(poles).neg().add(tv).sum();
+          if (o.axis && axis) {
+            // guidance on the min-max stretched image, resized to 224 and made RGB (upstream optimization_step)
+            const lo = x.min([1, 2, 3], true), hi = x.max([1, 2, 3], true);
+            let u = x.sub(lo).div(hi.sub(lo).add(1e-8));
+            u = interpolate(u, { size: [224, 224], mode: 'bilinear', alignCorners: false });
+            if (C === 1) u = u.expand([K, 3, 224, 224]);
+            l = l.sub(o.axis.embed(u).matmul(axis).sum().mul(o.axis.weight));
+          }
+          return l;
+        })();
+        loss.backward();
+        const gx = x.grad!;
+        alphaAcc.copy_(alphaAcc.add(gx.abs()));
+        backward(img, gx);
+        x.zeroGrad();
+        const g = param.gradient(p.grad!);
+        if (g !== p.grad) { const old = p.grad!; p.grad = keep(g); old.dispose(); }
+        opt.step();
+        sched.step();
+        p.zeroGrad();
+        return undefined;
+      });
+      await record(o.saveAllSteps);
+      o.onStep?.(t + 1);
+    }
+    const { img } = evaluate();
+    const im = await img.data() as Float32Array;
+    img.dispose();
+    const al = tidy(() => normalizedAlpha(alphaAcc, C));
+    const alv = await al.data() as Float32Array;
+    al.dispose();
+    const per = C * S * S;
+    return runs.map((_, k) => ({
+      image: im.slice(k * per, (k + 1) * per),
+      alpha: alv.slice(k * per, (k + 1) * per),
+      activations: Float32Array.from(acts, (a) => a[k]),
+      // frame 0 has no gradient yet: it shows the first step's alpha, as upstream
+      ...(o.saveAllSteps ? { frames: frames[k], alphaFrames: o.steps > 0 ? [alphaFrames[k][1], ...alphaFrames[k].slice(1)] : alphaFrames[k] } : {}),
+    }));
+  } finally {
+    opt.dispose();
+    [W, poles, p, alphaAcc, axis].forEach((x) => x?.dispose());
+  }
+}
+
+/** acc / (max + 1e-8) per run; gray images keep one channel as upstream (mean over the broadcast channels). */
+function normalizedAlpha(acc: Tensor, C: number): Tensor {
+  void C;
+  return acc.div(acc.max([1, 2, 3], true).add(1e-8));
+}

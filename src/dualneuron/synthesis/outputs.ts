@@ -1,0 +1,68 @@
+// Writing synthesis results people can look at and load: image.npy (C,S,S), alpha.npy, activations.npy (signed,
+// steps + 1), preview.png (the image faded into gray where the gradient was weak, upstream `blend`), and
+// optionally every step's image and an animated PNG of the trajectory. Every file is written atomically.
+import { join } from 'node:path';
+import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
+import { writeNpy } from '../../io/npy.js';
+import { encodePNG, encodeAPNG } from '../../io/image/index.js';
+import type { RunResult } from './engine.js';
+
+function percentileOf(v: ArrayLike<number>, q: number): number {
+  const s = Float64Array.from(v).sort();
+  const pos = (q / 100) * (s.length - 1), lo = Math.floor(pos), hi = Math.min(lo + 1, s.length - 1);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/**
+ * upstream synthesis/visualize.py `blend`: denormalise the image (img * std * boost + mean, clipped to [0, 1]),
+ * average alpha over channels and cap it at its `alphacut` percentile, divide by its max, and return
+ * img * alpha + mean * (1 - alpha). Returns HWC uint8 (1 or 3 channels).
+ */
+export function blend(image: Float32Array, alpha: Float32Array, C: number, S: number, o: { mean?: number; std?: number; boost?: number; alphacut?: number } = {}): Uint8Array {
+  const mean = o.mean ?? 0.45, std = o.std ?? 0.25, boost = o.boost ?? 1, cut = o.alphacut ?? 90;
+  const hw = S * S;
+  const a = new Float64Array(hw);
+  for (let c = 0; c < C; c++) for (let i = 0; i < hw; i++) a[i] += alpha[c * hw + i] / C;
+  const cap = percentileOf(a, cut);
+  let mx = 0;
+  for (let i = 0; i < hw; i++) { a[i] = Math.min(a[i], cap); mx = Math.max(mx, a[i]); }
+  const out = new Uint8Array(hw * C);
+  for (let i = 0; i < hw; i++) {
+    const al = a[i] / (mx + 1e-8);
+    for (let c = 0; c < C; c++) {
+      const v = Math.min(1, Math.max(0, image[c * hw + i] * std * boost + mean));
+      out[i * C + c] = Math.round(255 * (v * al + mean * (1 - al)));
+    }
+  }
+  return out;
+}
+
+/** The image alone, denormalised for display (HWC uint8). */
+export function toDisplay(image: Float32Array, C: number, S: number, o: { mean?: number; std?: number } = {}): Uint8Array {
+  const mean = o.mean ?? 0.45, std = o.std ?? 0.25, hw = S * S;
+  const out = new Uint8Array(hw * C);
+  for (let i = 0; i < hw; i++) for (let c = 0; c < C; c++) out[i * C + c] = Math.round(255 * Math.min(1, Math.max(0, image[c * hw + i] * std + mean)));
+  return out;
+}
+
+export function writeRunResult(dir: string, r: RunResult, C: number, S: number, opts: { animation?: boolean; delayMs?: number } = {}): string[] {
+  ensureDir(dir);
+  const written: string[] = [];
+  const npy = (name: string, shape: number[], data: Float32Array) => { writeNpy(join(dir, name), { dtype: 'f32', shape, data }); written.push(join(dir, name)); };
+  npy('image.npy', [C, S, S], r.image);
+  npy('alpha.npy', [C, S, S], r.alpha);
+  npy('activations.npy', [r.activations.length], r.activations);
+  if (r.frames) {
+    const all = new Float32Array(r.frames.length * C * S * S);
+    r.frames.forEach((f, i) => all.set(f, i * C * S * S));
+    npy('images_all_steps.npy', [r.frames.length, C, S, S], all);
+  }
+  writeFileAtomic(join(dir, 'preview.png'), encodePNG({ width: S, height: S, channels: C as 1 | 3, data: blend(r.image, r.alpha, C, S) }));
+  written.push(join(dir, 'preview.png'));
+  if (opts.animation && r.frames && r.alphaFrames) {
+    const frames = r.frames.map((f, i) => blend(f, r.alphaFrames![i], C, S));
+    writeFileAtomic(join(dir, 'trajectory.png'), encodeAPNG({ width: S, height: S, channels: C as 1 | 3, frames, delayMs: opts.delayMs ?? 80 }));
+    written.push(join(dir, 'trajectory.png'));
+  }
+  return written;
+}

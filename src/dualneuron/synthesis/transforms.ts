@@ -1,0 +1,69 @@
+// The robustness transforms applied to the image at every synthesis step (upstream synthesis/ops.py):
+// reflect padding, jittered crops resampled with roi_align (aligned) and optional oversampling, Gaussian noise,
+// and a per-crop L2 norm. Boxes are drawn on the host from each run's own stream, noise on the device from its
+// own stream, so a batch of runs transforms each run exactly as it would be transformed alone.
+import { Tensor, roiAlign, interpolate, randomRows } from '../../tensor/index.js';
+import { HostRng } from '../render/rng.js';
+import { STREAM, streamSeed } from './parameterization.js';
+
+export interface TransformOptions {
+  nbCrops: number;
+  /** crop side as a fraction of the image side, drawn uniformly from [lo, hi] */
+  boxSize: [number, number];
+  jitterStd: number;
+  oversample: number;
+  reflectPadFrac: number;
+  noise: number;
+  /** L2 norm of each crop; null leaves crops as they are */
+  targetNorm: number | null;
+}
+
+/** Per-run host streams for crop boxes. */
+export class CropSampler {
+  private readonly rngs: HostRng[];
+  constructor(runSeeds: readonly bigint[]) { this.rngs = runSeeds.map((s) => new HostRng(streamSeed(s, STREAM.crops))); }
+
+  /** Boxes [run, x1, y1, x2, y2] in padded-image pixels for every crop of every run (run-major). */
+  boxes(o: TransformOptions, H: number, W: number): number[][] {
+    const pad = Math.floor(o.reflectPadFrac * Math.min(H, W));
+    const out: number[][] = [];
+    this.rngs.forEach((rng, r) => {
+      // the order of draws follows upstream: all cx, then all cy, then all scales
+      const cx = Array.from({ length: o.nbCrops }, () => 0.5 + rng.normal() * o.jitterStd);
+      const cy = Array.from({ length: o.nbCrops }, () => 0.5 + rng.normal() * o.jitterStd);
+      const sc = Array.from({ length: o.nbCrops }, () => rng.uniform() * (o.boxSize[1] - o.boxSize[0]) + o.boxSize[0]);
+      const f = Math.fround;
+      for (let k = 0; k < o.nbCrops; k++) {
+        const bw = sc[k] * W, bh = sc[k] * H;
+        const cl = (v: number, hi: number) => f(Math.min(Math.max(v, 0), hi));
+        out.push([r, cl(cx[k] * W + pad - 0.5 * bw, W + 2 * pad), cl(cy[k] * H + pad - 0.5 * bh, H + 2 * pad), cl(cx[k] * W + pad + 0.5 * bw, W + 2 * pad), cl(cy[k] * H + pad + 0.5 * bh, H + 2 * pad)]);
+      }
+    });
+    return out;
+  }
+}
+
+/** images (K, C, S, S) -> crops (K * nbCrops, C, S, S), noised and normalised, differentiable w.r.t. images. */
+export function transform(images: Tensor, o: TransformOptions, sampler: CropSampler, noiseSeeds: readonly bigint[], step: number): Tensor {
+  const [K, C, H, W] = images.shape;
+  const pad = Math.floor(o.reflectPadFrac * Math.min(H, W));
+  const padded = pad > 0 ? images.pad([pad, pad, pad, pad], 'reflect') : images;
+  const hi = H * Math.max(1, Math.floor(o.oversample));
+  let crops = roiAlign(padded, sampler.boxes(o, H, W), [hi, hi], { aligned: true, samplingRatio: -1, spatialScale: 1 });
+  if (hi !== H) crops = interpolate(crops, { size: [H, W], mode: 'bicubic', alignCorners: false, antialias: true });
+  if (o.noise > 0) {
+    const per = o.nbCrops * C * H * W;
+    const noise = randomRows('normal', noiseSeeds, [o.nbCrops, C, H, W], { backend: images.backend, std: o.noise, offsetBlocks: BigInt(step) * BigInt(Math.ceil(per / 4)) });
+    crops = crops.add(noise.reshape([K * o.nbCrops, C, H, W]));
+  }
+  if (o.targetNorm !== null) crops = normalizeEach(crops, o.targetNorm);
+  return crops;
+}
+
+/** x * (target / (||x|| + 1e-8)) for each image of the batch. */
+export function normalizeEach(x: Tensor, target: number): Tensor {
+  const n = x.square().sum([1, 2, 3], true).sqrt().add(1e-8);
+  return x.mul(target).div(n);
+}
+
+export const noiseSeedsOf = (runSeeds: readonly bigint[]) => runSeeds.map((s) => streamSeed(s, STREAM.noise));
