@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { registerInfo } from './info.js';
 import { registerWeights } from './weights.js';
 import { registerPredict } from './predict.js';
+import { registerSynthesize } from './synthesize.js';
+import { registerDemo } from './demo.js';
 import { DualNeuronError } from '../../errors.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -20,6 +22,8 @@ const program = new Command('dualneuron')
 registerInfo(program);
 registerWeights(program);
 registerPredict(program);
+registerSynthesize(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -63,7 +63,7 @@ export interface LabelledImage { image: GrayOrRgb; label: string }
 export function imageRowsFigure(title: string, rows: { name: string; images: LabelledImage[] }[], cell = 96): Svg {
   const cols = Math.max(1, ...rows.map((r) => r.images.length));
   const left = 120, top = 50, gap = 8, labelH = 18;
-  const svg = new Svg(left + cols * (cell + gap) + 10, top + rows.length * (cell + labelH + gap) + 10, THEME.bg);
+  const svg = new Svg(Math.max(left + cols * (cell + gap) + 10, title.length * 9 + 40), top + rows.length * (cell + labelH + gap) + 10, THEME.bg);
   svg.text(svg.width / 2, 26, title, { size: 15, anchor: 'middle', weight: 'bold' });
   rows.forEach((r, ri) => {
     const y = top + ri * (cell + labelH + gap);

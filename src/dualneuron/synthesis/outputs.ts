@@ -37,11 +37,23 @@ export function blend(image: Float32Array, alpha: Float32Array, C: number, S: nu
   return out;
 }
 
-/** The image alone, denormalised for display (HWC uint8). */
-export function toDisplay(image: Float32Array, C: number, S: number, o: { mean?: number; std?: number } = {}): Uint8Array {
-  const mean = o.mean ?? 0.45, std = o.std ?? 0.25, hw = S * S;
+/**
+ * The image alone for figures (HWC uint8): 'stretch' (default) maps [-m, m] to [0, 255] with m the 99.5th
+ * percentile of |value|, so 0 stays mid-gray and low-contrast MEIs stay visible; 'denormalize' is upstream's
+ * img * std + mean.
+ */
+export function toDisplay(image: Float32Array, C: number, S: number, o: { mode?: 'stretch' | 'denormalize'; mean?: number; std?: number } = {}): Uint8Array {
+  const hw = S * S;
   const out = new Uint8Array(hw * C);
-  for (let i = 0; i < hw; i++) for (let c = 0; c < C; c++) out[i * C + c] = Math.round(255 * Math.min(1, Math.max(0, image[c * hw + i] * std + mean)));
+  let f: (v: number) => number;
+  if ((o.mode ?? 'stretch') === 'stretch') {
+    const m = percentileOf(Float64Array.from(image, Math.abs), 99.5) || 1;
+    f = (v) => 0.5 + 0.5 * (v / m);
+  } else {
+    const mean = o.mean ?? 0.45, std = o.std ?? 0.25;
+    f = (v) => v * std + mean;
+  }
+  for (let i = 0; i < hw; i++) for (let c = 0; c < C; c++) out[i * C + c] = Math.round(255 * Math.min(1, Math.max(0, f(image[c * hw + i]))));
   return out;
 }
 

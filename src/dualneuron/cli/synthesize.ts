@@ -1,0 +1,220 @@
+// `dualneuron synthesize` (one neuron), `dualneuron poles` (many neurons in batches, resumable) and their shared
+// options: every knob of the algorithm, with each twin's recipe supplying the defaults.
+import { Command, Option } from 'commander';
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { InputError } from '../../errors.js';
+import { init } from '../../tensor/index.js';
+import { readNpy } from '../../io/npy.js';
+import { readImage } from '../../io/image/index.js';
+import { toFloat32 } from '../../io/host-array.js';
+import { loadTwin } from '../../models/twins/load.js';
+import { TWINS, type TwinId } from '../../models/twins/registry.js';
+import { loadPrior, loadMask, weightsHome } from '../../models/weights/store.js';
+import { RECIPES, defaultRecipe, type Recipe } from '../synthesis/recipes.js';
+import { PixelParameterization, type Parameterization, type RangeFn } from '../synthesis/parameterization.js';
+import { FourierParameterization } from '../synthesis/fourier.js';
+import { runPoles, type Job, type Pole } from '../synthesis/poles.js';
+import type { SynthesisOptions } from '../synthesis/engine.js';
+import { imageToInput, makePipeline } from '../input/pipeline.js';
+import { startRecord, finishRecord } from '../run-record.js';
+import { weightsDirOption } from './weights.js';
+import { modelOption, parseTwin, parseIntOpt } from './predict.js';
+
+const num = (name: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InputError(`${name} must be a number, got '${v}'`);
+  return n;
+};
+const pair = (name: string, v: string): [number, number] => {
+  const p = v.split(',').map((s) => num(name, s.trim()));
+  if (p.length !== 2) throw new InputError(`${name} takes two numbers 'lo,hi', got '${v}'`);
+  if (!(p[0] <= p[1])) throw new InputError(`${name}: lo must not exceed hi, got '${v}'`);
+  return [p[0], p[1]];
+};
+
+export function addSynthesisOptions(c: Command): Command {
+  return c
+    .addOption(modelOption())
+    .option('--recipe <name>', `named defaults: ${Object.keys(RECIPES).join(', ')} (default: the model's own, e.g. v1 or v1-pixel)`)
+    .addOption(new Option('--param <kind>', 'parameterisation: fourier (phase of a natural magnitude prior) or pixel').choices(['fourier', 'pixel']))
+    .option('--steps <n>', 'optimisation steps (default 128)')
+    .option('--members <list>', 'ensemble members to optimise on, e.g. 1,2,3,4 (default: all)')
+    .option('--ensemble', 'use every member (default)')
+    .option('--no-centered', 'use the learned readout positions instead of the centre')
+    .addOption(new Option('--optimizer <name>', 'adam or sgd (with --momentum)').choices(['adam', 'sgd']))
+    .option('--lr <x>', 'learning rate')
+    .option('--no-lr-schedule', 'constant learning rate instead of cosine annealing')
+    .option('--eta-min <x>', 'final learning rate of the cosine schedule (default 0)')
+    .option('--momentum <x>', 'SGD momentum (default 0.9)')
+    .option('--noise <x>', 'std of the Gaussian noise added to each crop')
+    .option('--crops <n>', 'jittered crops per step')
+    .option('--box-size <lo,hi>', 'crop side as a fraction of the image side, uniform in [lo, hi]')
+    .option('--jitter <x>', 'std of the crop centre jitter, as a fraction of the image side')
+    .option('--oversample <n>', 'resample crops at n times the size, then bicubic antialiased down (1 = off)')
+    .option('--pad-frac <x>', 'reflect padding around the image, as a fraction of its side')
+    .option('--target-norm <x>', 'L2 norm of each crop and of the returned image (default: 12 for v1, 40 for v4)')
+    .option('--tv-weight <x>', 'weight of the total-variation term sqrt(sum dx^2 + sum dy^2)')
+    .option('--range <lo,hi>', 'value range of the image')
+    .addOption(new Option('--range-fn <f>', 'how the range is enforced').choices(['linear', 'sigmoid', 'tanh']))
+    .option('--init-std <x>', 'pixel parameterisation: std of the initial parameters')
+    .option('--prior <name|file.npy>', 'Fourier magnitude prior: natural_gray, natural_rgb or a (C,S,S) .npy')
+    .option('--init-image <file>', 'Fourier parameterisation: start from the phase of this image (.npy in model space, or PNG/JPEG preprocessed as screening)')
+    .option('--no-blur', 'pixel parameterisation: do not blur the gradient')
+    .option('--save-all-steps', 'also write images_all_steps.npy and an animated trajectory.png')
+    .option('--batch <n>', 'runs optimised together (default 8)', '8')
+    .addOption(weightsDirOption())
+    .requiredOption('--out <dir>', 'output folder');
+}
+
+export interface SynthCli {
+  model: string; recipe?: string; param?: 'fourier' | 'pixel'; steps?: string; members?: string; centered: boolean; optimizer?: 'adam' | 'sgd';
+  lr?: string; lrSchedule: boolean; etaMin?: string; momentum?: string; noise?: string; crops?: string; boxSize?: string; jitter?: string;
+  oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
+  prior?: string; initImage?: string; blur: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
+}
+
+/** The recipe after command-line overrides, validated before any GPU work. */
+export function resolveRecipe(o: SynthCli, id: TwinId): Recipe {
+  const name = o.recipe ?? defaultRecipe(id, o.param);
+  const base = RECIPES[name];
+  if (!base) throw new InputError(`unknown recipe '${name}'; choose from ${Object.keys(RECIPES).join(', ')}`);
+  const r: Recipe = { ...base };
+  if (o.param) r.param = o.param;
+  if (o.steps !== undefined) r.steps = parseIntOpt('--steps', o.steps);
+  if (o.optimizer) r.optimizer = o.optimizer;
+  if (o.lr !== undefined) r.lr = num('--lr', o.lr);
+  r.lrSchedule = o.lrSchedule && r.lrSchedule;
+  if (o.etaMin !== undefined) r.etaMin = num('--eta-min', o.etaMin);
+  if (o.momentum !== undefined) r.momentum = num('--momentum', o.momentum);
+  if (o.noise !== undefined) r.noise = num('--noise', o.noise);
+  if (o.crops !== undefined) r.nbCrops = parseIntOpt('--crops', o.crops, 1);
+  if (o.boxSize !== undefined) r.boxSize = pair('--box-size', o.boxSize);
+  if (o.jitter !== undefined) r.jitterStd = num('--jitter', o.jitter);
+  if (o.oversample !== undefined) r.oversample = parseIntOpt('--oversample', o.oversample, 1);
+  if (o.padFrac !== undefined) r.reflectPadFrac = num('--pad-frac', o.padFrac);
+  if (o.targetNorm !== undefined) r.targetNorm = num('--target-norm', o.targetNorm);
+  if (o.tvWeight !== undefined) r.tvWeight = num('--tv-weight', o.tvWeight);
+  if (o.range !== undefined) r.valuesRange = pair('--range', o.range);
+  if (o.rangeFn) r.rangeFn = o.rangeFn;
+  if (o.initStd !== undefined) r.initStd = num('--init-std', o.initStd);
+  r.blurGradient = o.blur && r.blurGradient;
+  if (!(r.targetNorm > 0)) throw new InputError(`--target-norm must be > 0, got ${r.targetNorm}`);
+  if (!(r.lr > 0)) throw new InputError(`--lr must be > 0, got ${r.lr}`);
+  if (r.noise < 0) throw new InputError(`--noise must be >= 0, got ${r.noise}`);
+  if (!(r.boxSize[0] > 0 && r.boxSize[1] <= 1)) throw new InputError(`--box-size must lie in (0, 1], got ${r.boxSize.join(',')}`);
+  if (!(r.valuesRange[0] < r.valuesRange[1])) throw new InputError(`--range must have lo < hi, got ${r.valuesRange.join(',')}`);
+  if (r.reflectPadFrac < 0 || r.reflectPadFrac >= 0.5) throw new InputError(`--pad-frac must lie in [0, 0.5), got ${r.reflectPadFrac}`);
+  return r;
+}
+
+export function parseMembers(v: string | undefined, id: TwinId): number[] | undefined {
+  if (!v) return undefined;
+  const k = TWINS[id].members.length;
+  const list = v.split(',').map((s) => parseIntOpt('--members', s.trim(), 1));
+  for (const m of list) if (m > k) throw new InputError(`--members: the ${id} twin has members 1..${k}, got ${m}`);
+  return [...new Set(list)];
+}
+
+/** Everything a synthesis run needs, from the options; validates before loading the model. */
+export async function prepare(o: SynthCli) {
+  const id = parseTwin(o.model);
+  const spec = TWINS[id];
+  const r = resolveRecipe(o, id);
+  const members = parseMembers(o.members, id);
+  const batch = parseIntOpt('--batch', o.batch, 1);
+  const home = weightsHome(o.weightsDir);
+  const [C, S] = [spec.inputShape[0], spec.inputShape[1]];
+  let param: Parameterization;
+  if (r.param === 'pixel') {
+    param = new PixelParameterization({ channels: C, size: S, initStd: r.initStd, valuesRange: r.valuesRange, blurGradient: r.blurGradient });
+  } else {
+    const priorName = o.prior ?? (C === 3 ? 'natural_rgb' : r.prior);
+    const prior = priorName === 'natural_gray' || priorName === 'natural_rgb' ? loadPrior(priorName, home) : readNpy(priorName);
+    if (prior.shape[0] !== C) throw new InputError(`the prior ${priorName} has ${prior.shape[0]} channels; the ${id} twin takes ${C}`);
+    let initImages: Float32Array[] | undefined;
+    if (o.initImage) {
+      if (o.initImage.endsWith('.npy')) {
+        const a = readNpy(o.initImage);
+        if (a.shape.join(',') !== `${C},${S},${S}`) throw new InputError(`${o.initImage}: shape (${a.shape.join(', ')}), expected (${C}, ${S}, ${S})`);
+        initImages = [toFloat32(a)];
+      } else initImages = [imageToInput(makePipeline(spec, loadMask(id, home), 'imagenet'), readImage(o.initImage))];
+    }
+    param = new FourierParameterization({ prior, size: S, valuesRange: r.valuesRange, rangeFn: r.rangeFn, initImages });
+  }
+  const synth: SynthesisOptions = {
+    steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
+    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
+    targetNorm: r.targetNorm, saveAllSteps: o.saveAllSteps ?? false,
+  };
+  return { id, spec, recipe: r, members, batch, home, param, synth };
+}
+
+export function parseNeurons(v: string, n: number): number[] {
+  const out: number[] = [];
+  for (const part of v.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new InputError(`--neurons: cannot read '${part}'; use e.g. 0-457 or 3,7,10-19`);
+    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) throw new InputError(`--neurons: range ${part} is empty`);
+    for (let i = a; i <= b; i++) {
+      if (i >= n) throw new InputError(`--neurons: neuron ${i} is out of range (0..${n - 1})`);
+      out.push(i);
+    }
+  }
+  return [...new Set(out)];
+}
+
+export function parseSeeds(seeds: string | undefined, seed: string | undefined): number[] {
+  if (seeds !== undefined && seed !== undefined) throw new InputError('give --seeds K or --seed S, not both');
+  if (seed !== undefined) return [parseIntOpt('--seed', seed)];
+  const k = parseIntOpt('--seeds', seeds ?? '1', 1);
+  return Array.from({ length: k }, (_, i) => i);
+}
+
+export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: Record<string, unknown>): Promise<void> {
+  const p = await prepare(o);
+  const out = resolve(o.out);
+  const backend = await init('webgpu');
+  const rec = startRecord(command, { ...o }, backend.describe());
+  const { model, weightsSha256 } = loadTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
+  try {
+    const n = await runPoles({ out, model, outputs: p.spec.neurons, param: p.param, synth: p.synth, jobs, batch: p.batch, animation: o.saveAllSteps, progress: true });
+    finishRecord(rec, join(out, 'run.json'), {
+      model: p.id, members: model.memberIds, centered: o.centered, weightsSha256, recipe: { name: o.recipe ?? defaultRecipe(p.id, o.param), ...p.recipe },
+      jobs: jobs.length, computed: n, seedsNote: 'each result (neuron, seed, pole) draws its own streams from deriveSeed(seed, pole), independent of the batch', ...extra,
+    });
+    console.error(`${n} results computed (${jobs.length - n} were already done) in ${out}`);
+  } finally {
+    model.dispose();
+    p.param.dispose();
+  }
+}
+
+export function registerSynthesize(program: Command): void {
+  addSynthesisOptions(program.command('synthesize').description('most/least exciting inputs (MEI/LEI) of one neuron by gradient ascent'))
+    .requiredOption('--neuron <n>', 'neuron index')
+    .addOption(new Option('--pole <p>', 'most (MEI), least (LEI) or both').choices(['most', 'least', 'both']).default('both'))
+    .option('--seeds <k>', 'seeds 0..k-1 (default 1)')
+    .option('--seed <s>', 'a single seed')
+    .action(async (o: SynthCli & { neuron: string; pole: 'most' | 'least' | 'both'; seeds?: string; seed?: string }) => {
+      const id = parseTwin(o.model);
+      const neuron = parseIntOpt('--neuron', o.neuron);
+      if (neuron >= TWINS[id].neurons) throw new InputError(`--neuron ${neuron} is out of range: the ${id} twin has neurons 0..${TWINS[id].neurons - 1}`);
+      const poles: Pole[] = o.pole === 'both' ? ['least', 'most'] : [o.pole];
+      const jobs = parseSeeds(o.seeds, o.seed).flatMap((seed) => poles.map((pole) => ({ neuron, seed, pole })));
+      await runJobs(o, jobs, 'synthesize', { neuron, poles });
+    });
+
+  addSynthesisOptions(program.command('poles').description('MEIs and LEIs of many neurons, optimised in batches; resumes an interrupted run'))
+    .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19')
+    .option('--seeds <k>', 'seeds 0..k-1 (default 1)')
+    .option('--seed <s>', 'a single seed')
+    .action(async (o: SynthCli & { neurons: string; seeds?: string; seed?: string }) => {
+      const id = parseTwin(o.model);
+      const neurons = parseNeurons(o.neurons, TWINS[id].neurons);
+      const jobs = neurons.flatMap((neuron) => parseSeeds(o.seeds, o.seed).flatMap((seed) => (['least', 'most'] as Pole[]).map((pole) => ({ neuron, seed, pole }))));
+      await runJobs(o, jobs, 'poles', { neurons });
+    });
+}
+

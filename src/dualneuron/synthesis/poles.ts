@@ -1,0 +1,90 @@
+// Many results at once: the MEI and LEI of many neurons over several seeds, optimised in batches of runs,
+// written as DIR/neuron_NNNN/seed_SSSS/{most,least}/..., each run finished by a done.json so an interrupted job
+// resumes where it stopped. A run's seed stream depends only on (seed, pole), so results do not depend on the
+// batch they were computed in.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { readNpy } from '../../io/npy.js';
+import { deriveSeed } from '../../tensor/random.js';
+import { Progress } from '../../util/progress.js';
+import { synthesize, type Model, type RunSpec, type SynthesisOptions, type RunResult } from './engine.js';
+import type { Parameterization } from './parameterization.js';
+import { writeRunResult } from './outputs.js';
+import { polesFigure } from '../plot/charts.js';
+import { saveFigure } from '../plot/save.js';
+import { toDisplay } from './outputs.js';
+
+export type Pole = 'most' | 'least';
+
+export interface Job { neuron: number; seed: number; pole: Pole }
+
+export const runSeedOf = (seed: number, pole: Pole) => deriveSeed(BigInt(seed), pole === 'most' ? 1 : 0);
+
+export function jobDir(out: string, j: Job): string {
+  return join(out, `neuron_${String(j.neuron).padStart(4, '0')}`, `seed_${String(j.seed).padStart(4, '0')}`, j.pole);
+}
+
+export interface Done { neuron: number; seed: number; pole: Pole; final: number; initial: number; steps: number }
+
+export function isDone(out: string, j: Job): boolean { return existsSync(join(jobDir(out, j), 'done.json')); }
+
+export function readDone(out: string, j: Job): Done | null {
+  const p = join(jobDir(out, j), 'done.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Done) : null;
+}
+
+export interface PolesOptions {
+  out: string;
+  model: Model;
+  outputs: number;
+  param: Parameterization;
+  synth: SynthesisOptions;
+  jobs: Job[];
+  /** runs optimised together */
+  batch: number;
+  animation?: boolean;
+  progress?: boolean;
+  log?: (s: string) => void;
+}
+
+/** Run every unfinished job; returns the number of runs computed (finished ones are skipped). */
+export async function runPoles(o: PolesOptions): Promise<number> {
+  const todo = o.jobs.filter((j) => !isDone(o.out, j));
+  const log = o.log ?? ((s: string) => console.error(s));
+  if (todo.length < o.jobs.length) log(`resuming: ${o.jobs.length - todo.length} of ${o.jobs.length} results already done`);
+  const [C, S] = o.param.shape;
+  const progress = o.progress ? new Progress({ total: todo.length * o.synth.steps, unit: 'run-steps', label: 'synthesis' }) : null;
+  let doneSteps = 0;
+  for (let s = 0; s < todo.length; s += o.batch) {
+    const chunk = todo.slice(s, s + o.batch);
+    const runs: RunSpec[] = chunk.map((j) => ({ objective: { neuron: j.neuron }, pole: j.pole, seed: runSeedOf(j.seed, j.pole) }));
+    const results = await synthesize(o.model, o.param, runs, { ...o.synth, onStep: (t) => progress?.set(doneSteps + t * chunk.length, `batch ${Math.floor(s / o.batch) + 1}/${Math.ceil(todo.length / o.batch)}`) }, o.outputs);
+    doneSteps += chunk.length * o.synth.steps;
+    chunk.forEach((j, k) => writeJob(o.out, j, results[k], C, S, o.synth.steps, o.animation ?? false));
+    // a poles figure for every (neuron, seed) whose two poles are both done
+    for (const j of chunk) writePolesFigureIfComplete(o.out, j.neuron, j.seed, C, S);
+  }
+  progress?.finish();
+  return todo.length;
+}
+
+function writeJob(out: string, j: Job, r: RunResult, C: number, S: number, steps: number, animation: boolean): void {
+  const dir = jobDir(out, j);
+  writeRunResult(dir, r, C, S, { animation });
+  const done: Done = { ...j, final: r.activations[r.activations.length - 1], initial: r.activations[0], steps };
+  writeFileAtomic(join(dir, 'done.json'), JSON.stringify(done) + '\n');
+}
+
+function writePolesFigureIfComplete(out: string, neuron: number, seed: number, C: number, S: number): void {
+  const parts = (['least', 'most'] as const).map((pole) => {
+    const d = jobDir(out, { neuron, seed, pole });
+    if (!existsSync(join(d, 'done.json'))) return null;
+    const img = readNpy(join(d, 'image.npy')).data as Float32Array;
+    const trace = Array.from(readNpy(join(d, 'activations.npy')).data as Float32Array);
+    return { image: { width: S, height: S, channels: C as 1 | 3, data: toDisplay(img, C, S) }, trace };
+  });
+  if (parts[0] && parts[1]) {
+    saveFigure(polesFigure(`Neuron ${neuron}, seed ${seed}`, parts[0], parts[1]), join(out, `neuron_${String(neuron).padStart(4, '0')}`, `seed_${String(seed).padStart(4, '0')}`, 'poles'));
+  }
+}
