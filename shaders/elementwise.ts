@@ -7,6 +7,13 @@
 import { bindings, linearMain, stridedOffsets, pi, pf, type WType } from './common.js';
 
 export type OperandMode = 'contig' | 'strided' | 'scalar';
+/**
+ * How invocations map to elements: `linear` (one element each; strided operands decompose the index with
+ * integer division), `unroll4` (every operand contiguous: four elements each, at i, i+q, i+2q, i+3q), `grid`
+ * (rank <= 3: a 3-D dispatch whose ids are the coordinates, so strided operands need no division, which is
+ * slow per lane on CPU adapters).
+ */
+export type ElementwiseLayout = 'linear' | 'unroll4' | 'grid';
 export interface ElementwiseSpec {
   rank: number;
   operands: { mode: OperandMode; type: WType }[];
@@ -14,9 +21,11 @@ export interface ElementwiseSpec {
   /** WGSL expression in a, b, c, p0..p3 */
   expr: string;
   nParams: number;
+  layout: ElementwiseLayout;
 }
 
 export const WG = 256;
+export const GRID_WG = 64;
 
 /** Word positions of each operand's parameters and of the op params, given the spec. */
 export function elementwiseLayout(spec: ElementwiseSpec): { shapeAt: number; operandAt: number[]; paramsAt: number; words: number } {
@@ -45,15 +54,49 @@ export function elementwiseWGSL(spec: ElementwiseSpec): string {
     return `let ${n} = in_${n}[o_${n}];`;
   });
   const params = Array.from({ length: spec.nParams }, (_, k) => `let p${k} = ${pf(L.paramsAt + k)};`);
-  return `${PRELUDE}
+  const head = `${PRELUDE}
 ${bindings([{ name: 'out', type: spec.outType, access: 'read_write' }], inputs.map(({ o, j }) => ({ name: `in_${names[j]}`, type: o.type, access: 'read' as const })))}
-
+`;
+  const compute = `${loads.join('\n  ')}
+  ${params.join('\n  ')}
+  out[i] = ${spec.outType}(${spec.expr});`;
+  if (spec.layout === 'unroll4') {
+    return `${head}
+fn elem(i: u32) {
+  ${compute}
+}
+${linearMain(WG).replace('let i =', 'let t =')}
+  let n = P[0]; let q = (n + 3u) / 4u;
+  if (t >= q) { return; }
+  for (var k = 0u; k < 4u; k++) { let i = t + k * q; if (i < n) { elem(i); } }
+}
+`;
+  }
+  if (spec.layout === 'grid') {
+    // dims [d0, d1, d2] (rank padded to 3 on the left); ids: x = last dim, y = middle, z = first
+    const r = spec.rank;
+    const dim = (d: number) => (d < 3 - r ? '1u' : `P[${L.shapeAt + d - (3 - r)}u]`);
+    const coord = ['gid.z', 'gid.y', 'gid.x'];
+    const offs = strided.map(({ j }) => {
+      const terms = [0, 1, 2].filter((d) => d >= 3 - r).map((d) => `i32(${coord[d]}) * ${pi(L.operandAt[j] + 1 + d - (3 - r))}`);
+      return `let o_${names[j]} = ${pi(L.operandAt[j])} + ${terms.join(' + ')};`;
+    });
+    return `${head}
+@compute @workgroup_size(${GRID_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let d1 = ${dim(1)}; let d2 = ${dim(2)};
+  if (gid.x >= d2) { return; }
+  let i = (gid.z * d1 + gid.y) * d2 + gid.x;
+  ${offs.join('\n  ')}
+  ${compute}
+}
+`;
+  }
+  return `${head}
 ${linearMain(WG)}
   if (i >= P[0]) { return; }
   ${stridedOffsets('i', spec.rank, L.shapeAt, strided.map(({ j }) => `o_${names[j]}`), strided.map(({ j }) => L.operandAt[j]), strided.map(({ j }) => L.operandAt[j] + 1))}
-  ${loads.join('\n  ')}
-  ${params.join('\n  ')}
-  out[i] = ${spec.outType}(${spec.expr});
+  ${compute}
 }
 `;
 }

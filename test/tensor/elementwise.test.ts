@@ -78,6 +78,25 @@ for (const [name, f, da, db] of BINARY) {
   });
 }
 
+test('large tensors (unrolled and grid layouts) agree with the oracle', async () => {
+  const g = await gpu();
+  const n = 70 * 101;
+  const [a, ac] = pair(seededValues(n, 5, -2, 2), [70, 101], g);
+  const [b, bc] = pair(seededValues(n, 6, -2, 2), [70, 101], g);
+  const [r, rc] = pair(seededValues(101, 7, -2, 2), [101], g);
+  const [col, colc] = pair(seededValues(70, 8, -2, 2), [70, 1], g);
+  const cases: [string, (x: Tensor, y: Tensor, z: Tensor, w: Tensor) => Tensor][] = [
+    ['add', (x, y) => x.add(y)], ['gelu', (x) => x.gelu()], ['mul scalar', (x) => x.mul(1.5)],
+    ['where', (x, y) => where(x.gt(y), x, y.mul(2))], ['gt', (x, y) => x.gt(y)],
+    ['row broadcast', (x, _y, z) => x.mul(z)], ['column broadcast', (x, _y, _z, w) => x.sub(w)],
+    ['transposed operand', (x) => x.mT.contiguous().exp()],
+  ];
+  for (const [name, f] of cases) {
+    const y = f(a, b, r, col), yc = f(ac, bc, rc, colc);
+    assertClose(await y.data(), await yc.data(), { rtol: 1e-5, atol: 1e-6, what: name });
+  }
+});
+
 test('pow follows torch for negative bases and zero', async () => {
   const g = await gpu();
   const base = [-2, -2, -2, 0, 0, 0, 2, -1.5];

@@ -25,6 +25,7 @@ export interface Kernel {
 const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8; /* COPY_DST */
 const MAP_READ = 0x1, COPY_DST = 0x8;
 const ARENA_BYTES = 1 << 20;
+const PROFILE_QUERIES = 2048;
 
 interface PipelineEntry { pipeline: GPUComputePipeline; name: string; source: string }
 
@@ -49,6 +50,12 @@ export class Engine {
   readonly syncKernels = process?.env?.DUALNEURON_SYNC_KERNELS === '1';
   dispatchCount = 0;
   submitCount = 0;
+  // ---- profiling (timestamp queries around every dispatch; see startProfile)
+  private profiling = false;
+  private querySet: GPUQuerySet | null = null;
+  private queryNames: string[] = [];
+  private readonly profileTotals = new Map<string, { count: number; ns: number }>();
+  private readonly profileReads: Promise<void>[] = [];
 
   constructor(readonly device: GPUDevice, readonly limits: GPUSupportedLimits) {
     this.pool = new BufferPool(device, STORAGE_USAGE, Number(process?.env?.DUALNEURON_POOL_MB ?? 2048) * 2 ** 20, 'tensor');
@@ -110,6 +117,21 @@ export class Engine {
       entries.push({ binding: b++, resource: { buffer: bind.buffer, offset: bind.offset ?? 0, size: bind.size ?? bind.buffer.size - (bind.offset ?? 0) } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: k.name });
+    if (this.profiling && this.querySet) {
+      // one pass per dispatch, timestamped at its start and end
+      const enc = this.ensureEncoderNoPass();
+      const q = this.queryNames.length;
+      const pass = enc.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(x, y, z);
+      pass.end();
+      this.queryNames.push(k.name);
+      this.batchKernels.push(k.name);
+      this.dispatchCount++;
+      if (this.queryNames.length >= PROFILE_QUERIES / 2 || this.batchKernels.length >= this.flushThreshold) this.flush();
+      return;
+    }
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -142,6 +164,7 @@ export class Engine {
     if (!this.encoder) { this.pool.onSubmitted(); return; }
     if (this.pass) { this.pass.end(); this.pass = null; }
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arenaGPU, 0, this.arenaCPU.buffer, 0, this.arenaUsed * 4);
+    const readProfile = this.profiling && this.querySet && this.queryNames.length ? this.encodeProfileResolve() : null;
     const names = this.batchKernels;
     this.device.pushErrorScope('validation');
     this.device.queue.submit([this.encoder.finish()]);
@@ -154,6 +177,47 @@ export class Engine {
     this.submitCount++;
     this.pool.onSubmitted();
     this.stagingPool.onSubmitted();
+    if (readProfile) this.profileReads.push(readProfile());
+  }
+
+  /** Record GPU time per kernel name until stopProfile() (needs the timestamp-query feature). */
+  startProfile(): boolean {
+    if (!this.device.features.has('timestamp-query')) return false;
+    this.flush();
+    this.querySet ??= this.device.createQuerySet({ type: 'timestamp', count: PROFILE_QUERIES });
+    this.profiling = true;
+    this.profileTotals.clear();
+    return true;
+  }
+
+  /** Stop profiling; per kernel name: dispatches and total GPU milliseconds, slowest first. */
+  async stopProfile(): Promise<{ name: string; count: number; ms: number }[]> {
+    this.flush();
+    this.profiling = false;
+    await Promise.all(this.profileReads.splice(0));
+    return [...this.profileTotals].map(([name, v]) => ({ name, count: v.count, ms: v.ns / 1e6 })).sort((a, b) => b.ms - a.ms);
+  }
+
+  private encodeProfileResolve(): () => Promise<void> {
+    const n = this.queryNames.length;
+    const names = this.queryNames;
+    this.queryNames = [];
+    const resolveBuf = this.device.createBuffer({ size: 16 * n, usage: 0x200 /* QUERY_RESOLVE */ | 0x4 /* COPY_SRC */ });
+    const readBuf = this.device.createBuffer({ size: 16 * n, usage: 0x1 | 0x8 });
+    this.encoder!.resolveQuerySet(this.querySet!, 0, 2 * n, resolveBuf, 0);
+    this.encoder!.copyBufferToBuffer(resolveBuf, 0, readBuf, 0, 16 * n);
+    return async () => {
+      await readBuf.mapAsync(0x1);
+      const t = new BigInt64Array(readBuf.getMappedRange().slice(0));
+      readBuf.unmap();
+      readBuf.destroy(); resolveBuf.destroy();
+      names.forEach((name, i) => {
+        const e = this.profileTotals.get(name) ?? { count: 0, ns: 0 };
+        e.count++;
+        e.ns += Number(t[2 * i + 1] - t[2 * i]);
+        this.profileTotals.set(name, e);
+      });
+    };
   }
 
   /** Throw a DeviceError if any kernel failed to compile or validate since the last check. */
@@ -207,6 +271,7 @@ export class Engine {
     this.pool.destroyAll();
     this.stagingPool.destroyAll();
     this.arenaGPU.destroy();
+    this.querySet?.destroy();
     for (const a of this.spareArenas) a.destroy();
     this.pipelines.clear();
     this.bySource.clear();

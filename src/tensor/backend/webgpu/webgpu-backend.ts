@@ -7,7 +7,7 @@ import type { ElementwiseOp } from '../../ops/elementwise-table.js';
 import { DeviceError } from '../../../errors.js';
 import { Engine, type Kernel } from './engine.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
-import { elementwiseLayout, elementwiseWGSL, WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
+import { elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
 import { grid1d } from '../../../../shaders/common.js';
 import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
 import { matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
@@ -141,12 +141,17 @@ export class WebGPUBackend implements Backend {
       const mode: OperandMode = st.every((s, d) => s === outStr[d]) ? 'contig' : 'strided';
       return { mode, type: wgslType(o.dtype), o, strides: st };
     });
+    const allContig = operands.every((x) => x.mode !== 'strided');
+    // grid layout: the collapsed shape fits a 3-D dispatch and the last dim fills most of a 64-wide workgroup
+    const gridOk = !allContig && rank <= 3 && col.shape[rank - 1] >= 32 && col.shape.slice(0, rank - 1).every((d) => d <= 65535);
+    const layout = allContig ? (n >= 4096 ? 'unroll4' : 'linear') : gridOk ? 'grid' : 'linear';
     const spec: ElementwiseSpec = {
       rank,
       operands: operands.map(({ mode, type }) => ({ mode, type })),
       outType: wgslType(outDType),
       expr: op.wgsl({ t: operands.find((x) => x.mode !== 'scalar')?.type ?? operands[0]?.type ?? 'f32', o: wgslType(outDType) }),
       nParams: params.length,
+      layout,
     };
     const L = elementwiseLayout(spec);
     const P = new Uint32Array(L.words);
@@ -159,8 +164,11 @@ export class WebGPUBackend implements Backend {
       if (x.mode === 'strided') x.strides.forEach((s, d) => { P[at + 1 + d] = bitsOf(s, 'i32'); });
     });
     params.forEach((p, k) => { P[L.paramsAt + k] = bitsOf(p, 'f32'); });
-    const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => `${o.mode}-${o.type}`).join(',')}:${spec.nParams}`;
-    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups: grid1d(n, WG), params: P,
+    const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => `${o.mode}-${o.type}`).join(',')}:${spec.nParams}:${layout}`;
+    const workgroups: [number, number, number] = layout === 'grid'
+      ? [Math.ceil(col.shape[rank - 1] / GRID_WG), rank >= 2 ? col.shape[rank - 2] : 1, rank >= 3 ? col.shape[0] : 1]
+      : grid1d(layout === 'unroll4' ? Math.ceil(n / 4) : n, WG);
+    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups, params: P,
       outputs: [out], inputs: views.map((v) => v.buf as GpuBuffer) });
     return out;
   }
