@@ -1,18 +1,21 @@
 // Sampling kernels over contiguous NCHW planes: grid_sample (bilinear / nearest, three padding modes), RoI Align
-// and table-driven separable resampling (interpolate). One output element per invocation, 256 per workgroup,
-// 2-D grid past 65535 groups. Backward passes gather (or own whole row bands), so there are no atomics and the
-// results are deterministic.
+// and table-driven separable resampling (interpolate). One output element (or one grid point for a block of
+// channels) per invocation: 1-D grids of 256 invocations (2-D past 65535 groups), or 3-D grids (columns / 64,
+// rows, planes) that spare the integer divisions CPU adapters pay dearly for. Backward passes gather, so there
+// are no atomics and results are deterministic.
 import { bindings, linearMain, pf, pi, pu } from './common.js';
 
 export const SAMPLING_WG = 256;
+/** invocations per workgroup of the kernels on 3-D grids (one row of outputs each) */
+export const RESAMPLE_WG = 64;
 
 export type GridPadding = 'zeros' | 'border' | 'reflection';
 
 // ------------------------------------------------------------------ grid_sample
 //
 // Params (u32 words) shared by the grid_sample kernels:
-//   [0] n (invocations)  [1] N  [2] C  [3] H  [4] W  [5] Ho  [6] Wo
-//   [7] x offset  [8] grid offset  [9] gy offset  [10] bands (backward x)  [11] rows per band (backward x)
+//   [0] n (invocations)  [1] N  [2] C  [3] H  [4] W  [5] Ho  [6] Wo  [7] x offset  [8] grid offset  [9] gy offset
+//   [10] channels per invocation (forward) or first entry in idx (backward x)  [11] channel blocks (forward)
 
 /**
  * `source_index(coord, size)` of ATen's GridSampler.h: unnormalise a grid coordinate, then apply the padding
@@ -60,72 +63,138 @@ const gridGeometry = `
   let HoWo = Ho * Wo;`;
 
 /**
- * grid_sample forward: out[n, c, ho, wo] from x[n, c] at grid[n, ho, wo] = (x, y) in [-1, 1]. Bilinear weighs
- * the four neighbours (taps outside the image read 0); nearest rounds half to even (WGSL round, as nearbyint).
- * Bindings: out, x, grid.
+ * The taps of one grid point within a plane: element offsets (yy * W + xx), weights, and whether each tap lies
+ * inside the image (taps outside read 0 and receive nothing). Bilinear: nw, ne, sw, se; nearest: one tap.
+ */
+function tapsWGSL(mode: 'bilinear' | 'nearest'): string {
+  const body = mode === 'nearest'
+    ? `let xn = i32(round(clamp(s.x, -4.0, f32(W) + 4.0))); let yn = i32(round(clamp(s.y, -4.0, f32(H) + 4.0)));
+  let ok = xn >= 0 && xn < W && yn >= 0 && yn < H;
+  return Taps(vec4<i32>(select(0, yn * W + xn, ok), 0, 0, 0), vec4<f32>(1.0, 0.0, 0.0, 0.0), vec4<bool>(ok, false, false, false));`
+    : `let x0 = floor_i(s.x, W); let y0 = floor_i(s.y, H); let x1 = x0 + 1; let y1 = y0 + 1;
+  let wx1 = s.x - f32(x0); let wx0 = f32(x1) - s.x; let wy1 = s.y - f32(y0); let wy0 = f32(y1) - s.y;
+  let okx0 = x0 >= 0 && x0 < W; let okx1 = x1 >= 0 && x1 < W; let oky0 = y0 >= 0 && y0 < H; let oky1 = y1 >= 0 && y1 < H;
+  let ok = vec4<bool>(oky0 && okx0, oky0 && okx1, oky1 && okx0, oky1 && okx1);
+  let o = vec4<i32>(y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1);
+  return Taps(select(vec4<i32>(0), o, ok), vec4<f32>(wx0 * wy0, wx1 * wy0, wx0 * wy1, wx1 * wy1), ok);`;
+  return `
+struct Taps { o: vec4<i32>, w: vec4<f32>, ok: vec4<bool> }
+// s: source coordinates (x, y) after padding
+fn taps_of(s: vec2<f32>, H: i32, W: i32) -> Taps {
+  ${body}
+}`;
+}
+
+/** The four (or one) tap values of a plane, 0 outside the image (loads use clamped offsets, then select). */
+function tapValues(mode: 'bilinear' | 'nearest', buf: string, plane: string): string {
+  if (mode === 'nearest') return `vec4<f32>(select(0.0, ${buf}[${plane} + u32(t.o.x)], t.ok.x), 0.0, 0.0, 0.0)`;
+  return `select(vec4<f32>(0.0), vec4<f32>(${buf}[${plane} + u32(t.o.x)], ${buf}[${plane} + u32(t.o.y)], ${buf}[${plane} + u32(t.o.z)], ${buf}[${plane} + u32(t.o.w)]), t.ok)`;
+}
+
+/**
+ * grid_sample forward. One invocation per grid point and block of P[10] channels (P[11] blocks), grid points
+ * fastest: the coordinates and taps are computed once and reused for every channel of the block.
+ * out[n, c, ho, wo] samples x[n, c] at grid[n, ho, wo] = (x, y) in [-1, 1]; bilinear weighs the four
+ * neighbours, nearest rounds half to even (WGSL round, as nearbyint). Bindings: out, x, grid.
  */
 export function gridSampleWGSL(mode: 'bilinear' | 'nearest', padding: GridPadding, alignCorners: boolean): string {
-  const sample = mode === 'nearest'
-    ? 'out[i] = tap(plane, i32(round(clamp(iy, -4.0, f32(H) + 4.0))), i32(round(clamp(ix, -4.0, f32(W) + 4.0))), H, W);'
-    : `let x0 = floor_i(ix, W); let y0 = floor_i(iy, H);
-  let wx1 = ix - f32(x0); let wx0 = f32(x0 + 1) - ix; let wy1 = iy - f32(y0); let wy0 = f32(y0 + 1) - iy;
-  out[i] = tap(plane, y0, x0, H, W) * wx0 * wy0 + tap(plane, y0, x0 + 1, H, W) * wx1 * wy0
-         + tap(plane, y0 + 1, x0, H, W) * wx0 * wy1 + tap(plane, y0 + 1, x0 + 1, H, W) * wx1 * wy1;`;
   return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], [{ name: 'x', type: 'f32', access: 'read' }, { name: 'grid', type: 'f32', access: 'read' }])}
 ${sourceIndexWGSL(padding, alignCorners)}
-fn tap(plane: u32, yy: i32, xx: i32, H: i32, W: i32) -> f32 {
-  if (yy >= 0 && yy < H && xx >= 0 && xx < W) { return x[plane + u32(yy * W + xx)]; }
-  return 0.0;
-}
+${tapsWGSL(mode)}
 ${linearMain(SAMPLING_WG)}
   if (i >= P[0]) { return; }
   ${gridGeometry}
-  let p = i % HoWo; let nc = i / HoWo; let n = nc / C;
+  let CB = P[10]; let nCB = P[11];
+  let p = i % HoWo; let q = i / HoWo; let cb = q % nCB; let n = q / nCB;
   let gi = P[8] + (n * HoWo + p) * 2u;
-  let ix = source_index(grid[gi], W).x;
-  let iy = source_index(grid[gi + 1u], H).x;
-  let plane = P[7] + nc * u32(H * W);
-  ${sample}
+  let t = taps_of(vec2<f32>(source_index(grid[gi], W).x, source_index(grid[gi + 1u], H).x), H, W);
+  let c1 = min(cb * CB + CB, C);
+  for (var c = cb * CB; c < c1; c++) {
+    let nc = n * C + c;
+    let plane = P[7] + nc * u32(H * W);
+    out[nc * HoWo + p] = dot(${tapValues(mode, 'x', 'plane')}, t.w);
+  }
 }
 `;
 }
 
 /**
- * grid_sample backward w.r.t. x. One invocation owns a band of P[11] rows of one (n, c) plane of dx: it zeroes
- * them, then walks every grid point of its batch in order and adds gy * weight for the taps that land in its
- * band. Bands (P[10] per plane) trade recomputed coordinates for parallelism. Bindings: dx, gy, grid.
+ * grid_sample backward w.r.t. x, step 1: for each batch n (one invocation each), the transpose of the sampling
+ * as compressed rows: for every input pixel, the grid points that read it and their weights, in grid order.
+ * Layout of idx: per batch n at n * (2 * HW + 1): starts[HW + 1] then cursors[HW]; then from P[10] on, the
+ * entries (grid point index) of batch n at P[10] + n * 4 * P; wts holds their weights at n * 4 * P.
+ * Bindings: idx, wts, grid.
  */
-export function gridSampleBackwardXWGSL(mode: 'bilinear' | 'nearest', padding: GridPadding, alignCorners: boolean): string {
-  const scatter = mode === 'nearest'
-    ? `let xn = i32(round(clamp(ix, -4.0, f32(W) + 4.0))); let yn = i32(round(clamp(iy, -4.0, f32(H) + 4.0)));
-    add(plane, yn, xn, go, r0, r1, W);`
-    : `let x0 = floor_i(ix, W); let y0 = floor_i(iy, H);
-    if (y0 + 1 < r0 || y0 >= r1) { continue; }
-    let wx1 = ix - f32(x0); let wx0 = f32(x0 + 1) - ix; let wy1 = iy - f32(y0); let wy0 = f32(y0 + 1) - iy;
-    add(plane, y0, x0, wx0 * wy0 * go, r0, r1, W);
-    add(plane, y0, x0 + 1, wx1 * wy0 * go, r0, r1, W);
-    add(plane, y0 + 1, x0, wx0 * wy1 * go, r0, r1, W);
-    add(plane, y0 + 1, x0 + 1, wx1 * wy1 * go, r0, r1, W);`;
-  return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }], [{ name: 'gy', type: 'f32', access: 'read' }, { name: 'grid', type: 'f32', access: 'read' }])}
+export function gridSampleTransposeWGSL(mode: 'bilinear' | 'nearest', padding: GridPadding, alignCorners: boolean): string {
+  const J = mode === 'nearest' ? 1 : 4;
+  return `${bindings([{ name: 'idx', type: 'u32', access: 'read_write' }, { name: 'wts', type: 'f32', access: 'read_write' }], [{ name: 'grid', type: 'f32', access: 'read' }])}
 ${sourceIndexWGSL(padding, alignCorners)}
-fn add(plane: u32, yy: i32, xx: i32, v: f32, r0: i32, r1: i32, W: i32) {
-  if (yy >= r0 && yy < r1 && xx >= 0 && xx < W) { let k = plane + u32(yy * W + xx); dx[k] = dx[k] + v; }
+${tapsWGSL(mode)}
+${linearMain(1)}
+  if (i >= P[0]) { return; }
+  ${gridGeometry}
+  let n = i;
+  let HW = u32(H * W);
+  let st = n * (2u * HW + 1u);
+  let cur = st + HW + 1u;
+  let ent = P[10] + n * 4u * HoWo;
+  let wb = n * 4u * HoWo;
+  for (var k = 0u; k <= HW; k++) { idx[st + k] = 0u; }
+  for (var p = 0u; p < HoWo; p++) {
+    let gi = P[8] + (n * HoWo + p) * 2u;
+    let t = taps_of(vec2<f32>(source_index(grid[gi], W).x, source_index(grid[gi + 1u], H).x), H, W);
+    for (var j = 0; j < ${J}; j++) { if (t.ok[j]) { let k = st + u32(t.o[j]) + 1u; idx[k] = idx[k] + 1u; } }
+  }
+  for (var k = 0u; k < HW; k++) { idx[st + k + 1u] = idx[st + k + 1u] + idx[st + k]; idx[cur + k] = idx[st + k]; }
+  for (var p = 0u; p < HoWo; p++) {
+    let gi = P[8] + (n * HoWo + p) * 2u;
+    let t = taps_of(vec2<f32>(source_index(grid[gi], W).x, source_index(grid[gi + 1u], H).x), H, W);
+    for (var j = 0; j < ${J}; j++) {
+      if (t.ok[j]) {
+        let c = cur + u32(t.o[j]);
+        let k = idx[c];
+        idx[c] = k + 1u;
+        idx[ent + k] = p;
+        wts[wb + k] = t.w[j];
+      }
+    }
+  }
 }
+`;
+}
+
+/**
+ * grid_sample backward w.r.t. x, step 2: one invocation per input pixel (n, h, w) and block of 8 channels sums
+ * gy over the grid points that read the pixel (the lists built by gridSampleTransposeWGSL), in grid order; each
+ * list entry is loaded once for the 8 channels. Invocations: pixels fastest, then channel blocks, then batch.
+ * Bindings: dx, gy, idx, wts.
+ */
+export function gridSampleGatherWGSL(): string {
+  return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }],
+    [{ name: 'gy', type: 'f32', access: 'read' }, { name: 'idx', type: 'u32', access: 'read' }, { name: 'wts', type: 'f32', access: 'read' }])}
 ${linearMain(SAMPLING_WG)}
   if (i >= P[0]) { return; }
   ${gridGeometry}
-  let bands = P[10]; let rows = i32(P[11]);
-  let band = i % bands; let nc = i / bands; let n = nc / C;
-  let r0 = i32(band) * rows; let r1 = min(r0 + rows, H);
-  let plane = nc * u32(H * W);
-  for (var k = plane + u32(r0 * W); k < plane + u32(r1 * W); k++) { dx[k] = 0.0; }
-  for (var p = 0u; p < HoWo; p++) {
-    let gi = P[8] + (n * HoWo + p) * 2u;
-    let ix = source_index(grid[gi], W).x;
-    let iy = source_index(grid[gi + 1u], H).x;
-    let go = gy[P[9] + nc * HoWo + p];
-    ${scatter}
+  let HW = u32(H * W);
+  let nCB = (C + 7u) / 8u;
+  let hw = i % HW; let q = i / HW; let cb = q % nCB; let n = q / nCB;
+  let st = n * (2u * HW + 1u);
+  let ent = P[10] + n * 4u * HoWo;
+  let wb = n * 4u * HoWo;
+  let c0 = cb * 8u;
+  // rows of gy for the block's channels (the last block repeats channel C - 1 and drops it when writing)
+  let base = P[9] + (n * C) * HoWo;
+  let ra = base + vec4<u32>(min(c0, C - 1u), min(c0 + 1u, C - 1u), min(c0 + 2u, C - 1u), min(c0 + 3u, C - 1u)) * HoWo;
+  let rb = base + vec4<u32>(min(c0 + 4u, C - 1u), min(c0 + 5u, C - 1u), min(c0 + 6u, C - 1u), min(c0 + 7u, C - 1u)) * HoWo;
+  var a = vec4<f32>(0.0); var b = vec4<f32>(0.0);
+  for (var k = idx[st + hw]; k < idx[st + hw + 1u]; k++) {
+    let p = idx[ent + k]; let wk = wts[wb + k];
+    a += wk * vec4<f32>(gy[ra.x + p], gy[ra.y + p], gy[ra.z + p], gy[ra.w + p]);
+    b += wk * vec4<f32>(gy[rb.x + p], gy[rb.y + p], gy[rb.z + p], gy[rb.w + p]);
   }
+  let o = (n * C + c0) * HW + hw;
+  for (var j = 0u; j < 4u; j++) { if (c0 + j < C) { dx[o + j * HW] = a[j]; } }
+  for (var j = 0u; j < 4u; j++) { if (c0 + 4u + j < C) { dx[o + (4u + j) * HW] = b[j]; } }
 }
 `;
 }
@@ -139,10 +208,7 @@ export function gridSampleBackwardGridWGSL(padding: GridPadding, alignCorners: b
   return `${bindings([{ name: 'dgrid', type: 'f32', access: 'read_write' }],
     [{ name: 'gy', type: 'f32', access: 'read' }, { name: 'x', type: 'f32', access: 'read' }, { name: 'grid', type: 'f32', access: 'read' }])}
 ${sourceIndexWGSL(padding, alignCorners)}
-fn tap(plane: u32, yy: i32, xx: i32, H: i32, W: i32) -> f32 {
-  if (yy >= 0 && yy < H && xx >= 0 && xx < W) { return x[plane + u32(yy * W + xx)]; }
-  return 0.0;
-}
+${tapsWGSL('bilinear')}
 ${linearMain(SAMPLING_WG)}
   if (i >= P[0]) { return; }
   ${gridGeometry}
@@ -150,18 +216,17 @@ ${linearMain(SAMPLING_WG)}
   let gi = P[8] + i * 2u;
   let sx = source_index(grid[gi], W);
   let sy = source_index(grid[gi + 1u], H);
-  let ix = sx.x; let iy = sy.x;
-  let x0 = floor_i(ix, W); let y0 = floor_i(iy, H);
-  let wx1 = ix - f32(x0); let wx0 = f32(x0 + 1) - ix; let wy1 = iy - f32(y0); let wy0 = f32(y0 + 1) - iy;
+  let t = taps_of(vec2<f32>(sx.x, sy.x), H, W);
+  let x0 = floor_i(sx.x, W); let y0 = floor_i(sy.x, H);
+  let wx1 = sx.x - f32(x0); let wx0 = f32(x0 + 1) - sx.x; let wy1 = sy.x - f32(y0); let wy0 = f32(y0 + 1) - sy.x;
   var gix = 0.0; var giy = 0.0;
   for (var c = 0u; c < C; c++) {
     let nc = n * C + c;
     let plane = P[7] + nc * u32(H * W);
     let go = gy[P[9] + nc * HoWo + p];
-    let nw = tap(plane, y0, x0, H, W); let ne = tap(plane, y0, x0 + 1, H, W);
-    let sw = tap(plane, y0 + 1, x0, H, W); let se = tap(plane, y0 + 1, x0 + 1, H, W);
-    gix += (wy0 * (ne - nw) + wy1 * (se - sw)) * go;
-    giy += (wx0 * (sw - nw) + wx1 * (se - ne)) * go;
+    let v = ${tapValues('bilinear', 'x', 'plane')}; // nw, ne, sw, se
+    gix += (wy0 * (v.y - v.x) + wy1 * (v.w - v.z)) * go;
+    giy += (wx0 * (v.z - v.x) + wx1 * (v.w - v.y)) * go;
   }
   dgrid[i * 2u] = gix * sx.y;
   dgrid[i * 2u + 1u] = giy * sy.y;
@@ -171,8 +236,13 @@ ${linearMain(SAMPLING_WG)}
 
 // ------------------------------------------------------------------ roi_align
 //
-// Params: [0] n  [1] N  [2] C  [3] H  [4] W  [5] K  [6] PH  [7] PW  [8] spatialScale (f32)  [9] samplingRatio
-// (i32, <= 0: adaptive)  [10] aligned  [11] x / gy offset  [12] boxes offset
+// Params: [0] planes (K * C forward, N * C backward)  [1] N  [2] C  [3] H  [4] W  [5] K  [6] PH  [7] PW
+//   [8] spatialScale (f32)  [9] samplingRatio (i32, <= 0: adaptive)  [10] aligned  [11] x / gy offset
+//   [12] boxes offset
+// Both kernels run on 3-D grids (columns / RESAMPLE_WG, rows, planes), planes looping past 65535.
+
+const roiMain = `@compute @workgroup_size(${RESAMPLE_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`;
 
 const roiCommon = `
 struct Box { n: i32, x1: f32, y1: f32, bw: f32, bh: f32, gw: i32, gh: i32, count: f32 }
@@ -211,21 +281,25 @@ fn bilinear(plane: u32, yin: f32, xin: f32, H: i32, W: i32) -> f32 {
   return hy * hx * x[plane + u32(yl * W + xl)] + hy * lx * x[plane + u32(yl * W + xh)]
        + ly * hx * x[plane + u32(yh * W + xl)] + ly * lx * x[plane + u32(yh * W + xh)];
 }
-${linearMain(SAMPLING_WG)}
-  if (i >= P[0]) { return; }
+${roiMain}
   let N = P[1]; let C = P[2]; let H = i32(P[3]); let W = i32(P[4]); let PH = P[6]; let PW = P[7];
-  let pw = i % PW; let t = i / PW; let ph = t % PH; let t2 = t / PH; let c = t2 % C; let k = t2 / C;
-  let b = box_of(k);
-  if (b.n < 0 || b.n >= i32(N)) { out[i] = 0.0; return; }
-  let plane = ${pu(11)} + (u32(b.n) * C + c) * u32(H * W);
-  var acc = 0.0;
-  for (var iy = 0; iy < b.gh; iy++) {
-    let y = sample_at(b.y1, b.bh, ph, iy, b.gh);
-    for (var ix = 0; ix < b.gw; ix++) {
-      acc += bilinear(plane, y, sample_at(b.x1, b.bw, pw, ix, b.gw), H, W);
+  let pw = gid.x; let ph = gid.y;
+  if (pw >= PW) { return; }
+  for (var kc = gid.z; kc < P[0]; kc += nwg.z) {
+    let c = kc % C; let k = kc / C;
+    let o = (kc * PH + ph) * PW + pw;
+    let b = box_of(k);
+    if (b.n < 0 || b.n >= i32(N)) { out[o] = 0.0; continue; }
+    let plane = ${pu(11)} + (u32(b.n) * C + c) * u32(H * W);
+    var acc = 0.0;
+    for (var iy = 0; iy < b.gh; iy++) {
+      let y = sample_at(b.y1, b.bh, ph, iy, b.gh);
+      for (var ix = 0; ix < b.gw; ix++) {
+        acc += bilinear(plane, y, sample_at(b.x1, b.bw, pw, ix, b.gw), H, W);
+      }
     }
+    out[o] = acc / b.count;
   }
-  out[i] = acc / b.count;
 }
 `;
 }
@@ -259,36 +333,39 @@ fn bin_range(start: f32, bin: f32, lo: f32, hi: f32, count: u32) -> vec2<i32> {
   let b = clamp(floor((hi - start) / bin) + 1.0, -1.0, last);
   return vec2<i32>(i32(a), i32(b));
 }
-${linearMain(SAMPLING_WG)}
-  if (i >= P[0]) { return; }
+${roiMain}
   let N = P[1]; let C = P[2]; let H = i32(P[3]); let W = i32(P[4]); let K = P[5]; let PH = P[6]; let PW = P[7];
-  let w = i32(i % u32(W)); let t = i / u32(W); let h = i32(t % u32(H)); let nc = t / u32(H); let c = nc % C; let n = i32(nc / C);
+  let w = i32(gid.x); let h = i32(gid.y);
+  if (w >= W) { return; }
   // a sample reaches row h when its coordinate is in [h - 1, h + 1], or below 0 (row 0), or above H - 1 (row H - 1)
   let ylo = select(f32(h) - 1.0, -1.0, h == 0); let yhi = select(f32(h) + 1.0, f32(H), h == H - 1);
   let xlo = select(f32(w) - 1.0, -1.0, w == 0); let xhi = select(f32(w) + 1.0, f32(W), w == W - 1);
-  var acc = 0.0;
-  for (var k = 0u; k < K; k++) {
-    let b = box_of(k);
-    if (b.n != n || b.gh <= 0 || b.gw <= 0) { continue; }
-    let rh = bin_range(b.y1, b.bh, ylo, yhi, PH);
-    let rw = bin_range(b.x1, b.bw, xlo, xhi, PW);
-    var sum = 0.0;
-    for (var ph = rh.x; ph <= rh.y; ph++) {
-      var ay = 0.0;
-      for (var iy = 0; iy < b.gh; iy++) { ay += w1d(sample_at(b.y1, b.bh, u32(ph), iy, b.gh), H, h); }
-      if (ay == 0.0) { continue; }
-      var inner = 0.0;
-      let row = ${pu(11)} + ((k * C + c) * PH + u32(ph)) * PW;
-      for (var pw = rw.x; pw <= rw.y; pw++) {
-        var ax = 0.0;
-        for (var ix = 0; ix < b.gw; ix++) { ax += w1d(sample_at(b.x1, b.bw, u32(pw), ix, b.gw), W, w); }
-        if (ax != 0.0) { inner += ax * gy[row + u32(pw)]; }
+  for (var nc = gid.z; nc < P[0]; nc += nwg.z) {
+    let c = nc % C; let n = i32(nc / C);
+    var acc = 0.0;
+    for (var k = 0u; k < K; k++) {
+      let b = box_of(k);
+      if (b.n != n || b.gh <= 0 || b.gw <= 0) { continue; }
+      let rh = bin_range(b.y1, b.bh, ylo, yhi, PH);
+      let rw = bin_range(b.x1, b.bw, xlo, xhi, PW);
+      var sum = 0.0;
+      for (var ph = rh.x; ph <= rh.y; ph++) {
+        var ay = 0.0;
+        for (var iy = 0; iy < b.gh; iy++) { ay += w1d(sample_at(b.y1, b.bh, u32(ph), iy, b.gh), H, h); }
+        if (ay == 0.0) { continue; }
+        var inner = 0.0;
+        let row = ${pu(11)} + ((k * C + c) * PH + u32(ph)) * PW;
+        for (var pw = rw.x; pw <= rw.y; pw++) {
+          var ax = 0.0;
+          for (var ix = 0; ix < b.gw; ix++) { ax += w1d(sample_at(b.x1, b.bw, u32(pw), ix, b.gw), W, w); }
+          if (ax != 0.0) { inner += ax * gy[row + u32(pw)]; }
+        }
+        sum += ay * inner;
       }
-      sum += ay * inner;
+      acc += sum / b.count;
     }
-    acc += sum / b.count;
+    dx[(nc * u32(H) + u32(h)) * u32(W) + u32(w)] = acc;
   }
-  dx[i] = acc;
 }
 `;
 }
@@ -296,34 +373,39 @@ ${linearMain(SAMPLING_WG)}
 // ------------------------------------------------------------------ separable resampling (interpolate)
 //
 // Params: [0] n  [1] planes  [2] H  [3] W (input)  [4] OH  [5] OW  [6] Ty  [7] Tx  [8] input offset
-//   [9] first entry of the row table  [10] first entry of the column table
-// Tables (bindings tidx: i32 input index, twt: f32 weight): output row oh reads input rows tidx[P9 + oh*Ty + t]
-// with weights twt[same], t < Ty; columns likewise from P10. Unused entries have weight 0.
+//   [9] / [10] first row / column window start in tidx  [11] / [12] first row / column weight in twt
+// Tables: output row oh reads input rows tidx[P9 + oh] + t with weights twt[P11 + oh * Ty + t], t < Ty (zero
+// where it does not read); columns likewise from P10 and P12.
 
 /**
- * out[plane, oh, ow] = sum_t sum_u wy[oh, t] * wx[ow, u] * x[plane, iy[oh, t], ix[ow, u]]. With transposed
+ * out[plane, oh, ow] = sum_t sum_u wy[oh, t] * wx[ow, u] * x[plane, sy[oh] + t, sx[ow] + u]. With transposed
  * tables the same kernel computes the backward pass (a gather over the outputs each input feeds).
  * Bindings: out, x, tidx, twt.
  */
 export function resample2dWGSL(): string {
   return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }],
     [{ name: 'x', type: 'f32', access: 'read' }, { name: 'tidx', type: 'i32', access: 'read' }, { name: 'twt', type: 'f32', access: 'read' }])}
-${linearMain(SAMPLING_WG)}
-  if (i >= P[0]) { return; }
+// 3-D grid (columns / ${RESAMPLE_WG}, rows, planes): no integer division per output (costly on CPU adapters)
+@compute @workgroup_size(${RESAMPLE_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let H = P[2]; let W = P[3]; let OH = P[4]; let OW = P[5]; let Ty = P[6]; let Tx = P[7];
-  let ow = i % OW; let t = i / OW; let oh = t % OH; let plane = t / OH;
-  let base = P[8] + plane * H * W;
-  let ty0 = P[9] + oh * Ty; let tx0 = P[10] + ow * Tx;
-  var acc = 0.0;
-  for (var a = 0u; a < Ty; a++) {
-    let wy = twt[ty0 + a];
-    if (wy == 0.0) { continue; }
-    let row = base + u32(tidx[ty0 + a]) * W;
-    var r = 0.0;
-    for (var b = 0u; b < Tx; b++) { r += twt[tx0 + b] * x[row + u32(tidx[tx0 + b])]; }
-    acc += wy * r;
+  let ow = gid.x; let oh = gid.y;
+  if (ow >= OW) { return; }
+  let sy = u32(tidx[P[9] + oh]); let sx = u32(tidx[P[10] + ow]);
+  let wy0 = P[11] + oh * Ty; let wx0 = P[12] + ow * Tx;
+  for (var plane = gid.z; plane < P[1]; plane += nwg.z) {
+    let base = P[8] + plane * H * W + sx;
+    var acc = 0.0;
+    for (var a = 0u; a < Ty; a++) {
+      let wy = twt[wy0 + a];
+      if (wy == 0.0) { continue; }
+      let row = base + (sy + a) * W;
+      var r = 0.0;
+      for (var b = 0u; b < Tx; b++) { r += twt[wx0 + b] * x[row + b]; }
+      acc += wy * r;
+    }
+    out[(plane * OH + oh) * OW + ow] = acc;
   }
-  out[i] = acc;
 }
 `;
 }

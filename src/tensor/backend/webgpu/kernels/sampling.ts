@@ -12,7 +12,7 @@ import { registerKernels } from '../../registry.js';
 import type { GridSampleGeometry, InterpolateGeometry, RoiAlignGeometry, SamplingKernels } from '../../kernels/sampling.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import {
-  SAMPLING_WG, gridSampleBackwardGridWGSL, gridSampleBackwardXWGSL, gridSampleWGSL, resample2dWGSL, roiAlignBackwardWGSL, roiAlignWGSL,
+  RESAMPLE_WG, SAMPLING_WG, gridSampleBackwardGridWGSL, gridSampleGatherWGSL, gridSampleTransposeWGSL, gridSampleWGSL, resample2dWGSL, roiAlignBackwardWGSL, roiAlignWGSL,
 } from '../../../../../shaders/sampling.js';
 
 const gpuOf = (b: Backend) => b as WebGPUBackend;
@@ -35,8 +35,11 @@ function roiParams(n: number, g: RoiAlignGeometry, off: number, boxesOff: number
 
 // ------------------------------------------------------------------ interpolate tables
 
-/** Per output index: input indices and weights, padded to T entries (index 0, weight 0). */
-export interface AxisTable { out: number; T: number; idx: Int32Array; w: Float32Array }
+/**
+ * Per output index o: a window of T consecutive input indices starting at start[o] (start[o] + T <= input
+ * size) and their weights w[o * T + t], zero where the output does not read.
+ */
+export interface AxisTable { out: number; T: number; start: Int32Array; w: Float32Array }
 
 const f32 = Math.fround;
 
@@ -92,15 +95,17 @@ function axisTaps(o: number, inSize: number, outSize: number, g: InterpolateGeom
   return [[i - 1, i, i + 1, i + 2].map((v) => Math.max(Math.min(v, inSize - 1), 0)), [cubic2(t + 1, A), cubic1(t, A), cubic1(1 - t, A), cubic2(2 - t, A)]];
 }
 
-/** Merge repeated indices, drop zero weights, pad to the widest output. */
-function packTable(lists: Map<number, number>[], out: number): AxisTable {
-  const T = Math.max(1, ...lists.map((m) => m.size));
-  const idx = new Int32Array(out * T), w = new Float32Array(out * T);
+/** Windows over the nonzero entries of each output's {input index: weight} map, widened to the widest one. */
+function packTable(lists: Map<number, number>[], out: number, inSize: number): AxisTable {
+  const span = (m: Map<number, number>) => (m.size ? [Math.min(...m.keys()), Math.max(...m.keys())] : [0, 0]);
+  const T = Math.max(1, ...lists.map((m) => span(m)[1] - span(m)[0] + 1));
+  const start = new Int32Array(out), w = new Float32Array(out * T);
   lists.forEach((m, o) => {
-    let t = 0;
-    for (const [i, v] of m) { idx[o * T + t] = i; w[o * T + t] = v; t++; }
+    const s0 = Math.max(0, Math.min(span(m)[0], inSize - T));
+    start[o] = s0;
+    for (const [i, v] of m) w[o * T + i - s0] = v;
   });
-  return { out, T, idx, w };
+  return { out, T, start, w };
 }
 
 function merge(idx: number[], w: number[]): Map<number, number> {
@@ -119,14 +124,14 @@ export function resampleTables(inSize: number, outSize: number, g: InterpolateGe
   const rows = Array.from({ length: outSize }, (_, o) => merge(...axisTaps(o, inSize, outSize, g, scale)));
   const cols = Array.from({ length: inSize }, () => new Map<number, number>());
   rows.forEach((m, o) => { for (const [i, v] of m) cols[i].set(o, (cols[i].get(o) ?? 0) + v); });
-  const r = { fwd: packTable(rows, outSize), bwd: packTable(cols, inSize) };
+  const r = { fwd: packTable(rows, outSize, inSize), bwd: packTable(cols, inSize, outSize) };
   if (tableCache.size > 256) tableCache.clear();
   tableCache.set(key, r);
   return r;
 }
 
 function identityTable(n: number): AxisTable {
-  return { out: n, T: 1, idx: Int32Array.from({ length: n }, (_, i) => i), w: new Float32Array(n).fill(1) };
+  return { out: n, T: 1, start: Int32Array.from({ length: n }, (_, i) => i), w: new Float32Array(n).fill(1) };
 }
 
 /** out (planes, ty.out, tx.out) = tables applied to x (planes, H, W), in one pass or two 1-D passes. */
@@ -143,13 +148,14 @@ function resample(be: WebGPUBackend, x: GpuBuffer, xOff: number, planes: number,
   const n = planes * OH * OW;
   const out = be.alloc(n);
   if (n === 0) return out;
-  const idx = new Int32Array(ty.idx.length + tx.idx.length);
-  idx.set(ty.idx); idx.set(tx.idx, ty.idx.length);
+  const starts = new Int32Array(OH + OW);
+  starts.set(ty.start); starts.set(tx.start, OH);
   const w = new Float32Array(ty.w.length + tx.w.length);
   w.set(ty.w); w.set(tx.w, ty.w.length);
-  const tidx = be.upload(idx, 'i32'), twt = be.upload(w, 'f32');
-  be.dispatch({ name: 'resample2d', key: 'sampling:resample2d', source: resample2dWGSL, workgroups: grid1d(n, SAMPLING_WG),
-    params: new Uint32Array([n, planes, H, W, OH, OW, ty.T, tx.T, xOff, 0, ty.idx.length]), outputs: [out], inputs: [x, tidx, twt] });
+  const tidx = be.upload(starts, 'i32'), twt = be.upload(w, 'f32');
+  be.dispatch({ name: 'resample2d', key: 'sampling:resample2d', source: resample2dWGSL,
+    workgroups: [Math.ceil(OW / RESAMPLE_WG), OH, Math.min(planes, 65535)],
+    params: new Uint32Array([n, planes, H, W, OH, OW, ty.T, tx.T, xOff, 0, OH, 0, ty.w.length]), outputs: [out], inputs: [x, tidx, twt] });
   be.free(tidx); be.free(twt);
   return out;
 }
@@ -159,10 +165,15 @@ function resample(be: WebGPUBackend, x: GpuBuffer, xOff: number, planes: number,
 const impl: SamplingKernels = {
   gridSample(b, x, grid, g) {
     const be = gpuOf(b);
-    const n = g.N * g.C * g.Ho * g.Wo;
-    const out = be.alloc(n);
+    const n0 = g.N * g.C * g.Ho * g.Wo;
+    const out = be.alloc(n0);
+    // channel blocks: coordinates once per block; enough invocations left for the device
+    const points = g.N * g.Ho * g.Wo;
+    const cb = Math.max(1, Math.min(g.C, be.isCpuAdapter ? 64 : Math.ceil((g.C * points) / 65536)));
+    const blocks = Math.ceil(g.C / cb);
+    const n = points * blocks;
     be.dispatch({ name: 'gridSample', key: `sampling:grid:${gridKey(g)}`, source: () => gridSampleWGSL(g.mode, g.padding, g.alignCorners),
-      workgroups: grid1d(n, SAMPLING_WG), params: gridParams(n, g, x.offset, grid.offset, 0), outputs: [out], inputs: [bufOf(x), bufOf(grid)] });
+      workgroups: grid1d(n, SAMPLING_WG), params: gridParams(n, g, x.offset, grid.offset, 0, cb, blocks), outputs: [out], inputs: [bufOf(x), bufOf(grid)] });
     return out;
   },
 
@@ -170,16 +181,18 @@ const impl: SamplingKernels = {
     const be = gpuOf(b);
     let dx: GpuBuffer | null = null, dgrid: GpuBuffer | null = null;
     if (want.x) {
-      // split planes into row bands until there is enough parallel work (each band rescans the grid)
-      const planes = g.N * g.C;
-      const target = be.isCpuAdapter ? 256 : 8192;
-      const rows = Math.ceil(g.H / Math.min(g.H, Math.max(1, Math.ceil(target / Math.max(planes, 1)))));
-      const bands = Math.ceil(g.H / rows);
-      const n = planes * bands;
-      dx = be.alloc(g.N * g.C * g.H * g.W);
-      be.dispatch({ name: 'gridSample backward (x)', key: `sampling:grid:bx:${gridKey(g)}`,
-        source: () => gridSampleBackwardXWGSL(g.mode, g.padding, g.alignCorners), workgroups: grid1d(n, SAMPLING_WG),
-        params: gridParams(n, g, 0, grid.offset, gy.offset, bands, rows), outputs: [dx], inputs: [bufOf(gy), bufOf(grid)] });
+      // transpose the sampling into per-pixel lists (one invocation per batch), then gather: deterministic,
+      // and the gather does exactly the work of a scatter
+      const HW = g.H * g.W, P = g.Ho * g.Wo;
+      const header = g.N * (2 * HW + 1);
+      const idx = be.alloc(header + g.N * 4 * P), wts = be.alloc(g.N * 4 * P);
+      be.dispatch({ name: 'gridSample transpose', key: `sampling:grid:tr:${gridKey(g)}`, source: () => gridSampleTransposeWGSL(g.mode, g.padding, g.alignCorners),
+        workgroups: grid1d(g.N, 1), params: gridParams(g.N, g, 0, grid.offset, 0, header), outputs: [idx, wts], inputs: [bufOf(grid)] });
+      const n = g.N * Math.ceil(g.C / 8) * HW;
+      dx = be.alloc(g.N * g.C * HW);
+      be.dispatch({ name: 'gridSample backward (x)', key: 'sampling:grid:gather', source: gridSampleGatherWGSL, workgroups: grid1d(n, SAMPLING_WG),
+        params: gridParams(n, g, 0, 0, gy.offset, header), outputs: [dx], inputs: [bufOf(gy), idx, wts] });
+      be.free(idx); be.free(wts);
     }
     if (want.grid) {
       const n = g.N * g.Ho * g.Wo;
@@ -196,19 +209,18 @@ const impl: SamplingKernels = {
 
   roiAlign(b, x, boxes, g) {
     const be = gpuOf(b);
-    const n = g.K * g.C * g.PH * g.PW;
-    const out = be.alloc(n);
-    be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: grid1d(n, SAMPLING_WG),
-      params: roiParams(n, g, x.offset, boxes.offset), outputs: [out], inputs: [bufOf(x), bufOf(boxes)] });
+    const out = be.alloc(g.K * g.C * g.PH * g.PW);
+    be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: [Math.ceil(g.PW / RESAMPLE_WG), g.PH, Math.min(g.K * g.C, 65535)],
+      params: roiParams(g.K * g.C, g, x.offset, boxes.offset), outputs: [out], inputs: [bufOf(x), bufOf(boxes)] });
     return out;
   },
 
   roiAlignBackward(b, gy, boxes, g) {
     const be = gpuOf(b);
-    const n = g.N * g.C * g.H * g.W;
-    const dx = be.alloc(n);
-    be.dispatch({ name: 'roiAlign backward', key: 'sampling:roi:bx', source: roiAlignBackwardWGSL, workgroups: grid1d(n, SAMPLING_WG),
-      params: roiParams(n, g, gy.offset, boxes.offset), outputs: [dx], inputs: [bufOf(gy), bufOf(boxes)] });
+    const dx = be.alloc(g.N * g.C * g.H * g.W);
+    be.dispatch({ name: 'roiAlign backward', key: 'sampling:roi:bx', source: roiAlignBackwardWGSL,
+      workgroups: [Math.ceil(g.W / RESAMPLE_WG), g.H, Math.min(g.N * g.C, 65535)],
+      params: roiParams(g.N * g.C, g, gy.offset, boxes.offset), outputs: [dx], inputs: [bufOf(gy), bufOf(boxes)] });
     return dx;
   },
 
