@@ -236,10 +236,10 @@ ${linearMain(SAMPLING_WG)}
 
 // ------------------------------------------------------------------ roi_align
 //
-// Params: [0] planes (K * C forward, N * C backward)  [1] N  [2] C  [3] H  [4] W  [5] K  [6] PH  [7] PW
+// Params: [0] channel blocks of 4 (K * ceil(C / 4) forward, N * ceil(C / 4) backward)  [1] N  [2] C  [3] H  [4] W  [5] K  [6] PH  [7] PW
 //   [8] spatialScale (f32)  [9] samplingRatio (i32, <= 0: adaptive)  [10] aligned  [11] x / gy offset
 //   [12] boxes offset
-// Both kernels run on 3-D grids (columns / RESAMPLE_WG, rows, planes), planes looping past 65535.
+// Both kernels run on 3-D grids (columns / RESAMPLE_WG, rows, channel blocks), blocks looping past 65535.
 
 const roiMain = `@compute @workgroup_size(${RESAMPLE_WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`;
@@ -266,49 +266,59 @@ fn sample_at(start: f32, bin: f32, p: u32, j: i32, grid: i32) -> f32 {
   return start + f32(p) * bin + (f32(j) + 0.5) * bin / f32(grid);
 }`;
 
-/** RoI Align forward: out[k, c, ph, pw] = mean of the bin's bilinear samples. Bindings: out, x, boxes. */
+/**
+ * The four channel planes c0..c0+3 of a block (the last block repeats channel C - 1 and drops it when writing)
+ * as offsets of their first elements.
+ */
+const channelBlock = (first: string, planeSize: string) => `min(vec4<u32>(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4<u32>(C - 1u)) * ${planeSize} + ${first}`;
+
+/**
+ * RoI Align forward: out[k, c, ph, pw] = mean of the bin's bilinear samples, for a block of 4 channels per
+ * invocation (sample positions and weights shared). Bindings: out, x, boxes.
+ */
 export function roiAlignWGSL(): string {
   return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], [{ name: 'x', type: 'f32', access: 'read' }, { name: 'boxes', type: 'f32', access: 'read' }])}
 ${roiCommon}
+fn ld(pb: vec4<u32>, o: i32) -> vec4<f32> { let u = u32(o); return vec4<f32>(x[pb.x + u], x[pb.y + u], x[pb.z + u], x[pb.w + u]); }
 // torchvision's bilinear_interpolate: 0 outside [-1, size]; coordinates <= 0 read 0; the last row/column clamps
-fn bilinear(plane: u32, yin: f32, xin: f32, H: i32, W: i32) -> f32 {
-  if (yin < -1.0 || yin > f32(H) || xin < -1.0 || xin > f32(W)) { return 0.0; }
+fn bilinear(pb: vec4<u32>, yin: f32, xin: f32, H: i32, W: i32) -> vec4<f32> {
+  if (yin < -1.0 || yin > f32(H) || xin < -1.0 || xin > f32(W)) { return vec4<f32>(0.0); }
   var y = max(yin, 0.0); var xx = max(xin, 0.0);
   var yl = i32(y); var xl = i32(xx); var yh = yl + 1; var xh = xl + 1;
   if (yl >= H - 1) { yl = H - 1; yh = yl; y = f32(yl); }
   if (xl >= W - 1) { xl = W - 1; xh = xl; xx = f32(xl); }
   let ly = y - f32(yl); let lx = xx - f32(xl); let hy = 1.0 - ly; let hx = 1.0 - lx;
-  return hy * hx * x[plane + u32(yl * W + xl)] + hy * lx * x[plane + u32(yl * W + xh)]
-       + ly * hx * x[plane + u32(yh * W + xl)] + ly * lx * x[plane + u32(yh * W + xh)];
+  return hy * hx * ld(pb, yl * W + xl) + hy * lx * ld(pb, yl * W + xh) + ly * hx * ld(pb, yh * W + xl) + ly * lx * ld(pb, yh * W + xh);
 }
 ${roiMain}
   let N = P[1]; let C = P[2]; let H = i32(P[3]); let W = i32(P[4]); let PH = P[6]; let PW = P[7];
+  let nCB = (C + 3u) / 4u;
   let pw = gid.x; let ph = gid.y;
   if (pw >= PW) { return; }
-  for (var kc = gid.z; kc < P[0]; kc += nwg.z) {
-    let c = kc % C; let k = kc / C;
-    let o = (kc * PH + ph) * PW + pw;
+  for (var kb = gid.z; kb < P[0]; kb += nwg.z) {
+    let c0 = (kb % nCB) * 4u; let k = kb / nCB;
     let b = box_of(k);
-    if (b.n < 0 || b.n >= i32(N)) { out[o] = 0.0; continue; }
-    let plane = ${pu(11)} + (u32(b.n) * C + c) * u32(H * W);
-    var acc = 0.0;
-    for (var iy = 0; iy < b.gh; iy++) {
-      let y = sample_at(b.y1, b.bh, ph, iy, b.gh);
-      for (var ix = 0; ix < b.gw; ix++) {
-        acc += bilinear(plane, y, sample_at(b.x1, b.bw, pw, ix, b.gw), H, W);
+    var acc = vec4<f32>(0.0);
+    if (b.n >= 0 && b.n < i32(N)) {
+      let pb = ${channelBlock(`${pu(11)} + u32(b.n) * C * u32(H * W)`, 'u32(H * W)')};
+      for (var iy = 0; iy < b.gh; iy++) {
+        let y = sample_at(b.y1, b.bh, ph, iy, b.gh);
+        for (var ix = 0; ix < b.gw; ix++) { acc += bilinear(pb, y, sample_at(b.x1, b.bw, pw, ix, b.gw), H, W); }
       }
+      acc = acc / b.count;
     }
-    out[o] = acc / b.count;
+    let o = ((k * C + c0) * PH + ph) * PW + pw;
+    for (var j = 0u; j < 4u; j++) { if (c0 + j < C) { out[o + j * PH * PW] = acc[j]; } }
   }
 }
 `;
 }
 
 /**
- * RoI Align backward w.r.t. x, one invocation per input element (n, c, h, w). Bilinear sampling is separable,
- * so a sample's weight on (h, w) is wy(h) * wx(w); for every box of batch n the invocation visits only the bins
- * whose samples can reach row h and column w (a conservative range, the weights decide) and sums
- * gy * wy * wx / count. Bindings: dx, gy, boxes.
+ * RoI Align backward w.r.t. x, one invocation per input pixel (n, h, w) and block of 4 channels. Bilinear
+ * sampling is separable, so a sample's weight on (h, w) is wy(h) * wx(w); for every box of batch n the
+ * invocation visits only the bins whose samples can reach row h and column w (a conservative range, the
+ * weights decide) and sums gy * wy * wx / count. Bindings: dx, gy, boxes.
  */
 export function roiAlignBackwardWGSL(): string {
   return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }], [{ name: 'gy', type: 'f32', access: 'read' }, { name: 'boxes', type: 'f32', access: 'read' }])}
@@ -335,36 +345,41 @@ fn bin_range(start: f32, bin: f32, lo: f32, hi: f32, count: u32) -> vec2<i32> {
 }
 ${roiMain}
   let N = P[1]; let C = P[2]; let H = i32(P[3]); let W = i32(P[4]); let K = P[5]; let PH = P[6]; let PW = P[7];
+  let nCB = (C + 3u) / 4u;
   let w = i32(gid.x); let h = i32(gid.y);
   if (w >= W) { return; }
   // a sample reaches row h when its coordinate is in [h - 1, h + 1], or below 0 (row 0), or above H - 1 (row H - 1)
   let ylo = select(f32(h) - 1.0, -1.0, h == 0); let yhi = select(f32(h) + 1.0, f32(H), h == H - 1);
   let xlo = select(f32(w) - 1.0, -1.0, w == 0); let xhi = select(f32(w) + 1.0, f32(W), w == W - 1);
-  for (var nc = gid.z; nc < P[0]; nc += nwg.z) {
-    let c = nc % C; let n = i32(nc / C);
-    var acc = 0.0;
+  for (var nb = gid.z; nb < P[0]; nb += nwg.z) {
+    let c0 = (nb % nCB) * 4u; let n = nb / nCB;
+    var acc = vec4<f32>(0.0);
     for (var k = 0u; k < K; k++) {
       let b = box_of(k);
-      if (b.n != n || b.gh <= 0 || b.gw <= 0) { continue; }
+      if (b.n != i32(n) || b.gh <= 0 || b.gw <= 0) { continue; }
       let rh = bin_range(b.y1, b.bh, ylo, yhi, PH);
       let rw = bin_range(b.x1, b.bw, xlo, xhi, PW);
-      var sum = 0.0;
+      let gb = ${channelBlock(`${pu(11)} + k * C * PH * PW`, 'PH * PW')};
+      var sum = vec4<f32>(0.0);
       for (var ph = rh.x; ph <= rh.y; ph++) {
         var ay = 0.0;
         for (var iy = 0; iy < b.gh; iy++) { ay += w1d(sample_at(b.y1, b.bh, u32(ph), iy, b.gh), H, h); }
         if (ay == 0.0) { continue; }
-        var inner = 0.0;
-        let row = ${pu(11)} + ((k * C + c) * PH + u32(ph)) * PW;
+        var inner = vec4<f32>(0.0);
         for (var pw = rw.x; pw <= rw.y; pw++) {
           var ax = 0.0;
           for (var ix = 0; ix < b.gw; ix++) { ax += w1d(sample_at(b.x1, b.bw, u32(pw), ix, b.gw), W, w); }
-          if (ax != 0.0) { inner += ax * gy[row + u32(pw)]; }
+          if (ax != 0.0) {
+            let o = u32(ph) * PW + u32(pw);
+            inner += ax * vec4<f32>(gy[gb.x + o], gy[gb.y + o], gy[gb.z + o], gy[gb.w + o]);
+          }
         }
         sum += ay * inner;
       }
       acc += sum / b.count;
     }
-    dx[(nc * u32(H) + u32(h)) * u32(W) + u32(w)] = acc;
+    let o = ((n * C + c0) * u32(H) + u32(h)) * u32(W) + u32(w);
+    for (var j = 0u; j < 4u; j++) { if (c0 + j < C) { dx[o + j * u32(H * W)] = acc[j]; } }
   }
 }
 `;
@@ -382,29 +397,43 @@ ${roiMain}
  * tables the same kernel computes the backward pass (a gather over the outputs each input feeds).
  * Bindings: out, x, tidx, twt.
  */
-export function resample2dWGSL(): string {
+export function resample2dWGSL(kind: '2d' | 'rows' | 'cols' = '2d'): string {
+  // four planes per invocation share every table load: x4(k) reads offset k of the four planes
+  const x4 = (k: string) => `vec4<f32>(x[pb.x + ${k}], x[pb.y + ${k}], x[pb.z + ${k}], x[pb.w + ${k}])`;
+  // 'rows': Tx = 1 with an identity column table (a vertical 1-D pass); 'cols': Ty = 1 likewise (horizontal)
+  const body = kind === 'rows'
+    ? `for (var a = 0u; a < Ty; a++) { acc += twt[wy0 + a] * ${x4('(sy + a) * W')}; }`
+    : kind === 'cols'
+      ? `let row = sy * W;
+    for (var b = 0u; b < Tx; b++) { acc += twt[wx0 + b] * ${x4('row + b')}; }`
+      : `for (var a = 0u; a < Ty; a++) {
+      let wy = twt[wy0 + a];
+      if (wy == 0.0) { continue; }
+      let row = (sy + a) * W;
+      var r = vec4<f32>(0.0);
+      for (var b = 0u; b < Tx; b++) { r += twt[wx0 + b] * ${x4('row + b')}; }
+      acc += wy * r;
+    }`;
   return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }],
     [{ name: 'x', type: 'f32', access: 'read' }, { name: 'tidx', type: 'i32', access: 'read' }, { name: 'twt', type: 'f32', access: 'read' }])}
-// 3-D grid (columns / ${RESAMPLE_WG}, rows, planes): no integer division per output (costly on CPU adapters)
+// 3-D grid (columns / ${RESAMPLE_WG}, rows, blocks of 4 planes): no integer division per output (costly on CPU
+// adapters), table entries loaded once for four planes
 @compute @workgroup_size(${RESAMPLE_WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let H = P[2]; let W = P[3]; let OH = P[4]; let OW = P[5]; let Ty = P[6]; let Tx = P[7];
+  let planes = P[1]; let H = P[2]; let W = P[3]; let OH = P[4]; let OW = P[5]; let Ty = P[6]; let Tx = P[7];
   let ow = gid.x; let oh = gid.y;
   if (ow >= OW) { return; }
   let sy = u32(tidx[P[9] + oh]); let sx = u32(tidx[P[10] + ow]);
   let wy0 = P[11] + oh * Ty; let wx0 = P[12] + ow * Tx;
-  for (var plane = gid.z; plane < P[1]; plane += nwg.z) {
-    let base = P[8] + plane * H * W + sx;
-    var acc = 0.0;
-    for (var a = 0u; a < Ty; a++) {
-      let wy = twt[wy0 + a];
-      if (wy == 0.0) { continue; }
-      let row = base + (sy + a) * W;
-      var r = 0.0;
-      for (var b = 0u; b < Tx; b++) { r += twt[wx0 + b] * x[row + b]; }
-      acc += wy * r;
-    }
-    out[(plane * OH + oh) * OW + ow] = acc;
+  for (var blk = gid.z; blk * 4u < planes; blk += nwg.z) {
+    let p0 = blk * 4u;
+    // the last block repeats the last plane and drops it when writing
+    let pl = min(vec4<u32>(p0, p0 + 1u, p0 + 2u, p0 + 3u), vec4<u32>(planes - 1u));
+    let pb = P[8] + pl * (H * W) + sx;
+    var acc = vec4<f32>(0.0);
+    ${body}
+    let o = (p0 * OH + oh) * OW + ow;
+    for (var j = 0u; j < 4u; j++) { if (p0 + j < planes) { out[o + j * OH * OW] = acc[j]; } }
   }
 }
 `;

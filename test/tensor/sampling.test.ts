@@ -150,7 +150,7 @@ for (const aligned of [false, true]) {
 
 test('roiAlign crops as the synthesis makes them: more bins than pixels, several samples per bin', async () => {
   const boxes = [[0, 2.3, 3.1, 6.9, 7.4], [0, 0, 0, 12, 12], [1, 5.5, 1.0, 11.8, 9.7], [1, 0.4, 0.9, 11.1, 11.6]];
-  await vsOracle('crops', (x) => roiAlign(x, boxes, [9, 9], { aligned: true }), [{ shape: [2, 3, 12, 12], grad: true }]);
+  await vsOracle('crops', (x) => roiAlign(x, boxes, [9, 9], { aligned: true }), [{ shape: [2, 5, 12, 12], grad: true }]);
   await vsOracle('few bins', (x) => roiAlign(x, boxes, [2, 3], { aligned: true }), [{ shape: [2, 3, 12, 12], grad: true }]);
 });
 
@@ -185,6 +185,7 @@ const RESIZES: [string, InterpolateOptions, number[]][] = [
   ['bicubic antialias down align', { size: [4, 6], mode: 'bicubic', antialias: true, alignCorners: true }, [1, 2, 11, 13]],
   ['bilinear antialias up', { size: [9, 8], mode: 'bilinear', antialias: true }, [1, 2, 5, 7]],
   ['bicubic antialias mixed', { size: [14, 5], mode: 'bicubic', antialias: true }, [1, 2, 9, 13]],
+  ['bilinear 9 planes', { size: [5, 4], mode: 'bilinear' }, [3, 3, 7, 6]],
 ];
 
 for (const [name, o, shape] of RESIZES) {

@@ -134,6 +134,11 @@ function identityTable(n: number): AxisTable {
   return { out: n, T: 1, start: Int32Array.from({ length: n }, (_, i) => i), w: new Float32Array(n).fill(1) };
 }
 
+/** a table that copies: one tap of weight 1 at the output's own index */
+function isIdentity(t: AxisTable): boolean {
+  return t.T === 1 && t.start.every((s, o) => s === o) && t.w.every((v) => v === 1);
+}
+
 /** out (planes, ty.out, tx.out) = tables applied to x (planes, H, W), in one pass or two 1-D passes. */
 function resample(be: WebGPUBackend, x: GpuBuffer, xOff: number, planes: number, H: number, W: number, ty: AxisTable, tx: AxisTable): GpuBuffer {
   const OH = ty.out, OW = tx.out;
@@ -153,8 +158,10 @@ function resample(be: WebGPUBackend, x: GpuBuffer, xOff: number, planes: number,
   const w = new Float32Array(ty.w.length + tx.w.length);
   w.set(ty.w); w.set(tx.w, ty.w.length);
   const tidx = be.upload(starts, 'i32'), twt = be.upload(w, 'f32');
-  be.dispatch({ name: 'resample2d', key: 'sampling:resample2d', source: resample2dWGSL,
-    workgroups: [Math.ceil(OW / RESAMPLE_WG), OH, Math.min(planes, 65535)],
+  // 1-D passes (an identity table on one axis) skip the other axis' loop
+  const kind = tx.T === 1 && isIdentity(tx) ? 'rows' : ty.T === 1 && isIdentity(ty) ? 'cols' : '2d';
+  be.dispatch({ name: 'resample2d', key: `sampling:resample2d:${kind}`, source: () => resample2dWGSL(kind),
+    workgroups: [Math.ceil(OW / RESAMPLE_WG), OH, Math.min(Math.ceil(planes / 4), 65535)],
     params: new Uint32Array([n, planes, H, W, OH, OW, ty.T, tx.T, xOff, 0, OH, 0, ty.w.length]), outputs: [out], inputs: [x, tidx, twt] });
   be.free(tidx); be.free(twt);
   return out;
@@ -210,8 +217,9 @@ const impl: SamplingKernels = {
   roiAlign(b, x, boxes, g) {
     const be = gpuOf(b);
     const out = be.alloc(g.K * g.C * g.PH * g.PW);
-    be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: [Math.ceil(g.PW / RESAMPLE_WG), g.PH, Math.min(g.K * g.C, 65535)],
-      params: roiParams(g.K * g.C, g, x.offset, boxes.offset), outputs: [out], inputs: [bufOf(x), bufOf(boxes)] });
+    const blocks = g.K * Math.ceil(g.C / 4);
+    be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: [Math.ceil(g.PW / RESAMPLE_WG), g.PH, Math.min(blocks, 65535)],
+      params: roiParams(blocks, g, x.offset, boxes.offset), outputs: [out], inputs: [bufOf(x), bufOf(boxes)] });
     return out;
   },
 
@@ -219,8 +227,8 @@ const impl: SamplingKernels = {
     const be = gpuOf(b);
     const dx = be.alloc(g.N * g.C * g.H * g.W);
     be.dispatch({ name: 'roiAlign backward', key: 'sampling:roi:bx', source: roiAlignBackwardWGSL,
-      workgroups: [Math.ceil(g.W / RESAMPLE_WG), g.H, Math.min(g.N * g.C, 65535)],
-      params: roiParams(g.N * g.C, g, gy.offset, boxes.offset), outputs: [dx], inputs: [bufOf(gy), bufOf(boxes)] });
+      workgroups: [Math.ceil(g.W / RESAMPLE_WG), g.H, Math.min(g.N * Math.ceil(g.C / 4), 65535)],
+      params: roiParams(g.N * Math.ceil(g.C / 4), g, gy.offset, boxes.offset), outputs: [dx], inputs: [bufOf(gy), bufOf(boxes)] });
     return dx;
   },
 
