@@ -9,6 +9,7 @@ import { registerWeights } from './weights.js';
 import { registerPredict } from './predict.js';
 import { registerSynthesize } from './synthesize.js';
 import { registerDemo } from './demo.js';
+import { registerScreen } from './screen.js';
 import { DualNeuronError } from '../../errors.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -24,6 +25,7 @@ registerWeights(program);
 registerPredict(program);
 registerSynthesize(program);
 registerDemo(program);
+registerScreen(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,223 @@
+// `dualneuron screen | merge | render | stats | plot`: screening image sets for every unit's most and least
+// activating images, the rendered-scene generator, and the screening figures.
+import { Command, Option } from 'commander';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { InputError } from '../../errors.js';
+import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
+import { readNpy } from '../../io/npy.js';
+import { readImage, writePNG } from '../../io/image/index.js';
+import { ensureDir } from '../../io/atomic.js';
+import { loadTwin } from '../../models/twins/load.js';
+import { TWINS } from '../../models/twins/registry.js';
+import { loadMask, weightsHome } from '../../models/weights/store.js';
+import { makePipeline, toUint8, type Preset } from '../input/pipeline.js';
+import { listImages } from '../input/sources.js';
+import { DecodePool } from '../input/decode-pool.js';
+import { layerScreen, type Location } from '../screening/extract.js';
+import { runScreen, mergeShards, type ShardSpec } from '../screening/screen.js';
+import { sampleAdaptively, unitStats, type UnitStats } from '../screening/stats.js';
+import { renderScene } from '../render/scenes.js';
+import { cutPatch, loadPhotos, skimagePhotos, SKIMAGE_DATA } from '../render/patches.js';
+import { HostRng } from '../render/rng.js';
+import { Progress } from '../../util/progress.js';
+import { populationFigure, neuronCurveFigure, imageRowsFigure } from '../plot/charts.js';
+import { saveFigure } from '../plot/save.js';
+import { startRecord, finishRecord } from '../run-record.js';
+import { weightsDirOption } from './weights.js';
+import { modelOption, parseTwin, parseIntOpt } from './predict.js';
+
+function parseShard(v: string | undefined): ShardSpec | undefined {
+  if (!v) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new InputError(`--shard must be k/n with 0 <= k < n (e.g. 0/3), got '${v}'`);
+  return { k: Number(m[1]), n: Number(m[2]) };
+}
+
+function parseLocation(v: string): Location {
+  if (v === 'center' || v === 'mean') return v;
+  const p = v.split(',').map(Number);
+  if (p.length === 1 && Number.isInteger(p[0])) return p[0];
+  if (p.length === 2 && p.every(Number.isInteger)) return [p[0], p[1]];
+  throw new InputError(`--location must be center, mean, a token index or h,w; got '${v}'`);
+}
+
+function readStats(dir: string): UnitStats[] {
+  const p = join(dir, 'stats.csv');
+  if (!existsSync(p)) throw new InputError(`${dir} has no stats.csv (is it a finished screening output?)`);
+  const [head, ...rows] = readFileSync(p, 'utf8').trim().split('\n');
+  const cols = head.split(',');
+  return rows.map((r) => {
+    const v = r.split(',');
+    const o: Record<string, number | boolean> = {};
+    cols.forEach((c, i) => { o[c] = c === 'active' ? v[i] === 'True' : Number(v[i]); });
+    return o as unknown as UnitStats;
+  });
+}
+
+function orderedDir(dir: string, kind: 'responses' | 'indices'): string {
+  const d = readdirSync(dir).find((f) => f.endsWith(`_ordered_${kind}`));
+  if (!d) throw new InputError(`${dir} has no *_ordered_${kind} folder`);
+  return join(dir, d);
+}
+
+export function registerScreen(program: Command): void {
+  program
+    .command('screen')
+    .description("responses of every unit to every image; per-unit ascending orders (MAIs last, LAIs first), statistics")
+    .addOption(modelOption())
+    .requiredOption('--images <paths...>', 'image folders (recursive, sorted), files, or .txt lists')
+    .option('--layer <name>', 'screen this internal module (e.g. core.features.backbone.model.encoder.stages.0.layers.1) instead of the neurons')
+    .option('--location <loc>', 'for --layer: center, mean, a token index, or h,w', 'center')
+    .option('--member <k>', 'one ensemble member instead of the ensemble')
+    .option('--no-centered', 'use the learned readout positions')
+    .addOption(new Option('--preset <p>', 'imagenet (short side to 256 first) or rendered').choices(['imagenet', 'rendered']).default('imagenet'))
+    .option('--dataset <name>', 'dataset name used in output folder names (default: the preset)')
+    .option('--batch <b>', 'images per forward pass (results are identical for any split of the list, given the same batch)', '32')
+    .option('--shard <k/n>', 'screen only shard k of n (contiguous, batch-aligned); combine with `dualneuron merge`')
+    .option('--workers <n>', 'decoding threads (default: cores - 1, at most 4)')
+    .option('--strict', 'stop at the first unreadable image instead of skipping it')
+    .addOption(weightsDirOption())
+    .requiredOption('--out <dir>', 'output folder')
+    .action(async (o: { model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset: Preset; dataset?: string; batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string }) => {
+      const id = parseTwin(o.model);
+      const spec = TWINS[id];
+      const batch = parseIntOpt('--batch', o.batch, 1);
+      const shard = parseShard(o.shard);
+      const loc = parseLocation(o.location);
+      const member = o.member !== undefined ? parseIntOpt('--member', o.member, 1) : undefined;
+      const images = listImages(o.images);
+      const home = weightsHome(o.weightsDir);
+      const pipe = makePipeline(spec, loadMask(id, home), o.preset);
+      const backend = await init('webgpu');
+      const rec = startRecord('screen', { ...o }, backend.describe());
+      const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
+      const probe = Tensor.from(new Float32Array(spec.inputShape.reduce((a, b) => a * b, 1)), [1, ...spec.inputShape], { backend });
+      const screen = noGrad(() => tidy(() => layerScreen(model, o.layer ?? null, loc, probe)));
+      probe.dispose();
+      const decoder = new DecodePool(pipe, o.workers !== undefined ? parseIntOpt('--workers', o.workers) : undefined);
+      const configKey = createHash('sha256').update(JSON.stringify({ id, member, centered: o.centered, layer: o.layer, loc, preset: o.preset, batch, w: weightsSha256 })).digest('hex');
+      try {
+        const res = await runScreen({
+          out: resolve(o.out), images, screen, decoder, backend, inputShape: spec.inputShape, batch, shard, strict: o.strict,
+          prefix: `${id}_${screen.layerName}_${o.dataset ?? o.preset}`, progress: true, configKey,
+        });
+        finishRecord(rec, join(resolve(o.out), 'run.json'), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, units: res.units, range: res.range, skipped: res.skipped.length, imagesTotal: images.length });
+        console.error(`screened ${res.images} images x ${res.units} units into ${o.out}${res.skipped.length ? ` (${res.skipped.length} unreadable, listed in skipped.txt)` : ''}`);
+      } finally {
+        await decoder.close();
+        model.dispose();
+      }
+    });
+
+  program
+    .command('merge')
+    .description('combine shard outputs of `dualneuron screen --shard k/n` into the outputs of one run')
+    .argument('<dirs...>', 'shard output folders')
+    .requiredOption('--out <dir>', 'merged output folder')
+    .action((dirs: string[], o: { out: string }) => {
+      const m = mergeShards(dirs.map((d) => resolve(d)), resolve(o.out));
+      console.error(`merged ${dirs.length} shards: ${m.total} images x ${m.units} units in ${o.out}`);
+    });
+
+  program
+    .command('render')
+    .description('procedural natural-statistics scenes (1/f backgrounds, textured occluding shapes) as PNG, reproducible from the seed; resumable')
+    .requiredOption('--count <n>', 'number of images')
+    .option('--size <px>', 'image side', '236')
+    .option('--seed <s>', 'seed', '0')
+    .option('--start <i>', 'first image index (to render in parts)', '0')
+    .requiredOption('--out <dir>', 'output folder (scene_000000.png, ...)')
+    .action((o: { count: string; size: string; seed: string; start: string; out: string }) => {
+      const n = parseIntOpt('--count', o.count, 1), size = parseIntOpt('--size', o.size, 16), start = parseIntOpt('--start', o.start);
+      const seed = BigInt(parseIntOpt('--seed', o.seed));
+      ensureDir(o.out);
+      const progress = new Progress({ total: n, unit: 'img', label: 'render' });
+      for (let i = start; i < start + n; i++) {
+        const p = join(o.out, `scene_${String(i).padStart(6, '0')}.png`);
+        if (!existsSync(p)) writePNG(p, { width: size, height: size, channels: 3, data: renderScene(i, { size, seed }) });
+        progress.tick();
+      }
+      progress.finish();
+    });
+
+  program
+    .command('patches')
+    .description("natural image patches cut from photographs (default: Debian python3-skimage's), random squares at random scales, resized; reproducible from the seed")
+    .requiredOption('--count <n>', 'number of patches')
+    .option('--size <px>', 'patch side', '236')
+    .option('--seed <s>', 'seed', '0')
+    .option('--from <dir>', `folder of photographs (default: the natural photos in ${SKIMAGE_DATA})`)
+    .requiredOption('--out <dir>', 'output folder (patch_000000.png, ...)')
+    .action((o: { count: string; size: string; seed: string; from?: string; out: string }) => {
+      const n = parseIntOpt('--count', o.count, 1), size = parseIntOpt('--size', o.size, 8), seed = parseIntOpt('--seed', o.seed);
+      const photos = loadPhotos(o.from ? listImages([o.from]) : skimagePhotos());
+      ensureDir(o.out);
+      const progress = new Progress({ total: n, unit: 'img', label: 'patches' });
+      for (let i = 0; i < n; i++) {
+        const p = join(o.out, `patch_${String(i).padStart(6, '0')}.png`);
+        if (!existsSync(p)) writePNG(p, { width: size, height: size, channels: 3, data: cutPatch(photos, i, { seed, size }) });
+        progress.tick();
+      }
+      progress.finish();
+    });
+
+  program
+    .command('stats')
+    .description('summary of a screening output: active units and the units with the highest gini')
+    .argument('<dir>', 'screening output folder')
+    .option('--top <k>', 'rows to show', '10')
+    .action((dir: string, o: { top: string }) => {
+      const s = readStats(dir);
+      const active = s.filter((r) => r.active);
+      console.log(`${s.length} units, ${active.length} active (max > 0.5, mean > 0.01, std > 0)`);
+      console.log('unit     gini  skewness      mean       max       q05       q95');
+      for (const r of s.slice(0, parseIntOpt('--top', o.top, 1))) {
+        console.log(`${String(r.unit).padStart(4)} ${r.gini.toFixed(4).padStart(8)} ${r.skewness.toFixed(3).padStart(9)} ${r.mean.toFixed(4).padStart(9)} ${r.max.toFixed(4).padStart(9)} ${r.q05.toFixed(4).padStart(9)} ${r.q95.toFixed(4).padStart(9)}`);
+      }
+    });
+
+  const plot = program.command('plot').description('screening figures (SVG; PNG too when rsvg-convert is installed)');
+  plot.command('population').argument('<dir>', 'screening output').option('--out <base>', 'output path without extension (default <dir>/population)')
+    .description('histograms of gini, max, mean, cv, skewness, q95 over units')
+    .action((dir: string, o: { out?: string }) => { console.log(saveFigure(populationFigure(readStats(dir)), o.out ?? join(dir, 'population')).join('\n')); });
+  plot.command('neuron').argument('<dir>', 'screening output').requiredOption('--neuron <n>', 'unit').option('--samples <k>', 'overlay k adaptively sampled points', '0')
+    .option('--out <base>', 'output path without extension (default <dir>/neuron_N)')
+    .description("one unit's sorted response curve (with adaptively sampled points)")
+    .action((dir: string, o: { neuron: string; samples: string; out?: string }) => {
+      const u = parseIntOpt('--neuron', o.neuron);
+      const sorted = readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)).data as Float32Array;
+      const k = parseIntOpt('--samples', o.samples);
+      const rng = new HostRng(BigInt(k));
+      const picks = k ? sampleAdaptively(sorted, k, () => rng.uniform()) : [];
+      console.log(saveFigure(neuronCurveFigure(u, sorted, unitStats(u, sorted), picks), o.out ?? join(dir, `neuron_${u}`)).join('\n'));
+    });
+  plot.command('poles').argument('<dir>', 'screening output').requiredOption('--neuron <n>', 'unit').option('--k <k>', 'images per row', '10')
+    .requiredOption('--model <id>', 'the twin whose preprocessing shows the images as it saw them')
+    .addOption(new Option('--preset <p>', 'preprocessing preset of the screen').choices(['imagenet', 'rendered']).default('imagenet'))
+    .addOption(weightsDirOption())
+    .option('--out <base>', 'output path without extension (default <dir>/poles_N)')
+    .description('lowest, first positive and highest images of a unit with their responses')
+    .action((dir: string, o: { neuron: string; k: string; model: string; preset: Preset; weightsDir?: string; out?: string }) => {
+      const u = parseIntOpt('--neuron', o.neuron), k = parseIntOpt('--k', o.k, 1);
+      const id = parseTwin(o.model);
+      const resp = readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)).data as Float32Array;
+      const idx = readNpy(join(orderedDir(dir, 'indices'), `${u}.npy`)).data as BigInt64Array;
+      const paths = new Map(readFileSync(join(dir, 'images.txt'), 'utf8').trim().split('\n').map((l) => { const t = l.indexOf('\t'); return [Number(l.slice(0, t)), l.slice(t + 1)] as [number, string]; }));
+      const pipe = makePipeline(TWINS[id], loadMask(id, weightsHome(o.weightsDir)), o.preset);
+      const [C, H] = TWINS[id].inputShape;
+      const show = (ranks: number[]) => ranks.map((r) => ({
+        image: { width: H, height: H, channels: C as 1 | 3, data: toUint8(pipe, readImage(paths.get(Number(idx[r]))!)) },
+        label: resp[r].toFixed(6),
+      }));
+      const n = resp.length;
+      const firstPos = resp.findIndex((v) => v > 0);
+      const rows = [
+        { name: 'Lowest', images: show(Array.from({ length: Math.min(k, n) }, (_, i) => i)) },
+        { name: 'First positive', images: firstPos < 0 ? [] : show(Array.from({ length: Math.min(k, n - firstPos) }, (_, i) => firstPos + i)) },
+        { name: 'Highest', images: show(Array.from({ length: Math.min(k, n) }, (_, i) => n - Math.min(k, n) + i)) },
+      ];
+      console.log(saveFigure(imageRowsFigure(`Neuron ${u}: least and most activating images`, rows), o.out ?? join(dir, `poles_${u}`)).join('\n'));
+    });
+}
