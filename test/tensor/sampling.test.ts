@@ -296,6 +296,7 @@ test('clear errors before any GPU work', async () => {
   assert.throws(() => gridSample(x, grid([2, 3, 3, 2]), { paddingMode: 'wrap' as never }), (e: Error) => e instanceof InputError);
   assert.throws(() => gridSample(x, Tensor.from([0, 0], [1, 1, 1, 2], { backend: g, dtype: 'i32' })), (e: Error) => e instanceof DTypeError);
 
+  assert.throws(() => gridSample(x, Tensor.from(new Float32Array(12), [2, 3, 1, 2], { backend: cpu() })), (e: Error) => /different backends/.test(e.message));
   assert.throws(() => roiAlign(x, [[0, 1, 2, 3]], 2), (e: Error) => e instanceof ShapeError && /\(K, 5\)/.test(e.message));
   assert.throws(() => roiAlign(x, grid([3, 4]), 2), (e: Error) => e instanceof ShapeError && /\(K, 5\)/.test(e.message));
   assert.throws(() => roiAlign(x, [[2, 0, 0, 1, 1]], 2), (e: Error) => e instanceof InputError && /batch index/.test(e.message));

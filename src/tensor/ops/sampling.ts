@@ -10,7 +10,7 @@ import { kernelsFor } from '../backend/registry.js';
 import type {
   GridSampleGeometry, GridSampleMode, GridSamplePadding, InterpolateGeometry, InterpolateMode, RoiAlignGeometry, SamplingKernels,
 } from '../backend/kernels/sampling.js';
-import { wrap } from './core.js';
+import { backendOf, wrap } from './core.js';
 
 export type { GridSampleMode, GridSamplePadding, InterpolateMode };
 
@@ -75,7 +75,7 @@ export function gridSample(x: Tensor, grid: Tensor, opts: GridSampleOptions = {}
   const padding = oneOf(op, 'paddingMode', opts.paddingMode ?? 'zeros', ['zeros', 'border', 'reflection'] as const);
   const [N, C, H, W] = x.shape;
   const g: GridSampleGeometry = { N, C, H, W, Ho: grid.shape[1], Wo: grid.shape[2], mode, padding, alignCorners: opts.alignCorners ?? false };
-  const b = x.backend;
+  const b = backendOf(op, x, grid);
   const out = wrap(b, withContiguous(op, [x, grid], (xv, gv) => kernels(x).gridSample(b, xv, gv, g)), [N, C, g.Ho, g.Wo], 'f32');
   if (x.requiresGrad || grid.requiresGrad) {
     record(op, out, [x, grid], (gy) => {
@@ -105,8 +105,10 @@ export type RoiBoxes = Tensor | readonly (readonly number[])[];
  * torchvision.ops.roi_align: for each box, an outputSize grid of bins, each the mean of bilinear samples of
  * x[batchIndex] (torchvision's rules: a sample outside [-1, size] contributes 0; coordinates <= 0 read index 0;
  * the last row/column clamps). Gradient flows to x; boxes get none (as torchvision).
- * x (N, C, H, W), boxes (K, 5) -> (K, C, outputSize[0], outputSize[1]). Host boxes are validated and uploaded
- * by the op (and uploaded again for the backward pass, so nothing outlives a tidy scope).
+ * x (N, C, H, W), boxes (K, 5) -> (K, C, outputSize[0], outputSize[1]). Host boxes are validated (batch
+ * indices in [0, N)) and uploaded by the op, again for the backward pass, so nothing outlives a tidy scope; the
+ * batch indices of a boxes tensor cannot be checked without a readback, and a box whose index is out of range
+ * gives zeros.
  */
 export function roiAlign(x: Tensor, boxes: RoiBoxes, outputSize: number | readonly [number, number], opts: RoiAlignOptions = {}): Tensor {
   const op = 'roiAlign';
@@ -124,6 +126,7 @@ export function roiAlign(x: Tensor, boxes: RoiBoxes, outputSize: number | readon
     if (boxes.dtype !== 'f32') throw new DTypeError(`${op}: boxes must be f32 rows [batchIndex, x1, y1, x2, y2], got ${boxes.dtype}`);
     if (boxes.rank !== 2 || boxes.shape[1] !== 5) throw new ShapeError(`${op}: boxes must be (K, 5) rows [batchIndex, x1, y1, x2, y2], got shape ${fmt(boxes.shape)}`);
     K = boxes.shape[0];
+    backendOf(op, x, boxes);
   } else {
     K = boxes.length;
     host = new Float32Array(K * 5);
