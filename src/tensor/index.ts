@@ -19,3 +19,4 @@ export * from './ops/pool.js';
 export * from './ops/norm.js';
 export * from './ops/image.js';
 export * from './ops/sampling.js';
+export * from './ops/conv.js';

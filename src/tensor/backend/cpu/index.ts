@@ -4,3 +4,4 @@ import './pool.js';
 import './norm.js';
 import './image.js';
 import './sampling.js';
+import './conv.js';

@@ -1,0 +1,400 @@
+// 2-D convolution kernels (NCHW, f32, PyTorch cross-correlation). Every kernel is written for one conv2d geometry
+// (see src/tensor/backend/kernels/conv.ts): x (N, C, H, W), w (O, C/groups, kH, kW), y (N, O, OH, OW),
+//   y[n, o, oy, ox] = sum_{cw, ky, kx} x[n, grp*Cg + cw, oy*sH - pT + ky*dH, ox*sW - pL + kx*dW] * w[o, cw, ky, kx]
+// with grp = o / Og, Cg = C/groups, Og = O/groups, out-of-range taps reading zero. The forward kernels compute
+// y, the `backwardInput` kernels dx (conv2d's input gradient = convTranspose2d's forward), the `backwardWeight`
+// kernels dw.
+//
+// Params (u32 words; i32 where marked) shared by all of them:
+//   [0] N [1] C [2] H [3] W [4] O [5] OH [6] OW [7] kH [8] kW [9] sH [10] sW [11] pT (i32) [12] pL (i32)
+//   [13] dH [14] dW [15] groups [16] Cg [17] Og [18] offset of the first input [19] of the second [20] of the bias
+//   [21] invocations (or work items) [22..26] kernel-specific, listed per kernel, [27] 1 if a bias is given.
+// The register-blocked kernels always bind a bias buffer (the weights stand in when there is none) and read the
+// flag [27] at runtime: one pipeline serves both cases.
+// The depthwise kernel takes kH, kW, strides and dilations as compile-time constants (its pipeline key includes
+// them); the other kernels keep the whole geometry at runtime.
+//
+// On CPU adapters (lavapipe) one workgroup runs as SIMD lanes over consecutive invocations: the fast kernels put
+// output pixels on the lanes and a block of channels on workgroup_id.z, so every weight index is uniform across
+// the workgroup (a scalar load, not a gather), and keep small blocks of outputs in registers instead of sharing
+// tiles through workgroup memory (barriers are expensive there).
+import { bindings } from './common.js';
+
+export const CONV_PARAMS = 32;
+
+const geometry = `
+  let N = i32(P[0]); let C = i32(P[1]); let H = i32(P[2]); let W = i32(P[3]);
+  let O = i32(P[4]); let OH = i32(P[5]); let OW = i32(P[6]);
+  let pT = bitcast<i32>(P[11]); let pL = bitcast<i32>(P[12]);
+  let Cg = i32(P[16]); let Og = i32(P[17]);
+  let off0 = i32(P[18]); let off1 = i32(P[19]); let off2 = i32(P[20]); let hasBias = P[27] != 0u;`;
+
+const runtimeKernel = `
+  let kH = i32(P[7]); let kW = i32(P[8]); let sH = i32(P[9]); let sW = i32(P[10]);
+  let dH = i32(P[13]); let dW = i32(P[14]);`;
+
+/** main() over a 1-D (possibly 2-D folded) grid of `wg` invocations; `i` is the linear invocation index (i32). */
+function main(wg: number): string {
+  return `@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let i = i32(gid.x + gid.y * nwg.x * ${wg}u);`;
+}
+
+const f32buf = (name: string, access: 'read' | 'read_write') => ({ name, type: 'f32', access });
+
+// ------------------------------------------------------------------------------------------------ naive
+export const NAIVE_WG = 64;
+
+/**
+ * Naive forward: one output element per invocation, every size at runtime (the benchmark reference and the
+ * fallback). Bindings: y, x, w[, bias]. [21] = N*O*OH*OW.
+ */
+export function convNaiveWGSL(hasBias: boolean): string {
+  return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), f32buf('w', 'read'), ...(hasBias ? [f32buf('bias', 'read')] : [])])}
+${main(NAIVE_WG)}
+  if (i >= i32(P[21])) { return; }
+  ${geometry}
+  ${runtimeKernel}
+  let ox = i % OW; var t = i / OW; let oy = t % OH; t = t / OH; let o = t % O; let n = t / O;
+  let grp = o / Og;
+  var acc = ${hasBias ? 'bias[off2 + o]' : '0.0'};
+  for (var cw = 0; cw < Cg; cw++) {
+    let xb = off0 + ((n * C + grp * Cg + cw) * H) * W;
+    let wb = off1 + (o * Cg + cw) * kH * kW;
+    for (var ky = 0; ky < kH; ky++) {
+      let iy = oy * sH - pT + ky * dH;
+      if (iy < 0 || iy >= H) { continue; }
+      for (var kx = 0; kx < kW; kx++) {
+        let ix = ox * sW - pL + kx * dW;
+        if (ix < 0 || ix >= W) { continue; }
+        acc = fma(x[xb + iy * W + ix], w[wb + ky * kW + kx], acc);
+      }
+    }
+  }
+  y[i] = acc;
+}
+`;
+}
+
+/**
+ * Naive input gradient: one dx element per invocation, gathering every (o, ky, kx) whose tap lands on it.
+ * Bindings: dx, gy, w[, bias (per input channel)]. [21] = N*C*H*W.
+ */
+export function convNaiveBackwardInputWGSL(hasBias: boolean): string {
+  return `${bindings([f32buf('dx', 'read_write')], [f32buf('gy', 'read'), f32buf('w', 'read'), ...(hasBias ? [f32buf('bias', 'read')] : [])])}
+${main(NAIVE_WG)}
+  if (i >= i32(P[21])) { return; }
+  ${geometry}
+  ${runtimeKernel}
+  let ix = i % W; var t = i / W; let iy = t % H; t = t / H; let c = t % C; let n = t / C;
+  let grp = c / Cg; let cw = c % Cg;
+  var acc = ${hasBias ? 'bias[off2 + c]' : '0.0'};
+  for (var oo = 0; oo < Og; oo++) {
+    let o = grp * Og + oo;
+    let gb = off0 + (n * O + o) * OH * OW;
+    let wb = off1 + (o * Cg + cw) * kH * kW;
+    for (var ky = 0; ky < kH; ky++) {
+      let ty = iy + pT - ky * dH;
+      if (ty < 0 || ty % sH != 0 || ty / sH >= OH) { continue; }
+      for (var kx = 0; kx < kW; kx++) {
+        let tx = ix + pL - kx * dW;
+        if (tx < 0 || tx % sW != 0 || tx / sW >= OW) { continue; }
+        acc = fma(gy[gb + (ty / sH) * OW + tx / sW], w[wb + ky * kW + kx], acc);
+      }
+    }
+  }
+  dx[i] = acc;
+}
+`;
+}
+
+/** Naive weight gradient: one dw element per invocation. Bindings: dw, x, gy. [21] = O*Cg*kH*kW. */
+export function convNaiveBackwardWeightWGSL(): string {
+  return `${bindings([f32buf('dw', 'read_write')], [f32buf('x', 'read'), f32buf('gy', 'read')])}
+${main(NAIVE_WG)}
+  if (i >= i32(P[21])) { return; }
+  ${geometry}
+  ${runtimeKernel}
+  let kx = i % kW; var t = i / kW; let ky = t % kH; t = t / kH; let cw = t % Cg; let o = t / Cg;
+  let c = (o / Og) * Cg + cw;
+  var acc = 0.0;
+  for (var n = 0; n < N; n++) {
+    let xb = off0 + (n * C + c) * H * W;
+    let gb = off1 + (n * O + o) * OH * OW;
+    for (var oy = 0; oy < OH; oy++) {
+      let iy = oy * sH - pT + ky * dH;
+      if (iy < 0 || iy >= H) { continue; }
+      for (var ox = 0; ox < OW; ox++) {
+        let ix = ox * sW - pL + kx * dW;
+        if (ix < 0 || ix >= W) { continue; }
+        acc = fma(gy[gb + oy * OW + ox], x[xb + iy * W + ix], acc);
+      }
+    }
+  }
+  dw[i] = acc;
+}
+`;
+}
+
+// ------------------------------------------------------------------------------------------------ implicit GEMM
+// The register-blocked kernels below keep the whole geometry (kernel size, stride, dilation, padding) at runtime:
+// on lavapipe every storage-buffer element load is a per-lane loop whatever its index, so unrolling the taps
+// buys nothing measurable, while one pipeline per (block shape, bias) keeps first-use compilation short.
+
+/** Block shape of a register-blocked kernel. */
+export interface ConvTileSpec {
+  /** channels per invocation (output channels forward, input channels for the input gradient) */
+  RC: number;
+  /** pixels per invocation (a multiple of 4) */
+  RP: number;
+  /** invocations per workgroup */
+  WG: number;
+}
+
+export const tileKey = (s: ConvTileSpec) => `rc${s.RC}:rp${s.RP}:wg${s.WG}`;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const v4 = (s: string[]) => `vec4<f32>(${s.join(', ')})`;
+
+/**
+ * Implicit-GEMM forward (M = output pixels, N = output channels, K = Cg*kH*kW, no im2col buffer). Invocation =
+ * RP consecutive pixels of one image's flattened OH*OW plane x RC output channels of one group, RC*RP
+ * accumulators in vec4 registers. Lanes run over pixel chunks (n, chunk; a 2-D grid past 65535 workgroups),
+ * workgroup_id.z is the channel block. The tap loops (ky, kx) are outside the channel loop: each pixel's im2col
+ * offset and zero-padding mask are computed once per tap, the channel loop only loads and multiplies.
+ * Bindings: y, x, w, bias. [21] = pixel chunks (N*PC), [22] PC = ceil(OH*OW/RP), [23] channel blocks per group.
+ */
+export function convGemmWGSL(s: ConvTileSpec): string {
+  const { RC, RP, WG } = s;
+  const R = range(RC), J = range(RP), Q = range(RP / 4);
+  return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), f32buf('w', 'read'), f32buf('bias', 'read')])}
+${main(WG)}
+  ${geometry}
+  ${runtimeKernel}
+  let PC = i32(P[22]); let CB = i32(P[23]);
+  if (i >= i32(P[21])) { return; }
+  let ii = i;
+  let blk = i32(wid.z); let grp = blk / CB;
+  let o0 = grp * Og + (blk % CB) * ${RC}; let oLast = grp * Og + Og - 1;
+  let n = ii / PC; let p0 = (ii % PC) * ${RP};
+  let OHW = OH * OW;
+  let HW = H * W;
+  let xb = off0 + (n * C + grp * Cg) * HW;
+  let KHW = kH * kW;
+  let K = Cg * KHW;
+  ${R.map((r) => `let wr${r} = off1 + min(o0 + ${r}, oLast) * K;`).join('\n  ')}
+  ${R.map((r) => Q.map((q) => `var acc${r}_${q} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
+  ${J.map((j) => `let iys${j} = ((p0 + ${j}) / OW) * sH - pT; let ixs${j} = ((p0 + ${j}) % OW) * sW - pL;`).join('\n  ')}
+  for (var ky = 0; ky < kH; ky++) {
+    ${J.map((j) => `let iy${j} = iys${j} + ky * dH; let rok${j} = iy${j} >= 0 && iy${j} < H;`).join('\n    ')}
+    for (var kx = 0; kx < kW; kx++) {
+      ${J.map((j) => `let ix${j} = ixs${j} + kx * dW; let ok${j} = rok${j} && ix${j} >= 0 && ix${j} < W;`).join('\n      ')}
+      ${J.map((j) => `let a${j} = select(0, iy${j} * W + ix${j}, ok${j});`).join(' ')}
+      ${Q.map((q) => `let m${q} = ${v4(range(4).map((e) => `select(0.0, 1.0, ok${4 * q + e})`))};`).join(' ')}
+      var xp = xb;
+      var wp = ky * kW + kx;
+      for (var c = 0; c < Cg; c++) {
+        ${Q.map((q) => `let v${q} = ${v4(range(4).map((e) => `x[xp + a${4 * q + e}]`))} * m${q};`).join('\n        ')}
+        ${R.map((r) => `{ let wv = vec4<f32>(w[wr${r} + wp]); ${Q.map((q) => `acc${r}_${q} = fma(wv, v${q}, acc${r}_${q});`).join(' ')} }`).join('\n        ')}
+        xp += HW;
+        wp += KHW;
+      }
+    }
+  }
+  ${R.map((r) => `if (o0 + ${r} <= oLast) {
+    let yb = (n * O + o0 + ${r}) * OHW + p0;
+    let bv = vec4<f32>(select(0.0, bias[off2 + o0 + ${r}], hasBias));
+    ${Q.map((q) => `{ let a = acc${r}_${q} + bv; ${range(4).map((e) => `if (p0 + ${4 * q + e} < OHW) { y[yb + ${4 * q + e}] = a.${'xyzw'[e]}; }`).join(' ')} }`).join('\n    ')}
+  }`).join('\n  ')}
+}
+`;
+}
+
+/**
+ * Input gradient / transposed convolution as an implicit GEMM over stride phases. dx pixel (iy, ix) with
+ * iy = ry + sH*qy, ix = rx + sW*qx only receives taps ky with (ry + pT - ky*dH) divisible by sH, from
+ * oy = qy + (ry + pT - ky*dH)/sH (likewise along x): within one phase (ry, rx) this is a stride-1 correlation
+ * of gy with a fixed subset of the taps, and no work is spent on taps that do not apply. Invocation = RP
+ * consecutive pixels of one image's phase grid (QH x QW) x RC input channels of one group; workgroup_id.z =
+ * phase * (groups * channel blocks) + channel block, so which taps apply is uniform across the workgroup.
+ * Bindings: dx, gy, w, bias (per input channel). [21] = pixel chunks (N*PC), [22] PC = ceil(QH*QW/RP) of
+ * phase (0, 0), the largest, [23] channel blocks per group.
+ */
+export function convGemmBackwardInputWGSL(s: ConvTileSpec): string {
+  const { RC, RP, WG } = s;
+  const R = range(RC), J = range(RP), Q = range(RP / 4);
+  return `${bindings([f32buf('dx', 'read_write')], [f32buf('gy', 'read'), f32buf('w', 'read'), f32buf('bias', 'read')])}
+${main(WG)}
+  ${geometry}
+  ${runtimeKernel}
+  let PC = i32(P[22]); let CB = i32(P[23]);
+  if (i >= i32(P[21])) { return; }
+  let ii = i;
+  let z = i32(wid.z); let GB = CB * i32(P[15]);
+  let phase = z / GB; let blk = z % GB;
+  let ry = phase / sW; let rx = phase % sW;
+  let QH = (H - ry + sH - 1) / sH; let QW = (W - rx + sW - 1) / sW;
+  let grp = blk / CB;
+  let c0 = (blk % CB) * ${RC}; // within the group
+  let n = ii / PC; let p0 = (ii % PC) * ${RP};
+  let OHW = OH * OW;
+  let gb = off0 + (n * O + grp * Og) * OHW;
+  let KHW = kH * kW;
+  ${R.map((r) => `let wr${r} = off1 + (grp * Og * Cg + min(c0 + ${r}, Cg - 1)) * KHW;`).join('\n  ')}
+  ${R.map((r) => Q.map((q) => `var acc${r}_${q} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
+  ${J.map((j) => `let qy${j} = (p0 + ${j}) / QW; let qx${j} = (p0 + ${j}) % QW;`).join('\n  ')}
+  for (var ky = 0; ky < kH; ky++) {
+    let ty = ry + pT - ky * dH;
+    if (ty % sH != 0) { continue; } // uniform: the phase is per workgroup
+    ${J.map((j) => `let oy${j} = qy${j} + ty / sH; let rok${j} = oy${j} >= 0 && oy${j} < OH;`).join('\n    ')}
+    for (var kx = 0; kx < kW; kx++) {
+      let tx = rx + pL - kx * dW;
+      if (tx % sW != 0) { continue; }
+      ${J.map((j) => `let ox${j} = qx${j} + tx / sW; let ok${j} = rok${j} && ox${j} >= 0 && ox${j} < OW;`).join('\n      ')}
+      ${J.map((j) => `let a${j} = select(0, oy${j} * OW + ox${j}, ok${j});`).join(' ')}
+      ${Q.map((q) => `let m${q} = ${v4(range(4).map((e) => `select(0.0, 1.0, ok${4 * q + e})`))};`).join(' ')}
+      var gp = gb;
+      var wp = ky * kW + kx;
+      for (var oo = 0; oo < Og; oo++) {
+        ${Q.map((q) => `let v${q} = ${v4(range(4).map((e) => `gy[gp + a${4 * q + e}]`))} * m${q};`).join('\n        ')}
+        ${R.map((r) => `{ let wv = vec4<f32>(w[wr${r} + wp]); ${Q.map((q) => `acc${r}_${q} = fma(wv, v${q}, acc${r}_${q});`).join(' ')} }`).join('\n        ')}
+        gp += OHW;
+        wp += Cg * KHW;
+      }
+    }
+  }
+  ${R.map((r) => `if (c0 + ${r} < Cg) {
+    let xb = (n * C + grp * Cg + c0 + ${r}) * H * W;
+    let bv = vec4<f32>(select(0.0, bias[off2 + grp * Cg + c0 + ${r}], hasBias));
+    ${Q.map((q) => `{ let a = acc${r}_${q} + bv; ${range(4).map((e) => `if (p0 + ${4 * q + e} < QH * QW) { dx[xb + (ry + sH * qy${4 * q + e}) * W + rx + sW * qx${4 * q + e}] = a.${'xyzw'[e]}; }`).join(' ')} }`).join('\n    ')}
+  }`).join('\n  ')}
+}
+`;
+}
+
+/** Block shape of the weight-gradient kernel. */
+export interface ConvWeightGradSpec { RO: number; RT: number; WG: number }
+export const weightGradKey = (s: ConvWeightGradSpec) => `ro${s.RO}:rt${s.RT}:wg${s.WG}`;
+
+/**
+ * Weight gradient: dw[o, cw, ky, kx] = sum over (n, oy, ox) of gy[n, o, oy, ox] * x[n, c, iy, ix], a GEMM with
+ * M = O, N = Cg*kH*kW taps, K = pixels. Invocation = RT consecutive taps (flattened cw, ky, kx; each decoded
+ * once) x RO output channels; lanes run over tap blocks, workgroup_id.z = channel block + blocks * split. The
+ * (n, oy) rows are split into ranges (workgroup_id.z / blocks) that write separate partial sums, added up
+ * afterwards: enough parallel work when there are few taps and many pixels.
+ * Bindings: part (splits, O, Cg, kH, kW), x, gy. [21] = tap blocks, [22] channel blocks per group,
+ * [23] rows per split, [24] total channel blocks (groups * [22]).
+ */
+export function convWeightGradWGSL(s: ConvWeightGradSpec): string {
+  const { RO, RT, WG } = s;
+  const R = range(RO), T = range(RT);
+  return `${bindings([f32buf('part', 'read_write')], [f32buf('x', 'read'), f32buf('gy', 'read')])}
+${main(WG)}
+  ${geometry}
+  ${runtimeKernel}
+  let OB = i32(P[22]); let rowsPer = i32(P[23]); let TB = i32(P[24]);
+  if (i >= i32(P[21])) { return; }
+  let ii = i;
+  let z = i32(wid.z); let split = z / TB; let blk = z % TB;
+  let grp = blk / OB; let o0 = grp * Og + (blk % OB) * ${RO}; let oLast = grp * Og + Og - 1;
+  let KHW = kH * kW; let taps = Cg * KHW;
+  let HW = H * W; let OHW = OH * OW;
+  let t0 = ii * ${RT};
+  ${T.map((t) => `let tap${t} = min(t0 + ${t}, taps - 1); let cw${t} = tap${t} / KHW; let kyo${t} = ((tap${t} % KHW) / kW) * dH - pT; let kxo${t} = (tap${t} % kW) * dW - pL;`).join('\n  ')}
+  ${R.map((r) => T.map((t) => `var acc${r}_${t} = 0.0;`).join(' ')).join('\n  ')}
+  ${R.map((r) => `let gr${r} = off1 + min(o0 + ${r}, oLast) * OHW;`).join('\n  ')}
+  let r0 = split * rowsPer; let r1 = min(r0 + rowsPer, N * OH);
+  for (var row = r0; row < r1; row++) {
+    let n = row / OH; let oy = row % OH;
+    let xn = off0 + (n * C + grp * Cg) * HW;
+    let gn = n * O * OHW + oy * OW;
+    ${T.map((t) => `let iy${t} = oy * sH + kyo${t}; let rok${t} = iy${t} >= 0 && iy${t} < H; let xr${t} = xn + cw${t} * HW + iy${t} * W;`).join('\n    ')}
+    for (var ox = 0; ox < OW; ox++) {
+      ${R.map((r) => `let g${r} = gy[gr${r} + gn + ox];`).join(' ')}
+      ${T.map((t) => `let ix${t} = ox * sW + kxo${t}; let ok${t} = rok${t} && ix${t} >= 0 && ix${t} < W; let v${t} = x[select(0, xr${t} + ix${t}, ok${t})] * select(0.0, 1.0, ok${t});`).join('\n      ')}
+      ${R.map((r) => T.map((t) => `acc${r}_${t} = fma(g${r}, v${t}, acc${r}_${t});`).join(' ')).join('\n      ')}
+    }
+  }
+  let pb = split * O * taps;
+  ${R.map((r) => `if (o0 + ${r} <= oLast) { let b = pb + (o0 + ${r}) * taps; ${T.map((t) => `if (t0 + ${t} < taps) { part[b + t0 + ${t}] = acc${r}_${t}; }`).join(' ')} }`).join('\n  ')}
+}
+`;
+}
+
+// ------------------------------------------------------------------------------------------------ depthwise
+/** Compile-time shape of the depthwise kernel (groups == C == O); kH stays a runtime parameter. */
+export interface DepthwiseSpec {
+  kW: number; sH: number; sW: number; dH: number; dW: number;
+  /** output rows and columns per invocation */
+  RY: number; RX: number;
+  WG: number;
+  /** read the weights rotated by 180 degrees (the stride-1 input gradient is this conv of gy) */
+  flip: boolean;
+}
+export const depthwiseKey = (s: DepthwiseSpec) => `k${s.kW}:s${s.sH}x${s.sW}:d${s.dH}x${s.dW}:${s.RY}x${s.RX}:wg${s.WG}:${s.flip ? 'flip' : ''}`;
+
+/** Rows of padding the depthwise kernel reads below the last tap row (its row window advances once more). */
+export const depthwiseExtraRows = (s: DepthwiseSpec) => (s.sH === 1 ? Math.min(s.dH, s.RY) : 0);
+
+/**
+ * Direct depthwise convolution: invocation = an RY x RX block of one output plane (n, c). For each kernel row ky
+ * the kW weights sit in registers and each of the RY input rows the block needs is held as a row segment
+ * (RX*sW + (kW-1)*dW values, unrolled), feeding RY*RX*kW FMAs. With stride 1 the row window slides down by dH
+ * from one ky to the next, so only the new rows are loaded: a 7x7 kernel on a 4x4 block does 784 FMAs for 100
+ * input and 49 weight loads, with code the size of one kernel row. x is a zero-padded copy (Hp x Wp planes
+ * whose (0, 0) is input pixel (-pT, -pL), covering every block entirely plus depthwiseExtraRows): no masks, no
+ * clamps. Lanes run over the blocks of one plane, workgroup (y, z) is the plane. Uses the forward geometry names
+ * with output (OH, OW) as given in the params.
+ * Bindings: y, xpadded, w, bias. [22] BW = ceil(OW/RX), [23] BH = ceil(OH/RY), [24] Hp, [25] Wp.
+ */
+export function depthwiseWGSL(s: DepthwiseSpec): string {
+  const { kW, sH, sW, dH, dW, RY, RX, WG } = s;
+  const need = new Set<number>();
+  for (let j = 0; j < RX; j++) for (let kx = 0; kx < kW; kx++) need.add(j * sW + kx * dW);
+  const cols = [...need].sort((a, b) => a - b);
+  const R = range(RY), J = range(RX), X = range(kW);
+  const loadRow = (r: number, rowExpr: string) => cols.map((cI) => `v${r}_${cI} = x[${rowExpr} + ${cI}];`).join(' ');
+  const shift = depthwiseExtraRows(s);
+  // advance the row window from ky to ky + 1
+  const advance = sH === 1
+    ? [...range(RY - shift).map((r) => cols.map((cI) => `v${r}_${cI} = v${r + shift}_${cI};`).join(' ')),
+      ...range(shift).map((k) => loadRow(RY - shift + k, `xr + (${RY - shift + k} + (ky + 1) * ${dH}) * Wp`))]
+    : R.map((r) => loadRow(r, `xr + (${r * sH} + (ky + 1) * ${dH}) * Wp`));
+  const wexpr = (kx: number) => (s.flip ? `w[wb + (kH - 1 - ky) * ${kW} + ${kW - 1 - kx}]` : `w[wb + ky * ${kW} + ${kx}]`);
+  return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), f32buf('w', 'read'), f32buf('bias', 'read')])}
+${main(WG)}
+  ${geometry}
+  let kH = i32(P[7]);
+  let BW = i32(P[22]); let BH = i32(P[23]); let Hp = i32(P[24]); let Wp = i32(P[25]);
+  // one plane (n, c) per workgroup row: the weights are the same across the workgroup
+  let plane = i32(wid.z * nwg.y + wid.y);
+  let b = i32(gid.x);
+  if (b >= BW * BH || plane >= N * C) { return; }
+  let bx = b % BW; let by = b / BW; let c = plane % C;
+  let oy0 = by * ${RY}; let ox0 = bx * ${RX};
+  let xr = off0 + (plane * Hp + oy0 * ${sH}) * Wp + ox0 * ${sW};
+  let wb = off1 + c * kH * ${kW};
+  let b0 = select(0.0, bias[off2 + c], hasBias);
+  ${R.map((r) => J.map((j) => `var acc${r}_${j} = b0;`).join(' ')).join('\n  ')}
+  ${R.map((r) => cols.map((cI) => `var v${r}_${cI} = x[xr + ${r * sH} * Wp + ${cI}];`).join(' ')).join('\n  ')}
+  for (var ky = 0; ky < kH; ky++) {
+    ${X.map((kx) => `let w${kx} = ${wexpr(kx)};`).join(' ')}
+    ${R.map((r) => J.map((j) => `acc${r}_${j} = ${X.reduce((e, kx) => `fma(w${kx}, v${r}_${j * sW + kx * dW}, ${e})`, `acc${r}_${j}`)};`).join('\n    ')).join('\n    ')}
+    ${advance.join('\n    ')}
+  }
+  ${R.map((r) => `if (oy0 + ${r} < OH) { let yb = (plane * OH + oy0 + ${r}) * OW + ox0; ${J.map((j) => `if (ox0 + ${j} < OW) { y[yb + ${j}] = acc${r}_${j}; }`).join(' ')} }`).join('\n  ')}
+}
+`;
+}
+
+// ------------------------------------------------------------------------------------------------ bias
+/** y[i] += bias[(i / HW) % O] in place (after the matmul fast path). Params: [0] n [1] HW [2] O [3] bias offset. */
+export function convBiasAddWGSL(): string {
+  return `${bindings([f32buf('y', 'read_write')], [f32buf('bias', 'read')])}
+${main(256)}
+  if (u32(i) >= P[0]) { return; }
+  let k = (u32(i) / P[1]) % P[2];
+  y[i] += bias[P[3] + k];
+}
+`;
+}
