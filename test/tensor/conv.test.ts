@@ -10,9 +10,7 @@ import { gpu, assertClose, seededValues } from '../helpers/backends.js';
 import { gradcheck } from '../helpers/gradcheck.js';
 import { fixture } from '../helpers/fixtures.js';
 
-const test0 = suite('conv');
-const test = ((name: string, fn: () => Promise<void> | void) => test0(name, async () => { const t0 = performance.now(); await fn(); if (process.env.CONV_TIMING) console.log(`\n${(performance.now() - t0).toFixed(0)} ms  ${name}`); })) as unknown as typeof test0;
-test.run = () => test0.run();
+const test = suite('conv');
 const TOL = { rtol: 1e-4, atol: 1e-4 };
 const numel = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
 
@@ -272,5 +270,4 @@ test('shapes that cannot work fail with a ShapeError naming them, before any GPU
   assert.is((g as unknown as { engine: { dispatchCount: number } }).engine.dispatchCount, before);
   x.dispose();
 });
-
 test.run();

@@ -13,7 +13,7 @@ import type { Conv2dGeometry, ConvKernel, ConvKernels } from '../../kernels/conv
 import { grid1d } from '../../../../../shaders/common.js';
 import {
   CONV_PARAMS, NAIVE_WG, convBiasAddWGSL, convGemmBackwardInputWGSL, convGemmWGSL, convNaiveBackwardInputWGSL,
-  convNaiveBackwardWeightWGSL, convNaiveWGSL, convWeightGradWGSL, depthwiseExtraRows, depthwiseKey, depthwiseWGSL, tileKey, weightGradKey,
+  convNaiveBackwardWeightWGSL, convNaiveWGSL, convWeightGradWGSL, depthwiseKey, depthwiseWGSL, tileKey, weightGradKey,
   type ConvTileSpec, type ConvWeightGradSpec, type DepthwiseSpec,
 } from '../../../../../shaders/conv.js';
 
@@ -28,8 +28,11 @@ function params(g: Conv2dGeometry, off0: number, off1: number, bias: View | null
   return P;
 }
 
-/** Invocations per workgroup for `n` lanes of work: 64, or fewer (a multiple of 8) for small problems. */
-const wgFor = (n: number) => (n >= 64 ? 64 : Math.max(8, Math.ceil(n / 8) * 8));
+/**
+ * Invocations per workgroup. Lanes past the end of the work return at once; sizing workgroups to small problems
+ * measured no faster on lavapipe and would multiply pipelines.
+ */
+const WG = 64;
 /** Channels per invocation: 8, or the group's channel count rounded up to a power of two when smaller. */
 const channelBlock = (perGroup: number) => (perGroup >= 8 ? 8 : perGroup > 2 ? 4 : perGroup);
 /** Pixels per invocation of the implicit-GEMM kernels (measured best on lavapipe with 8 channels). */
@@ -64,7 +67,7 @@ function forward(b: Backend, x: View, w: View, bias: View | null, g: Conv2dGeome
   } else {
     const Og = g.O / g.groups;
     const PC = Math.ceil((g.OH * g.OW) / RP), chunks = g.N * PC;
-    const spec: ConvTileSpec = { RC: channelBlock(Og), RP, WG: wgFor(chunks) };
+    const spec: ConvTileSpec = { RC: channelBlock(Og), RP, WG };
     const CB = Math.ceil(Og / spec.RC);
     const [gx, gy] = grid1d(chunks, spec.WG);
     be.dispatch({ name: 'conv2d(gemm)', key: `conv:gemm:${tileKey(spec)}`, source: () => convGemmWGSL(spec), workgroups: [gx, gy, CB * g.groups],
@@ -88,8 +91,8 @@ function forwardMatmul(be: WebGPUBackend, x: View, w: View, bias: View | null, g
 }
 
 /**
- * The direct depthwise kernel on a zero-padded copy of its input; `transposed` runs the stride-1 input gradient
- * (weights rotated by 180 degrees, padding d*(k-1) - p, which may crop).
+ * The direct depthwise kernel; `transposed` runs the stride-1 input gradient (weights rotated by 180 degrees,
+ * padding d*(k-1) - p, which may be negative: a crop).
  */
 function depthwise(be: WebGPUBackend, out: GpuBuffer, x: View, w: View, bias: View | null, g: Conv2dGeometry, transposed: boolean): void {
   const geo: Conv2dGeometry = transposed
@@ -97,27 +100,12 @@ function depthwise(be: WebGPUBackend, out: GpuBuffer, x: View, w: View, bias: Vi
     : g;
   const RY = 4, RX = 4;
   const BW = Math.ceil(geo.OW / RX), BH = Math.ceil(geo.OH / RY);
-  const spec: DepthwiseSpec = { kW: g.kW, sH: g.sH, sW: g.sW, dH: g.dH, dW: g.dW, RY, RX, WG: wgFor(BW * BH), flip: transposed };
-  const Hp = (BH * RY - 1) * geo.sH + (geo.kH - 1) * geo.dH + 1 + depthwiseExtraRows(spec), Wp = (BW * RX - 1) * geo.sW + (geo.kW - 1) * geo.dW + 1;
   const planes = geo.N * geo.C;
-  const xp = padPlanes(be, x, planes, geo.H, geo.W, Hp, Wp, geo.pT, geo.pL);
+  const spec: DepthwiseSpec = { kH: g.kH, kW: g.kW, sH: g.sH, sW: g.sW, dH: g.dH, dW: g.dW, RY, RX, WG, flip: transposed };
   const gy = Math.ceil(planes / 65535);
   be.dispatch({ name: transposed ? 'conv2d backward input(depthwise)' : 'conv2d(depthwise)', key: `conv:dw:${depthwiseKey(spec)}`,
     source: () => depthwiseWGSL(spec), workgroups: [Math.ceil((BW * BH) / spec.WG), gy, Math.ceil(planes / gy)],
-    params: params(geo, 0, w.offset, bias, planes * BW * BH, [BW, BH, Hp, Wp]), outputs: [out], inputs: [xp, bufOf(w), bufOf(bias ?? w)] });
-  be.free(xp);
-}
-
-/** planes of H x W (contiguous at x.offset) copied into zeroed Hp x Wp planes at row pT, column pL (negative crops) */
-function padPlanes(be: WebGPUBackend, x: View, planes: number, H: number, W: number, Hp: number, Wp: number, pT: number, pL: number): GpuBuffer {
-  const xp = be.fill(planes * Hp * Wp, 0, 'f32');
-  const r0 = Math.max(0, -pT), r1 = Math.min(H, Hp - pT), c0 = Math.max(0, -pL), c1 = Math.min(W, Wp - pL);
-  if (r1 > r0 && c1 > c0) {
-    const shape = [planes, r1 - r0, c1 - c0];
-    be.assign({ buf: xp, shape, strides: [Hp * Wp, Wp, 1], offset: (r0 + pT) * Wp + c0 + pL, dtype: 'f32' },
-      { buf: x.buf, shape, strides: [H * W, W, 1], offset: x.offset + r0 * W + c0, dtype: 'f32' });
-  }
-  return xp;
+    params: params(geo, x.offset, w.offset, bias, planes * BW * BH, [BW, BH]), outputs: [out], inputs: [bufOf(x), bufOf(w), bufOf(bias ?? w)] });
 }
 
 function backwardInput(b: Backend, gy: View, w: View, bias: View | null, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
@@ -138,7 +126,7 @@ function backwardInput(b: Backend, gy: View, w: View, bias: View | null, g: Conv
   const Cg = g.C / g.groups;
   const QH = Math.ceil(g.H / g.sH), QW = Math.ceil(g.W / g.sW);
   const PC = Math.ceil((QH * QW) / RP), chunks = g.N * PC;
-  const spec: ConvTileSpec = { RC: channelBlock(Cg), RP, WG: wgFor(chunks) };
+  const spec: ConvTileSpec = { RC: channelBlock(Cg), RP, WG };
   const CB = Math.ceil(Cg / spec.RC);
   const [gx, gy2] = grid1d(chunks, spec.WG);
   be.dispatch({ name: 'conv2d backward input(gemm)', key: `conv:gemm:bwi:${tileKey(spec)}`, source: () => convGemmBackwardInputWGSL(spec),
@@ -160,7 +148,7 @@ function backwardWeight(b: Backend, x: View, gy: View, g: Conv2dGeometry, kernel
   }
   const RO = channelBlock(Og), RT = 4;
   const lanes = Math.ceil(taps / RT);
-  const spec: ConvWeightGradSpec = { RO, RT, WG: 64 };
+  const spec: ConvWeightGradSpec = { RO, RT, WG };
   const OB = Math.ceil(Og / RO), TB = OB * g.groups;
   // split the (n, oy) rows so that there are enough invocations to fill the device, at >= 4 rows each
   const rows = g.N * g.OH;
