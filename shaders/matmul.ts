@@ -5,20 +5,25 @@
 // keeps RM x RN accumulators in registers (rows ty + 16*i, columns tx + 16*j). K advances in slabs of BK that
 // are staged in workgroup memory (As[BK][BM], Bs[BK][BN]); out-of-range elements load as 0.
 // `naive`: one invocation per output element, the reference for benchmarks.
-// Params: [M, N, K, batch, offA, sAb, sAm, sAk, offB, sBb, sBk, sBn, alphaBits(unused)]
+// Params: [M, N, K, batch, offA, sAb, sAm, sAk, offB, sBb, sBk, sBn, offBias]. With a bias (binding after A
+// and B), C[b, m, n] += bias[offBias + n] in the epilogue.
 import { bindings } from './common.js';
 
 export interface MatmulTile { RM: number; RN: number; BK: number }
 export const DEFAULT_TILE: MatmulTile = { RM: 8, RN: 4, BK: 16 };
 export const MM_T = 16; // invocations per side
 
+const io = (bias: boolean, aType = 'f32', bType = 'f32', cType = 'f32') => bindings([{ name: 'C', type: cType, access: 'read_write' }],
+  [{ name: 'A', type: aType, access: 'read' }, { name: 'B', type: bType, access: 'read' }, ...(bias ? [{ name: 'bias', type: 'f32', access: 'read' as const }] : [])]);
+const biasOf = (bias: boolean, n: string) => (bias ? ` + bias[P[12] + ${n}]` : '');
+
 const prologue = `
   let M = P[0]; let N = P[1]; let K = P[2];
   let offA = bitcast<i32>(P[4]); let sAb = bitcast<i32>(P[5]); let sAm = bitcast<i32>(P[6]); let sAk = bitcast<i32>(P[7]);
   let offB = bitcast<i32>(P[8]); let sBb = bitcast<i32>(P[9]); let sBk = bitcast<i32>(P[10]); let sBn = bitcast<i32>(P[11]);`;
 
-export function matmulNaiveWGSL(): string {
-  return `${bindings([{ name: 'C', type: 'f32', access: 'read_write' }], [{ name: 'A', type: 'f32', access: 'read' }, { name: 'B', type: 'f32', access: 'read' }])}
+export function matmulNaiveWGSL(bias = false): string {
+  return `${io(bias)}
 @compute @workgroup_size(16, 16)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${prologue}
@@ -30,12 +35,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var k: u32 = 0u; k < K; k++) {
     acc = fma(A[a0 + i32(k) * sAk], B[b0 + i32(k) * sBk], acc);
   }
-  C[(b * M + m) * N + n] = acc;
+  C[(b * M + m) * N + n] = acc${biasOf(bias, 'n')};
 }
 `;
 }
 
-export function matmulTiledWGSL(t: MatmulTile = DEFAULT_TILE): string {
+export function matmulTiledWGSL(t: MatmulTile = DEFAULT_TILE, bias = false): string {
   const { RM, RN, BK } = t;
   const BM = MM_T * RM, BN = MM_T * RN;
   const loadsA = (BM * BK) / (MM_T * MM_T), loadsB = (BN * BK) / (MM_T * MM_T);
@@ -44,8 +49,8 @@ export function matmulTiledWGSL(t: MatmulTile = DEFAULT_TILE): string {
   const inner = Array.from({ length: RM }, (_, i) => `{ let a = As[kk][ty + ${MM_T * i}u];
         for (var j = 0u; j < ${RN}u; j++) { acc${i}[j] = fma(a, bcol[j], acc${i}[j]); } }`).join('\n      ');
   const stores = Array.from({ length: RM }, (_, i) => `{ let m = m0 + ty + ${MM_T * i}u;
-    if (m < M) { for (var j = 0u; j < ${RN}u; j++) { let n = n0 + tx + ${MM_T}u * j; if (n < N) { C[(b * M + m) * N + n] = acc${i}[j]; } } } }`).join('\n  ');
-  return `${bindings([{ name: 'C', type: 'f32', access: 'read_write' }], [{ name: 'A', type: 'f32', access: 'read' }, { name: 'B', type: 'f32', access: 'read' }])}
+    if (m < M) { for (var j = 0u; j < ${RN}u; j++) { let n = n0 + tx + ${MM_T}u * j; if (n < N) { C[(b * M + m) * N + n] = acc${i}[j]${biasOf(bias, 'n')}; } } } }`).join('\n  ');
+  return `${io(bias)}
 var<workgroup> As: array<array<f32, ${BM}>, ${BK}>;
 var<workgroup> Bs: array<array<f32, ${BN}>, ${BK}>;
 
@@ -92,18 +97,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
  * `vec4` fast path: A (M x K) with unit stride along K and B (K x N) with unit stride along N, K and N multiples
  * of 4 and 16-byte aligned offsets. Each invocation computes an RM x 4 block of C straight from global memory
  * (vec4 loads, no workgroup memory: on CPU adapters the caches do that job and barriers are expensive).
+ * Invocations are numbered along N first (1-D, 64 per workgroup, batch on z), so neighbouring lanes read
+ * neighbouring vec4s of B and share the rows of A: 2x faster on lavapipe than a 2-D 8x8 mapping for the
+ * ConvNeXt pointwise shapes (M ~ 34k, K and N 40 or 160).
  * Params as the other kernels; offsets and batch strides are in vec4 units for A and B.
  */
-export function matmulVec4WGSL(RM = 4): string {
+export function matmulVec4WGSL(RM = 4, bias = false): string {
   const rows = Array.from({ length: RM }, (_, i) => i);
-  return `${bindings([{ name: 'C', type: 'vec4<f32>', access: 'read_write' }], [{ name: 'A', type: 'vec4<f32>', access: 'read' }, { name: 'B', type: 'vec4<f32>', access: 'read' }])}
-@compute @workgroup_size(8, 8)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  return `${io(bias, 'vec4<f32>', 'vec4<f32>', 'vec4<f32>')}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let M = P[0]; let N4 = P[1] / 4u; let K4 = P[2] / 4u;
   let offA = P[4] / 4u; let sAb = P[5] / 4u; let sAm = P[6] / 4u;
   let offB = P[8] / 4u; let sBb = P[9] / 4u; let sBk = P[10] / 4u;
-  let n4 = gid.x; let m0 = gid.y * ${RM}u; let b = gid.z;
-  if (n4 >= N4 || m0 >= M) { return; }
+  let idx = gid.x + gid.y * nwg.x * 64u; let b = gid.z;
+  let n4 = idx % N4; let m0 = (idx / N4) * ${RM}u;
+  if (m0 >= M) { return; }
   ${rows.map((i) => `var acc${i} = vec4<f32>(0.0);
   let ra${i} = offA + b * sAb + min(m0 + ${i}u, M - 1u) * sAm;`).join('\n  ')}
   var bp = offB + b * sBb + n4;
@@ -113,9 +122,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     ${rows.map((i) => `{ let a = A[ra${i} + k4]; acc${i} = fma(vec4<f32>(a.x), b0, fma(vec4<f32>(a.y), b1, fma(vec4<f32>(a.z), b2, fma(vec4<f32>(a.w), b3, acc${i})))); }`).join('\n    ')}
   }
   let cb = b * M * N4;
-  ${rows.map((i) => `if (m0 + ${i}u < M) { C[cb + (m0 + ${i}u) * N4 + n4] = acc${i}; }`).join('\n  ')}
+  ${bias ? 'let bv = vec4<f32>(bias[P[12] + 4u * n4], bias[P[12] + 4u * n4 + 1u], bias[P[12] + 4u * n4 + 2u], bias[P[12] + 4u * n4 + 3u]);' : ''}
+  ${rows.map((i) => `if (m0 + ${i}u < M) { C[cb + (m0 + ${i}u) * N4 + n4] = acc${i}${bias ? ' + bv' : ''}; }`).join('\n  ')}
 }
 `;
+}
+
+/** Workgroups for the vec4 kernel: ceil(M / RM) * N/4 invocations, 64 per group, 2-D past 65535; batch on z. */
+export function vec4Grid(M: number, N: number, batch: number, RM = 4): [number, number, number] {
+  const groups = Math.ceil((Math.ceil(M / RM) * (N / 4)) / 64);
+  if (groups <= 65535) return [groups, 1, batch];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y, batch];
 }
 
 /**
@@ -123,9 +141,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
  * along K (nn.Linear: x @ W^T). Each invocation computes RM x RN dot products with vec4 products along K.
  * Params as the other kernels; A and B offsets, batch strides and row strides (sAm, sBn) are in vec4 units.
  */
-export function matmulVec4NTWGSL(RM = 4, RN = 4): string {
+export function matmulVec4NTWGSL(RM = 4, RN = 4, bias = false): string {
   const rows = Array.from({ length: RM }, (_, i) => i), cols = Array.from({ length: RN }, (_, j) => j);
-  return `${bindings([{ name: 'C', type: 'f32', access: 'read_write' }], [{ name: 'A', type: 'vec4<f32>', access: 'read' }, { name: 'B', type: 'vec4<f32>', access: 'read' }])}
+  return `${io(bias, 'vec4<f32>', 'vec4<f32>')}
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let M = P[0]; let N = P[1]; let K4 = P[2] / 4u;
@@ -141,7 +159,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     ${rows.map((i) => `{ let a = A[ra${i} + k4]; ${cols.map((j) => `acc${i}_${j} = fma(a, b${j}, acc${i}_${j});`).join(' ')} }`).join('\n    ')}
   }
   let cb = b * M * N;
-  ${rows.map((i) => cols.map((j) => `if (m0 + ${i}u < M && n0 + ${j}u < N) { C[cb + (m0 + ${i}u) * N + n0 + ${j}u] = dot(acc${i}_${j}, vec4<f32>(1.0)); }`).join('\n  ')).join('\n  ')}
+  ${rows.map((i) => cols.map((j) => `if (m0 + ${i}u < M && n0 + ${j}u < N) { C[cb + (m0 + ${i}u) * N + n0 + ${j}u] = dot(acc${i}_${j}, vec4<f32>(1.0))${biasOf(bias, `n0 + ${j}u`)}; }`).join('\n  ')).join('\n  ')}
 }
 `;
 }

@@ -6,7 +6,7 @@
 // Params: [outer, inner, outerShape[ro], innerShape[ri], offset, outerStrides[ro], innerStrides[ri]].
 import { bindings, type WType } from './common.js';
 
-export type ReduceKind = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+export type ReduceKind = 'sum' | 'sumsq' | 'max' | 'min' | 'argmax' | 'argmin';
 export interface ReduceSpec { op: ReduceKind; inType: WType; outType: WType; outerRank: number; innerRank: number; mode: 'row' | 'wg' }
 export const REDUCE_WG = 256;
 
@@ -32,16 +32,18 @@ export function reduceWGSL(s: ReduceSpec): string {
   const isArg = s.op === 'argmax' || s.op === 'argmin';
   const lowest = T === 'f32' ? '-f32_inf()' : T === 'i32' ? 'i32(-2147483647 - 1)' : '0u';
   const highest = T === 'f32' ? 'f32_inf()' : T === 'i32' ? 'i32(2147483647)' : '0xffffffffu';
-  const init = s.op === 'sum' ? `${T}(0)` : s.op === 'max' || s.op === 'argmax' ? lowest : highest;
+  const init = s.op === 'sum' || s.op === 'sumsq' ? `${T}(0)` : s.op === 'max' || s.op === 'argmax' ? lowest : highest;
   // better(a, b): does candidate value b replace a?
   const better = s.op === 'argmax' || s.op === 'max' ? '(bv > av)' : '(bv < av)';
-  const combineVal = s.op === 'sum' ? 'av + bv' : s.op === 'max' ? 'max(av, bv)' : s.op === 'min' ? 'min(av, bv)' : '';
+  const combineVal = s.op === 'sum' ? 'av + bv' : s.op === 'sumsq' ? 'av + bv * bv' : s.op === 'max' ? 'max(av, bv)' : s.op === 'min' ? 'min(av, bv)' : '';
 
   const load = `${decompose('j', s.innerRank, L.innerShapeAt, L.innerStridesAt, 'io')}
       let bv = x[u32(base + io)]; let bi = j;`;
   const step = isArg
     ? `if (${better} || (bv == av && bi < ai)) { av = bv; ai = bi; }`
     : `av = ${combineVal};`;
+  // combining two partial results (the workgroup tree): sums of squares add like sums
+  const merge = s.op === 'sumsq' ? 'av = av + bv;' : step;
   const store = isArg ? 'out[row] = i32(ai);' : `out[row] = ${s.outType}(av);`;
 
   const head = `fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
@@ -90,7 +92,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (lid < s) {
       av = sv[lid]; ai = si[lid];
       let bv = sv[lid + s]; let bi = si[lid + s];
-      ${step}
+      ${merge}
       sv[lid] = av; si[lid] = ai;
     }
     workgroupBarrier();

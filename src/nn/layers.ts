@@ -1,5 +1,5 @@
 // The layers the models need, with PyTorch's parameter names and shapes.
-import { type Backend, Tensor, linear, conv2d, layerNorm, layerNorm2d, batchNorm, maxPool2d } from '../tensor/index.js';
+import { type Backend, Tensor, linear, linearFrozen, keep, noGrad, conv2d, layerNorm, layerNorm2d, batchNorm, maxPool2d } from '../tensor/index.js';
 import { Module } from './module.js';
 
 type Pair = number | [number, number];
@@ -12,7 +12,18 @@ export class Linear extends Module {
     this.hasBias = bias;
   }
   private readonly hasBias: boolean;
-  forward(x: Tensor): Tensor { return linear(x, this.get('weight'), this.hasBias ? this.get('bias') : null); }
+  /** the contiguous transpose of a frozen weight, rebuilt when the weight tensor changes */
+  private wT: { from: Tensor; t: Tensor } | null = null;
+  forward(x: Tensor): Tensor {
+    const w = this.get('weight'), b = this.hasBias ? this.get('bias') : null;
+    if (w.requiresGrad) return linear(x, w, b);
+    if (!this.wT || this.wT.from !== w || this.wT.t.isDisposed) {
+      this.wT?.t.dispose();
+      this.wT = { from: w, t: keep(noGrad(() => w.mT.contiguousCopy())) };
+    }
+    return linearFrozen(x, w, this.wT.t, b);
+  }
+  override dispose(): void { this.wT?.t.dispose(); this.wT = null; super.dispose(); }
 }
 
 export interface Conv2dOptions { stride?: Pair; padding?: Pair | 'same' | 'valid'; dilation?: Pair; groups?: number; bias?: boolean }

@@ -40,6 +40,7 @@ const CASES: [string, F, GradInput[]][] = [
   ['matmul batched broadcast', (a, b) => matmul(a, b), [I([2, 1, 2, 3]), I([2, 3, 2])]],
   ['matmul transposed', (a, b) => matmul(a, b, { transA: true, transB: true }), [I([3, 2]), I([4, 3])]],
   ['matmul vector', (a, b) => matmul(a, b), [I([3]), I([3, 2])]],
+  ['matmul with bias', (a, b, c) => matmul(a, b, { transB: true, bias: c }), [I([2, 3, 4]), I([5, 4]), I([5])]],
   ['composite', (x, w) => x.matmul(w).gelu().square().mean(0), [I([3, 4]), I([4, 2])]],
 ];
 

@@ -1,7 +1,7 @@
 // Matmul (tiled and naive kernels) against the float64 oracle: odd sizes, batches, broadcasting, transposes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, matmul } from '../../src/tensor/index.js';
+import { Tensor, matmul, linearFrozen, tidy } from '../../src/tensor/index.js';
 import { ShapeError } from '../../src/errors.js';
 import { gpu, pair, assertClose, seededValues } from '../helpers/backends.js';
 
@@ -30,6 +30,31 @@ for (const kernel of ['auto', 'naive', 'tiled', 'vec4', 'vec4nt'] as const) {
     }
   });
 }
+
+test('fused bias, every kernel, and linearFrozen (forward and input gradient)', async () => {
+  const g = await gpu();
+  for (const kernel of ['auto', 'naive', 'tiled', 'vec4', 'vec4nt'] as const) {
+    for (const [M, K, N] of [[9, 16, 12], [70, 36, 68], [5, 7, 3]]) {
+      const [a, ac] = pair(seededValues(M * K, M + K), [M, K], g);
+      const [w, wc] = pair(seededValues(N * K, N + K), [N, K], g);
+      const [b, bc] = pair(seededValues(N, N), [N], g);
+      const y = matmul(a, w, { transB: true, bias: b, kernel }), yc = matmul(ac, wc, { transB: true, bias: bc });
+      assertClose(await y.data(), await yc.data(), { rtol: 1e-5, atol: 1e-5, what: `${kernel} ${M}x${K}x${N} bias` });
+    }
+  }
+  const [x, xc] = pair(seededValues(6 * 8, 1), [2, 3, 8], g);
+  const [w, wc] = pair(seededValues(12 * 8, 2), [12, 8], g);
+  const [b, bc] = pair(seededValues(12, 3), [12], g);
+  const [gy, gyc] = pair(seededValues(6 * 12, 4), [2, 3, 12], g);
+  for (const [xx, ww, bb, gg] of [[x, w, b, gy], [xc, wc, bc, gyc]] as const) {
+    xx.requiresGrad_();
+    const wT = ww.mT.contiguous();
+    tidy(() => linearFrozen(xx, ww, wT, bb).mul(gg).sum().backward());
+  }
+  assertClose(await x.grad!.data(), await xc.grad!.data(), { rtol: 1e-5, atol: 1e-6, what: 'linearFrozen dx' });
+  const ref = tidy(() => gyc.matmul(wc));
+  assertClose(await xc.grad!.data(), await ref.data(), { rtol: 1e-9, atol: 1e-12, what: 'linearFrozen dx = g @ W' });
+});
 
 test('strided operands: a permuted and sliced view multiplies without a copy', async () => {
   const g = await gpu();

@@ -38,7 +38,8 @@ export interface MemoryInfo {
   buffers: number;
 }
 
-export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+/** sumsq: sum of squares (one pass for L2 norms) */
+export type ReduceOp = 'sum' | 'sumsq' | 'max' | 'min' | 'argmax' | 'argmin';
 
 export interface MatmulArgs {
   /** batch, M, K view of A (any strides); batch stride may be 0 for broadcast */
@@ -47,6 +48,8 @@ export interface MatmulArgs {
   b: View;
   /** kernel choice; 'auto' picks by adapter and layout, others are for tests and benchmarks */
   kernel?: MatmulKernel;
+  /** optional (N) vector added to every row of the result in the kernel's epilogue */
+  bias?: View | null;
 }
 
 /** naive: one output per invocation; tiled: workgroup-memory tiles; vec4 / vec4nt: register-blocked fast paths */

@@ -116,6 +116,8 @@ export const ELEMENTWISE_OPS = {
   ge: op({ name: 'ge', arity: 2, out: 'bool', accepts: NUM, wgsl: () => 'select(0u, 1u, a >= b)', f64: (a, b) => (a >= b ? 1 : 0) }),
   logicalAnd: op({ name: 'logicalAnd', arity: 2, out: 'bool', accepts: ['bool'], wgsl: () => 'select(0u, 1u, a != 0u && b != 0u)', f64: (a, b) => (a && b ? 1 : 0) }),
   logicalOr: op({ name: 'logicalOr', arity: 2, out: 'bool', accepts: ['bool'], wgsl: () => 'select(0u, 1u, a != 0u || b != 0u)', f64: (a, b) => (a || b ? 1 : 0) }),
+  // ---- ternary: fma(a, b, c) = a * b + c (one pass instead of two) ----
+  fma: op({ name: 'fma', arity: 3, out: 'same', wgsl: () => 'a * b + c', f64: (a, b, c) => a * b + c }),
   // ---- ternary: where(cond, a, b); cond is bool, a and b share a dtype (the output's) ----
   where: op({ name: 'where', arity: 3, out: 'same', accepts: ANY, wgsl: () => 'select(c, b, a != 0u)', f64: (a, b, c) => (a !== 0 ? b : c) }),
   // ---- fused backward helpers: (x or y, g) -> dL/dx ----

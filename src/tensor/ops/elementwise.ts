@@ -131,3 +131,19 @@ export function where(cond: Tensor | number, a: TensorLike, b: TensorLike): Tens
   }
   return y;
 }
+
+/** a * b + c with broadcasting, in one kernel. */
+export function fma(a: TensorLike, b: TensorLike, c: TensorLike): Tensor {
+  const y = elementwise('fma', [a, b, c]);
+  const inputs = [a, b, c].filter(t);
+  if (inputs.some((x) => x.requiresGrad)) {
+    record('fma', y, inputs, (g) => {
+      const out: (Tensor | null)[] = [];
+      if (t(a)) out.push(a.requiresGrad ? sumToShape(g.mul(b), a.shape) : null);
+      if (t(b)) out.push(b.requiresGrad ? sumToShape(g.mul(a), b.shape) : null);
+      if (t(c)) out.push(c.requiresGrad ? sumToShape(g, c.shape) : null);
+      return out;
+    });
+  }
+  return y;
+}

@@ -1,12 +1,12 @@
 // Batched matrix multiplication with broadcast batch dims (torch.matmul semantics) and its VJP.
 import { DTypeError, ShapeError } from '../../errors.js';
 import { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { record, noGrad } from '../autograd.js';
 import { broadcastShapes, collapseDims, fmt, numel } from '../shape.js';
 import { backendOf, wrap } from './core.js';
 import type { MatmulKernel } from '../backend/backend.js';
 
-export interface MatmulOptions { transA?: boolean; transB?: boolean; kernel?: MatmulKernel }
+export interface MatmulOptions { transA?: boolean; transB?: boolean; kernel?: MatmulKernel; /** (N) added to every row, in the kernel */ bias?: Tensor | null }
 
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new DTypeError(`matmul: operands must be f32, got ${a.dtype} and ${b.dtype}`);
@@ -19,6 +19,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [M, K] = A.shape.slice(-2), [K2, N] = B.shape.slice(-2);
   if (K !== K2) throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)}${opts.transA ? 'ᵀ' : ''} x ${fmt(b.shape)}${opts.transB ? 'ᵀ' : ''} (${K} vs ${K2})`);
   const batch = broadcastShapes('matmul', A.shape.slice(0, -2), B.shape.slice(0, -2));
+  const bias = opts.bias ?? null;
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== N || bias.dtype !== 'f32')) throw new ShapeError(`matmul: bias must be an f32 vector of ${N} values, got ${bias.dtype} ${fmt(bias.shape)}`);
   const y = matmulRaw(A.expand([...batch, M, K]), B.expand([...batch, K, N]), batch, opts.kernel ?? 'auto');
   let out = y;
   if (squeezeA || squeezeB) {
@@ -44,21 +46,38 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       const v = t.backendView('matmul');
       return { ...v, shape: [nb, ...t.shape.slice(-2)], strides: [bstride, ...t.strides.slice(-2)] };
     });
-    const r = wrap(backend, backend.matmul({ a: va, b: vb, kernel }), [...batchShape, M, N], 'f32');
+    const bv = bias ? (bias.isContiguous ? bias : bias.contiguous()) : null;
+    const r = wrap(backend, backend.matmul({ a: va, b: vb, kernel, bias: bv ? bv.backendView('matmul') : null }), [...batchShape, M, N], 'f32');
     for (const v of views) v.temp?.dispose();
-    if (Ae.requiresGrad || Be.requiresGrad) {
-      record('matmul', r, [Ae, Be], (g) => [
+    if (bv && bv !== bias) bv.dispose();
+    const inputs = bias ? [Ae, Be, bias] : [Ae, Be];
+    if (inputs.some((t) => t.requiresGrad)) {
+      record('matmul', r, inputs, (g) => [
         Ae.requiresGrad ? matmul(g, Be, { transB: true }) : null,
         Be.requiresGrad ? matmul(Ae, g, { transA: true }) : null,
+        bias?.requiresGrad ? g.reshape([-1, N]).sum(0) : null,
       ]);
     }
     return r;
   }
 }
 
-/** x @ w^T + b, with w (out, in) as PyTorch's nn.Linear. */
+/** x @ w^T + b, with w (out, in) as PyTorch's nn.Linear (bias added in the kernel). */
 export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
-  const y = matmul(x, w, { transB: true });
-  return bias ? y.add(bias) : y;
+  return matmul(x, w, { transB: true, bias });
+}
+
+/**
+ * linear() for frozen weights given also as a contiguous transpose wT (in, out): the forward reads wT and the
+ * input gradient reads w, so both use the fast unit-stride kernel (x @ w^T through w itself is 1.5-3x slower
+ * on CPU adapters). Gradients flow to x (and bias), not to w.
+ */
+export function linearFrozen(x: Tensor, w: Tensor, wT: Tensor, bias?: Tensor | null): Tensor {
+  const y = noGrad(() => matmul(x, wT, { bias }));
+  const inputs = bias ? [x, bias] : [x];
+  if (inputs.some((t) => t.requiresGrad)) {
+    record('linear', y, inputs, (g) => [x.requiresGrad ? matmul(g, w) : null, bias?.requiresGrad ? g.reshape([-1, w.shape[0]]).sum(0) : null]);
+  }
+  return y;
 }
 

@@ -9,7 +9,8 @@ import { fmt, numel, shapesEqual } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
 import type { NormDims, NormKernels } from '../backend/kernels/norm.js';
 import { backendOf, wrap } from './core.js';
-import { where } from './elementwise.js';
+import { where, fma } from './elementwise.js';
+import { sumSquares } from './reduce.js';
 
 const kernels = (t: Tensor) => kernelsFor<NormKernels>(t.backend, 'norm');
 
@@ -219,11 +220,6 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
 
 // ------------------------------------------------------------------ GRN
 /** sqrt of a sum of squares; its VJP is 0 where the sum is 0 (as torch.norm), not NaN. */
-function safeSqrt(s: Tensor): Tensor {
-  const y = noGrad(() => s.sqrt());
-  if (s.requiresGrad) record('grn norm', y, [s], (g) => [where(y.eq(0), 0, g.mul(0.5).div(y))]);
-  return y;
-}
 
 /**
  * ConvNeXt-V2 Global Response Normalization on channels-last x (N, H, W, C), as HF transformers'
@@ -240,11 +236,34 @@ export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor 
     checkF32(op, what, t);
     if (!(shapesEqual(t.shape, [1, 1, 1, C]) || shapesEqual(t.shape, [C]))) throw new ShapeError(`${op}: ${what} must have shape [1, 1, 1, ${C}] or [${C}], got ${fmt(t.shape)}`);
   }
-  const f = () => {
-    const G = safeSqrt(x.square().sum([1, 2], true));
-    const Nx = G.div(G.mean(-1, true).add(eps));
-    return gamma.mul(x.mul(Nx)).add(beta).add(x);
-  };
-  // without gradients, intermediates go at once; with them the graph holds them (dispose with a tidy scope)
-  return isGradEnabled() && [x, gamma, beta].some((t) => t.requiresGrad) ? f() : tidy(f);
+  // Forward in two passes over x (sum of squares, then y = x * (1 + gamma * Nx) + beta); the VJP is written out
+  // so the backward also makes few passes: with s = 1 + gamma * Nx, t = sum_hw(g * x) and G = ||x||_hw,
+  //   dNx = gamma * t,  dG = dNx / (m + eps) - mean_c(dNx * G) / (m + eps)^2  (m = mean_c G),
+  //   dx = g * s + x * dG / G  (0 where G = 0, as torch.norm),  dgamma = sum_n t * Nx,  dbeta = sum g.
+  const g4 = gamma.reshape([1, 1, 1, C]), b4 = beta.reshape([1, 1, 1, C]);
+  const stats = noGrad(() => tidy(() => {
+    const G = sumSquares(x, [1, 2], true).sqrt(); // (N, 1, 1, C)
+    const m = G.mean(-1, true);
+    const Nx = G.div(m.add(eps));
+    return { G, m, Nx, s: fma(g4, Nx, 1) };
+  }));
+  const y = noGrad(() => fma(x, stats.s, b4));
+  const needs = [x, gamma, beta].some((t) => t.requiresGrad) && isGradEnabled();
+  if (!needs) { for (const v of [...Object.values(stats), g4, b4]) v.dispose(); return y; }
+  record(op, y, [x, gamma, beta], (g) => {
+    const { G, m, Nx, s: sc } = stats;
+    const t = gamma.requiresGrad || x.requiresGrad ? g.mul(x).sum([1, 2], true) : null; // (N, 1, 1, C)
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const dNx = t!.mul(g4);
+      const me = m.add(eps);
+      const dG = dNx.div(me).sub(dNx.mul(G).mean(-1, true).div(me.square()));
+      const k = where(G.eq(0), 0, dG.div(G));
+      dx = fma(x, k, g.mul(sc));
+    }
+    const dgamma = gamma.requiresGrad ? t!.mul(Nx).sum(0, true).reshape(gamma.shape) : null;
+    const dbeta = beta.requiresGrad ? g.sum([0, 1, 2], true).reshape(beta.shape) : null;
+    return [dx, dgamma, dbeta];
+  });
+  return y;
 }

@@ -40,6 +40,14 @@ export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   return y;
 }
 
+/** Sum of squares over axes in one pass (no squared temporary). */
+export function sumSquares(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  if (x.dtype !== 'f32') throw new DTypeError(`sumSquares: input must be f32, got ${x.dtype}`);
+  const y = reduceRaw('sumsq', x, axes, keepdim);
+  if (x.requiresGrad) record('sumSquares', y, [x], (g) => [g.reshape(keepShape(x, axes)).mul(x).mul(2)]);
+  return y;
+}
+
 export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   if (x.dtype !== 'f32') throw new DTypeError(`mean: input must be f32, got ${x.dtype}`);
   const n = numel(normalizeAxes('mean', axes, x.rank).map((i) => x.shape[i]));
@@ -90,7 +98,7 @@ export function std(x: Tensor, axes?: Axes, opts: VarOptions = {}): Tensor {
 /** Vector norm over `axes`: p = 1, 2 or Infinity. */
 export function norm(x: Tensor, p: 1 | 2 | number = 2, axes?: Axes, keepdim = false): Tensor {
   if (p === 1) return sum(x.abs(), axes, keepdim);
-  if (p === 2) return sum(x.square(), axes, keepdim).sqrt();
+  if (p === 2) return sumSquares(x, axes, keepdim).sqrt();
   if (p === Infinity) return max(x.abs(), axes, keepdim);
   if (p > 0) return sum(x.abs().pow(p), axes, keepdim).pow(1 / p);
   throw new ShapeError(`norm: p must be 1, 2, Infinity or a positive number, got ${p}`);

@@ -94,11 +94,12 @@ export class CpuBackend implements Backend {
     const src = (x.buf as CpuBuffer).data;
     const innerStrides = x.strides.slice(rank - innerRank);
     forEachIndex(outerShape, [x.strides.slice(0, rank - innerRank)], [x.offset], (r, ro) => {
-      let acc = op === 'sum' ? 0 : op === 'max' || op === 'argmax' ? -Infinity : Infinity;
+      let acc = op === 'sum' || op === 'sumsq' ? 0 : op === 'max' || op === 'argmax' ? -Infinity : Infinity;
       let arg = -1;
       forEachIndex(innerShape, [innerStrides], [ro[0]], (j, io) => {
         const v = src[io[0]];
         if (op === 'sum') acc += v;
+        else if (op === 'sumsq') acc += v * v;
         else if (op === 'max' || op === 'argmax') { if (v > acc || arg < 0) { acc = v; arg = j; } }
         else if (v < acc || arg < 0) { acc = v; arg = j; }
       });
@@ -107,7 +108,7 @@ export class CpuBackend implements Backend {
     return out;
   }
 
-  matmul({ a, b }: MatmulArgs): CpuBuffer {
+  matmul({ a, b, bias }: MatmulArgs): CpuBuffer {
     const [batch, M, K] = a.shape, N = b.shape[2];
     const out = this.alloc(batch * M * N);
     const A = (a.buf as CpuBuffer).data, B = (b.buf as CpuBuffer).data;
@@ -116,7 +117,7 @@ export class CpuBackend implements Backend {
       for (let k = 0; k < K; k++) {
         acc += A[a.offset + p * a.strides[0] + m * a.strides[1] + k * a.strides[2]] * B[b.offset + p * b.strides[0] + k * b.strides[1] + n * b.strides[2]];
       }
-      out.data[(p * M + m) * N + n] = acc;
+      out.data[(p * M + m) * N + n] = acc + (bias ? (bias.buf as CpuBuffer).data[bias.offset + n * bias.strides[0]] : 0);
     }
     return out;
   }

@@ -10,7 +10,7 @@ import { acquireDevice, type AcquiredDevice } from './device.js';
 import { elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
 import { grid1d } from '../../../../shaders/common.js';
 import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
-import { matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
+import { matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
 import { assignWGSL, rampWGSL } from '../../../../shaders/copy.js';
 import { randomWGSL } from '../../../../shaders/random.js';
 import { gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddWGSL } from '../../../../shaders/indexing.js';
@@ -203,22 +203,23 @@ export class WebGPUBackend implements Backend {
   }
 
   // ---------------------------------------------------------------- matmul
-  matmul({ a, b, kernel }: MatmulArgs): GpuBuffer {
+  matmul({ a, b, kernel, bias }: MatmulArgs): GpuBuffer {
     const [batch, M, K] = a.shape, N = b.shape[2];
     const out = this.alloc(batch * M * N);
     if (batch * M * N === 0) return out;
-    if (K === 0) { this.fillInto(out, batch * M * N, 0, 'f32'); return out; }
+    if (K === 0 && !bias) { this.fillInto(out, batch * M * N, 0, 'f32'); return out; }
     const P = new Uint32Array([M, N, K, batch, a.offset, bitsOf(a.strides[0], 'i32'), bitsOf(a.strides[1], 'i32'), bitsOf(a.strides[2], 'i32'),
-      b.offset, bitsOf(b.strides[0], 'i32'), bitsOf(b.strides[1], 'i32'), bitsOf(b.strides[2], 'i32'), 0]);
+      b.offset, bitsOf(b.strides[0], 'i32'), bitsOf(b.strides[1], 'i32'), bitsOf(b.strides[2], 'i32'), bias?.offset ?? 0]);
     const kind = this.matmulKind(a, b, K, N, kernel ?? 'auto');
-    const bufs = [a.buf as GpuBuffer, b.buf as GpuBuffer];
+    const hb = Boolean(bias);
+    const bufs = [a.buf as GpuBuffer, b.buf as GpuBuffer, ...(bias ? [bias.buf as GpuBuffer] : [])];
+    const sfx = hb ? ':bias' : '';
     if (kind === 'vec4') {
-      this.dispatch({ name: 'matmul(vec4)', key: 'mm:vec4', source: () => matmulVec4WGSL(8),
-        workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 8 / 8), batch], params: P, outputs: [out], inputs: bufs });
+      this.dispatch({ name: 'matmul(vec4)', key: `mm:vec4${sfx}`, source: () => matmulVec4WGSL(4, hb), workgroups: vec4Grid(M, N, batch), params: P, outputs: [out], inputs: bufs });
       return out;
     }
     if (kind === 'vec4nt') {
-      this.dispatch({ name: 'matmul(vec4nt)', key: 'mm:vec4nt', source: () => matmulVec4NTWGSL(4, 4),
+      this.dispatch({ name: 'matmul(vec4nt)', key: `mm:vec4nt${sfx}`, source: () => matmulVec4NTWGSL(4, 4, hb),
         workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), batch], params: P, outputs: [out], inputs: bufs });
       return out;
     }
@@ -227,8 +228,8 @@ export class WebGPUBackend implements Backend {
     const workgroups: [number, number, number] = useNaive
       ? [Math.ceil(N / 16), Math.ceil(M / 16), batch]
       : [Math.ceil(N / (MM_T * t.RN)), Math.ceil(M / (MM_T * t.RM)), batch];
-    this.dispatch({ name: useNaive ? 'matmul(naive)' : 'matmul(tiled)', key: useNaive ? 'mm:naive' : `mm:tiled:${t.RM}:${t.RN}:${t.BK}`,
-      source: () => (useNaive ? matmulNaiveWGSL() : matmulTiledWGSL(t)), workgroups, params: P, outputs: [out], inputs: [a.buf as GpuBuffer, b.buf as GpuBuffer] });
+    this.dispatch({ name: useNaive ? 'matmul(naive)' : 'matmul(tiled)', key: useNaive ? `mm:naive${sfx}` : `mm:tiled:${t.RM}:${t.RN}:${t.BK}${sfx}`,
+      source: () => (useNaive ? matmulNaiveWGSL(hb) : matmulTiledWGSL(t, hb)), workgroups, params: P, outputs: [out], inputs: bufs });
     return out;
   }
 

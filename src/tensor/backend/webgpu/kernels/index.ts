@@ -5,3 +5,4 @@ import './norm.js';
 import './image.js';
 import './sampling.js';
 import './conv.js';
+import './fft.js';

@@ -1,0 +1,56 @@
+// Backend-level interface of the `fft` kernel family: one discrete Fourier transform along one axis of a
+// contiguous tensor read as [outer, L, inner], batched over outer and inner in one call.
+//
+// Complex layout (the whole library's): a complex tensor is an f32 tensor whose LAST dim has size 2 holding
+// (real, imag), exactly like torch.view_as_real. Here a complex element (o, m, i) of a [outer, L, inner]
+// sequence sits at f32 index 2 * ((o * L + m) * inner + i) (+ the view's offset, which must be even).
+//
+// Semantics of one call (the float64 CPU oracle implements exactly this, by definition):
+//   1. the logical input sequence x_m, m in [0, n), at every (o, i):
+//        'complex':   x_m = z[o, m, i]                 for m < lin (lin <= n), 0 beyond (zero padding)
+//        'real':      x_m = (r[o, m, i], 0)           for m < lin (lin <= n), 0 beyond
+//        'hermitian': the full spectrum of a real signal from its stored half z[o, 0..lin, i] (torch's C2R):
+//                     x_m = h(m) for m <= n/2, conj(h(n - m)) above, where h(k) = z[o, k, i] for k < lin (else 0)
+//                     with the imaginary part dropped at k = 0 and, for even n, at k = n/2
+//   2. X_k = sum_m x_m exp(-+2 pi i m k / n)   (minus: forward, plus: inverse), k in [0, lout), lout <= n
+//   3. X_k *= scale, then X_k *= 2 for 1 <= k <= double (the adjoint of the Hermitian fill-in; 0 = none)
+//   4. stored as [outer, lout, inner] complex ('complex'), or only the real parts as [outer, lout, inner] f32 ('real')
+import type { Backend, BackendBuffer, View } from '../backend.js';
+
+export type FftInputMode = 'complex' | 'real' | 'hermitian';
+export type FftOutputMode = 'complex' | 'real';
+
+export interface FftAxisArgs {
+  /** contiguous input at any (for complex: even) element offset: [outer, lin, inner] (x2 f32 unless 'real') */
+  x: View;
+  outer: number;
+  inner: number;
+  /** transform length (>= 1) */
+  n: number;
+  /** stored input length along the axis: <= n for 'complex' and 'real'; any for 'hermitian' */
+  lin: number;
+  input: FftInputMode;
+  /** outputs kept: X_k for k < lout (1 <= lout <= n) */
+  lout: number;
+  output: FftOutputMode;
+  inverse: boolean;
+  scale: number;
+  /** multiply X_k by 2 for 1 <= k <= double (default 0) */
+  double?: number;
+}
+
+export interface FftCacheInfo {
+  /** sizes whose plans (twiddle, chirp and Bluestein filter tables) are resident */
+  plans: number[];
+  /** bytes those tables hold on the device */
+  bytes: number;
+}
+
+export interface FftKernels {
+  /** one batched 1-D DFT along an axis (see the header); returns a fresh contiguous buffer */
+  fft1d(b: Backend, a: FftAxisArgs): BackendBuffer;
+  /** what the backend's plan cache holds */
+  cacheInfo(b: Backend): FftCacheInfo;
+  /** release every cached plan (later transforms rebuild what they need) */
+  clearCache(b: Backend): void;
+}

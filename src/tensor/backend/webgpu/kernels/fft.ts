@@ -1,0 +1,295 @@
+// WebGPU implementation of the `fft` kernel family (shaders/fft.ts): per-size plans (radix passes, Bluestein
+// for sizes with prime factors above 7) and their tables, kept in a per-backend plan cache.
+//
+// Plan cache. Each WebGPUBackend owns one FftPlanCache (a WeakMap keyed by the backend, so the cache goes with
+// it). A plan holds one small device table per transform size (f32 twiddles w_L^k, and for Bluestein the chirp
+// and the filter, all computed in float64 on the host): 8 bytes per entry, e.g. 800 B for n = 100 and 4.6 KB for
+// n = 93 (Bluestein, M = 192). Tables are backend buffers, so they show in memory().bytesInUse; the cache keeps
+// the most recently used MAX_PLANS sizes within MAX_BYTES and frees the least recently used beyond that (the pool
+// reuses a freed buffer only after the work that reads it is submitted). clearCache() frees everything; at
+// shutdown the device is destroyed with every buffer on it, and the cache object dies with its backend.
+import type { Backend } from '../../backend.js';
+import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
+import { registerKernels } from '../../registry.js';
+import type { FftAxisArgs, FftCacheInfo, FftKernels } from '../../kernels/fft.js';
+import { grid1d } from '../../../../../shaders/common.js';
+import { FFT_WG, FP, fftPassKey, fftPassUsesTable, fftPassWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
+import { DeviceError } from '../../../../errors.js';
+
+const MAX_PLANS = 32;
+const MAX_BYTES = 8 * 2 ** 20;
+
+/**
+ * How plans are made. Radix 16 bounds register pressure and, above all, compile time: a pass's straight-line
+ * DFT costs lavapipe (LLVM) about 0.9 s to compile cold at radix 8, 1.6 s at 16, 4 s at 32 and 52 s at 128,
+ * while one pass of radix 100 instead of two of 10 gains only ~20%. Odd primes up to 31 as a pass of their own
+ * (3.5 s to compile) make 93 = 3 x 31 five times faster than Bluestein. DUALNEURON_FFT_MAX_RADIX and
+ * DUALNEURON_FFT_MAX_PRIME override both for benchmarks.
+ */
+export interface PlanRules {
+  /** the largest radix of one pass (a DFT of that many points in registers per invocation) */
+  maxRadix: number;
+  /** odd primes up to this are done directly in a pass; sizes with larger prime factors use Bluestein */
+  maxPrime: number;
+  /** column passes: workgroup width along the contiguous inner dim */
+  colsWidth: number;
+}
+
+/** For benchmarks comparing plan rules in one process: rules for caches made (or cleared) after the call. */
+let rulesOverride: PlanRules | null = null;
+export function overridePlanRules(r: PlanRules | null): void { rulesOverride = r; }
+
+export function planRules(): PlanRules {
+  if (rulesOverride) return { ...rulesOverride };
+  const env = (k: string) => { const v = Number(process?.env?.[k]); return Number.isInteger(v) && v > 1 ? v : null; };
+  return {
+    maxRadix: env('DUALNEURON_FFT_MAX_RADIX') ?? 16,
+    maxPrime: env('DUALNEURON_FFT_MAX_PRIME') ?? 31,
+    colsWidth: 8,
+  };
+}
+
+function primeFactors(L: number): number[] {
+  const f: number[] = [];
+  let m = L;
+  for (let p = 2; p * p <= m; p++) while (m % p === 0) { f.push(p); m /= p; }
+  if (m > 1) f.push(m);
+  return f;
+}
+
+/**
+ * The radices of the passes for length L: prime factors above rules.maxRadix (odd primes up to rules.maxPrime)
+ * get a pass each; the others are packed into as few passes as possible of radix at most rules.maxRadix
+ * (largest primes first, each into the pass with the smallest product). Null when a prime factor exceeds
+ * rules.maxPrime (and 7): such sizes use Bluestein.
+ */
+export function radicesOf(L: number, rules: PlanRules): number[] | null {
+  if (L === 1) return [1];
+  const primes = primeFactors(L).sort((a, b) => b - a);
+  if (primes[0] > Math.max(7, rules.maxPrime)) return null;
+  const big = primes.filter((p) => p > rules.maxRadix);
+  const small = primes.filter((p) => p <= rules.maxRadix);
+  if (small.length === 0) return big;
+  for (let P = 1; P <= small.length; P++) {
+    const bins = new Array<number>(P).fill(1);
+    let ok = true;
+    for (const p of small) {
+      let best = -1;
+      for (let b = 0; b < P; b++) if (bins[b] * p <= rules.maxRadix && (best < 0 || bins[b] < bins[best])) best = b;
+      if (best < 0) { ok = false; break; }
+      bins[best] *= p;
+    }
+    if (ok) return [...big, ...bins.sort((a, b) => b - a)];
+  }
+  return null;
+}
+
+/** Estimated cost of a plan: every pass reads and writes the whole sequence, plus the butterfly work. */
+const planCost = (L: number, radices: number[]) => L * radices.reduce((s, R) => s + 4 + primeFactors(R).reduce((q, p) => q + p, 0) / 4, 0);
+
+/** The Bluestein convolution length for n: the smooth M >= 2n - 1 of least estimated cost. */
+export function bluesteinLength(n: number, rules: PlanRules): number {
+  let best = 0, bestCost = Infinity;
+  for (let M = 2 * n - 1; M <= 4 * n; M++) {
+    const r = radicesOf(M, rules);
+    if (!r) continue;
+    const c = planCost(M, r);
+    if (c < bestCost) { best = M; bestCost = c; }
+  }
+  return best;
+}
+
+/** Forward DFT in float64 (recursive mixed radix over the smallest prime factor; direct for primes). */
+export function hostDft(re: Float64Array, im: Float64Array): [Float64Array, Float64Array] {
+  const n = re.length;
+  const cos = new Float64Array(n), sin = new Float64Array(n);
+  for (let k = 0; k < n; k++) { cos[k] = Math.cos((2 * Math.PI * k) / n); sin[k] = -Math.sin((2 * Math.PI * k) / n); }
+  const rec = (xr: Float64Array, xi: Float64Array, len: number, stride: number): [Float64Array, Float64Array] => {
+    // DFT of length len: twiddle w_len^t = table[t * stride] (the table is for length n = len * stride)
+    let p = 2;
+    while (p * p <= len && len % p !== 0) p++;
+    if (p * p > len) p = len; // len is prime (or 1)
+    const outR = new Float64Array(len), outI = new Float64Array(len);
+    if (p === len) {
+      for (let k = 0; k < len; k++) {
+        let sr = 0, si = 0;
+        for (let m = 0; m < len; m++) { const t = ((m * k) % len) * stride; sr += xr[m] * cos[t] - xi[m] * sin[t]; si += xr[m] * sin[t] + xi[m] * cos[t]; }
+        outR[k] = sr; outI[k] = si;
+      }
+      return [outR, outI];
+    }
+    const m = len / p;
+    const subs: [Float64Array, Float64Array][] = [];
+    for (let r = 0; r < p; r++) {
+      const sr = new Float64Array(m), si = new Float64Array(m);
+      for (let q = 0; q < m; q++) { sr[q] = xr[q * p + r]; si[q] = xi[q * p + r]; }
+      subs.push(rec(sr, si, m, stride * p));
+    }
+    for (let k = 0; k < len; k++) {
+      let sr = 0, si = 0;
+      for (let r = 0; r < p; r++) {
+        const [fr, fi] = subs[r];
+        const t = ((r * k) % len) * stride;
+        const a = fr[k % m], b = fi[k % m];
+        sr += a * cos[t] - b * sin[t]; si += a * sin[t] + b * cos[t];
+      }
+      outR[k] = sr; outI[k] = si;
+    }
+    return [outR, outI];
+  };
+  return rec(re, im, n, 1);
+}
+
+interface Plan {
+  n: number;
+  /** the length the radix passes work on: n, or the Bluestein length M */
+  L: number;
+  radices: number[];
+  bluestein: boolean;
+  TC: number;
+  TB: number;
+  table: GpuBuffer | null;
+  bytes: number;
+}
+
+/** Host tables of a plan: twiddles w_L^k (k < L), then for Bluestein the chirp (n) and the filter (M). */
+function buildTables(n: number, L: number, bluestein: boolean): Float32Array {
+  const size = L + (bluestein ? n + L : 0);
+  const t = new Float32Array(2 * size);
+  for (let k = 0; k < L; k++) { t[2 * k] = Math.cos((2 * Math.PI * k) / L); t[2 * k + 1] = -Math.sin((2 * Math.PI * k) / L); }
+  if (bluestein) {
+    // chirp c_m = e^(-i pi m^2 / n), with m^2 reduced mod 2n exactly
+    const chirp = (m: number) => { const a = (Math.PI * Number((BigInt(m) * BigInt(m)) % BigInt(2 * n))) / n; return [Math.cos(a), -Math.sin(a)]; };
+    for (let m = 0; m < n; m++) { const [c, s] = chirp(m); t[2 * (L + m)] = c; t[2 * (L + m) + 1] = s; }
+    // filter: b_m = conj(c_m) at m and at M - m, its M-point DFT divided by M (folds in the inverse's 1/M)
+    const br = new Float64Array(L), bi = new Float64Array(L);
+    for (let m = 0; m < n; m++) {
+      const [c, s] = chirp(m);
+      br[m] = c; bi[m] = -s;
+      if (m > 0) { br[L - m] = c; bi[L - m] = -s; }
+    }
+    const [Br, Bi] = hostDft(br, bi);
+    for (let k = 0; k < L; k++) { t[2 * (L + n + k)] = Br[k] / L; t[2 * (L + n + k) + 1] = Bi[k] / L; }
+  }
+  return t;
+}
+
+class FftPlanCache {
+  /** insertion order is recency order: a hit is moved to the end */
+  private readonly plans = new Map<number, Plan>();
+  private bytes = 0;
+
+  rules: PlanRules;
+  constructor(private readonly be: WebGPUBackend) { this.rules = planRules(); }
+
+  get(n: number): Plan {
+    const hit = this.plans.get(n);
+    if (hit) { this.plans.delete(n); this.plans.set(n, hit); return hit; }
+    let radices = radicesOf(n, this.rules);
+    const bluestein = radices === null;
+    const L = bluestein ? bluesteinLength(n, this.rules) : n;
+    radices ??= radicesOf(L, this.rules)!;
+    // a single pass without Bluestein reads no table
+    const needsTable = bluestein || radices.length > 1;
+    const host = needsTable ? buildTables(n, L, bluestein) : null;
+    const table = host ? this.be.upload(host, 'f32') : null;
+    const plan: Plan = { n, L, radices, bluestein, TC: L, TB: L + n, table, bytes: host ? host.byteLength : 0 };
+    this.plans.set(n, plan);
+    this.bytes += plan.bytes;
+    for (const [k, p] of this.plans) {
+      if (this.plans.size <= MAX_PLANS && this.bytes <= MAX_BYTES) break;
+      if (p === plan) continue;
+      this.drop(k, p);
+    }
+    return plan;
+  }
+
+  private drop(k: number, p: Plan): void {
+    if (p.table) this.be.free(p.table);
+    this.bytes -= p.bytes;
+    this.plans.delete(k);
+  }
+
+  info(): FftCacheInfo { return { plans: [...this.plans.keys()], bytes: this.bytes }; }
+
+  clear(): void {
+    for (const [k, p] of [...this.plans]) this.drop(k, p);
+    this.rules = planRules();
+  }
+}
+
+const caches = new WeakMap<Backend, FftPlanCache>();
+function cacheOf(b: Backend): FftPlanCache {
+  let c = caches.get(b);
+  if (!c) caches.set(b, (c = new FftPlanCache(b as WebGPUBackend)));
+  return c;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const bits = (v: number) => { f32[0] = v; return u32[0]; };
+
+function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
+  const be = b as WebGPUBackend;
+  const { outer, inner, n, lout } = a;
+  const out = be.alloc(outer * lout * inner * (a.output === 'complex' ? 2 : 1));
+  if (outer * inner * lout === 0) return out;
+  if (a.input !== 'real' && a.x.offset % 2 !== 0) throw new DeviceError('fft1d: a complex input must start at an even element offset');
+  const plan = cacheOf(b).get(n);
+  const { L, radices } = plan;
+  const runs = plan.bluestein ? 2 : 1;
+  const total = runs * radices.length;
+  const tempSize = outer * L * inner * 2;
+  const temps: GpuBuffer[] = [];
+  const WX = cacheOf(b).rules.colsWidth;
+  const grid = inner >= WX ? 'cols' : 'linear';
+  let src = a.x.buf as GpuBuffer;
+  let step = 0;
+  for (let run = 0; run < runs; run++) {
+    let NS = 1;
+    for (let p = 0; p < radices.length; p++, step++) {
+      const R = radices[p];
+      const first = step === 0, last = step === total - 1;
+      const Q = L / R;
+      const spec: FftPassSpec = {
+        R, twiddle: NS > 1, grid, WX,
+        load: first ? a.input : 'buf', chirpIn: first && plan.bluestein,
+        store: last ? a.output : plan.bluestein && run === 0 && p === radices.length - 1 ? 'mulB' : 'buf',
+        chirpOut: last && plan.bluestein,
+      };
+      const P = new Uint32Array(FP.count);
+      P[FP.outer] = outer; P[FP.inner] = inner;
+      P[FP.srcOff] = first ? (a.input === 'real' ? a.x.offset : a.x.offset / 2) : 0;
+      P[FP.lin] = a.lin; P[FP.lout] = lout; P[FP.scale] = bits(a.scale); P[FP.double] = a.double ?? 0;
+      P[FP.L] = L; P[FP.Q] = Q; P[FP.NS] = NS; P[FP.n] = n; P[FP.TC] = plan.TC; P[FP.TB] = plan.TB;
+      P[FP.invQ] = bits(1 / Q); P[FP.invInner] = bits(1 / inner); P[FP.invNS] = bits(1 / NS);
+      P[FP.twStride] = L / (NS * R);
+      P[FP.conjIn] = first && a.inverse ? 1 : 0;
+      P[FP.conjOut] = last && a.inverse ? 1 : 0;
+      // ping-pong between two work buffers; the last pass writes the output
+      if (!last && temps.length <= step % 2) temps.push(be.alloc(tempSize));
+      const dst = last ? out : temps[step % 2];
+      const inputs = [src, ...(fftPassUsesTable(spec) ? [plan.table!] : [])];
+      const key = fftPassKey(spec);
+      const name = `fft(radix ${R})`;
+      const source = () => fftPassWGSL(spec);
+      if (outer * Q * inner >= 2 ** 28) throw new DeviceError(`fft: ${outer * Q * inner} butterflies in one pass exceed 2^28; split the batch`);
+      const workgroups: [number, number, number] = grid === 'cols'
+        ? (([gx, gy]) => { const y = Math.ceil(gy / 65535); return [gx, Math.ceil(gy / y), y] as [number, number, number]; })([Math.ceil(inner / WX), Math.ceil((outer * Q) / (FFT_WG / WX))])
+        : grid1d(outer * Q * inner, FFT_WG);
+      be.dispatch({ name, key, source, workgroups, params: P, outputs: [dst], inputs });
+      src = dst;
+      NS *= R;
+    }
+  }
+  for (const t of temps) be.free(t);
+  return out;
+}
+
+const impl: FftKernels = {
+  fft1d,
+  cacheInfo: (b) => cacheOf(b).info(),
+  clearCache: (b) => cacheOf(b).clear(),
+};
+
+registerKernels<FftKernels>('webgpu', 'fft', impl);
