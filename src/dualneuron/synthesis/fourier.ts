@@ -6,7 +6,7 @@ import { Tensor, keep, polar, ifft2, fft2, real, angle, colorMatrix, interpolate
 import { InputError } from '../../errors.js';
 import type { HostArray } from '../../io/host-array.js';
 import { toFloat32 } from '../../io/host-array.js';
-import { applyRange, STREAM, streamSeed, type Parameterization, type RangeFn } from './parameterization.js';
+import { applyRange, repeatRows, STREAM, streamSeed, type Parameterization, type RangeFn } from './parameterization.js';
 
 /** Horama's colour correlation: out_j = sum_i in_i * K[i][j] */
 export const COLOR_CORRELATION = [
@@ -24,6 +24,8 @@ export interface FourierOptions {
   rangeFn: RangeFn;
   /** optional (C, S, S) images whose Fourier phases start the runs (one per run, or one for all) */
   initImages?: Float32Array[];
+  /** explicit initial phase (C*S*S, for every run) */
+  initPhase?: Float32Array;
 }
 
 export class FourierParameterization implements Parameterization {
@@ -57,6 +59,7 @@ export class FourierParameterization implements Parameterization {
 
   init(seeds: readonly bigint[], backend: Backend): Tensor {
     this.mag(backend);
+    if (this.opts.initPhase) return repeatRows(this.opts.initPhase, seeds.length, this.shape, backend);
     const init = this.opts.initImages;
     if (init && init.length) {
       const [C, S] = this.shape;

@@ -1,0 +1,100 @@
+// Synthesis engine on the real V1 twin: the same trajectory as a PyTorch implementation of the algorithm from
+// the same initial parameters (transforms off); a batch of runs equals the runs done alone; bad options fail
+// before any work.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readNpy } from '../../src/io/npy.js';
+import { loadTwin } from '../../src/models/twins/load.js';
+import { loadPrior } from '../../src/models/weights/store.js';
+import { PixelParameterization } from '../../src/dualneuron/synthesis/parameterization.js';
+import { FourierParameterization } from '../../src/dualneuron/synthesis/fourier.js';
+import { synthesize, type SynthesisOptions, type RunSpec } from '../../src/dualneuron/synthesis/engine.js';
+import { gpu } from '../helpers/backends.js';
+import { fixture } from '../helpers/fixtures.js';
+import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { cli } from '../helpers/cli.js';
+
+const test = suite('synthesis');
+const noTransforms = { nbCrops: 1, boxSize: [1, 1] as [number, number], jitterStd: 0, oversample: 1, reflectPadFrac: 0, noise: 0, targetNorm: 12 };
+const base: SynthesisOptions = { steps: 16, optimizer: 'adam', lr: 0.5, lrSchedule: true, etaMin: 0, momentum: 0.9, tvWeight: 1e-4, transforms: noTransforms, targetNorm: 12, saveAllSteps: false };
+
+function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.abs(b[i]));
+  return m;
+}
+
+test('Fourier (Adam) and pixel (SGD, blurred gradients) trajectories follow PyTorch over 16 steps', async () => {
+  const home = upstreamWeightsHome('synthesis vs PyTorch');
+  if (!home) return;
+  const g = await gpu();
+  const { model } = loadTwin('v1', { backend: g, weightsDir: home });
+  const runs: RunSpec[] = [{ objective: { neuron: 3 }, pole: 'most', seed: 0n }];
+  const f = new FourierParameterization({ prior: loadPrior('natural_gray', home), valuesRange: [-2, 2], rangeFn: 'sigmoid', initPhase: readNpy(fixture('synthesis', 'fourier_init_phase.npy')).data as Float32Array });
+  const [rf] = await synthesize(model, f, runs, base, 458);
+  const wantF = readNpy(fixture('synthesis', 'fourier_activations.npy')).data as Float32Array;
+  const ef = maxRel(rf.activations, wantF);
+  console.log(`    fourier: max relative deviation from PyTorch over 17 activations ${ef.toExponential(2)} (final ${rf.activations[16].toFixed(4)} vs ${wantF[16].toFixed(4)})`);
+  assert.ok(ef < 1e-3, `fourier trajectory deviates by ${ef}`);
+  const px = new PixelParameterization({ channels: 1, size: 93, initStd: 0.05, valuesRange: [-1, 1], blurGradient: true, initParams: readNpy(fixture('synthesis', 'pixel_init_param.npy')).data as Float32Array });
+  const [rp] = await synthesize(model, px, [{ objective: { neuron: 3 }, pole: 'least', seed: 0n }], { ...base, optimizer: 'sgd', lr: 0.05 }, 458);
+  const wantP = readNpy(fixture('synthesis', 'pixel_activations.npy')).data as Float32Array;
+  const ep = maxRel(rp.activations, wantP);
+  console.log(`    pixel: max relative deviation ${ep.toExponential(2)} (final ${rp.activations[16].toFixed(4)} vs ${wantP[16].toFixed(4)})`);
+  assert.ok(ep < 1e-3, `pixel trajectory deviates by ${ep}`);
+  f.dispose(); model.dispose();
+});
+
+test('a batch of runs gives what each run gives alone (same per-run seeds), with the transforms on', async () => {
+  const home = upstreamWeightsHome('batched synthesis');
+  if (!home) return;
+  const g = await gpu();
+  const { model } = loadTwin('v1', { members: [1, 2], backend: g, weightsDir: home });
+  const o: SynthesisOptions = { ...base, steps: 4, transforms: { nbCrops: 2, boxSize: [0.8, 1], jitterStd: 0.05, oversample: 1, reflectPadFrac: 0.05, noise: 0.05, targetNorm: 12 } };
+  const runs: RunSpec[] = [{ objective: { neuron: 5 }, pole: 'most', seed: 11n }, { objective: { neuron: 9 }, pole: 'least', seed: 12n }, { objective: { neuron: 5 }, pole: 'least', seed: 13n }];
+  for (const param of [new FourierParameterization({ prior: loadPrior('natural_gray', home), valuesRange: [-2, 2], rangeFn: 'sigmoid' }),
+    new PixelParameterization({ channels: 1, size: 93, initStd: 0.05, valuesRange: [-1, 1], blurGradient: true })]) {
+    const together = await synthesize(model, param, runs, o, 458);
+    for (let k = 0; k < runs.length; k++) {
+      const [alone] = await synthesize(model, param, [runs[k]], o, 458);
+      const e = maxRel(together[k].activations, alone.activations);
+      assert.ok(e < 1e-3, `${param.kind} run ${k}: batched vs alone differ by ${e}`);
+    }
+    // and the poles moved the right way
+    assert.ok(together[0].activations[4] > together[0].activations[0], `${param.kind}: MEI activation rises`);
+    assert.ok(together[1].activations[4] < together[1].activations[0], `${param.kind}: LEI activation falls`);
+    param.dispose();
+  }
+  model.dispose();
+});
+
+test('bad options fail before any work, with a clear message', () => {
+  const out = '/tmp/dualneuron-never-written';
+  const cases: [string[], RegExp][] = [
+    [['--neuron', '458'], /--neuron 458 is out of range.*0\.\.457/],
+    [['--neuron', '1', '--steps', '-3'], /--steps must be an integer >= 0/],
+    [['--neuron', '1', '--target-norm', '0'], /--target-norm must be > 0/],
+    [['--neuron', '1', '--range', '2,1'], /lo must not exceed hi/],
+    [['--neuron', '1', '--members', '9'], /members 1\.\.5/],
+  ];
+  for (const [args, re] of cases) {
+    const r = cli(['synthesize', '--model', 'v1', ...args, '--out', out, '--weights-dir', '/tmp/dualneuron-no-weights']);
+    assert.is.not(r.status, 0, args.join(' '));
+    assert.match(r.stderr, re, args.join(' '));
+    assert.not.match(r.stderr, /unexpected error/);
+  }
+  // a prior that does not fit the twin
+  {
+    const r = cli(['synthesize', '--model', 'v4', '--neuron', '1', '--param', 'fourier', '--prior', fixture('synthesis', 'pixel_init_param.npy'), '--out', out]);
+    assert.is.not(r.status, 0);
+    assert.match(r.stderr, /has 1 channels; the v4 twin takes 3/);
+  }
+  for (const [args, re] of [] as [string[], RegExp][]) {
+    const r = cli(args);
+    assert.is.not(r.status, 0, args.join(' '));
+    assert.match(r.stderr, re, args.join(' '));
+    assert.not.match(r.stderr, /unexpected error/);
+  }
+});
+
+test.run();
