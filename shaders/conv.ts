@@ -149,9 +149,11 @@ export interface ConvTileSpec {
   RP: number;
   /** invocations per workgroup */
   WG: number;
+  /** weights repacked as (groups, Cg, kH, kW, Og rounded up to 4) and read as vec4 over output channels */
+  vecW?: boolean;
 }
 
-export const tileKey = (s: ConvTileSpec) => `rc${s.RC}:rp${s.RP}:wg${s.WG}`;
+export const tileKey = (s: ConvTileSpec) => `rc${s.RC}:rp${s.RP}:wg${s.WG}${s.vecW ? ':vw' : ''}`;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const v4 = (s: string[]) => `vec4<f32>(${s.join(', ')})`;
@@ -167,7 +169,8 @@ const v4 = (s: string[]) => `vec4<f32>(${s.join(', ')})`;
 export function convGemmWGSL(s: ConvTileSpec): string {
   const { RC, RP, WG } = s;
   const R = range(RC), J = range(RP), Q = range(RP / 4);
-  return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), f32buf('w', 'read'), f32buf('bias', 'read')])}
+  const vw = s.vecW === true;
+  return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), vw ? { name: 'w', type: 'vec4<f32>', access: 'read' } : f32buf('w', 'read'), f32buf('bias', 'read')])}
 ${main(WG)}
   ${geometry}
   ${runtimeKernel}
@@ -182,7 +185,7 @@ ${main(WG)}
   let xb = off0 + (n * C + grp * Cg) * HW;
   let KHW = kH * kW;
   let K = Cg * KHW;
-  ${R.map((r) => `let wr${r} = off1 + min(o0 + ${r}, oLast) * K;`).join('\n  ')}
+  ${vw ? `let Og4 = i32(P[24]) / 4; let wg0 = grp * Cg * KHW * Og4 + (blk % CB) * ${RC / 4};` : R.map((r) => `let wr${r} = off1 + min(o0 + ${r}, oLast) * K;`).join('\n  ')}
   ${R.map((r) => Q.map((q) => `var acc${r}_${q} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
   ${J.map((j) => `let iys${j} = ((p0 + ${j}) / OW) * sH - pT; let ixs${j} = ((p0 + ${j}) % OW) * sW - pL;`).join('\n  ')}
   for (var ky = 0; ky < kH; ky++) {
@@ -192,12 +195,13 @@ ${main(WG)}
       ${J.map((j) => `let a${j} = select(0, iy${j} * W + ix${j}, ok${j});`).join(' ')}
       ${Q.map((q) => `let m${q} = ${v4(range(4).map((e) => `select(0.0, 1.0, ok${4 * q + e})`))};`).join(' ')}
       var xp = xb;
-      var wp = ky * kW + kx;
+      var wp = ${vw ? 'wg0 + (ky * kW + kx) * Og4' : 'ky * kW + kx'};
       for (var c = 0; c < Cg; c++) {
         ${Q.map((q) => `let v${q} = ${v4(range(4).map((e) => `x[xp + a${4 * q + e}]`))} * m${q};`).join('\n        ')}
-        ${R.map((r) => `{ let wv = vec4<f32>(w[wr${r} + wp]); ${Q.map((q) => `acc${r}_${q} = fma(wv, v${q}, acc${r}_${q});`).join(' ')} }`).join('\n        ')}
+        ${vw ? range(RC / 4).map((b) => `let wb${b} = w[wp + ${b}];`).join(' ') : ''}
+        ${R.map((r) => `{ let wv = vec4<f32>(${vw ? `wb${r >> 2}.${'xyzw'[r & 3]}` : `w[wr${r} + wp]`}); ${Q.map((q) => `acc${r}_${q} = fma(wv, v${q}, acc${r}_${q});`).join(' ')} }`).join('\n        ')}
         xp += HW;
-        wp += KHW;
+        wp += ${vw ? 'KHW * Og4' : 'KHW'};
       }
     }
   }
@@ -223,7 +227,8 @@ ${main(WG)}
 export function convGemmBackwardInputWGSL(s: ConvTileSpec): string {
   const { RC, RP, WG } = s;
   const R = range(RC), J = range(RP), Q = range(RP / 4);
-  return `${bindings([f32buf('dx', 'read_write')], [f32buf('gy', 'read'), f32buf('w', 'read'), f32buf('bias', 'read')])}
+  const vw = s.vecW === true;
+  return `${bindings([f32buf('dx', 'read_write')], [f32buf('gy', 'read'), vw ? { name: 'w', type: 'vec4<f32>', access: 'read' } : f32buf('w', 'read'), f32buf('bias', 'read')])}
 ${main(WG)}
   ${geometry}
   ${runtimeKernel}
@@ -240,7 +245,7 @@ ${main(WG)}
   let OHW = OH * OW;
   let gb = off0 + (n * O + grp * Og) * OHW;
   let KHW = kH * kW;
-  ${R.map((r) => `let wr${r} = off1 + (grp * Og * Cg + min(c0 + ${r}, Cg - 1)) * KHW;`).join('\n  ')}
+  ${vw ? `let Cg4 = i32(P[24]) / 4; let wg0 = grp * Og * KHW * Cg4 + c0 / 4;` : R.map((r) => `let wr${r} = off1 + (grp * Og * Cg + min(c0 + ${r}, Cg - 1)) * KHW;`).join('\n  ')}
   ${R.map((r) => Q.map((q) => `var acc${r}_${q} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
   ${J.map((j) => `let qy${j} = (p0 + ${j}) / QW; let qx${j} = (p0 + ${j}) % QW;`).join('\n  ')}
   for (var ky = 0; ky < kH; ky++) {
@@ -254,12 +259,13 @@ ${main(WG)}
       ${J.map((j) => `let a${j} = select(0, oy${j} * OW + ox${j}, ok${j});`).join(' ')}
       ${Q.map((q) => `let m${q} = ${v4(range(4).map((e) => `select(0.0, 1.0, ok${4 * q + e})`))};`).join(' ')}
       var gp = gb;
-      var wp = ky * kW + kx;
+      var wp = ${vw ? 'wg0 + (ky * kW + kx) * Cg4' : 'ky * kW + kx'};
       for (var oo = 0; oo < Og; oo++) {
         ${Q.map((q) => `let v${q} = ${v4(range(4).map((e) => `gy[gp + a${4 * q + e}]`))} * m${q};`).join('\n        ')}
-        ${R.map((r) => `{ let wv = vec4<f32>(w[wr${r} + wp]); ${Q.map((q) => `acc${r}_${q} = fma(wv, v${q}, acc${r}_${q});`).join(' ')} }`).join('\n        ')}
+        ${vw ? range(RC / 4).map((b) => `let wb${b} = w[wp + ${b}];`).join(' ') : ''}
+        ${R.map((r) => `{ let wv = vec4<f32>(${vw ? `wb${r >> 2}.${'xyzw'[r & 3]}` : `w[wr${r} + wp]`}); ${Q.map((q) => `acc${r}_${q} = fma(wv, v${q}, acc${r}_${q});`).join(' ')} }`).join('\n        ')}
         gp += OHW;
-        wp += Cg * KHW;
+        wp += ${vw ? 'KHW * Cg4' : 'Cg * KHW'};
       }
     }
   }

@@ -38,6 +38,8 @@ const CONV: Cfg[] = [
   { name: 'channel blocks with a tail', x: [1, 16, 13, 13], w: [20, 16, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'batch 3, odd sizes', x: [3, 5, 6, 5], w: [7, 5, 2, 3], bias: true, opts: { padding: [1, 2] } },
   { name: 'size-1 dims', x: [1, 1, 1, 1], w: [1, 1, 1, 1], bias: true, opts: {} },
+  { name: '>= 400 pixels (repacked vec4 weights), channels padded to 4', x: [1, 3, 21, 21], w: [6, 3, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: '>= 400 pixels, grouped, batch 2', x: [2, 8, 15, 14], w: [12, 4, 3, 2], bias: false, opts: { groups: 2, padding: [1, 0] } },
   { name: 'kernel covers the padded input', x: [1, 2, 3, 3], w: [2, 2, 5, 5], bias: false, opts: { padding: 1 } },
 ];
 
@@ -170,6 +172,30 @@ test('frozen weights cost no weight-gradient work', async () => {
   } finally {
     k.conv2dBackwardWeight = orig;
   }
+});
+
+test('no buffers outlive their tensors: inference outside tidy, training inside', async () => {
+  const g = await gpu();
+  await g.sync();
+  const before = g.memory().buffers;
+  for (const grad of [false, true]) {
+    const x = Tensor.from(seededValues(2 * 3 * 9 * 9, 1), [2, 3, 9, 9], { backend: g }).requiresGrad_(grad);
+    const w = Tensor.from(seededValues(8 * 3 * 9, 2), [8, 3, 3, 3], { backend: g }).requiresGrad_(grad);
+    const wd = Tensor.from(seededValues(3 * 9, 4), [3, 1, 3, 3], { backend: g }).requiresGrad_(grad);
+    const wt = Tensor.from(seededValues(3 * 8 * 4, 5), [3, 8, 2, 2], { backend: g }).requiresGrad_(grad);
+    const b = Tensor.from(seededValues(8, 3), [8], { backend: g }).requiresGrad_(grad);
+    const b3 = Tensor.from(seededValues(3, 6), [3], { backend: g }).requiresGrad_(grad);
+    const run = () => [conv2d(x, w, b, { padding: 1, stride: 2 }), conv2d(x, wd, b3, { padding: 3, dilation: 3, groups: 3 }), convTranspose2d(x, wt, b, { stride: 2 })];
+    if (grad) {
+      tidy(() => { for (const y of run()) y.square().sum().backward(); });
+      assert.ok(x.grad && w.grad && wd.grad && wt.grad && b.grad && b3.grad, 'every leaf got a gradient');
+    } else {
+      for (const y of run()) { await y.data(); y.dispose(); }
+    }
+    [x, w, wd, wt, b, b3].forEach((t) => t.dispose());
+  }
+  await g.sync();
+  assert.is(g.memory().buffers, before);
 });
 
 test('non-contiguous operands at an offset', async () => {

@@ -105,11 +105,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const g: Conv2dGeometry = { N, C, H, W, O, OH, OW, kH, kW, sH, sW, pT, pL, dH, dW, groups };
   if (N === 0) return wrap(backend, backend.alloc(0), [0, O, OH, OW], 'f32');
 
-  const xc = x.contiguous(), wc = weight.contiguous();
+  const xc = x.contiguous(), wc = weight.contiguous(), bc = bias ? bias.contiguous() : null;
   const k = kernels(xc);
-  const y = wrap(backend, k.conv2d(backend, xc.backendView(op), wc.backendView(op), bias ? bias.contiguous().backendView(op) : null, g, opts.kernel), [N, O, OH, OW], 'f32');
-  const inputs = bias ? [xc, wc, bias] : [xc, wc];
-  record(op, y, inputs, (gy) => {
+  const y = wrap(backend, k.conv2d(backend, xc.backendView(op), wc.backendView(op), bc ? bc.backendView(op) : null, g, opts.kernel), [N, O, OH, OW], 'f32');
+  record(op, y, bias ? [xc, wc, bias] : [xc, wc], (gy) => {
     const gyc = gy.contiguous();
     const gv = gyc.backendView(`${op} backward`);
     return [
@@ -118,7 +117,15 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       bias?.requiresGrad ? gyc.sum([0, 2, 3]) : null,
     ];
   });
+  bc?.dispose();
+  releaseViews(y, xc, wc);
   return y;
+}
+
+/** The contiguous views an op made for its kernels: the tape keeps them when it recorded a node, else they go. */
+function releaseViews(y: Tensor, ...views: (Tensor | null)[]): void {
+  if (y.node) return;
+  for (const v of views) v?.dispose();
 }
 
 /**
@@ -152,11 +159,10 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const g: Conv2dGeometry = { N, C: Cout, H: OHt, W: OWt, O: Cin, OH: H, OW: W, kH, kW, sH, sW, pT: pH, pL: pW, dH, dW, groups };
   if (N === 0) return wrap(backend, backend.alloc(0), [0, Cout, OHt, OWt], 'f32');
 
-  const xc = x.contiguous(), wc = weight.contiguous();
+  const xc = x.contiguous(), wc = weight.contiguous(), bc = bias ? bias.contiguous() : null;
   const k = kernels(xc);
-  const y = wrap(backend, k.conv2dBackwardInput(backend, xc.backendView(op), wc.backendView(op), bias ? bias.contiguous().backendView(op) : null, g, opts.kernel), [N, Cout, OHt, OWt], 'f32');
-  const inputs = bias ? [xc, wc, bias] : [xc, wc];
-  record(op, y, inputs, (gy) => {
+  const y = wrap(backend, k.conv2dBackwardInput(backend, xc.backendView(op), wc.backendView(op), bc ? bc.backendView(op) : null, g, opts.kernel), [N, Cout, OHt, OWt], 'f32');
+  record(op, y, bias ? [xc, wc, bias] : [xc, wc], (gy) => {
     const gyc = gy.contiguous();
     const gv = gyc.backendView(`${op} backward`);
     return [
@@ -165,5 +171,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
       bias?.requiresGrad ? gyc.sum([0, 2, 3]) : null,
     ];
   });
+  bc?.dispose();
+  releaseViews(y, xc, wc);
   return y;
 }
