@@ -1,11 +1,13 @@
 // WebGPU implementation of the `conv` kernel family (shaders/conv.ts): kernel choice by shape and adapter.
-//   forward:         depthwise direct kernel (groups == C == O) on a zero-padded copy of x; for 1x1, stride 1,
-//                    unpadded, one group: the matmul kernels on GPUs; implicit GEMM otherwise
+//   forward:         depthwise direct kernel (groups == C == O); for 1x1, stride 1, unpadded, one group: the
+//                    matmul kernels on GPUs; implicit GEMM otherwise
 //   input gradient:  the depthwise kernel with rotated weights (depthwise, stride 1), implicit GEMM over stride
 //                    phases otherwise
 //   weight gradient: register-blocked correlation of x and gy with a split reduction
-// 'naive' (one output per invocation) is the benchmark reference. On lavapipe the implicit GEMM beats the vec4
-// matmul kernels on 1x1 convolutions too (measured 1.0-1.8x), so CPU adapters use it there as well.
+// The GEMM kernels read weights repacked for vec4 loads (one strided copy per call) once enough output pixels
+// share them. 'naive' (one output per invocation) is the benchmark reference. On lavapipe the implicit GEMM
+// beats the vec4 matmul kernels on 1x1 convolutions too (1.5-4x in bench/conv.bench.ts), so CPU adapters use it
+// there as well.
 import type { Backend, View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import { registerKernels } from '../../registry.js';
@@ -184,7 +186,7 @@ function backwardWeight(b: Backend, x: View, gy: View, g: Conv2dGeometry, kernel
   // split the (n, oy) rows so that there are enough invocations to fill the device, at >= 4 rows each
   const rows = g.N * g.OH;
   const target = be.isCpuAdapter ? 256 : 32768;
-  const splits = Math.max(1, Math.min(Math.ceil(target / (lanes * TB)), Math.floor(rows / 4), 64));
+  const splits = Math.max(1, Math.min(Math.ceil(target / (lanes * TB)), Math.floor(rows / 4), 64, Math.floor((16 << 20) / size)));
   const rowsPer = Math.ceil(rows / splits);
   const used = Math.ceil(rows / rowsPer);
   const part = be.alloc(size * used);
