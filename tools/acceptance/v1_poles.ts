@@ -1,0 +1,142 @@
+// Issue-7 acceptance experiments on the real V1 twin (weights from the cache; import ../shared first):
+//   1. MEI/LEI of neurons 0..19, seed 0, Fourier and pixel defaults, against 2000 natural patches (skimage
+//      photographs, random crops at several scales, preprocessed as screening does: same mask and norm 12);
+//   2. held-out member: optimise on members 1-4 (Fourier default), evaluate on member 5;
+//   3. MEIs over seeds 0..4 (Fourier default): coefficient of variation of the final activation.
+// Usage: node dist/tools/acceptance/v1_poles.js <out dir> [part ...]   parts: natural, main, heldout, seeds, report
+// Resumable: finished results are kept (done.json) and skipped.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { init, shutdownAll, Tensor, noGrad, tidy, type Backend } from '../../src/tensor/index.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
+import { writeFileAtomic, ensureDir } from '../../src/io/atomic.js';
+import { loadTwin } from '../../src/models/twins/load.js';
+import { TWINS } from '../../src/models/twins/registry.js';
+import { loadMask, loadPrior, weightsHome } from '../../src/models/weights/store.js';
+import { makePipeline, normalizeUint8 } from '../../src/dualneuron/input/pipeline.js';
+import { preprocessToUint8 } from '../../src/io/image/index.js';
+import { cutPatch, loadPhotos, skimagePhotos } from '../../src/dualneuron/render/patches.js';
+import { RECIPES } from '../../src/dualneuron/synthesis/recipes.js';
+import { FourierParameterization } from '../../src/dualneuron/synthesis/fourier.js';
+import { PixelParameterization } from '../../src/dualneuron/synthesis/parameterization.js';
+import { runPoles, readDone, jobDir, type Job } from '../../src/dualneuron/synthesis/poles.js';
+import type { SynthesisOptions } from '../../src/dualneuron/synthesis/engine.js';
+import type { Recipe } from '../../src/dualneuron/synthesis/recipes.js';
+
+const out = resolve(process.argv[2] ?? 'acceptance-v1');
+const parts = process.argv.slice(3);
+const want = (p: string) => parts.length === 0 || parts.includes(p);
+const NEURONS = Array.from({ length: 20 }, (_, i) => i);
+const home = weightsHome();
+const spec = TWINS.v1;
+ensureDir(out);
+const b: Backend = await init('webgpu');
+
+function synthOptions(r: Recipe): SynthesisOptions {
+  return { steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
+    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
+    targetNorm: r.targetNorm, saveAllSteps: false };
+}
+function paramOf(r: Recipe) {
+  return r.param === 'fourier'
+    ? new FourierParameterization({ prior: loadPrior(r.prior, home), valuesRange: r.valuesRange, rangeFn: r.rangeFn })
+    : new PixelParameterization({ channels: 1, size: 93, initStd: r.initStd, valuesRange: r.valuesRange, blurGradient: r.blurGradient });
+}
+
+/** responses (n, 458) of a model to model-space inputs x (n*93*93) */
+async function respond(members: number[] | undefined, x: Float32Array, n: number): Promise<Float32Array> {
+  const { model } = loadTwin('v1', { members, backend: b });
+  const y = new Float32Array(n * 458);
+  for (let s = 0; s < n; s += 64) {
+    const k = Math.min(64, n - s);
+    const t = noGrad(() => tidy(() => model.forward(Tensor.from(x.subarray(s * 8649, (s + k) * 8649), [k, 1, 93, 93], { backend: b }))));
+    y.set(await t.data() as Float32Array, s * 458);
+    t.dispose();
+  }
+  model.dispose();
+  return y;
+}
+
+// ---- 1. natural patches and their responses (ensemble, and member 5 alone)
+const natPath = join(out, 'natural_inputs.npy');
+if (want('natural') && !existsSync(join(out, 'natural_member5.npy'))) {
+  const photos = loadPhotos(skimagePhotos());
+  const pipe = makePipeline(spec, loadMask('v1', home), 'rendered');
+  const N = 2000;
+  const x = new Float32Array(N * 8649);
+  for (let i = 0; i < N; i++) {
+    const patch = cutPatch(photos, i, { seed: 2026, size: 236 });
+    const u8 = preprocessToUint8({ width: 236, height: 236, mode: 'RGB', data: patch }, { shortSide: null, crop: 167, size: 93, gray: true });
+    x.set(normalizeUint8(pipe, u8), i * 8649);
+  }
+  writeNpy(natPath, { dtype: 'f32', shape: [N, 1, 93, 93], data: x });
+  writeNpy(join(out, 'natural_ensemble.npy'), { dtype: 'f32', shape: [N, 458], data: await respond(undefined, x, N) });
+  writeNpy(join(out, 'natural_member5.npy'), { dtype: 'f32', shape: [N, 458], data: await respond([5], x, N) });
+  console.error('natural responses done');
+}
+
+async function poles(dir: string, recipe: string, jobs: Job[], members?: number[], batch = 20): Promise<void> {
+  const r = RECIPES[recipe];
+  const { model } = loadTwin('v1', { members, backend: b });
+  const param = paramOf(r);
+  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth: synthOptions(r), jobs, batch, progress: true });
+  param.dispose(); model.dispose();
+}
+const both = (seed: number): Job[] => NEURONS.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
+
+if (want('main')) {
+  await poles('fourier', 'v1', both(0));
+  await poles('pixel', 'v1-pixel', both(0));
+}
+if (want('heldout')) await poles('heldout', 'v1', both(0), [1, 2, 3, 4]);
+if (want('seeds')) await poles('fourier', 'v1', NEURONS.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
+
+// ---- report
+if (want('report')) {
+  const ens = readNpy(join(out, 'natural_ensemble.npy')).data as Float32Array;
+  const m5 = readNpy(join(out, 'natural_member5.npy')).data as Float32Array;
+  const col = (a: Float32Array, u: number) => Array.from({ length: a.length / 458 }, (_, i) => a[i * 458 + u]).sort((p, q) => p - q);
+  const median = (v: number[]) => (v[Math.floor((v.length - 1) / 2)] + v[Math.ceil((v.length - 1) / 2)]) / 2;
+  const lines: string[] = [];
+  const result: Record<string, unknown> = {};
+  for (const dir of ['fourier', 'pixel']) {
+    const rows = NEURONS.map((u) => {
+      const nat = col(ens, u);
+      const mei = readDone(join(out, dir), { neuron: u, seed: 0, pole: 'most' })!.final;
+      const lei = readDone(join(out, dir), { neuron: u, seed: 0, pole: 'least' })!.final;
+      return { u, best: nat[nat.length - 1], worst: nat[0], mei, lei, meiOk: mei > nat[nat.length - 1], leiOk: lei < nat[0] };
+    });
+    const ratiosM = rows.map((r) => r.mei / r.best).sort((p, q) => p - q), ratiosL = rows.map((r) => r.lei / r.worst).sort((p, q) => p - q);
+    result[dir] = { rows, meiAboveBest: rows.filter((r) => r.meiOk).length, leiBelowWorst: rows.filter((r) => r.leiOk).length, medianMeiOverBest: median(ratiosM), medianLeiOverWorst: median(ratiosL) };
+    lines.push(`${dir}: MEI > best natural for ${rows.filter((r) => r.meiOk).length}/20, LEI < worst natural for ${rows.filter((r) => r.leiOk).length}/20; median MEI/best ${median(ratiosM).toFixed(3)}, median LEI/worst ${median(ratiosL).toFixed(3)}`);
+  }
+  if (existsSync(join(out, 'heldout'))) {
+    // evaluate the members-1-4 results on member 5
+    const imgs = NEURONS.flatMap((u) => (['most', 'least'] as const).map((pole) => readNpy(join(jobDir(join(out, 'heldout'), { neuron: u, seed: 0, pole }), 'image.npy')).data as Float32Array));
+    const x = new Float32Array(imgs.length * 8649);
+    imgs.forEach((im, i) => x.set(im, i * 8649));
+    const y = await respond([5], x, imgs.length);
+    let meiOk = 0, leiOk = 0;
+    NEURONS.forEach((u, k) => {
+      const med = median(col(m5, u));
+      if (y[(2 * k) * 458 + u] > med) meiOk++;
+      if (y[(2 * k + 1) * 458 + u] < med) leiOk++;
+    });
+    result.heldout = { meiAboveMedian: meiOk, leiBelowMedian: leiOk };
+    lines.push(`held-out member 5: MEI above its median natural response for ${meiOk}/20, LEI below it for ${leiOk}/20`);
+  }
+  const seedsDone = NEURONS.every((u) => [0, 1, 2, 3, 4].every((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })));
+  if (seedsDone) {
+    const cvs = NEURONS.map((u) => {
+      const v = [0, 1, 2, 3, 4].map((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })!.final);
+      const m = v.reduce((p, q) => p + q, 0) / 5;
+      return Math.sqrt(v.reduce((p, q) => p + (q - m) ** 2, 0) / 5) / m;
+    });
+    result.seeds = { cv: cvs, within10pct: cvs.filter((c) => c <= 0.1).length };
+    lines.push(`seeds 0-4: final MEI activation CV <= 10% for ${cvs.filter((c) => c <= 0.1).length}/20 neurons (median CV ${median([...cvs].sort((p, q) => p - q)).toFixed(3)})`);
+  }
+  writeFileAtomic(join(out, 'report.json'), JSON.stringify(result, null, 1));
+  console.log(lines.join('\n'));
+}
+await shutdownAll();
+void readFileSync;
