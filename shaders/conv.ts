@@ -337,10 +337,8 @@ export interface DepthwiseSpec {
   /** output rows and columns per invocation */
   RY: number; RX: number;
   WG: number;
-  /** read the weights rotated by 180 degrees (the stride-1 input gradient is this conv of gy) */
-  flip: boolean;
 }
-export const depthwiseKey = (s: DepthwiseSpec) => `${s.kH}x${s.kW}:s${s.sH}x${s.sW}:d${s.dH}x${s.dW}:${s.RY}x${s.RX}:wg${s.WG}:${s.flip ? 'flip' : ''}`;
+export const depthwiseKey = (s: DepthwiseSpec) => `${s.kH}x${s.kW}:s${s.sH}x${s.sW}:d${s.dH}x${s.dW}:${s.RY}x${s.RX}:wg${s.WG}`;
 
 /**
  * Direct depthwise convolution: invocation = an RY x RX block of one output plane (n, c), with the plane's kH*kW
@@ -356,7 +354,6 @@ export const depthwiseKey = (s: DepthwiseSpec) => `${s.kH}x${s.kW}:s${s.sH}x${s.
 export function depthwiseWGSL(s: DepthwiseSpec): string {
   const { kH, kW, sH, sW, dH, dW, RY, RX, WG } = s;
   const rows = (RY - 1) * sH + (kH - 1) * dH + 1, cols = (RX - 1) * sW + (kW - 1) * dW + 1;
-  const widx = (ky: number, kx: number) => (s.flip ? (kH - 1 - ky) * kW + (kW - 1 - kx) : ky * kW + kx);
   const need = new Set<number>();
   for (let j = 0; j < RX; j++) for (let kx = 0; kx < kW; kx++) need.add(j * sW + kx * dW);
   const colsUsed = [...need].sort((a, b) => a - b);
@@ -375,7 +372,7 @@ export function depthwiseWGSL(s: DepthwiseSpec): string {
     body.push('}');
   }
   const weights: string[] = [];
-  for (let ky = 0; ky < kH; ky++) weights.push(range(kW).map((kx) => `let w${ky}_${kx} = w[wb + ${widx(ky, kx)}];`).join(' '));
+  for (let ky = 0; ky < kH; ky++) weights.push(range(kW).map((kx) => `let w${ky}_${kx} = w[wb + ${ky * kW + kx}];`).join(' '));
   return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), f32buf('w', 'read'), f32buf('bias', 'read')])}
 ${main(WG)}
   ${geometry}

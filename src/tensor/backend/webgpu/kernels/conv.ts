@@ -35,14 +35,18 @@ function params(g: Conv2dGeometry, off0: number, off1: number, bias: View | null
  * measured no faster on lavapipe and would multiply pipelines.
  */
 const WG = 64;
-/** Channels per invocation: 8, or the group's channel count rounded up to a power of two when smaller. */
-const channelBlock = (perGroup: number) => (perGroup >= 8 ? 8 : perGroup > 2 ? 4 : perGroup);
+/**
+ * Channels per invocation: 8, or 4 for groups of fewer than 8 channels (the clamped extra channels of a block
+ * repeat work but keep the number of pipelines, each ~1-3 s of first-use compilation on lavapipe, small).
+ */
+const channelBlock = (perGroup: number) => (perGroup >= 8 ? 8 : 4);
 /** Pixels per invocation of the implicit-GEMM kernels (measured best on lavapipe with 8 channels). */
 const RP = 8;
 /** Output pixels (N*OH*OW) from which the forward GEMM reads repacked vec4 weights. */
 const VECW_MIN_PIXELS = 400;
 
-const isDepthwise = (g: Conv2dGeometry) => g.groups === g.C && g.groups === g.O;
+/** The direct depthwise kernel is unrolled over its taps: up to 9x9 (larger kernels go through the GEMM). */
+const isDepthwise = (g: Conv2dGeometry) => g.groups === g.C && g.groups === g.O && g.kH * g.kW <= 81;
 const is1x1 = (g: Conv2dGeometry) => g.kH === 1 && g.kW === 1 && g.sH === 1 && g.sW === 1 && g.pT === 0 && g.pL === 0 && g.groups === 1;
 
 /** Which forward kernel runs geometry g ('auto' resolved; a forced kernel that cannot run g falls back). */
@@ -74,7 +78,7 @@ function forward(b: Backend, x: View, w: View, bias: View | null, g: Conv2dGeome
     // repacking the weights for vec4 loads pays off once enough pixels share them (+10-15% at >= 400 output
     // pixels on lavapipe, -30% at 49)
     const RC = channelBlock(Og);
-    const vecW = RC % 4 === 0 && g.N * g.OH * g.OW >= VECW_MIN_PIXELS;
+    const vecW = RC === 8 && g.N * g.OH * g.OW >= VECW_MIN_PIXELS;
     const spec: ConvTileSpec = { RC, RP, WG, vecW };
     const CB = Math.ceil(Og / spec.RC);
     const [gx, gy] = grid1d(chunks, spec.WG);
@@ -119,21 +123,30 @@ function forwardMatmul(be: WebGPUBackend, x: View, w: View, bias: View | null, g
 }
 
 /**
- * The direct depthwise kernel; `transposed` runs the stride-1 input gradient (weights rotated by 180 degrees,
- * padding d*(k-1) - p, which may be negative: a crop).
+ * The direct depthwise kernel; `transposed` runs the stride-1 input gradient: the same kernel over gy with the
+ * weights rotated by 180 degrees (a small strided copy, so both directions share one pipeline) and padding
+ * d*(k-1) - p, which may be negative: a crop.
  */
 function depthwise(be: WebGPUBackend, out: GpuBuffer, x: View, w: View, bias: View | null, g: Conv2dGeometry, transposed: boolean): void {
   const geo: Conv2dGeometry = transposed
     ? { ...g, H: g.OH, W: g.OW, OH: g.H, OW: g.W, pT: g.dH * (g.kH - 1) - g.pT, pL: g.dW * (g.kW - 1) - g.pL }
     : g;
+  const KHW = g.kH * g.kW;
+  let wr: GpuBuffer | null = null;
+  if (transposed) {
+    wr = be.alloc(g.C * KHW);
+    const shape = [g.C, g.kH, g.kW];
+    be.assign({ buf: wr, shape, strides: [KHW, g.kW, 1], offset: 0, dtype: 'f32' }, { buf: w.buf, shape, strides: [KHW, -g.kW, -1], offset: w.offset + KHW - 1, dtype: 'f32' });
+  }
   const RY = 4, RX = 4;
   const BW = Math.ceil(geo.OW / RX), BH = Math.ceil(geo.OH / RY);
   const planes = geo.N * geo.C;
-  const spec: DepthwiseSpec = { kH: g.kH, kW: g.kW, sH: g.sH, sW: g.sW, dH: g.dH, dW: g.dW, RY, RX, WG, flip: transposed };
+  const spec: DepthwiseSpec = { kH: g.kH, kW: g.kW, sH: g.sH, sW: g.sW, dH: g.dH, dW: g.dW, RY, RX, WG };
   const gy = Math.ceil(planes / 65535);
   be.dispatch({ name: transposed ? 'conv2d backward input(depthwise)' : 'conv2d(depthwise)', key: `conv:dw:${depthwiseKey(spec)}`,
     source: () => depthwiseWGSL(spec), workgroups: [Math.ceil((BW * BH) / spec.WG), gy, Math.ceil(planes / gy)],
-    params: params(geo, x.offset, w.offset, bias, planes * BW * BH, [BW, BH]), outputs: [out], inputs: [bufOf(x), bufOf(w), bufOf(bias ?? w)] });
+    params: params(geo, x.offset, wr ? 0 : w.offset, bias, planes * BW * BH, [BW, BH]), outputs: [out], inputs: [bufOf(x), wr ?? bufOf(w), bufOf(bias ?? w)] });
+  if (wr) be.free(wr);
 }
 
 function backwardInput(b: Backend, gy: View, w: View, bias: View | null, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
@@ -155,7 +168,7 @@ function backwardInput(b: Backend, gy: View, w: View, bias: View | null, g: Conv
   const QH = Math.ceil(g.H / g.sH), QW = Math.ceil(g.W / g.sW);
   const PC = Math.ceil((QH * QW) / RP), chunks = g.N * PC;
   const RC = channelBlock(Cg);
-  const vecW = RC % 4 === 0 && g.N * g.H * g.W >= VECW_MIN_PIXELS;
+  const vecW = RC === 8 && g.N * g.H * g.W >= VECW_MIN_PIXELS;
   const spec: ConvTileSpec = { RC, RP, WG, vecW };
   const CB = Math.ceil(Cg / spec.RC);
   const [gx, gy2] = grid1d(chunks, spec.WG);
