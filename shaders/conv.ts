@@ -142,7 +142,7 @@ ${main(NAIVE_WG)}
 // ------------------------------------------------------------------------------------------------ implicit GEMM
 // The register-blocked kernels below keep the whole geometry (kernel size, stride, dilation, padding) at runtime:
 // on lavapipe every storage-buffer element load is a per-lane loop whatever its index, so unrolling the taps
-// buys nothing measurable, while one pipeline per (block shape, bias) keeps first-use compilation short.
+// buys nothing measurable, while one pipeline per block shape keeps first-use compilation short.
 
 /** Block shape of a register-blocked kernel. */
 export interface ConvTileSpec {
@@ -152,7 +152,10 @@ export interface ConvTileSpec {
   RP: number;
   /** invocations per workgroup */
   WG: number;
-  /** weights repacked as (groups, Cg, kH, kW, Og rounded up to 4) and read as vec4 over output channels */
+  /**
+   * weights repacked and read as vec4 over the block's channels: (groups, Cg, kH, kW, Og rounded up to 4) forward,
+   * (groups, Og, kH, kW, Cg rounded up to 4) for the input gradient; the params' [24] is the rounded count
+   */
   vecW?: boolean;
 }
 

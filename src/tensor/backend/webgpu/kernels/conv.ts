@@ -192,7 +192,8 @@ function backwardWeight(b: Backend, x: View, gy: View, g: Conv2dGeometry, kernel
       params: params(g, x.offset, gy.offset, null, size), outputs: [out], inputs: [bufOf(x), bufOf(gy)] });
     return out;
   }
-  const RO = channelBlock(Og), RT = 4;
+  // one channel per invocation for depthwise-like groups (a block of 4 would repeat the one channel's work)
+  const RO = Og < 4 ? 1 : channelBlock(Og), RT = 4;
   const lanes = Math.ceil(taps / RT);
   const spec: ConvWeightGradSpec = { RO, RT, WG };
   const OB = Math.ceil(Og / RO), TB = OB * g.groups;
