@@ -50,7 +50,7 @@ export function registerDemo(program: Command): void {
     .description('get the V1 twin and synthesise the MEI and LEI of a few well-predicted neurons; writes figures and previews')
     .option('--out <dir>', 'output folder', 'dualneuron-demo')
     .option('--neurons <k>', 'how many neurons (the best predicted ones)', '3')
-    .option('--steps <n>', 'optimisation steps', '64')
+    .option('--steps <n>', 'optimisation steps', '48')
     .option('--seed <s>', 'seed', '0')
     .addOption(weightsDirOption())
     .action(async (o: { out: string; neurons: string; steps: string; seed: string; weightsDir?: string }) => {
