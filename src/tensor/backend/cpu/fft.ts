@@ -57,6 +57,36 @@ function fft1d(b: Backend, a: FftAxisArgs): CpuBuffer {
 
 const impl: FftKernels = {
   fft1d,
+  complexFromParts: (b, re, im, size) => {
+    const out = b.alloc(2 * size) as CpuBuffer;
+    const R = re ? (re.buf as CpuBuffer).data : null, I = im ? (im.buf as CpuBuffer).data : null;
+    for (let e = 0; e < size; e++) {
+      out.data[2 * e] = R ? R[re!.offset + e] : 0;
+      out.data[2 * e + 1] = I ? I[im!.offset + e] : 0;
+    }
+    return out;
+  },
+  polar: (b, a) => {
+    const out = b.alloc(2 * a.size) as CpuBuffer;
+    const M = (a.mag.buf as CpuBuffer).data, F = (a.phase.buf as CpuBuffer).data;
+    for (let e = 0; e < a.size; e++) {
+      const m = M[a.mag.offset + (e % a.magSize)], p = F[a.phase.offset + e];
+      out.data[2 * e] = m * Math.cos(p);
+      out.data[2 * e + 1] = m * Math.sin(p);
+    }
+    return out;
+  },
+  polarBackward: (b, a) => {
+    const dphase = b.alloc(a.size) as CpuBuffer, dmag = a.wantMag ? b.alloc(a.size) as CpuBuffer : null;
+    const M = (a.mag.buf as CpuBuffer).data, F = (a.phase.buf as CpuBuffer).data, G = (a.g.buf as CpuBuffer).data;
+    for (let e = 0; e < a.size; e++) {
+      const c = Math.cos(F[a.phase.offset + e]), s = Math.sin(F[a.phase.offset + e]);
+      const gr = G[a.g.offset + 2 * e], gi = G[a.g.offset + 2 * e + 1];
+      dphase.data[e] = M[a.mag.offset + (e % a.magSize)] * (gi * c - gr * s);
+      if (dmag) dmag.data[e] = gr * c + gi * s;
+    }
+    return { dphase, dmag };
+  },
   cacheInfo: () => ({ plans: [], bytes: 0 }),
   clearCache: () => {},
 };

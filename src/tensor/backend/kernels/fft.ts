@@ -42,13 +42,29 @@ export interface FftAxisArgs {
 export interface FftCacheInfo {
   /** sizes whose plans (twiddle, chirp and Bluestein filter tables) are resident */
   plans: number[];
-  /** bytes those tables hold on the device */
+  /** bytes those tables hold on the device (as memory() counts them: pool buckets) */
   bytes: number;
 }
+
+/**
+ * Elementwise complex kernels (the helpers of ops/complex.ts). Views are contiguous at any offset (complex ones
+ * at an even offset); `size` counts complex elements; a magnitude of magSize elements is read at e % magSize
+ * (broadcast over leading dims).
+ */
+export interface PolarArgs { mag: View; phase: View; size: number; magSize: number }
 
 export interface FftKernels {
   /** one batched 1-D DFT along an axis (see the header); returns a fresh contiguous buffer */
   fft1d(b: Backend, a: FftAxisArgs): BackendBuffer;
+  /** complex (re[e], im[e]) from two real views of `size` elements; a missing part is 0 */
+  complexFromParts(b: Backend, re: View | null, im: View | null, size: number): BackendBuffer;
+  /** torch.polar: mag[e % magSize] (cos phase[e], sin phase[e]) */
+  polar(b: Backend, a: PolarArgs): BackendBuffer;
+  /**
+   * The VJP of polar for a complex gradient g: dphase[e] = mag (g_im cos - g_re sin) and, when wantMag,
+   * dmag[e] = g_re cos + g_im sin (per element of the output, not yet summed over broadcast dims)
+   */
+  polarBackward(b: Backend, a: PolarArgs & { g: View; wantMag: boolean }): { dphase: BackendBuffer; dmag: BackendBuffer | null };
   /** what the backend's plan cache holds */
   cacheInfo(b: Backend): FftCacheInfo;
   /** release every cached plan (later transforms rebuild what they need) */

@@ -8,12 +8,12 @@
 // the most recently used MAX_PLANS sizes within MAX_BYTES and frees the least recently used beyond that (the pool
 // reuses a freed buffer only after the work that reads it is submitted). clearCache() frees everything; at
 // shutdown the device is destroyed with every buffer on it, and the cache object dies with its backend.
-import type { Backend } from '../../backend.js';
+import type { Backend, View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import { registerKernels } from '../../registry.js';
-import type { FftAxisArgs, FftCacheInfo, FftKernels } from '../../kernels/fft.js';
+import type { FftAxisArgs, FftCacheInfo, FftKernels, PolarArgs } from '../../kernels/fft.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { FFT_WG, FP, fftPassKey, fftPassUsesTable, fftPassWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
+import { FFT_WG, FP, complexFromPartsWGSL, fftPassKey, fftPassUsesTable, fftPassWGSL, polarBackwardWGSL, polarWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
 import { DeviceError } from '../../../../errors.js';
 
 const MAX_PLANS = 32;
@@ -31,8 +31,6 @@ export interface PlanRules {
   maxRadix: number;
   /** odd primes up to this are done directly in a pass; sizes with larger prime factors use Bluestein */
   maxPrime: number;
-  /** column passes: workgroup width along the contiguous inner dim */
-  colsWidth: number;
 }
 
 /** For benchmarks comparing plan rules in one process: rules for caches made (or cleared) after the call. */
@@ -45,7 +43,6 @@ export function planRules(): PlanRules {
   return {
     maxRadix: env('DUALNEURON_FFT_MAX_RADIX') ?? 16,
     maxPrime: env('DUALNEURON_FFT_MAX_PRIME') ?? 31,
-    colsWidth: 8,
   };
 }
 
@@ -179,7 +176,7 @@ class FftPlanCache {
   private readonly plans = new Map<number, Plan>();
   private bytes = 0;
 
-  rules: PlanRules;
+  private rules: PlanRules;
   constructor(private readonly be: WebGPUBackend) { this.rules = planRules(); }
 
   get(n: number): Plan {
@@ -193,7 +190,7 @@ class FftPlanCache {
     const needsTable = bluestein || radices.length > 1;
     const host = needsTable ? buildTables(n, L, bluestein) : null;
     const table = host ? this.be.upload(host, 'f32') : null;
-    const plan: Plan = { n, L, radices, bluestein, TC: L, TB: L + n, table, bytes: host ? host.byteLength : 0 };
+    const plan: Plan = { n, L, radices, bluestein, TC: L, TB: L + n, table, bytes: table ? table.gpu.size : 0 };
     this.plans.set(n, plan);
     this.bytes += plan.bytes;
     for (const [k, p] of this.plans) {
@@ -241,8 +238,6 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
   const total = runs * radices.length;
   const tempSize = outer * L * inner * 2;
   const temps: GpuBuffer[] = [];
-  const WX = cacheOf(b).rules.colsWidth;
-  const grid = inner >= WX ? 'cols' : 'linear';
   let src = a.x.buf as GpuBuffer;
   let step = 0;
   for (let run = 0; run < runs; run++) {
@@ -252,7 +247,7 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
       const first = step === 0, last = step === total - 1;
       const Q = L / R;
       const spec: FftPassSpec = {
-        R, twiddle: NS > 1, grid, WX,
+        R, twiddle: NS > 1,
         load: first ? a.input : 'buf', chirpIn: first && plan.bluestein,
         store: last ? a.output : plan.bluestein && run === 0 && p === radices.length - 1 ? 'mulB' : 'buf',
         chirpOut: last && plan.bluestein,
@@ -274,9 +269,7 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
       const name = `fft(radix ${R})`;
       const source = () => fftPassWGSL(spec);
       if (outer * Q * inner >= 2 ** 28) throw new DeviceError(`fft: ${outer * Q * inner} butterflies in one pass exceed 2^28; split the batch`);
-      const workgroups: [number, number, number] = grid === 'cols'
-        ? (([gx, gy]) => { const y = Math.ceil(gy / 65535); return [gx, Math.ceil(gy / y), y] as [number, number, number]; })([Math.ceil(inner / WX), Math.ceil((outer * Q) / (FFT_WG / WX))])
-        : grid1d(outer * Q * inner, FFT_WG);
+      const workgroups = grid1d(outer * Q * inner, FFT_WG);
       be.dispatch({ name, key, source, workgroups, params: P, outputs: [dst], inputs });
       src = dst;
       NS *= R;
@@ -286,8 +279,43 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
   return out;
 }
 
+const EW_WG = 256;
+
+function complexFromParts(b: Backend, re: View | null, im: View | null, size: number): GpuBuffer {
+  const be = b as WebGPUBackend;
+  const out = be.alloc(2 * size);
+  if (size === 0) return out;
+  const inputs = [re, im].filter((v): v is View => v !== null).map((v) => v.buf as GpuBuffer);
+  be.dispatch({ name: 'complex', key: `cplx:${re ? 'r' : ''}${im ? 'i' : ''}`, source: () => complexFromPartsWGSL(re !== null, im !== null),
+    workgroups: grid1d(size, EW_WG), params: new Uint32Array([size, re?.offset ?? 0, im?.offset ?? 0]), outputs: [out], inputs });
+  return out;
+}
+
+function polar(b: Backend, a: PolarArgs): GpuBuffer {
+  const be = b as WebGPUBackend;
+  const out = be.alloc(2 * a.size);
+  if (a.size === 0) return out;
+  be.dispatch({ name: 'polar', key: 'polar', source: polarWGSL, workgroups: grid1d(a.size, EW_WG),
+    params: new Uint32Array([a.size, a.mag.offset, a.phase.offset, a.magSize]), outputs: [out], inputs: [a.mag.buf as GpuBuffer, a.phase.buf as GpuBuffer] });
+  return out;
+}
+
+function polarBackward(b: Backend, a: PolarArgs & { g: View; wantMag: boolean }): { dphase: GpuBuffer; dmag: GpuBuffer | null } {
+  const be = b as WebGPUBackend;
+  const dphase = be.alloc(a.size), dmag = a.wantMag ? be.alloc(a.size) : null;
+  if (a.size === 0) return { dphase, dmag };
+  if (a.g.offset % 2 !== 0) throw new DeviceError('polar backward: the complex gradient must start at an even element offset');
+  be.dispatch({ name: 'polar backward', key: `polar:bw:${a.wantMag ? 'm' : ''}`, source: () => polarBackwardWGSL(a.wantMag), workgroups: grid1d(a.size, EW_WG),
+    params: new Uint32Array([a.size, a.mag.offset, a.phase.offset, a.magSize, a.g.offset / 2]), outputs: dmag ? [dphase, dmag] : [dphase],
+    inputs: [a.mag.buf as GpuBuffer, a.phase.buf as GpuBuffer, a.g.buf as GpuBuffer] });
+  return { dphase, dmag };
+}
+
 const impl: FftKernels = {
   fft1d,
+  complexFromParts,
+  polar,
+  polarBackward,
   cacheInfo: (b) => cacheOf(b).info(),
   clearCache: (b) => cacheOf(b).clear(),
 };

@@ -1,0 +1,315 @@
+// FFT kernels: one Stockham autosort pass of radix R along one axis of complex data, R a product of small
+// primes (plans use radices up to 16, and odd primes up to 31 as their own pass), the R-point DFT in registers.
+//
+// Layout. Complex numbers are vec2<f32> (re, im), the library's trailing-dim-2 layout read as array<vec2<f32>>.
+// A batch of sequences of length L along an axis is a contiguous [outer, L, inner] array; the pass reads the
+// whole batch and writes a second buffer of the same layout (ping-pong), so one dispatch per pass covers every
+// image, channel and row.
+//
+// Pass (Stockham, as in Govindaraju et al., "High performance discrete Fourier transforms on graphics
+// processors", 2008): with NS = product of the radices of the earlier passes, invocation (o, j, i), j in
+// [0, Q = L/R), reads a_r = x[o, j + r Q, i], multiplies a_r by w_L^(r (j mod NS) L/(NS R)) (w_L = e^(-2 pi i/L),
+// from a table computed in float64), does the R-point DFT (decimation in time over the prime factors of R, odd
+// primes by their symmetric formula, constants as float64 literals) and writes y_r to position
+// (j / NS) NS R + (j mod NS) + r NS. After the last pass the sequence is in natural order. Passes are forward
+// transforms; an inverse transform conjugates on its first load and on its last store.
+//
+// The first pass may read the caller's input instead of a work buffer ('complex' with zero padding past lin,
+// 'real', or 'hermitian': the C2R fill-in of a stored half spectrum, imaginary parts of DC and Nyquist dropped)
+// and may multiply by the Bluestein chirp; the last pass may store the result ('complex' or 'real', cropped to
+// lout, scaled, columns 1..double doubled), or multiply by the Bluestein filter B and conjugate (so that the
+// second run computes the inverse transform), or undo the chirp and store. Bluestein (sizes with a prime factor
+// above 31): a forward run of M points (first load x_m c_m, last store conj(A_k B_k)), then a second run
+// (last store X_k = c_k conj(V_k)), with c_m = e^(-i pi m^2/n) and B the M-point DFT of the conjugate chirp / M.
+//
+// Sizes are runtime parameters, so one pipeline per (radix, twiddles or not, load and store kind) serves every length:
+// index divisions by runtime divisors use an f32 reciprocal with an exact integer correction (udiv).
+//
+// Grid: one invocation per butterfly (o, j, i) in row-major order (i fastest, so that neighbouring lanes touch
+// neighbouring memory in column passes), 64 per workgroup, 2-D past 65535 groups. On lavapipe this beat
+// 8 x 8 and 64 x 1 workgroups over (i, (o, j)) for column passes and matches them for row passes.
+//
+// Bindings: P, dst (vec2, or f32 for a 'real' store), src (vec2, or f32 for a 'real' load), tab (vec2: twiddles
+// at 0, chirp at P[TC], filter at P[TB]; bound only when the pass reads it).
+import { bindings, linearMain } from './common.js';
+
+export type FftLoad = 'buf' | 'complex' | 'real' | 'hermitian';
+export type FftStore = 'buf' | 'mulB' | 'complex' | 'real';
+
+/** What a pass pipeline is compiled for (everything else is a parameter). */
+export interface FftPassSpec {
+  R: number;
+  /** a later pass (NS > 1): multiplies by twiddles */
+  twiddle: boolean;
+  load: FftLoad;
+  chirpIn: boolean;
+  store: FftStore;
+  chirpOut: boolean;
+}
+
+/** Parameter words (u32; f32 as bits). */
+export const FP = {
+  outer: 0, inner: 1, srcOff: 2, lin: 3, lout: 4, scale: 5, double: 6, L: 7, Q: 8, NS: 9, n: 10, TC: 11, TB: 12,
+  invQ: 13, invInner: 14, invNS: 15, twStride: 16, conjIn: 17, conjOut: 18, count: 19,
+} as const;
+
+export const FFT_WG = 64;
+
+export function fftPassKey(s: FftPassSpec): string {
+  return `fft:${s.R}:${s.twiddle ? 't' : ''}:${s.load}${s.chirpIn ? 'c' : ''}:${s.store}${s.chirpOut ? 'c' : ''}`;
+}
+
+export function fftPassUsesTable(s: FftPassSpec): boolean {
+  return s.twiddle || s.chirpIn || s.chirpOut || s.store === 'mulB';
+}
+
+const lit = (v: number) => {
+  const s = Math.abs(v) < 1e-300 ? '0.0' : v.toPrecision(17);
+  return `(${s.includes('.') || s.includes('e') ? s : `${s}.0`})`;
+};
+
+/**
+ * WGSL statements for an R-point forward DFT of the vec2 values `a` in registers; returns the names of the
+ * outputs. Radix 2 and 4 butterflies, the symmetric formula for odd primes, and for composite R a decimation in
+ * time over its smallest prime factor p: p DFTs of R/p points on the stride-p subsequences, twiddles w_R^(r k1),
+ * then R/p DFTs of p points. All constants are float64 literals.
+ */
+export function dftCodelet(a: string[], prefix: string): { lines: string[]; out: string[] } {
+  let id = 0;
+  const fresh = () => `${prefix}${id++}`;
+  const lines: string[] = [];
+  const rec = (x: string[]): string[] => {
+    const R = x.length;
+    if (R === 1) return x;
+    if (R === 2) {
+      const [u, v] = [fresh(), fresh()];
+      lines.push(`let ${u} = ${x[0]} + ${x[1]};`, `let ${v} = ${x[0]} - ${x[1]};`);
+      return [u, v];
+    }
+    if (R === 4) {
+      const [t0, t1, t2, t3] = [fresh(), fresh(), fresh(), fresh()];
+      lines.push(`let ${t0} = ${x[0]} + ${x[2]};`, `let ${t1} = ${x[0]} - ${x[2]};`, `let ${t2} = ${x[1]} + ${x[3]};`, `let ${t3} = ${x[1]} - ${x[3]};`);
+      const y = [fresh(), fresh(), fresh(), fresh()];
+      lines.push(`let ${y[0]} = ${t0} + ${t2};`, `let ${y[2]} = ${t0} - ${t2};`,
+        `let ${y[1]} = ${t1} + vec2<f32>(${t3}.y, -${t3}.x);`, `let ${y[3]} = ${t1} - vec2<f32>(${t3}.y, -${t3}.x);`);
+      return y;
+    }
+    const p = smallestFactor(R);
+    if (p === R) return oddPrime(x, fresh, lines);
+    const m = R / p;
+    const subs = Array.from({ length: p }, (_, r) => rec(x.filter((_, i) => i % p === r)));
+    const y: string[] = new Array(R);
+    for (let k1 = 0; k1 < m; k1++) {
+      const t = subs.map((S, r) => {
+        const e = twiddled(S[k1], r * k1, R);
+        if (e === S[k1]) return e;
+        const v = fresh();
+        lines.push(`let ${v} = ${e};`);
+        return v;
+      });
+      rec(t).forEach((v, k2) => { y[k1 + m * k2] = v; });
+    }
+    return y;
+  };
+  const out = rec(a);
+  return { lines, out };
+}
+
+export function smallestFactor(n: number): number {
+  for (let p = 2; p * p <= n; p++) if (n % p === 0) return p;
+  return n;
+}
+
+/** e^(-2 pi i k / R) * z as a WGSL expression, exact for the multiples of pi/4. */
+function twiddled(z: string, k: number, R: number): string {
+  const kk = ((k % R) + R) % R;
+  if (kk === 0) return z;
+  if (4 * kk === R) return `vec2<f32>(${z}.y, -${z}.x)`;
+  if (2 * kk === R) return `-${z}`;
+  if (4 * kk === 3 * R) return `vec2<f32>(-${z}.y, ${z}.x)`;
+  const h = Math.SQRT1_2;
+  if (8 * kk === R) return `(vec2<f32>(${z}.x + ${z}.y, ${z}.y - ${z}.x) * ${lit(h)})`;
+  if (8 * kk === 3 * R) return `(vec2<f32>(${z}.y - ${z}.x, -${z}.x - ${z}.y) * ${lit(h)})`;
+  const t = (-2 * Math.PI * kk) / R;
+  return `cm(${z}, vec2<f32>(${lit(Math.cos(t))}, ${lit(Math.sin(t))}))`;
+}
+
+/** y_k = a_0 + sum_m (a_m + a_{R-m}) cos(2 pi m k/R) - i (a_m - a_{R-m}) sin(2 pi m k/R), m = 1..(R-1)/2 */
+function oddPrime(a: string[], fresh: () => string, lines: string[]): string[] {
+  const R = a.length, h = (R - 1) / 2;
+  const s: string[] = [], d: string[] = [];
+  for (let m = 1; m <= h; m++) {
+    const [u, v] = [fresh(), fresh()];
+    lines.push(`let ${u} = ${a[m]} + ${a[R - m]};`, `let ${v} = ${a[m]} - ${a[R - m]};`);
+    s.push(u); d.push(v);
+  }
+  const out: string[] = new Array(R);
+  out[0] = fresh();
+  lines.push(`let ${out[0]} = ${[a[0], ...s].join(' + ')};`);
+  for (let k = 1; k <= h; k++) {
+    const th = (m: number) => (2 * Math.PI * ((m * k) % R)) / R;
+    const [re, im] = [fresh(), fresh()];
+    lines.push(`let ${re} = ${a[0]} + ${s.map((v, q) => `${v} * ${lit(Math.cos(th(q + 1)))}`).join(' + ')};`);
+    lines.push(`let ${im} = ${d.map((v, q) => `${v} * ${lit(Math.sin(th(q + 1)))}`).join(' + ')};`);
+    out[k] = fresh();
+    out[R - k] = fresh();
+    lines.push(`let ${out[k]} = ${re} + vec2<f32>(${im}.y, -${im}.x);`, `let ${out[R - k]} = ${re} - vec2<f32>(${im}.y, -${im}.x);`);
+  }
+  return out;
+}
+
+const p = (k: keyof typeof FP) => `P[${FP[k]}u]`;
+const pfl = (k: keyof typeof FP) => `bitcast<f32>(P[${FP[k]}u])`;
+
+function loadFn(s: FftPassSpec): string {
+  const body: string[] = [];
+  if (s.load === 'buf') {
+    body.push(`return src[(o * ${p('L')} + m) * ${p('inner')} + i];`);
+    return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {\n  ${body.join('\n  ')}\n}`;
+  }
+  body.push('var v = vec2<f32>(0.0, 0.0);');
+  if (s.load === 'hermitian') {
+    body.push(`let n = ${p('n')};`,
+      `if (m < n) {`,
+      `  let up = 2u * m > n;`,
+      `  let k = select(m, n - m, up);`,
+      `  if (k < ${p('lin')}) {`,
+      `    v = src[${p('srcOff')} + (o * ${p('lin')} + k) * ${p('inner')} + i];`,
+      `    if (k == 0u || 2u * k == n) { v.y = 0.0; }`,
+      `    if (up) { v.y = -v.y; }`,
+      `  }`,
+      `}`);
+  } else if (s.load === 'complex') {
+    body.push(`if (m < ${p('lin')}) { v = src[${p('srcOff')} + (o * ${p('lin')} + m) * ${p('inner')} + i]; }`);
+  } else {
+    body.push(`if (m < ${p('lin')}) { v.x = src[${p('srcOff')} + (o * ${p('lin')} + m) * ${p('inner')} + i]; }`);
+  }
+  body.push(`if (${p('conjIn')} != 0u) { v.y = -v.y; }`);
+  if (s.chirpIn) body.push(`v = cm(v, tab[${p('TC')} + min(m, ${p('n')} - 1u)]);`);
+  body.push('return v;');
+  return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {\n  ${body.join('\n  ')}\n}`;
+}
+
+function storeFn(s: FftPassSpec): string {
+  const body: string[] = [];
+  const at = `(o * ${p('L')} + k) * ${p('inner')} + i`;
+  if (s.store === 'buf') body.push(`dst[${at}] = v0;`);
+  else if (s.store === 'mulB') body.push(`let v = cm(v0, tab[${p('TB')} + k]);`, `dst[${at}] = vec2<f32>(v.x, -v.y);`);
+  else {
+    body.push(`if (k >= ${p('lout')}) { return; }`);
+    body.push(s.chirpOut ? `var v = cm(tab[${p('TC')} + k], vec2<f32>(v0.x, -v0.y));` : 'var v = v0;');
+    body.push(`if (${p('conjOut')} != 0u) { v.y = -v.y; }`);
+    body.push(`v = v * ${pfl('scale')};`);
+    body.push(`if (k >= 1u && k <= ${p('double')}) { v = v * 2.0; }`);
+    body.push(`dst[(o * ${p('lout')} + k) * ${p('inner')} + i] = v${s.store === 'real' ? '.x' : ''};`);
+  }
+  return `fn store(o: u32, k: u32, i: u32, v0: vec2<f32>) {\n  ${body.join('\n  ')}\n}`;
+}
+
+export function fftPassWGSL(s: FftPassSpec): string {
+  const { R } = s;
+  const useTab = fftPassUsesTable(s);
+  const decl = bindings(
+    [{ name: 'dst', type: s.store === 'real' ? 'f32' : 'vec2<f32>', access: 'read_write' }],
+    [{ name: 'src', type: s.load === 'real' ? 'f32' : 'vec2<f32>', access: 'read' },
+      ...(useTab ? [{ name: 'tab', type: 'vec2<f32>', access: 'read' as const }] : [])],
+  );
+  const a = Array.from({ length: R }, (_, r) => `a${r}`);
+  const body: string[] = [];
+  body.push(`let Q = ${p('Q')};`);
+  for (let r = 0; r < R; r++) body.push(`${s.twiddle && r > 0 ? 'var' : 'let'} a${r} = load(o, j + ${r}u * Q, i);`);
+  if (s.twiddle) {
+    body.push(`let NS = ${p('NS')};`);
+    body.push(`let jq = udiv(j, NS, ${pfl('invNS')});`);
+    body.push('let jm = j - jq * NS;');
+    body.push(`let tw = jm * ${p('twStride')};`);
+    for (let r = 1; r < R; r++) body.push(`a${r} = cm(a${r}, tab[${r}u * tw]);`);
+    body.push(`let kb = jq * NS * ${R}u + jm;`);
+    const cd = dftCodelet(a, 'y');
+    body.push(...cd.lines);
+    cd.out.forEach((y, r) => body.push(`store(o, kb + ${r}u * NS, i, ${y});`));
+  } else {
+    body.push(`let kb = j * ${R}u;`);
+    const cd = dftCodelet(a, 'y');
+    body.push(...cd.lines);
+    cd.out.forEach((y, r) => body.push(`store(o, kb + ${r}u, i, ${y});`));
+  }
+  const head = `@compute @workgroup_size(${FFT_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * ${FFT_WG}u;
+  let inner = ${p('inner')};
+  if (t >= ${p('outer')} * ${p('Q')} * inner) { return; }
+  let u = udiv(t, inner, ${pfl('invInner')});
+  let i = t - u * inner;
+  let o = udiv(u, ${p('Q')}, ${pfl('invQ')});
+  let j = u - o * ${p('Q')};`;
+  return `// fft pass: radix ${R}${s.twiddle ? ', twiddles' : ''}, load ${s.load}${s.chirpIn ? ' x chirp' : ''}, store ${s.store}${s.chirpOut ? ' x chirp' : ''}
+${decl}
+
+fn cm(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
+
+// floor(a / d) for a < 2^28, from inv = f32(1 / d): an estimate, one correction step, then an exact fix-up
+fn udiv(a: u32, d: u32, inv: f32) -> u32 {
+  var q = u32(f32(a) * inv);
+  let r = bitcast<i32>(a - q * d);
+  q = u32(max(i32(q) + i32(floor(f32(r) * inv)), 0));
+  if (q * d > a) { q = q - 1u; }
+  if ((q + 1u) * d <= a) { q = q + 1u; }
+  return q;
+}
+
+${loadFn(s)}
+
+${storeFn(s)}
+
+${head}
+  ${body.join('\n  ')}
+}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Elementwise complex kernels, one complex element per invocation, 256 per workgroup, 2-D grid past 65535
+// groups. Params: [size, offsets of the inputs (in their element units)..., magSize].
+
+/** out[e] = (re[e], im[e]), a missing part 0. Bindings: out (vec2), then re and/or im (f32). */
+export function complexFromPartsWGSL(hasRe: boolean, hasIm: boolean): string {
+  const ins = [...(hasRe ? [{ name: 're', type: 'f32', access: 'read' as const }] : []), ...(hasIm ? [{ name: 'im', type: 'f32', access: 'read' as const }] : [])];
+  return `${bindings([{ name: 'out', type: 'vec2<f32>', access: 'read_write' }], ins)}
+${linearMain(256)}
+  if (i >= P[0]) { return; }
+  out[i] = vec2<f32>(${hasRe ? 're[P[1] + i]' : '0.0'}, ${hasIm ? 'im[P[2] + i]' : '0.0'});
+}
+`;
+}
+
+/** out[e] = mag[e % magSize] (cos phase[e], sin phase[e]). Params: [size, magOff, phaseOff, magSize]. */
+export function polarWGSL(): string {
+  return `${bindings([{ name: 'out', type: 'vec2<f32>', access: 'read_write' }], [{ name: 'mag', type: 'f32', access: 'read' }, { name: 'phase', type: 'f32', access: 'read' }])}
+${linearMain(256)}
+  if (i >= P[0]) { return; }
+  let m = mag[P[1] + i % P[3]];
+  let p = phase[P[2] + i];
+  out[i] = m * vec2<f32>(cos(p), sin(p));
+}
+`;
+}
+
+/**
+ * VJP of polar: dphase[e] = mag (g_im cos - g_re sin), dmag[e] = g_re cos + g_im sin (when wanted).
+ * Params: [size, magOff, phaseOff, magSize, gOff (vec2 units)]. Bindings: dphase, (dmag), mag, phase, g.
+ */
+export function polarBackwardWGSL(wantMag: boolean): string {
+  return `${bindings([{ name: 'dphase', type: 'f32', access: 'read_write' }, ...(wantMag ? [{ name: 'dmag', type: 'f32', access: 'read_write' as const }] : [])],
+    [{ name: 'mag', type: 'f32', access: 'read' }, { name: 'phase', type: 'f32', access: 'read' }, { name: 'g', type: 'vec2<f32>', access: 'read' }])}
+${linearMain(256)}
+  if (i >= P[0]) { return; }
+  let p = phase[P[2] + i];
+  let c = cos(p);
+  let s = sin(p);
+  let g = g[P[4] + i];
+  dphase[i] = mag[P[1] + i % P[3]] * (g.y * c - g.x * s);${wantMag ? `
+  dmag[i] = g.x * c + g.y * s;` : ''}
+}
+`;
+}
