@@ -68,6 +68,22 @@ test('a batch of runs gives what each run gives alone (same per-run seeds), with
   model.dispose();
 });
 
+test('objectives: a set of neurons and a user function equal the explicit weighting', async () => {
+  const home = upstreamWeightsHome('objectives');
+  if (!home) return;
+  const g = await gpu();
+  const { model } = loadTwin('v1', { members: [1], backend: g, weightsDir: home });
+  const param = new PixelParameterization({ channels: 1, size: 93, initStd: 0.05, valuesRange: [-1, 1], blurGradient: true });
+  const o: SynthesisOptions = { ...base, steps: 3, lr: 0.1 };
+  const w = new Float32Array(458); w[4] = 0.5; w[8] = 0.5;
+  const [a] = await synthesize(model, param, [{ objective: { neurons: [4, 8] }, pole: 'most', seed: 3n }], o, 458);
+  const [b] = await synthesize(model, param, [{ objective: { weights: w }, pole: 'most', seed: 3n }], o, 458);
+  const [c] = await synthesize(model, param, [{ objective: { fn: (y) => y.slice([null, [4, 9, 4]]).mean(1) }, pole: 'most', seed: 3n }], o, 458);
+  assert.ok(maxRel(a.activations, b.activations) < 1e-5 && maxRel(c.activations, b.activations) < 1e-5, 'same objective, same trajectory');
+  assert.ok(a.activations[3] > a.activations[0]);
+  param.dispose(); model.dispose();
+});
+
 test('bad options fail before any work, with a clear message', () => {
   const out = '/tmp/dualneuron-never-written';
   const cases: [string[], RegExp][] = [

@@ -7,7 +7,7 @@
 // of the objective; loss = -pole * activation + TV(image) [- axis term]; backward to the image (its |gradient|
 // accumulates into the alpha map) and on to the parameters; optimiser and schedule step; then the clean image
 // (norm-adjusted) is evaluated and its activation recorded.
-import { Tensor, tidy, noGrad, keep, backward, type Backend } from '../../tensor/index.js';
+import { Tensor, tidy, noGrad, keep, backward, stack, type Backend } from '../../tensor/index.js';
 import { interpolate } from '../../tensor/index.js';
 import { Adam, SGD, CosineAnnealing, ConstantLr, type Optimizer, type Schedule } from '../../nn/optim.js';
 import { InputError } from '../../errors.js';
@@ -15,7 +15,11 @@ import type { Parameterization } from './parameterization.js';
 import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
 
 /** What a run maximises (pole 'most') or minimises ('least'): a weighted sum of the model's outputs. */
-export type Objective = { neuron: number } | { neurons: number[] } | { weights: Float32Array };
+/**
+ * What a run maximises (pole 'most') or minimises ('least'): one output, the mean of several, a fixed weighting
+ * of all outputs, or any differentiable function of the model output (B, N) -> (B) values per image.
+ */
+export type Objective = { neuron: number } | { neurons: number[] } | { weights: Float32Array } | { fn: (y: Tensor) => Tensor };
 
 export interface RunSpec { objective: Objective; pole: 'most' | 'least'; seed: bigint; label?: string }
 
@@ -73,6 +77,8 @@ export function objectiveMatrix(runs: readonly RunSpec[], outputs: number): Floa
         if (!Number.isInteger(n) || n < 0 || n >= outputs) throw new InputError(`neuron ${n} is out of range: the model has outputs 0..${outputs - 1}`);
         W[k * outputs + n] += 1 / o.neurons.length;
       }
+    } else if ('fn' in o) {
+      // evaluated separately (activations())
     } else {
       if (o.weights.length !== outputs) throw new InputError(`objective weights have ${o.weights.length} entries; the model has ${outputs} outputs`);
       W.set(o.weights, k * outputs);
@@ -90,6 +96,20 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   const [C, S] = param.shape;
   const seeds = runs.map((r) => r.seed);
   const W = keep(Tensor.from(objectiveMatrix(runs, outputs), [K, outputs], { backend: b }));
+  const fns = runs.map((r) => ('fn' in r.objective ? r.objective.fn : null));
+  /** objective values of n images per run from outputs y (K * n, N) -> (K, n) */
+  const activations = (y: Tensor, n: number): Tensor => {
+    const lin = y.reshape([K, n, outputs]).mul(W.reshape([K, 1, outputs])).sum(2);
+    if (fns.every((f) => f === null)) return lin;
+    const rows = fns.map((f, k) => {
+      const own = y.slice([[k * n, (k + 1) * n]]);
+      if (!f) return lin.select(0, k);
+      const v = f(own);
+      if (v.rank !== 1 || v.shape[0] !== n) throw new InputError(`an objective function must return one value per image (${n}), got shape [${v.shape.join(', ')}]`);
+      return v;
+    });
+    return stack(rows, 0);
+  };
   const poles = keep(Tensor.from(runs.map((r) => (r.pole === 'most' ? 1 : -1)), [K], { backend: b }));
   const axis = o.axis ? keep(Tensor.from(o.axis.axis, [o.axis.axis.length], { backend: b })) : null;
   const p = keep(param.init(seeds, b)).requiresGrad_();
@@ -107,7 +127,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     let img = param.image(p);
     if (o.targetNorm !== null) img = normalizeEach(img, o.targetNorm);
     const y = model.forward(img);
-    return { img, act: y.mul(W).sum(1) };
+    return { img, act: activations(y, 1).reshape([K]) };
   }));
   const record = async (withFrames: boolean) => {
     const { img, act } = evaluate();
@@ -130,7 +150,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
         const loss = (() => {
           const crops = transform(x, o.transforms, sampler, noiseSeeds, t);
           const y = model.forward(crops); // (K * nc, N)
-          const act = y.reshape([K, nc, outputs]).mul(W.reshape([K, 1, outputs])).sum(2).mean(1); // (K)
+          const act = activations(y, nc).mean(1); // (K)
           const { dx, dy } = { dx: x.slice([null, null, null, [1, null]]).sub(x.slice([null, null, null, [0, -1]])), dy: x.slice([null, null, [1, null]]).sub(x.slice([null, null, [0, -1]])) };
           const tv = dx.square().sum([1, 2, 3]).add(dy.square().sum([1, 2, 3])).add(1e-8).sqrt().mul(o.tvWeight); // (K)
           let l = act.mul(poles).neg().add(tv).sum();
