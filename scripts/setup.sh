@@ -38,7 +38,8 @@ ensure_backports_source() {
 # npm packages first: the adapter probe needs the `webgpu` package.
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 
-if node scripts/probe-adapter.mjs >/dev/null 2>&1; then
+# DUALNEURON_SETUP_FORCE_INSTALL=1 takes the install path even when an adapter exists (to test this script)
+if [ "${DUALNEURON_SETUP_FORCE_INSTALL:-0}" != 1 ] && node scripts/probe-adapter.mjs >/dev/null 2>&1; then
   echo "setup: WebGPU adapter found: $(node scripts/probe-adapter.mjs 2>/dev/null)"
 else
   echo "setup: no WebGPU adapter; installing Mesa lavapipe (mesa-vulkan-drivers) from bookworm-backports"
