@@ -114,20 +114,25 @@ function patternValue(pattern: Record<string, number> | undefined, module: strin
 export function readLoraAdapter(dir: string): LoraAdapter {
   const cfgPath = join(dir, 'adapter_config.json');
   if (!existsSync(cfgPath)) throw new WeightsError(`${dir} is not a PEFT adapter folder: no adapter_config.json`);
-  const config = JSON.parse(readFileSync(cfgPath, 'utf8')) as LoraConfig;
-  if (config.peft_type && config.peft_type !== 'LORA') throw new WeightsError(`${cfgPath}: peft_type ${config.peft_type}; only LORA adapters can be merged`);
-  if (config.use_dora) throw new WeightsError(`${cfgPath}: DoRA adapters (use_dora) are not supported`);
-  if (!(config.r > 0) || !Number.isFinite(config.lora_alpha)) throw new WeightsError(`${cfgPath}: needs a positive r and a lora_alpha`);
   const st = join(dir, 'adapter_model.safetensors'), bin = join(dir, 'adapter_model.bin');
   const file = existsSync(st) ? st : existsSync(bin) ? bin : null;
   if (!file) throw new WeightsError(`${dir}: no adapter_model.safetensors or adapter_model.bin`);
-  const tensors = readCheckpoint(file).tensors;
+  return parseLoraAdapter(readFileSync(cfgPath, 'utf8'), readCheckpoint(file).tensors, dir);
+}
+
+/** An adapter from its adapter_config.json text and its tensors (`where` names it in errors). */
+export function parseLoraAdapter(configText: string, tensors: Map<string, HostArray>, where: string): LoraAdapter {
+  let config: LoraConfig;
+  try { config = JSON.parse(configText) as LoraConfig; } catch (e) { throw new WeightsError(`${where}/adapter_config.json is not valid JSON (${(e as Error).message})`); }
+  if (config.peft_type && config.peft_type !== 'LORA') throw new WeightsError(`${where}: peft_type ${config.peft_type}; only LORA adapters can be merged`);
+  if (config.use_dora) throw new WeightsError(`${where}: DoRA adapters (use_dora) are not supported`);
+  if (!(config.r > 0) || !Number.isFinite(config.lora_alpha)) throw new WeightsError(`${where}/adapter_config.json: needs a positive r and a lora_alpha`);
   const rank = (m: string) => patternValue(config.rank_pattern, m) ?? config.r;
   const scaling = (m: string) => {
     const r = rank(m), a = patternValue(config.alpha_pattern, m) ?? config.lora_alpha;
     return config.use_rslora ? a / Math.sqrt(r) : a / r;
   };
-  return { dir, config, tensors, rank, scaling };
+  return { dir: where, config, tensors, rank, scaling };
 }
 
 /**

@@ -417,8 +417,110 @@ def lora_fixture():
             write_safetensors(os.path.join(p, 'adapter_model.safetensors'), adapter, {'format': 'pt'})
 
 
+def clip_to_dino(sd, v=''):
+    """OpenAI/OpenCLIP visual keys -> DreamSim's CLIP-as-DINO keys (what load_clip_as_dino loads)."""
+    out = {}
+    D = sd[v + 'class_embedding'].shape[-1]
+    for k, a in sd.items():
+        if not k.startswith(v):
+            continue
+        n = k[len(v):]
+        if n == 'class_embedding':
+            out['cls_token'] = a.reshape(1, 1, D)
+        elif n == 'positional_embedding':
+            out['pos_embed'] = a[None]
+        elif n == 'conv1.weight':
+            out['patch_embed.proj.weight'] = a
+        elif n.startswith('ln_pre.'):
+            out['pos_drop.' + n[7:]] = a
+        elif n.startswith('ln_post.'):
+            out['norm.' + n[8:]] = a
+        elif n == 'proj':
+            out['proj'] = a
+        elif n.startswith('transformer.resblocks.'):
+            i, rest = n[len('transformer.resblocks.'):].split('.', 1)
+            rest = (rest.replace('ln_1', 'norm1').replace('ln_2', 'norm2').replace('attn.in_proj_weight', 'attn.qkv.weight')
+                    .replace('attn.in_proj_bias', 'attn.qkv.bias').replace('attn.out_proj', 'attn.proj').replace('mlp.c_fc', 'mlp.fc1').replace('mlp.c_proj', 'mlp.fc2'))
+            out[f'blocks.{i}.{rest}'] = a
+    out['patch_embed.proj.bias'] = torch.zeros(D, dtype=out['patch_embed.proj.weight'].dtype)
+    return out
+
+
+IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+CLIPNORM = ((0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711))
+
+
+def dreamsim_micro():
+    """A micro DreamSim ensemble in upstream files: (A) loose files (DINO hub .pth, OpenAI TorchScript ViT-B-16.pt,
+    OpenCLIP open_clip_model.safetensors, ensemble_lora/), (B) the release zip layout (full DINO checkpoint,
+    DreamSim-converted CLIP/OpenCLIP .pth.tar, ensemble_lora/), and the embedding of upstream's PerceptualModel.embed
+    (per-branch Normalize, cat, mean-centre and L2-normalise the whole vector) with the LoRA run unmerged."""
+    import zipfile
+    d = os.path.join(root, 'dreamsim')
+    os.makedirs(os.path.join(d, 'loose', 'ensemble_lora'), exist_ok=True)
+    # base weights: DINO (f32), CLIP (f16-rounded, as OpenAI ships it), OpenCLIP (f32)
+    dino = load_det(DinoViT(MICRO['dino'])).float()
+    clipw = ClipWhole(MICRO['clip'])
+    shapes = {k: tuple(v.shape) for k, v in clipw.visual.state_dict().items()}
+    clipw.visual.load_state_dict({k: torch.from_numpy(v) for k, v in state_dict(shapes).items()})
+    clipw = clipw.half().eval()
+    oc = OpenClip(MICRO['open_clip'])
+    shapes = {k: tuple(v.shape) for k, v in oc.state_dict().items()}
+    oc.load_state_dict({k: torch.from_numpy(v + 0.0) for k, v in state_dict(shapes).items()})
+    dino_sd = {k: v.detach().float() for k, v in dino.state_dict().items()}
+    clip_dino = clip_to_dino({k: v.detach().float() for k, v in clipw.state_dict().items()}, 'visual.')
+    oc_dino = clip_to_dino({k: v.detach().float() for k, v in oc.state_dict().items()}, 'visual.')
+    # (A) loose files
+    torch.save(dino_sd, os.path.join(d, 'loose', 'dino_vitbase16_pretrain.pth'))
+    torch.jit.save(torch.jit.trace(clipw, torch.zeros(1, 3, dtype=torch.half)), os.path.join(d, 'loose', 'ViT-B-16.pt'))
+    write_safetensors(os.path.join(d, 'loose', 'open_clip_model.safetensors'), {k: v.detach().float() for k, v in oc.state_dict().items()})
+    # the adapter: LoRA on every qkv of the three extractors
+    r, alpha = 2, 3
+    adapter, models = {}, []
+    for ei, (c, sd) in enumerate([(MICRO['dino'], dino_sd), (dict(MICRO['clip'], ln_pre=True), clip_dino), (dict(MICRO['open_clip'], ln_pre=True), oc_dino)]):
+        m = DinoViT(c)
+        m.load_state_dict(sd)
+        m = m.double().eval()
+        for i, b in enumerate(m.blocks):
+            D = c['width']
+            A = torch.from_numpy(value('lora_A', (r, D), 7000 + 10 * ei + i)).double()
+            Bm = torch.from_numpy(value('lora_B', (3 * D, r), 8000 + 10 * ei + i)).double()
+            b.attn.lora = (A, Bm, alpha / r)
+            key = f'base_model.model.extractor_list.{ei}.model.blocks.{i}.attn.qkv'
+            adapter[key + '.lora_A.weight'] = A.float()
+            adapter[key + '.lora_B.weight'] = Bm.float()
+        models.append(m)
+    cfg = json.dumps({'bias': 'none', 'fan_in_fan_out': False, 'lora_alpha': alpha, 'lora_dropout': 0.3, 'peft_type': 'LORA', 'r': r, 'target_modules': ['qkv']})
+    with open(os.path.join(d, 'loose', 'ensemble_lora', 'adapter_config.json'), 'w') as f:
+        f.write(cfg)
+    torch.save(adapter, os.path.join(d, 'loose', 'ensemble_lora', 'adapter_model.bin'))
+    # (B) the release zip (+ the hub backbone beside it, as `weights pull dreamsim` fetches both)
+    import io
+    def tbytes(obj):
+        b = io.BytesIO(); torch.save(obj, b); return b.getvalue()
+    with zipfile.ZipFile(os.path.join(d, 'dreamsim_ensemble_checkpoint.zip'), 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('dino_vitb16_pretrain.pth', tbytes({'student': {('module.backbone.' + k): v * 0 for k, v in dino_sd.items()}, 'teacher': {('backbone.' + k): v for k, v in dino_sd.items()}}))
+        z.writestr('clip_vitb16_pretrain.pth.tar', tbytes({'state_dict': clip_dino}))
+        z.writestr('open_clip_vitb16_pretrain.pth.tar', tbytes({'state_dict': oc_dino}))
+        z.writestr('ensemble_lora/adapter_config.json', cfg)
+        z.writestr('ensemble_lora/adapter_model.bin', tbytes(adapter))
+    # upstream's embed on images in [0, 1]
+    x = torch.from_numpy(value('input', (2, 3, 16, 16), 1000001) + 0.5).double()
+    feats = []
+    for m, (mean, std) in zip(models, [IMAGENET, CLIPNORM, CLIPNORM]):
+        xn = (x - torch.tensor(mean, dtype=torch.float64)[:, None, None]) / torch.tensor(std, dtype=torch.float64)[:, None, None]
+        with torch.no_grad():
+            feats.append(m(xn))
+    e = torch.cat(feats, dim=-1)
+    e = (e.T - torch.mean(e, dim=1)).T
+    e = (e.T / torch.norm(e, dim=1)).T
+    save('dreamsim/embed', e)
+    save('dreamsim/distance', 1 - F.cosine_similarity(e[:1], e[1:], dim=-1))
+
+
 def main():
     torch.manual_seed(0)
+    dreamsim_micro()
     check_torchvision_block()
     for layout, c in CONFIGS.items():
         m = load_det(build(layout, c))

@@ -5,14 +5,26 @@ import { weightsHome, listInstalled, readManifest } from '../../models/weights/s
 import { importDir } from '../../models/weights/import.js';
 import { pull } from '../../models/weights/pull.js';
 import { PULL_TARGETS, type PullTarget } from '../../models/weights/upstream.js';
+import { DREAMSIM_TARGETS, dreamsimTarget, importDreamsim, listDreamsim, pullDreamsim } from '../../models/weights/dreamsim-weights.js';
+import type { DreamsimType } from '../../models/dreamsim.js';
 
 export const weightsDirOption = () =>
   new Option('--weights-dir <dir>', 'weights cache folder (default: $DUALNEURON_HOME or ~/.cache/dualneuron)');
 
 function parseTargets(list: string[]): PullTarget[] {
   const out = list.length ? list : ['all'];
-  for (const t of out) if (!(PULL_TARGETS as string[]).includes(t)) throw new InputError(`unknown weights target '${t}'; choose from ${PULL_TARGETS.join(', ')}`);
+  for (const t of out) if (!(PULL_TARGETS as string[]).includes(t)) throw new InputError(`unknown weights target '${t}'; choose from ${[...PULL_TARGETS, ...DREAMSIM_TARGETS].join(', ')}`);
   return out as PullTarget[];
+}
+
+/** Twin/prior targets and DreamSim types, from a list that may mix both. */
+function splitTargets(list: string[]): { twins: string[]; dreamsim: DreamsimType[] } {
+  const dreamsim: DreamsimType[] = [], twins: string[] = [];
+  for (const t of list) {
+    const d = dreamsimTarget(t);
+    if (d) dreamsim.push(d); else twins.push(t);
+  }
+  return { twins, dreamsim: [...new Set(dreamsim)] };
 }
 
 export function registerWeights(program: Command): void {
@@ -22,22 +34,44 @@ export function registerWeights(program: Command): void {
     .description('verify and import upstream files from a local folder (laid out like the upstream repository, its dualneuron/ package folder, or ../shared/upstream/dualneuron)')
     .argument('<dir>', 'folder with the upstream files')
     .addOption(weightsDirOption())
-    .option('--only <targets>', `comma-separated subset: ${PULL_TARGETS.join(', ')}`, 'all')
+    .option('--only <targets>', `comma-separated subset: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS].join(', ')}`, 'all')
     .option('--force', 'import files whose checksum does not match the upstream manifest (with a warning)')
     .action((dir: string, opts: { weightsDir?: string; only: string; force?: boolean }) => {
       const home = weightsHome(opts.weightsDir);
       console.error(`importing from ${dir} into ${home}`);
-      const r = importDir(dir, home, { targets: parseTargets(opts.only.split(',').filter(Boolean)), force: opts.force, log: (s) => console.error(s) });
-      console.error(`imported ${r.imported.length} files${r.notFound.length ? `; not in that folder: ${r.notFound.length} (e.g. ${r.notFound[0]})` : ''}`);
+      const { twins, dreamsim } = splitTargets(opts.only.split(',').filter(Boolean));
+      const all = twins.includes('all');
+      let found = 0;
+      if (twins.length) {
+        try {
+          const r = importDir(dir, home, { targets: parseTargets(twins), force: opts.force, log: (s) => console.error(s) });
+          found += r.imported.length;
+          console.error(`imported ${r.imported.length} files${r.notFound.length ? `; not in that folder: ${r.notFound.length} (e.g. ${r.notFound[0]})` : ''}`);
+        } catch (e) {
+          // with 'all', a folder holding only DreamSim files is fine
+          if (!(all && e instanceof InputError)) throw e;
+        }
+      }
+      if (dreamsim.length || all) {
+        const r = importDreamsim([dir], home, { types: dreamsim.length ? dreamsim : undefined, log: (s) => console.error(s) });
+        found += r.stored.length;
+        if (r.types.length) console.error(`DreamSim ${r.types.join(', ')}: stored ${r.stored.length} merged backbones`);
+      }
+      if (!found) throw new InputError(`weights import: nothing to import in ${dir}: neither upstream DualNeuron files nor DreamSim files (see weights/dreamsim.json)`);
     });
 
   w.command('pull')
     .description('download upstream files from github.com/enigma-brain/dualneuron, verify (sha256 or git blob sha1) and import them')
-    .argument('[targets...]', `what to fetch: ${PULL_TARGETS.join(', ')} (default all)`)
+    .argument('[targets...]', `what to fetch: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS].join(', ')} (default all: the twins and priors; DreamSim only when named)`)
     .addOption(weightsDirOption())
     .option('--force', 'download again even if installed')
-    .action(async (targets: string[], opts: { weightsDir?: string; force?: boolean }) => {
-      await pull(parseTargets(targets), weightsHome(opts.weightsDir), { force: opts.force });
+    .option('--mirror <url>', 'DreamSim targets: download <url>/<file name> instead of the upstream URLs (also $DUALNEURON_DREAMSIM_MIRROR)')
+    .option('--keep-downloads', 'DreamSim targets: keep the downloaded originals in <weights dir>/downloads')
+    .action(async (targets: string[], opts: { weightsDir?: string; force?: boolean; mirror?: string; keepDownloads?: boolean }) => {
+      const { twins, dreamsim } = splitTargets(targets);
+      const home = weightsHome(opts.weightsDir);
+      if (twins.length || !dreamsim.length) await pull(parseTargets(twins), home, { force: opts.force });
+      if (dreamsim.length) await pullDreamsim(dreamsim, home, { force: opts.force, mirror: opts.mirror, keepDownloads: opts.keepDownloads });
     });
 
   w.command('list')
@@ -47,8 +81,10 @@ export function registerWeights(program: Command): void {
     .action((opts: { weightsDir?: string; json?: boolean }) => {
       const home = weightsHome(opts.weightsDir);
       const rows = listInstalled(home);
-      if (opts.json) { console.log(JSON.stringify({ home, targets: rows, manifest: readManifest(home) }, null, 1)); return; }
+      const ds = listDreamsim(home);
+      if (opts.json) { console.log(JSON.stringify({ home, targets: rows, dreamsim: ds, manifest: readManifest(home) }, null, 1)); return; }
       console.log(`weights cache: ${home}`);
       for (const r of rows) console.log(`  ${r.target.padEnd(7)} ${r.installed ? 'installed' : 'missing  '}  ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(2)} MiB${r.installed ? '' : `  (dualneuron weights pull ${r.target})`}`);
+      for (const r of ds) console.log(`  ${r.target.padEnd(7)} ${r.installed ? 'installed' : 'missing  '}  ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(2)} MiB${r.installed ? '' : `  (dualneuron weights pull ${r.target})`}`);
     });
 }

@@ -1,0 +1,303 @@
+// DreamSim weights in the cache: importing the upstream files (from folders, DreamSim's own Python cache folder, or
+// the release zips), merging the LoRA adapters into the backbones, and storing one safetensors file per branch:
+//   <home>/dreamsim/<type>/<branch>.safetensors   (module keys of src/models/vit.ts; metadata: config, sources)
+// recorded in <home>/manifest.json. `pullDreamsim` downloads what weights/dreamsim.json lists and imports it.
+//
+// Where each branch's backbone comes from, first match wins (a folder's top level, its checkpoints/ folder, adapter
+// subfolders, and the entries of any .zip in it):
+//   dino_vitb16      dino_vitbase16_pretrain.pth (the torch.hub backbone DreamSim tunes), else the teacher of the
+//                    full training checkpoint dino_vitb16_pretrain.pth inside DreamSim's zip (see the README)
+//   clip_vitb16      clip_vitb16_pretrain.pth.tar (DreamSim's converted file), else OpenAI's ViT-B-16.pt (TorchScript)
+//   open_clip_vitb16 open_clip_vitb16_pretrain.pth.tar, else open_clip_model.safetensors, open_clip_pytorch_model.bin,
+//                    vit_b_16-laion400m_e31-00efa78f.pt
+//   clip_vitb32 / open_clip_vitb32: <branch>_pretrain.pth.tar (else ViT-B-32.pt for CLIP)
+// and the adapter from <lora folder>/adapter_config.json + adapter_model.(safetensors|bin).
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, WeightsError } from '../../errors.js';
+import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
+import { encodeSafetensors, readSafetensors } from '../../io/safetensors.js';
+import type { HostArray } from '../../io/host-array.js';
+import { type Backend, getBackend } from '../../tensor/index.js';
+import { Progress } from '../../util/progress.js';
+import { readCheckpoint, parseLoraAdapter, mergeLora, type LoraAdapter } from '../dreamsim-formats.js';
+import { BRANCHES, DREAMSIM_TYPES, DREAMSIM_TYPE_NAMES, DreamSim, dreamsimFromStateDicts, type BranchName, type DreamsimType } from '../dreamsim.js';
+import { detectVitLayout, toVitKeys, vitLayoutShapes, type VitConfig } from '../vit.js';
+import { readManifest, weightsHome, writeManifest } from './store.js';
+import { ZipFile } from './zipfile.js';
+
+export interface DreamsimFile { id: string; name: string; url: string; size: number | null; sha256: string | null; sha256Prefix?: string; licence: string; what: string }
+export interface DreamsimManifest { note: string; licences: Record<string, string>; files: DreamsimFile[]; alternatives: (DreamsimFile & { branch: string })[] }
+
+let cached: DreamsimManifest | null = null;
+export function dreamsimManifest(): DreamsimManifest {
+  if (!cached) cached = JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../../weights/dreamsim.json'), 'utf8')) as DreamsimManifest;
+  return cached;
+}
+
+/** Upstream files a type needs (ids in weights/dreamsim.json). */
+export const DREAMSIM_FILES: Record<DreamsimType, string[]> = {
+  ensemble: ['dino_vitb16', 'dreamsim_ensemble'],
+  dino_vitb16: ['dino_vitb16', 'dreamsim_dino_vitb16'],
+  clip_vitb32: ['dreamsim_clip_vitb32'],
+  open_clip_vitb32: ['dreamsim_open_clip_vitb32'],
+};
+
+const BASE_NAMES: Record<BranchName, string[]> = {
+  dino_vitb16: ['dino_vitbase16_pretrain.pth', 'dino_vitb16_pretrain.pth'],
+  clip_vitb16: ['clip_vitb16_pretrain.pth.tar', 'ViT-B-16.pt'],
+  open_clip_vitb16: ['open_clip_vitb16_pretrain.pth.tar', 'open_clip_model.safetensors', 'open_clip_pytorch_model.bin', 'vit_b_16-laion400m_e31-00efa78f.pt'],
+  clip_vitb32: ['clip_vitb32_pretrain.pth.tar', 'ViT-B-32.pt'],
+  open_clip_vitb32: ['open_clip_vitb32_pretrain.pth.tar'],
+};
+
+export const storedBranchPath = (type: DreamsimType, branch: BranchName) => `dreamsim/${type}/${branch}.safetensors`;
+
+/** `dreamsim` or `dreamsim-<type>` -> the type; null for other targets. */
+export function dreamsimTarget(t: string): DreamsimType | null {
+  if (t === 'dreamsim') return 'ensemble';
+  const m = /^dreamsim-(.+)$/.exec(t);
+  if (!m) return null;
+  if (!(DREAMSIM_TYPE_NAMES as string[]).includes(m[1])) throw new InputError(`unknown DreamSim type '${m[1]}'; choose from ${DREAMSIM_TYPE_NAMES.join(', ')}`);
+  return m[1] as DreamsimType;
+}
+
+export const DREAMSIM_TARGETS = ['dreamsim', ...DREAMSIM_TYPE_NAMES.filter((t) => t !== 'ensemble').map((t) => `dreamsim-${t}`)];
+const targetOf = (t: DreamsimType) => (t === 'ensemble' ? 'dreamsim' : `dreamsim-${t}`);
+
+export function dreamsimMissing(type: DreamsimType, home: string): string[] {
+  const m = readManifest(home);
+  return DREAMSIM_TYPES[type].branches.map((b) => storedBranchPath(type, b)).filter((p) => !m.files[p] || !existsSync(join(home, p)));
+}
+
+export function requireDreamsim(type: DreamsimType, home: string): void {
+  const missing = dreamsimMissing(type, home);
+  if (!missing.length) return;
+  const wd = home !== weightsHome() ? ` --weights-dir ${home}` : '';
+  throw new WeightsError(`The DreamSim ${type} weights are not installed in ${home} (missing ${missing.join(', ')}).\n` +
+    `Run:  dualneuron weights pull ${targetOf(type)}${wd}\n` +
+    `  or, with the files at hand (${DREAMSIM_FILES[type].map((id) => dreamsimManifest().files.find((f) => f.id === id)!.name).join(', ')}, or a DreamSim Python cache folder):\n` +
+    `  dualneuron weights import <folder> --only ${targetOf(type)}${wd}`);
+}
+
+/** The installed DreamSim of a type, ready to embed (weights frozen). */
+export function loadDreamsim(type: DreamsimType, opts: { weightsDir?: string; backend?: Backend } = {}): { model: DreamSim; sha256: Record<string, string> } {
+  const home = weightsHome(opts.weightsDir);
+  requireDreamsim(type, home);
+  const sds = new Map<BranchName, Map<string, HostArray>>();
+  const configs: Partial<Record<BranchName, VitConfig>> = {};
+  const sha: Record<string, string> = {};
+  const man = readManifest(home);
+  for (const b of DREAMSIM_TYPES[type].branches) {
+    const rel = storedBranchPath(type, b);
+    const st = readSafetensors(join(home, rel));
+    sds.set(b, st.tensors);
+    if (st.metadata?.config) configs[b] = JSON.parse(st.metadata.config) as VitConfig;
+    sha[b] = man.files[rel]?.sha256Original ?? '';
+  }
+  return { model: dreamsimFromStateDicts(type, sds, opts.backend ?? getBackend(), configs), sha256: sha };
+}
+
+// ------------------------------------------------------------------ sources: folders and zips
+
+interface Source { path: string; origin: string; read(): Uint8Array }
+
+/** Every file below the given folders (two levels) and inside any zip among them or given directly. */
+function collectSources(inputs: string[]): { sources: Source[]; zips: ZipFile[] } {
+  const sources: Source[] = [];
+  const zips: ZipFile[] = [];
+  const addZip = (p: string) => {
+    const z = new ZipFile(p);
+    zips.push(z);
+    for (const n of z.names()) if (!n.endsWith('/')) sources.push({ path: n, origin: `${p}:${n}`, read: () => z.read(n) });
+  };
+  for (const inp of inputs) {
+    const p = resolve(inp);
+    if (!existsSync(p)) throw new InputError(`weights import: ${inp} does not exist`);
+    if (statSync(p).isFile()) {
+      if (p.endsWith('.zip')) addZip(p);
+      else sources.push({ path: basename(p), origin: p, read: () => new Uint8Array(readFileSync(p)) });
+      continue;
+    }
+    const walk = (dir: string, depth: number) => {
+      for (const name of readdirSync(dir)) {
+        const f = join(dir, name);
+        const st = statSync(f);
+        if (st.isDirectory()) { if (depth < 2) walk(f, depth + 1); continue; }
+        if (name.endsWith('.zip')) addZip(f);
+        else sources.push({ path: relative(p, f).split('\\').join('/'), origin: f, read: () => new Uint8Array(readFileSync(f)) });
+      }
+    };
+    walk(p, 0);
+  }
+  return { sources, zips };
+}
+
+const find = (sources: Source[], name: string) => sources.find((s) => s.path === name || s.path.endsWith(`/${name}`));
+
+function findAdapter(sources: Source[], folder: string): { adapter: LoraAdapter; sha256: string; origin: string } | null {
+  const cfg = find(sources, `${folder}/adapter_config.json`);
+  if (!cfg) return null;
+  const dir = cfg.path.slice(0, -'/adapter_config.json'.length);
+  const model = sources.find((s) => s.path === `${dir}/adapter_model.safetensors`) ?? sources.find((s) => s.path === `${dir}/adapter_model.bin`);
+  if (!model) throw new WeightsError(`${cfg.origin}: the adapter folder has no adapter_model.safetensors or adapter_model.bin`);
+  const bytes = model.read();
+  const where = cfg.origin.slice(0, -'/adapter_config.json'.length);
+  const adapter = parseLoraAdapter(new TextDecoder().decode(cfg.read()), readCheckpoint(bytes, model.origin).tensors, where);
+  return { adapter, sha256: sha256(bytes), origin: model.origin };
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Check a converted state dict against the branch's expected keys and shapes. */
+function checkShapes(sd: Map<string, HostArray>, cfg: VitConfig, where: string): void {
+  const want = vitLayoutShapes(cfg, 'dino');
+  const missing = [...want.keys()].filter((k) => !sd.has(k));
+  const bad = [...want].filter(([k, s]) => sd.has(k) && sd.get(k)!.shape.join(',') !== s.join(',')).map(([k, s]) => `${k}: [${sd.get(k)!.shape}] vs [${s}]`);
+  if (missing.length || bad.length) {
+    throw new WeightsError(`${where} does not fit this branch (${cfg.width} wide, ${cfg.depth} blocks, patch ${cfg.patchSize}):` +
+      `${missing.length ? ` missing ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''};` : ''}${bad.length ? ` shapes ${bad.slice(0, 3).join('; ')}` : ''}`);
+  }
+  for (const k of [...sd.keys()]) if (!want.has(k)) sd.delete(k);
+}
+
+export interface DreamsimImportResult { stored: string[]; types: DreamsimType[]; skipped: { type: DreamsimType; why: string }[] }
+
+/**
+ * Imports every requested type whose files are found (all types when `types` is absent: those with no files are
+ * skipped quietly; requested ones without files are errors). `configs` overrides branch configs (tests).
+ */
+export function importDreamsim(inputs: string[], home: string, opts: { types?: DreamsimType[]; log?: (s: string) => void; configs?: Partial<Record<BranchName, VitConfig>> } = {}): DreamsimImportResult {
+  const log = opts.log ?? (() => {});
+  const { sources, zips } = collectSources(inputs);
+  const res: DreamsimImportResult = { stored: [], types: [], skipped: [] };
+  try {
+    for (const type of opts.types ?? DREAMSIM_TYPE_NAMES) {
+      const spec = DREAMSIM_TYPES[type];
+      const baseSrc = spec.branches.map((b) => BASE_NAMES[b].map((n) => find(sources, n)).find(Boolean));
+      const hasAdapter = !!find(sources, `${spec.lora}/adapter_config.json`);
+      const missing = [...spec.branches.filter((_, i) => !baseSrc[i]).map((b) => `a ${b} backbone (${BASE_NAMES[b].join(' or ')})`), ...(hasAdapter ? [] : [`${spec.lora}/adapter_config.json`])];
+      if (missing.length) {
+        if (opts.types) throw new WeightsError(`DreamSim ${type}: not found in ${inputs.join(', ')}: ${missing.join('; ')}`);
+        res.skipped.push({ type, why: missing.join('; ') });
+        continue;
+      }
+      const { adapter, sha256: adapterSha, origin: adapterOrigin } = findAdapter(sources, spec.lora)!;
+      spec.branches.forEach((branch, i) => {
+        const src = baseSrc[i]!;
+        const bytes = src.read();
+        const ck = readCheckpoint(bytes, src.origin);
+        const layout = detectVitLayout(ck.tensors);
+        if (!layout) throw new WeightsError(`${src.origin}: no ViT tower found (${ck.tensors.size} tensors, e.g. ${[...ck.tensors.keys()].slice(0, 3).join(', ')})`);
+        const cfg = opts.configs?.[branch] ?? BRANCHES[branch].config;
+        let sd = toVitKeys(ck.tensors, layout);
+        checkShapes(sd, cfg, src.origin);
+        const m = mergeLora(sd, adapter, `base_model.model.extractor_list.${i}.model.`);
+        if (!m.merged.length) throw new WeightsError(`${adapterOrigin}: no LoRA weights for extractor_list.${i} (${branch})`);
+        sd = m.sd;
+        const rel = storedBranchPath(type, branch);
+        const out = encodeSafetensors(sd, {
+          format: 'pt', config: JSON.stringify(cfg), branch, type, source: src.origin, source_format: `${ck.format}${ck.note ? ` (${ck.note})` : ''}, ${layout} layout`,
+          sha256_source: sha256(bytes), lora: adapterOrigin, sha256_lora: adapterSha, lora_scaling: String(adapter.scaling(`base_model.model.extractor_list.${i}.model.${m.merged[0]}`)), lora_modules: String(m.merged.length),
+        });
+        const dst = join(home, rel);
+        ensureDir(dirname(dst));
+        writeFileAtomic(dst, out);
+        const man = readManifest(home);
+        man.files[rel] = {
+          upstreamPath: `${basename(src.path)} + ${spec.lora}`, source: src.origin, sha256Original: sha256(bytes), sizeOriginal: bytes.length,
+          sha256Stored: sha256(out), licence: [dreamsimManifest().licences.dreamsim, dreamsimManifest().licences[branch.replace(/_vitb\d+$/, '')] ?? ''].filter(Boolean).join('; '),
+          importedAt: new Date().toISOString(),
+        };
+        writeManifest(home, man);
+        res.stored.push(rel);
+        log(`  ${rel}  <- ${src.origin} (${ck.format}, ${layout} keys) + ${m.merged.length} LoRA modules from ${adapterOrigin}`);
+      });
+      res.types.push(type);
+    }
+  } finally {
+    for (const z of zips) z.close();
+  }
+  return res;
+}
+
+// ------------------------------------------------------------------ pull
+
+/** Where a file is downloaded from: the manifest URL, or `<mirror>/<name>`. */
+export function urlOf(f: DreamsimFile, mirror?: string): string {
+  return mirror ? `${mirror.replace(/\/+$/, '')}/${f.name}` : f.url;
+}
+
+async function download(url: string, dst: string, progress: Progress): Promise<{ size: number; sha256: string }> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new WeightsError(`cannot download ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.\n` +
+      'Are you offline? On a machine with network, download the files listed in weights/dreamsim.json (or copy a DreamSim ' +
+      'Python cache folder, ./models by default), bring them here and run `dualneuron weights import <folder> --only dreamsim`.');
+  }
+  if (!res.ok || !res.body) throw new WeightsError(`downloading ${url} failed: HTTP ${res.status} ${res.statusText}`);
+  ensureDir(dirname(dst));
+  const tmp = `${dst}.part`;
+  const out = createWriteStream(tmp);
+  const h = createHash('sha256');
+  let n = 0;
+  try {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      h.update(value);
+      n += value.length;
+      progress.tick(value.length);
+      if (!out.write(value)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+    await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
+  } catch (e) {
+    out.destroy();
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  renameSync(tmp, dst);
+  return { size: n, sha256: h.digest('hex') };
+}
+
+/** Downloads the files of the given types into <home>/downloads, verifies what can be verified, imports them. */
+export async function pullDreamsim(types: DreamsimType[], home: string, opts: { force?: boolean; mirror?: string; keepDownloads?: boolean; log?: (s: string) => void; configs?: Partial<Record<BranchName, VitConfig>> } = {}): Promise<string[]> {
+  const log = opts.log ?? ((s: string) => console.error(s));
+  const todo = types.filter((t) => opts.force || dreamsimMissing(t, home).length > 0);
+  if (!todo.length) { log(`DreamSim ${types.join(', ')}: already installed in ${home}`); return []; }
+  const man = dreamsimManifest();
+  const ids = [...new Set(todo.flatMap((t) => DREAMSIM_FILES[t]))];
+  const files = ids.map((id) => man.files.find((f) => f.id === id)!);
+  const dir = join(home, 'downloads');
+  const mirror = opts.mirror ?? process.env.DUALNEURON_DREAMSIM_MIRROR;
+  log(`downloading ${files.length} files for DreamSim ${todo.join(', ')}${mirror ? ` from ${mirror}` : ''} (sizes are not published upstream; the release zips are several hundred MB to GBs)`);
+  const paths: string[] = [];
+  for (const f of files) {
+    const dst = join(dir, f.name);
+    const progress = new Progress({ total: f.size ?? undefined, unit: 'B', label: f.name });
+    const got = await download(urlOf(f, mirror), dst, progress);
+    progress.finish();
+    if (f.size !== null && got.size !== f.size) { rmSync(dst, { force: true }); throw new WeightsError(`${f.name}: ${got.size} bytes, expected ${f.size}; nothing was stored`); }
+    if (f.sha256 && got.sha256 !== f.sha256) { rmSync(dst, { force: true }); throw new WeightsError(`${f.name}: sha256 ${got.sha256}, expected ${f.sha256}; nothing was stored`); }
+    log(`  ${f.name}: ${(got.size / 2 ** 20).toFixed(1)} MiB, sha256 ${got.sha256}${f.sha256 ? ' (verified)' : ' (no published checksum; checked by reading it)'}`);
+    paths.push(dst);
+  }
+  const r = importDreamsim(paths, home, { types: todo, log, configs: opts.configs });
+  if (!opts.keepDownloads) for (const p of paths) rmSync(p, { force: true });
+  return r.stored;
+}
+
+export interface DreamsimRow { target: string; type: DreamsimType; installed: boolean; files: number; bytes: number }
+
+export function listDreamsim(home: string): DreamsimRow[] {
+  return DREAMSIM_TYPE_NAMES.map((type) => {
+    const paths = DREAMSIM_TYPES[type].branches.map((b) => storedBranchPath(type, b)).filter((p) => existsSync(join(home, p)));
+    return { target: targetOf(type), type, installed: dreamsimMissing(type, home).length === 0, files: paths.length, bytes: paths.reduce((s, p) => s + statSync(join(home, p)).size, 0) };
+  });
+}
