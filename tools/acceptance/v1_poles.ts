@@ -16,11 +16,10 @@ import { loadMask, loadPrior, weightsHome } from '../../src/models/weights/store
 import { makePipeline, normalizeUint8 } from '../../src/dualneuron/input/pipeline.js';
 import { preprocessToUint8 } from '../../src/io/image/index.js';
 import { cutPatch, loadPhotos, skimagePhotos } from '../../src/dualneuron/render/patches.js';
-import { RECIPES } from '../../src/dualneuron/synthesis/recipes.js';
+import { RECIPES, recipeOptions } from '../../src/dualneuron/synthesis/recipes.js';
 import { FourierParameterization } from '../../src/dualneuron/synthesis/fourier.js';
 import { PixelParameterization } from '../../src/dualneuron/synthesis/parameterization.js';
 import { runPoles, readDone, jobDir, type Job } from '../../src/dualneuron/synthesis/poles.js';
-import type { SynthesisOptions } from '../../src/dualneuron/synthesis/engine.js';
 import type { Recipe } from '../../src/dualneuron/synthesis/recipes.js';
 
 const out = resolve(process.argv[2] ?? 'acceptance-v1');
@@ -32,11 +31,6 @@ const spec = TWINS.v1;
 ensureDir(out);
 const b: Backend = await init('webgpu');
 
-function synthOptions(r: Recipe): SynthesisOptions {
-  return { steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
-    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
-    targetNorm: r.targetNorm, saveAllSteps: false };
-}
 function paramOf(r: Recipe) {
   return r.param === 'fourier'
     ? new FourierParameterization({ prior: loadPrior(r.prior, home), valuesRange: r.valuesRange, rangeFn: r.rangeFn })
@@ -79,7 +73,7 @@ async function poles(dir: string, recipe: string, jobs: Job[], members?: number[
   const r = RECIPES[recipe];
   const { model } = loadTwin('v1', { members, backend: b });
   const param = paramOf(r);
-  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth: synthOptions(r), jobs, batch, progress: true });
+  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth: recipeOptions(r), jobs, batch, progress: true });
   param.dispose(); model.dispose();
 }
 const both = (seed: number): Job[] => NEURONS.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));

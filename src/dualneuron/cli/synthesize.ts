@@ -11,14 +11,15 @@ import { toFloat32 } from '../../io/host-array.js';
 import { loadTwin } from '../../models/twins/load.js';
 import { TWINS, type TwinId } from '../../models/twins/registry.js';
 import { loadPrior, loadMask, weightsHome } from '../../models/weights/store.js';
-import { RECIPES, defaultRecipe, type Recipe } from '../synthesis/recipes.js';
+import { RECIPES, defaultRecipe, recipeOptions, type Recipe } from '../synthesis/recipes.js';
 import { PixelParameterization, type Parameterization, type RangeFn } from '../synthesis/parameterization.js';
 import { FourierParameterization } from '../synthesis/fourier.js';
 import { runPoles, type Job, type Pole } from '../synthesis/poles.js';
-import type { SynthesisOptions } from '../synthesis/engine.js';
 import { imageToInput, makePipeline } from '../input/pipeline.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
+import { DREAMSIM_TYPE_NAMES, isDreamsimType, type DreamSim, type DreamsimType } from '../../models/dreamsim.js';
+import { loadDreamsim } from '../../models/weights/dreamsim-weights.js';
 import { modelOption, parseTwin, parseIntOpt } from './predict.js';
 
 const num = (name: string, v: string) => {
@@ -63,6 +64,9 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--no-blur', 'pixel parameterisation: do not blur the gradient')
     .option('--save-all-steps', 'also write images_all_steps.npy and an animated trajectory.png')
     .option('--batch <n>', 'runs optimised together (default 8)', '8')
+    .option('--axis <axis.npy>', 'DreamSim guidance: loss -= weight * projection of the (min-max stretched, 224, RGB) image\'s embedding onto this axis (dualneuron axis)')
+    .option('--axis-weight <w>', 'weight of the guidance term (default 1)')
+    .addOption(new Option('--embedder <t>', 'DreamSim type that embeds for --axis (must match the axis)').choices(DREAMSIM_TYPE_NAMES).default('ensemble'))
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder');
 }
@@ -72,6 +76,23 @@ export interface SynthCli {
   lr?: string; lrSchedule: boolean; etaMin?: string; momentum?: string; noise?: string; crops?: string; boxSize?: string; jitter?: string;
   oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
   prior?: string; initImage?: string; blur: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
+  axis?: string; axisWeight?: string; embedder?: string;
+}
+
+/** The --axis vector and weight, validated before any GPU work (null without --axis). */
+export function parseAxis(o: SynthCli): { axis: Float32Array; weight: number; type: DreamsimType } | null {
+  if (o.axis === undefined) {
+    if (o.axisWeight !== undefined) throw new InputError('--axis-weight needs --axis');
+    return null;
+  }
+  const a = readNpy(o.axis);
+  if (a.shape.length !== 1 || a.shape[0] < 1) throw new InputError(`${o.axis}: shape (${a.shape.join(', ')}); an axis is a vector (D,)`);
+  const axis = toFloat32(a);
+  if (!axis.every(Number.isFinite)) throw new InputError(`${o.axis} holds non-finite values`);
+  const weight = o.axisWeight === undefined ? 1 : num('--axis-weight', o.axisWeight);
+  const type = (o.embedder ?? 'ensemble') as DreamsimType;
+  if (!isDreamsimType(type)) throw new InputError(`--embedder: unknown DreamSim type '${type}'`);
+  return { axis, weight, type };
 }
 
 /** The recipe after command-line overrides, validated before any GPU work. */
@@ -142,11 +163,7 @@ export async function prepare(o: SynthCli) {
     }
     param = new FourierParameterization({ prior, size: S, valuesRange: r.valuesRange, rangeFn: r.rangeFn, initImages });
   }
-  const synth: SynthesisOptions = {
-    steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
-    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
-    targetNorm: r.targetNorm, saveAllSteps: o.saveAllSteps ?? false,
-  };
+  const synth = recipeOptions(r, { saveAllSteps: o.saveAllSteps });
   return { id, spec, recipe: r, members, batch, home, param, synth };
 }
 
@@ -174,11 +191,21 @@ export function parseSeeds(seeds: string | undefined, seed: string | undefined):
 
 export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: Record<string, unknown>): Promise<void> {
   const p = await prepare(o);
+  const guide = parseAxis(o);
   const out = resolve(o.out);
   const backend = await init('webgpu');
   const rec = startRecord(command, { ...o }, backend.describe());
   const { model, weightsSha256 } = loadTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
+  let embedder: DreamSim | null = null;
   try {
+    if (guide) {
+      const ds = loadDreamsim(guide.type, { weightsDir: o.weightsDir, backend });
+      embedder = ds.model;
+      if (embedder.dim !== guide.axis.length) throw new InputError(`--axis ${o.axis} has ${guide.axis.length} dims; the DreamSim ${guide.type} embedding has ${embedder.dim} (pass the --embedder the axis was made with)`);
+      const e = embedder;
+      p.synth.axis = { embed: (u) => e.embed(u), axis: guide.axis, weight: guide.weight };
+      extra = { ...extra, guidance: { axis: resolve(o.axis!), weight: guide.weight, embedder: guide.type, embedderSha256: ds.sha256 } };
+    }
     const n = await runPoles({ out, model, outputs: p.spec.neurons, param: p.param, synth: p.synth, jobs, batch: p.batch, animation: o.saveAllSteps, progress: true });
     finishRecord(rec, join(out, 'run.json'), {
       model: p.id, members: model.memberIds, centered: o.centered, weightsSha256, recipe: { name: o.recipe ?? defaultRecipe(p.id, o.param), ...p.recipe },
@@ -187,6 +214,7 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
     console.error(`${n} results computed (${jobs.length - n} were already done) in ${out}`);
   } finally {
     model.dispose();
+    embedder?.dispose();
     p.param.dispose();
   }
 }

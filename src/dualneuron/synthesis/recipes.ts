@@ -4,6 +4,7 @@
 // steps, while Adam on the Fourier phase of the natural gray prior (or Adam on pixels) beats them (spec §8).
 import type { TwinId } from '../../models/twins/registry.js';
 import type { RangeFn } from './parameterization.js';
+import type { SynthesisOptions } from './engine.js';
 
 export interface Recipe {
   param: 'pixel' | 'fourier';
@@ -46,4 +47,13 @@ export const RECIPES: Record<string, Recipe> = {
 /** The default recipe of a twin for a parameterisation. */
 export function defaultRecipe(model: TwinId, param?: 'pixel' | 'fourier'): string {
   return param === 'pixel' ? `${model}-pixel` : model;
+}
+
+/** The engine options a recipe stands for. */
+export function recipeOptions(r: Recipe, extra: { saveAllSteps?: boolean } = {}): SynthesisOptions {
+  return {
+    steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
+    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
+    targetNorm: r.targetNorm, saveAllSteps: extra.saveAllSteps ?? false,
+  };
 }

@@ -1,6 +1,6 @@
 // PNG encoding (fast-png) of 8-bit images, and an atomic file write: the bytes go to `<path>.tmp-<pid>` in the
 // same directory, which is then renamed over `path`, so a reader never sees a half-written PNG.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic.js';
 import { encode as encodePng } from 'fast-png';
 import { InputError } from '../../errors.js';
 
@@ -29,19 +29,9 @@ export function encodePNG(img: PngImage): Uint8Array {
 /** Encodes and writes a PNG atomically (temporary file in the same directory, then rename). */
 export function writePNG(path: string, img: PngImage): void {
   const bytes = encodePNG(img);
-  const tmp = `${path}.tmp-${process.pid}`;
-  let fd: number | null = null;
   try {
-    fd = openSync(tmp, 'w', 0o644);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (err) {
-    if (fd !== null) try { closeSync(fd); } catch { /* already failing */ }
-    try { unlinkSync(tmp); } catch { /* not created, or already renamed */ }
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(`cannot write PNG ${path}: ${code ? `${code}: ` : ''}${(err as Error).message}`);
   }
