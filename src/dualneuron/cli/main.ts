@@ -10,6 +10,7 @@ import { registerPredict } from './predict.js';
 import { registerSynthesize } from './synthesize.js';
 import { registerDemo } from './demo.js';
 import { registerScreen } from './screen.js';
+import { registerDream } from './dream.js';
 import { DualNeuronError } from '../../errors.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -26,6 +27,7 @@ registerPredict(program);
 registerSynthesize(program);
 registerDemo(program);
 registerScreen(program);
+registerDream(program);
 
 try {
   await program.parseAsync(process.argv);
