@@ -22,45 +22,52 @@
 // above 31): a forward run of M points (first load x_m c_m, last store conj(A_k B_k)), then a second run
 // (last store X_k = c_k conj(V_k)), with c_m = e^(-i pi m^2/n) and B the M-point DFT of the conjugate chirp / M.
 //
-// Sizes are runtime parameters, so one pipeline per (radix, twiddles or not, load and store kind) serves every length:
-// index divisions by runtime divisors use an f32 reciprocal with an exact integer correction (udiv).
+// Sizes are runtime parameters, so a handful of pipelines per radix (see FftPassSpec) serve every length and op;
+// index divisions by runtime divisors use an f32 reciprocal with an exact integer correction.
 //
 // Grid: one invocation per butterfly (o, j, i) in row-major order (i fastest, so that neighbouring lanes touch
 // neighbouring memory in column passes), 64 per workgroup, 2-D past 65535 groups. On lavapipe this beat
 // 8 x 8 and 64 x 1 workgroups over (i, (o, j)) for column passes and matches them for row passes.
 //
-// Bindings: P, dst (vec2, or f32 for a 'real' store), src (vec2, or f32 for a 'real' load), tab (vec2: twiddles
-// at 0, chirp at P[TC], filter at P[TB]; bound only when the pass reads it).
+// Bindings: P, dst (vec2, or f32 for a pass that stores real numbers), src (vec2; a real input is read as f32
+// element q = component q & 1 of vec2 q >> 1, so any offset works), tab (vec2: twiddles at 0, chirp at P[TC],
+// filter at P[TB]).
 import { bindings, linearMain } from './common.js';
 
-export type FftLoad = 'buf' | 'complex' | 'real' | 'hermitian';
-export type FftStore = 'buf' | 'mulB' | 'complex' | 'real';
+/** Input kinds of a first pass (P[FP.load]): the caller's complex, real or Hermitian-half input. */
+export const FFT_LOAD = { complex: 1, real: 2, hermitian: 3 } as const;
 
-/** What a pass pipeline is compiled for (everything else is a parameter). */
+/**
+ * What a pass pipeline is compiled for: the radix, whether it twiddles (every pass but the first of a run), and
+ * the class of its load (a work buffer, or the caller's input of any kind) and of its store (a work buffer, a
+ * work buffer times conj(B) for Bluestein, or the result, complex or real). Within a class the kind, sizes,
+ * chirps and conjugation are parameters, so that few pipelines serve every size and op (shader compilation on a
+ * CPU adapter costs about a second per pipeline cold), while the passes in the middle of a transform stay free of
+ * branches (branching on a parameter cost lavapipe 1.5x).
+ */
 export interface FftPassSpec {
   R: number;
-  /** a later pass (NS > 1): multiplies by twiddles */
   twiddle: boolean;
-  load: FftLoad;
-  chirpIn: boolean;
-  store: FftStore;
-  chirpOut: boolean;
+  load: 'buf' | 'input';
+  store: 'buf' | 'mulB' | 'complex' | 'real';
 }
 
 /** Parameter words (u32; f32 as bits). */
 export const FP = {
   outer: 0, inner: 1, srcOff: 2, lin: 3, lout: 4, scale: 5, double: 6, L: 7, Q: 8, NS: 9, n: 10, TC: 11, TB: 12,
-  invQ: 13, invInner: 14, invNS: 15, twStride: 16, conjIn: 17, conjOut: 18, count: 19,
+  invQ: 13, invInner: 14, invNS: 15, twStride: 16, signIn: 17, signOut: 18, load: 19, chirpIn: 20, chirpOut: 21,
+  count: 22,
 } as const;
 
 export const FFT_WG = 64;
 
-export function fftPassKey(s: FftPassSpec): string {
-  return `fft:${s.R}:${s.twiddle ? 't' : ''}:${s.load}${s.chirpIn ? 'c' : ''}:${s.store}${s.chirpOut ? 'c' : ''}`;
+/** Whether the pass reads the table (twiddles, chirp or filter); it is bound only then. */
+export function fftPassUsesTable(s: FftPassSpec): boolean {
+  return s.twiddle || s.load === 'input' || s.store !== 'buf';
 }
 
-export function fftPassUsesTable(s: FftPassSpec): boolean {
-  return s.twiddle || s.chirpIn || s.chirpOut || s.store === 'mulB';
+export function fftPassKey(s: FftPassSpec): string {
+  return `fft:${s.R}:${s.twiddle ? 't' : ''}:${s.load}:${s.store}`;
 }
 
 const lit = (v: number) => {
@@ -161,89 +168,77 @@ function oddPrime(a: string[], fresh: () => string, lines: string[]): string[] {
 const p = (k: keyof typeof FP) => `P[${FP[k]}u]`;
 const pfl = (k: keyof typeof FP) => `bitcast<f32>(P[${FP[k]}u])`;
 
+/**
+ * Element m of the pass's input sequence at (o, i): a work buffer, or the caller's input of the kind P[load],
+ * computed without branches but the (uniform) chirp, so that R inlined copies stay cheap to compile.
+ */
 function loadFn(s: FftPassSpec): string {
-  const body: string[] = [];
-  if (s.load === 'buf') {
-    body.push(`return src[(o * ${p('L')} + m) * ${p('inner')} + i];`);
-    return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {\n  ${body.join('\n  ')}\n}`;
-  }
-  body.push('var v = vec2<f32>(0.0, 0.0);');
-  if (s.load === 'hermitian') {
-    body.push(`let n = ${p('n')};`,
-      `if (m < n) {`,
-      `  let up = 2u * m > n;`,
-      `  let k = select(m, n - m, up);`,
-      `  if (k < ${p('lin')}) {`,
-      `    v = src[${p('srcOff')} + (o * ${p('lin')} + k) * ${p('inner')} + i];`,
-      `    if (k == 0u || 2u * k == n) { v.y = 0.0; }`,
-      `    if (up) { v.y = -v.y; }`,
-      `  }`,
-      `}`);
-  } else if (s.load === 'complex') {
-    body.push(`if (m < ${p('lin')}) { v = src[${p('srcOff')} + (o * ${p('lin')} + m) * ${p('inner')} + i]; }`);
-  } else {
-    body.push(`if (m < ${p('lin')}) { v.x = src[${p('srcOff')} + (o * ${p('lin')} + m) * ${p('inner')} + i]; }`);
-  }
-  body.push(`if (${p('conjIn')} != 0u) { v.y = -v.y; }`);
-  if (s.chirpIn) body.push(`v = cm(v, tab[${p('TC')} + min(m, ${p('n')} - 1u)]);`);
-  body.push('return v;');
-  return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {\n  ${body.join('\n  ')}\n}`;
+  if (s.load === 'buf') return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> { return src[(o * ${p('L')} + m) * ${p('inner')} + i]; }`;
+  return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {
+  let kind = ${p('load')};
+  let n = ${p('n')};
+  let lin = ${p('lin')};
+  let herm = kind == ${FFT_LOAD.hermitian}u;
+  let isReal = kind == ${FFT_LOAD.real}u;
+  let up = herm && 2u * m > n;
+  let k = select(m, n - m, up);
+  let ok = k < lin && m < n;
+  let q = ${p('srcOff')} + (o * lin + select(0u, k, ok)) * ${p('inner')} + i;
+  // a real input is f32 element q: component q & 1 of vec2 q >> 1 (any offset)
+  let w = src[select(q, q >> 1u, isReal)];
+  let re = select(w.x, select(w.x, w.y, (q & 1u) == 1u), isReal);
+  let dropIm = isReal || (herm && (k == 0u || 2u * k == n));
+  let im = select(w.y, 0.0, dropIm) * select(1.0, -1.0, up) * ${pfl('signIn')};
+  var v = select(vec2<f32>(0.0, 0.0), vec2<f32>(re, im), ok);
+  if (${p('chirpIn')} != 0u) { v = cm(v, tab[${p('TC')} + min(m, n - 1u)]); }
+  return v;
+}`;
 }
 
+/** Stores output k of the pass at (o, i), by store class. */
 function storeFn(s: FftPassSpec): string {
-  const body: string[] = [];
   const at = `(o * ${p('L')} + k) * ${p('inner')} + i`;
-  if (s.store === 'buf') body.push(`dst[${at}] = v0;`);
-  else if (s.store === 'mulB') body.push(`let v = cm(v0, tab[${p('TB')} + k]);`, `dst[${at}] = vec2<f32>(v.x, -v.y);`);
-  else {
-    body.push(`if (k >= ${p('lout')}) { return; }`);
-    body.push(s.chirpOut ? `var v = cm(tab[${p('TC')} + k], vec2<f32>(v0.x, -v0.y));` : 'var v = v0;');
-    body.push(`if (${p('conjOut')} != 0u) { v.y = -v.y; }`);
-    body.push(`v = v * ${pfl('scale')};`);
-    body.push(`if (k >= 1u && k <= ${p('double')}) { v = v * 2.0; }`);
-    body.push(`dst[(o * ${p('lout')} + k) * ${p('inner')} + i] = v${s.store === 'real' ? '.x' : ''};`);
+  if (s.store === 'buf') return `fn store(o: u32, k: u32, i: u32, v: vec2<f32>) { dst[${at}] = v; }`;
+  if (s.store === 'mulB') {
+    return `fn store(o: u32, k: u32, i: u32, v0: vec2<f32>) {
+  let v = cm(v0, tab[${p('TB')} + k]);
+  dst[${at}] = vec2<f32>(v.x, -v.y);
+}`;
   }
-  return `fn store(o: u32, k: u32, i: u32, v0: vec2<f32>) {\n  ${body.join('\n  ')}\n}`;
+  return `fn store(o: u32, k: u32, i: u32, v0: vec2<f32>) {
+  if (k >= ${p('lout')}) { return; }
+  var v = v0;
+  if (${p('chirpOut')} != 0u) { v = cm(tab[${p('TC')} + k], vec2<f32>(v.x, -v.y)); }
+  v = v * ${pfl('scale')};
+  v.y = v.y * ${pfl('signOut')};
+  v = v * select(1.0, 2.0, k >= 1u && k <= ${p('double')});
+  dst[(o * ${p('lout')} + k) * ${p('inner')} + i] = v${s.store === 'real' ? '.x' : ''};
+}`;
 }
 
 export function fftPassWGSL(s: FftPassSpec): string {
   const { R } = s;
-  const useTab = fftPassUsesTable(s);
   const decl = bindings(
     [{ name: 'dst', type: s.store === 'real' ? 'f32' : 'vec2<f32>', access: 'read_write' }],
-    [{ name: 'src', type: s.load === 'real' ? 'f32' : 'vec2<f32>', access: 'read' },
-      ...(useTab ? [{ name: 'tab', type: 'vec2<f32>', access: 'read' as const }] : [])],
+    [{ name: 'src', type: 'vec2<f32>', access: 'read' }, ...(fftPassUsesTable(s) ? [{ name: 'tab', type: 'vec2<f32>', access: 'read' as const }] : [])],
   );
   const a = Array.from({ length: R }, (_, r) => `a${r}`);
-  const body: string[] = [];
-  body.push(`let Q = ${p('Q')};`);
-  for (let r = 0; r < R; r++) body.push(`${s.twiddle && r > 0 ? 'var' : 'let'} a${r} = load(o, j + ${r}u * Q, i);`);
-  if (s.twiddle) {
-    body.push(`let NS = ${p('NS')};`);
-    body.push(`let jq = udiv(j, NS, ${pfl('invNS')});`);
-    body.push('let jm = j - jq * NS;');
-    body.push(`let tw = jm * ${p('twStride')};`);
-    for (let r = 1; r < R; r++) body.push(`a${r} = cm(a${r}, tab[${r}u * tw]);`);
-    body.push(`let kb = jq * NS * ${R}u + jm;`);
-    const cd = dftCodelet(a, 'y');
-    body.push(...cd.lines);
-    cd.out.forEach((y, r) => body.push(`store(o, kb + ${r}u * NS, i, ${y});`));
-  } else {
-    body.push(`let kb = j * ${R}u;`);
-    const cd = dftCodelet(a, 'y');
-    body.push(...cd.lines);
-    cd.out.forEach((y, r) => body.push(`store(o, kb + ${r}u, i, ${y});`));
-  }
-  const head = `@compute @workgroup_size(${FFT_WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * ${FFT_WG}u;
-  let inner = ${p('inner')};
-  if (t >= ${p('outer')} * ${p('Q')} * inner) { return; }
-  let u = udiv(t, inner, ${pfl('invInner')});
-  let i = t - u * inner;
-  let o = udiv(u, ${p('Q')}, ${pfl('invQ')});
-  let j = u - o * ${p('Q')};`;
-  return `// fft pass: radix ${R}${s.twiddle ? ', twiddles' : ''}, load ${s.load}${s.chirpIn ? ' x chirp' : ''}, store ${s.store}${s.chirpOut ? ' x chirp' : ''}
+  const cd = dftCodelet(a, 'y');
+  const body = [
+    `let Q = ${p('Q')};`,
+    ...a.map((x, r) => `${s.twiddle && r > 0 ? 'var' : 'let'} ${x} = load(o, j + ${r}u * Q, i);`),
+    ...(s.twiddle ? [
+      `let NS = ${p('NS')};`,
+      `let jq = udiv(j, NS, ${pfl('invNS')});`,
+      'let jm = j - jq * NS;',
+      `let tw = jm * ${p('twStride')};`,
+      ...a.slice(1).map((x, r) => `${x} = cm(${x}, tab[${r + 1}u * tw]);`),
+      `let kb = jq * NS * ${R}u + jm;`,
+    ] : [`let kb = j * ${R}u;`]),
+    ...cd.lines,
+    ...cd.out.map((y, r) => `store(o, kb + ${r}u${s.twiddle ? ' * NS' : ''}, i, ${y});`),
+  ];
+  return `// fft pass: radix ${R}${s.twiddle ? ', twiddles' : ''}, load ${s.load}, store ${s.store}
 ${decl}
 
 fn cm(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
@@ -262,7 +257,15 @@ ${loadFn(s)}
 
 ${storeFn(s)}
 
-${head}
+@compute @workgroup_size(${FFT_WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * ${FFT_WG}u;
+  let inner = ${p('inner')};
+  if (t >= ${p('outer')} * ${p('Q')} * inner) { return; }
+  let u = udiv(t, inner, ${pfl('invInner')});
+  let i = t - u * inner;
+  let o = udiv(u, ${p('Q')}, ${pfl('invQ')});
+  let j = u - o * ${p('Q')};
   ${body.join('\n  ')}
 }
 `;

@@ -13,7 +13,7 @@ import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import { registerKernels } from '../../registry.js';
 import type { FftAxisArgs, FftCacheInfo, FftKernels, PolarArgs } from '../../kernels/fft.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { FFT_WG, FP, complexFromPartsWGSL, fftPassKey, fftPassUsesTable, fftPassWGSL, polarBackwardWGSL, polarWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
+import { FFT_LOAD, FFT_WG, FP, complexFromPartsWGSL, fftPassKey, fftPassUsesTable, fftPassWGSL, polarBackwardWGSL, polarWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
 import { DeviceError } from '../../../../errors.js';
 
 const MAX_PLANS = 32;
@@ -145,7 +145,7 @@ interface Plan {
   bluestein: boolean;
   TC: number;
   TB: number;
-  table: GpuBuffer | null;
+  table: GpuBuffer;
   bytes: number;
 }
 
@@ -186,11 +186,8 @@ class FftPlanCache {
     const bluestein = radices === null;
     const L = bluestein ? bluesteinLength(n, this.rules) : n;
     radices ??= radicesOf(L, this.rules)!;
-    // a single pass without Bluestein reads no table
-    const needsTable = bluestein || radices.length > 1;
-    const host = needsTable ? buildTables(n, L, bluestein) : null;
-    const table = host ? this.be.upload(host, 'f32') : null;
-    const plan: Plan = { n, L, radices, bluestein, TC: L, TB: L + n, table, bytes: table ? table.gpu.size : 0 };
+    const table = this.be.upload(buildTables(n, L, bluestein), 'f32');
+    const plan: Plan = { n, L, radices, bluestein, TC: L, TB: L + n, table, bytes: table.gpu.size };
     this.plans.set(n, plan);
     this.bytes += plan.bytes;
     for (const [k, p] of this.plans) {
@@ -202,7 +199,7 @@ class FftPlanCache {
   }
 
   private drop(k: number, p: Plan): void {
-    if (p.table) this.be.free(p.table);
+    this.be.free(p.table);
     this.bytes -= p.bytes;
     this.plans.delete(k);
   }
@@ -247,24 +244,26 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
       const first = step === 0, last = step === total - 1;
       const Q = L / R;
       const spec: FftPassSpec = {
-        R, twiddle: NS > 1,
-        load: first ? a.input : 'buf', chirpIn: first && plan.bluestein,
+        R, twiddle: NS > 1, load: first ? 'input' : 'buf',
         store: last ? a.output : plan.bluestein && run === 0 && p === radices.length - 1 ? 'mulB' : 'buf',
-        chirpOut: last && plan.bluestein,
       };
       const P = new Uint32Array(FP.count);
       P[FP.outer] = outer; P[FP.inner] = inner;
       P[FP.srcOff] = first ? (a.input === 'real' ? a.x.offset : a.x.offset / 2) : 0;
-      P[FP.lin] = a.lin; P[FP.lout] = lout; P[FP.scale] = bits(a.scale); P[FP.double] = a.double ?? 0;
+      P[FP.lin] = a.lin; P[FP.lout] = lout; P[FP.scale] = bits(last ? a.scale : 1); P[FP.double] = last ? a.double ?? 0 : 0;
       P[FP.L] = L; P[FP.Q] = Q; P[FP.NS] = NS; P[FP.n] = n; P[FP.TC] = plan.TC; P[FP.TB] = plan.TB;
       P[FP.invQ] = bits(1 / Q); P[FP.invInner] = bits(1 / inner); P[FP.invNS] = bits(1 / NS);
       P[FP.twStride] = L / (NS * R);
-      P[FP.conjIn] = first && a.inverse ? 1 : 0;
-      P[FP.conjOut] = last && a.inverse ? 1 : 0;
+      // an inverse transform is conj(forward(conj(x))): conjugate on the first load and on the last store
+      P[FP.signIn] = bits(first && a.inverse ? -1 : 1);
+      P[FP.signOut] = bits(last && a.inverse ? -1 : 1);
+      P[FP.load] = FFT_LOAD[a.input];
+      P[FP.chirpIn] = first && plan.bluestein ? 1 : 0;
+      P[FP.chirpOut] = last && plan.bluestein ? 1 : 0;
       // ping-pong between two work buffers; the last pass writes the output
       if (!last && temps.length <= step % 2) temps.push(be.alloc(tempSize));
       const dst = last ? out : temps[step % 2];
-      const inputs = [src, ...(fftPassUsesTable(spec) ? [plan.table!] : [])];
+      const inputs = fftPassUsesTable(spec) ? [src, plan.table] : [src];
       const key = fftPassKey(spec);
       const name = `fft(radix ${R})`;
       const source = () => fftPassWGSL(spec);
