@@ -34,40 +34,43 @@
 // filter at P[TB]).
 import { bindings, linearMain } from './common.js';
 
-/** Input kinds of a first pass (P[FP.load]): the caller's complex, real or Hermitian-half input. */
+/** Input kinds of a first pass that reads real or Hermitian-half input (P[FP.load]). */
 export const FFT_LOAD = { complex: 1, real: 2, hermitian: 3 } as const;
 
 /**
- * What a pass pipeline is compiled for: the radix, whether it twiddles (every pass but the first of a run), and
- * the class of its load (a work buffer, or the caller's input of any kind) and of its store (a work buffer, a
- * work buffer times conj(B) for Bluestein, or the result, complex or real). Within a class the kind, sizes,
- * chirps and conjugation are parameters, so that few pipelines serve every size and op (shader compilation on a
- * CPU adapter costs about a second per pipeline cold), while the passes in the middle of a transform stay free of
- * branches (branching on a parameter cost lavapipe 1.5x).
+ * What a pass pipeline is compiled for: the radix, whether it twiddles (every pass but the first of a run), its
+ * load (a work buffer; the caller's complex input; or the caller's real or Hermitian-half input, the kind a
+ * parameter), whether it multiplies by the Bluestein chirp on load or on store, and its store (a work buffer, a
+ * work buffer times conj(B) for Bluestein, or the result, complex or real). Sizes and conjugation are
+ * parameters, so that a few pipelines per radix serve every length and both directions (shader compilation on a
+ * CPU adapter costs about a second per pipeline cold). The complex load has its own pipelines: deciding the
+ * input kind at run time made c2c transforms 20-40% slower on lavapipe.
  */
 export interface FftPassSpec {
   R: number;
   twiddle: boolean;
-  load: 'buf' | 'input';
+  load: 'buf' | 'complex' | 'realOrHermitian';
+  chirpIn: boolean;
   store: 'buf' | 'mulB' | 'complex' | 'real';
+  chirpOut: boolean;
 }
 
 /** Parameter words (u32; f32 as bits). */
 export const FP = {
   outer: 0, inner: 1, srcOff: 2, lin: 3, lout: 4, scale: 5, double: 6, L: 7, Q: 8, NS: 9, n: 10, TC: 11, TB: 12,
-  invQ: 13, invInner: 14, invNS: 15, twStride: 16, signIn: 17, signOut: 18, load: 19, chirpIn: 20, chirpOut: 21,
-  count: 22,
+  invQ: 13, invInner: 14, invNS: 15, twStride: 16, signIn: 17, signOut: 18, load: 19,
+  count: 20,
 } as const;
 
 export const FFT_WG = 64;
 
 /** Whether the pass reads the table (twiddles, chirp or filter); it is bound only then. */
 export function fftPassUsesTable(s: FftPassSpec): boolean {
-  return s.twiddle || s.load === 'input' || s.store !== 'buf';
+  return s.twiddle || s.chirpIn || s.chirpOut || s.store === 'mulB';
 }
 
 export function fftPassKey(s: FftPassSpec): string {
-  return `fft:${s.R}:${s.twiddle ? 't' : ''}:${s.load}:${s.store}`;
+  return `fft:${s.R}:${s.twiddle ? 't' : ''}:${s.load}${s.chirpIn ? '*c' : ''}:${s.store}${s.chirpOut ? '*c' : ''}`;
 }
 
 const lit = (v: number) => {
@@ -169,28 +172,35 @@ const p = (k: keyof typeof FP) => `P[${FP[k]}u]`;
 const pfl = (k: keyof typeof FP) => `bitcast<f32>(P[${FP[k]}u])`;
 
 /**
- * Element m of the pass's input sequence at (o, i): a work buffer, or the caller's input of the kind P[load],
- * computed without branches but the (uniform) chirp, so that R inlined copies stay cheap to compile.
+ * Element m of the pass's input sequence at (o, i): a work buffer, the caller's complex input (zero past lin),
+ * or its real or Hermitian-half input (kind P[load], computed without branches so that R inlined copies stay
+ * cheap to compile); conjugated for an inverse transform, times the Bluestein chirp where compiled in.
  */
 function loadFn(s: FftPassSpec): string {
   if (s.load === 'buf') return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> { return src[(o * ${p('L')} + m) * ${p('inner')} + i]; }`;
+  const chirp = s.chirpIn ? `\n  v = cm(v, tab[${p('TC')} + min(m, ${p('n')} - 1u)]);` : '';
+  if (s.load === 'complex') {
+    return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {
+  var v = vec2<f32>(0.0, 0.0);
+  if (m < ${p('lin')}) { v = src[${p('srcOff')} + (o * ${p('lin')} + m) * ${p('inner')} + i]; }
+  v.y = v.y * ${pfl('signIn')};${chirp}
+  return v;
+}`;
+  }
   return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {
-  let kind = ${p('load')};
   let n = ${p('n')};
   let lin = ${p('lin')};
-  let herm = kind == ${FFT_LOAD.hermitian}u;
-  let isReal = kind == ${FFT_LOAD.real}u;
+  let herm = ${p('load')} == ${FFT_LOAD.hermitian}u;
   let up = herm && 2u * m > n;
   let k = select(m, n - m, up);
   let ok = k < lin && m < n;
   let q = ${p('srcOff')} + (o * lin + select(0u, k, ok)) * ${p('inner')} + i;
   // a real input is f32 element q: component q & 1 of vec2 q >> 1 (any offset)
-  let w = src[select(q, q >> 1u, isReal)];
-  let re = select(w.x, select(w.x, w.y, (q & 1u) == 1u), isReal);
-  let dropIm = isReal || (herm && (k == 0u || 2u * k == n));
-  let im = select(w.y, 0.0, dropIm) * select(1.0, -1.0, up) * ${pfl('signIn')};
-  var v = select(vec2<f32>(0.0, 0.0), vec2<f32>(re, im), ok);
-  if (${p('chirpIn')} != 0u) { v = cm(v, tab[${p('TC')} + min(m, n - 1u)]); }
+  let w = src[select(q >> 1u, q, herm)];
+  let re = select(select(w.x, w.y, (q & 1u) == 1u), w.x, herm);
+  let keepIm = herm && k != 0u && 2u * k != n;
+  let im = select(0.0, w.y, keepIm) * select(1.0, -1.0, up) * ${pfl('signIn')};
+  var v = select(vec2<f32>(0.0, 0.0), vec2<f32>(re, im), ok);${chirp}
   return v;
 }`;
 }
@@ -207,8 +217,7 @@ function storeFn(s: FftPassSpec): string {
   }
   return `fn store(o: u32, k: u32, i: u32, v0: vec2<f32>) {
   if (k >= ${p('lout')}) { return; }
-  var v = v0;
-  if (${p('chirpOut')} != 0u) { v = cm(tab[${p('TC')} + k], vec2<f32>(v.x, -v.y)); }
+  var v = ${s.chirpOut ? `cm(tab[${p('TC')} + k], vec2<f32>(v0.x, -v0.y))` : 'v0'};
   v = v * ${pfl('scale')};
   v.y = v.y * ${pfl('signOut')};
   v = v * select(1.0, 2.0, k >= 1u && k <= ${p('double')});

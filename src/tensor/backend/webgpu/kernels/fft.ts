@@ -244,8 +244,8 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
       const first = step === 0, last = step === total - 1;
       const Q = L / R;
       const spec: FftPassSpec = {
-        R, twiddle: NS > 1, load: first ? 'input' : 'buf',
-        store: last ? a.output : plan.bluestein && run === 0 && p === radices.length - 1 ? 'mulB' : 'buf',
+        R, twiddle: NS > 1, load: !first ? 'buf' : a.input === 'complex' ? 'complex' : 'realOrHermitian', chirpIn: first && plan.bluestein,
+        store: last ? a.output : plan.bluestein && run === 0 && p === radices.length - 1 ? 'mulB' : 'buf', chirpOut: last && plan.bluestein,
       };
       const P = new Uint32Array(FP.count);
       P[FP.outer] = outer; P[FP.inner] = inner;
@@ -258,8 +258,6 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
       P[FP.signIn] = bits(first && a.inverse ? -1 : 1);
       P[FP.signOut] = bits(last && a.inverse ? -1 : 1);
       P[FP.load] = FFT_LOAD[a.input];
-      P[FP.chirpIn] = first && plan.bluestein ? 1 : 0;
-      P[FP.chirpOut] = last && plan.bluestein ? 1 : 0;
       // ping-pong between two work buffers; the last pass writes the output
       if (!last && temps.length <= step % 2) temps.push(be.alloc(tempSize));
       const dst = last ? out : temps[step % 2];
