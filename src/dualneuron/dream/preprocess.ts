@@ -2,7 +2,9 @@
 // use_normalize=False): [imagenet preset: EnsureRGB, Resize(256)] -> CenterCrop(236) -> Resize((224, 224)) (PIL
 // bilinear) -> [Grayscale] -> ToTensor -> MaskTransform (the area's aperture resized to 224 with cv2.INTER_LINEAR,
 // min-max scaled, x * m + bg * (1 - m)) -> NormTransform (L2 norm of the whole tensor to 80) -> clamp to [0, 1];
-// a gray image is repeated to 3 channels last (after the norm, as __getitem__ does). Float64 on the host.
+// a gray image (or a one-channel file without the imagenet preset's EnsureRGB) is repeated to 3 channels last, after
+// the norm, as __getitem__ does. Float64 on the host; checked against the upstream transforms with PIL, torchvision
+// and OpenCV (tools/golden/embed_preprocess.py).
 import type { RawImage } from '../../io/image/index.js';
 import { preprocessToUint8 } from '../../io/image/index.js';
 import { toFloat64, type HostArray } from '../../io/host-array.js';
@@ -78,12 +80,15 @@ export function makeEmbedPipeline(opts: { mask?: HostArray | null; preset?: Pres
 /** One image -> (3, size, size) float32 in [0, 1]. */
 export function imageToEmbedInput(p: EmbedPipeline, img: RawImage): Float32Array {
   const u8 = preprocessToUint8(img, { shortSide: p.preset === 'imagenet' ? 256 : null, crop: p.crop, size: p.size, gray: p.gray });
-  const C = p.gray ? 1 : 3, hw = p.size * p.size;
-  if (u8.length !== C * hw) throw new InputError(`embedding preprocessing produced ${u8.length} samples, expected ${C}x${p.size}x${p.size}`);
+  // a one-channel file (PIL 'L' or '1') keeps one channel through ToTensor without EnsureRGB (the rendered preset):
+  // upstream masks and normalises that channel and repeats it to RGB only at the end
+  const oneChannel = p.gray || (p.preset === 'rendered' && (img.mode === 'L' || img.mode === '1'));
+  const C = oneChannel ? 1 : 3, hw = p.size * p.size, stride = p.gray ? 1 : 3;
+  if (u8.length !== stride * hw) throw new InputError(`embedding preprocessing produced ${u8.length} samples, expected ${stride}x${p.size}x${p.size}`);
   const x = new Float64Array(C * hw);
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < hw; i++) {
-      let v = u8[i * C + c] / 255;
+      let v = u8[i * stride + c] / 255;
       if (p.mask) v = v * p.mask[i] + p.bgValue * (1 - p.mask[i]);
       x[c * hw + i] = v;
     }
