@@ -85,6 +85,6 @@ export function registerWeights(program: Command): void {
       if (opts.json) { console.log(JSON.stringify({ home, targets: rows, dreamsim: ds, manifest: readManifest(home) }, null, 1)); return; }
       console.log(`weights cache: ${home}`);
       for (const r of rows) console.log(`  ${r.target.padEnd(7)} ${r.installed ? 'installed' : 'missing  '}  ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(2)} MiB${r.installed ? '' : `  (dualneuron weights pull ${r.target})`}`);
-      for (const r of ds) console.log(`  ${r.target.padEnd(7)} ${r.installed ? 'installed' : 'missing  '}  ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(2)} MiB${r.installed ? '' : `  (dualneuron weights pull ${r.target})`}`);
+      for (const r of ds) console.log(`  ${r.target.padEnd(26)} ${r.installed ? 'installed' : 'missing  '}  ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(2)} MiB${r.installed ? '' : `  (dualneuron weights pull ${r.target})`}`);
     });
 }

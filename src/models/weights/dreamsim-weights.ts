@@ -238,7 +238,7 @@ async function download(url: string, dst: string, progress: Progress): Promise<{
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new WeightsError(`cannot download ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.\n` +
       'Are you offline? On a machine with network, download the files listed in weights/dreamsim.json (or copy a DreamSim ' +
-      'Python cache folder, ./models by default), bring them here and run `dualneuron weights import <folder> --only dreamsim`.');
+      'Python cache folder, ./models by default), bring them here and run `dualneuron weights import <folder> --only dreamsim` (or --only dreamsim-<type>).');
   }
   if (!res.ok || !res.body) throw new WeightsError(`downloading ${url} failed: HTTP ${res.status} ${res.statusText}`);
   ensureDir(dirname(dst));
