@@ -3,7 +3,7 @@
 // PyTorch CPU (2 threads). Figures: 2-D transforms per second (one per image and channel) and GFLOP/s counted
 // as 5 N log2 N per transform (N = H W), the usual FFT convention.
 import { randn, rand, tidy, keep, fft2, ifft2, polar, real, type Backend, type Tensor } from '../src/tensor/index.js';
-import { timeIt, runTorch, printRows, type Row } from './harness.js';
+import { runTorch, printRows, type Row } from './harness.js';
 
 const CASES = [
   { C: 1, H: 93, W: 93 },
@@ -14,9 +14,16 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
   const batches = opts.quick ? [1, 16] : [1, 16, 128];
   const torch = runTorch('fft_bench', { cases: CASES, batches, min_s: opts.quick ? 0.5 : 1.5 });
   const minSeconds = opts.quick ? 0.5 : 1.5;
-  // warm-up of 5 unsynchronised calls: the pool then holds buffers for the 4 calls timeIt runs between syncs
-  // (fresh GPU memory is slow to touch on CPU adapters, which would otherwise dominate the first timed calls)
-  const secs = (fn: () => void) => timeIt(backend, fn, { minSeconds, maxReps: 500, warmup: 5 });
+  // Seconds per call, synchronising after every call: at (128, 3, 100, 100) one call holds ~250 MB of buffers,
+  // and timeIt's four unsynchronised calls made the pool trim and reallocate (fresh GPU memory is slow to touch
+  // on CPU adapters), which measured allocation instead of transforms. A sync costs ~0.1 ms, small beside a call.
+  const secs = async (fn: () => void) => {
+    for (let i = 0; i < 2; i++) { fn(); await backend.sync(); }
+    let reps = 0;
+    const t0 = performance.now();
+    while (reps < 500 && (performance.now() - t0) / 1000 < minSeconds) { fn(); await backend.sync(); reps++; }
+    return (performance.now() - t0) / 1000 / reps;
+  };
   const rows: Row[] = [];
   const gflops: Row[] = [];
   for (const { C, H, W } of CASES) {

@@ -47,7 +47,7 @@ test('embed, axis (with held-out Spearman) and synthesize --axis on the V1 twin'
   try {
     const home = join(tmp, 'home');
     importDir(up, home, { targets: ['v1', 'priors'] });
-    importDreamsim([fixture('vit', 'dreamsim', 'loose')], home, { types: ['ensemble'], configs: CONFIGS });
+    importDreamsim([fixture('vit', 'dreamsim', 'loose')], home, { types: ['ensemble'], configs: CONFIGS, force: true });
     const imgs = fixture('images', 'inputs');
     const files = readdirSync(imgs).filter((f) => /rgb|gray4|gray16/.test(f)).sort().slice(0, 8).map((f) => join(imgs, f));
     // embed

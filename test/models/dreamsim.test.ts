@@ -89,7 +89,9 @@ test('import from loose upstream files (DINO hub .pth, OpenAI TorchScript, OpenC
   const home = mkdtempSync(join(tmpdir(), 'dn-ds-'));
   try {
     assert.throws(() => requireDreamsim('ensemble', home), (e: Error) => e instanceof WeightsError && /weights pull dreamsim/.test(e.message) && /weights import/.test(e.message));
-    const r = importDreamsim([f('dreamsim', 'loose')], home, { configs: CONFIGS });
+    // the micro TorchScript file is named ViT-B-16.pt but is not OpenAI's: its published sha256 refuses it
+    assert.throws(() => importDreamsim([f('dreamsim', 'loose')], home, { configs: CONFIGS }), (e: Error) => e instanceof WeightsError && /5806e77cd80f8b59/.test(e.message) && /--force/.test(e.message));
+    const r = importDreamsim([f('dreamsim', 'loose')], home, { configs: CONFIGS, force: true });
     assert.equal(r.types, ['ensemble']);
     assert.is(r.stored.length, 3);
     assert.ok(r.skipped.some((s) => s.type === 'dino_vitb16'), 'types whose files are absent are skipped');

@@ -53,7 +53,7 @@ export function registerWeights(program: Command): void {
         }
       }
       if (dreamsim.length || all) {
-        const r = importDreamsim([dir], home, { types: dreamsim.length ? dreamsim : undefined, log: (s) => console.error(s) });
+        const r = importDreamsim([dir], home, { types: dreamsim.length ? dreamsim : undefined, force: opts.force, log: (s) => console.error(s) });
         found += r.stored.length;
         if (r.types.length) console.error(`DreamSim ${r.types.join(', ')}: stored ${r.stored.length} merged backbones`);
       }

@@ -151,6 +151,15 @@ function findAdapter(sources: Source[], folder: string): { adapter: LoraAdapter;
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** A file whose checksum upstream publishes (OpenAI CLIP: in the URL; OpenCLIP releases: a prefix in the name). */
+function verifyKnown(name: string, digest: string): { ok: boolean; expected: string } | null {
+  const m = dreamsimManifest();
+  const f = [...m.files, ...m.alternatives].find((x) => x.name === name && (x.sha256 || x.sha256Prefix));
+  if (!f) return null;
+  if (f.sha256) return { ok: digest === f.sha256, expected: f.sha256 };
+  return { ok: digest.startsWith(f.sha256Prefix!), expected: `${f.sha256Prefix!}...` };
+}
+
 /** Check a converted state dict against the branch's expected keys and shapes. */
 function checkShapes(sd: Map<string, HostArray>, cfg: VitConfig, where: string): void {
   const want = vitLayoutShapes(cfg, 'dino');
@@ -169,7 +178,7 @@ export interface DreamsimImportResult { stored: string[]; types: DreamsimType[];
  * Imports every requested type whose files are found (all types when `types` is absent: those with no files are
  * skipped quietly; requested ones without files are errors). `configs` overrides branch configs (tests).
  */
-export function importDreamsim(inputs: string[], home: string, opts: { types?: DreamsimType[]; log?: (s: string) => void; configs?: Partial<Record<BranchName, VitConfig>> } = {}): DreamsimImportResult {
+export function importDreamsim(inputs: string[], home: string, opts: { types?: DreamsimType[]; log?: (s: string) => void; configs?: Partial<Record<BranchName, VitConfig>>; force?: boolean } = {}): DreamsimImportResult {
   const log = opts.log ?? (() => {});
   const { sources, zips } = collectSources(inputs);
   const res: DreamsimImportResult = { stored: [], types: [], skipped: [] };
@@ -188,6 +197,13 @@ export function importDreamsim(inputs: string[], home: string, opts: { types?: D
       spec.branches.forEach((branch, i) => {
         const src = baseSrc[i]!;
         const bytes = src.read();
+        const digest = sha256(bytes);
+        const v = verifyKnown(basename(src.path), digest);
+        if (v && !v.ok) {
+          const msg = `${src.origin}: sha256 ${digest} does not match the published ${v.expected} of ${basename(src.path)}`;
+          if (!opts.force) throw new WeightsError(`${msg}.\nIt may be corrupt or another file under that name; pass --force to import it anyway.`);
+          log(`warning: ${msg} (imported because of --force)`);
+        } else if (v) log(`  ${basename(src.path)}: sha256 verified`);
         const ck = readCheckpoint(bytes, src.origin);
         const layout = detectVitLayout(ck.tensors);
         if (!layout) throw new WeightsError(`${src.origin}: no ViT tower found (${ck.tensors.size} tensors, e.g. ${[...ck.tensors.keys()].slice(0, 3).join(', ')})`);
@@ -200,14 +216,14 @@ export function importDreamsim(inputs: string[], home: string, opts: { types?: D
         const rel = storedBranchPath(type, branch);
         const out = encodeSafetensors(sd, {
           format: 'pt', config: JSON.stringify(cfg), branch, type, source: src.origin, source_format: `${ck.format}${ck.note ? ` (${ck.note})` : ''}, ${layout} layout`,
-          sha256_source: sha256(bytes), lora: adapterOrigin, sha256_lora: adapterSha, lora_scaling: String(adapter.scaling(`base_model.model.extractor_list.${i}.model.${m.merged[0]}`)), lora_modules: String(m.merged.length),
+          sha256_source: digest, lora: adapterOrigin, sha256_lora: adapterSha, lora_scaling: String(adapter.scaling(`base_model.model.extractor_list.${i}.model.${m.merged[0]}`)), lora_modules: String(m.merged.length),
         });
         const dst = join(home, rel);
         ensureDir(dirname(dst));
         writeFileAtomic(dst, out);
         const man = readManifest(home);
         man.files[rel] = {
-          upstreamPath: `${basename(src.path)} + ${spec.lora}`, source: src.origin, sha256Original: sha256(bytes), sizeOriginal: bytes.length,
+          upstreamPath: `${basename(src.path)} + ${spec.lora}`, source: src.origin, sha256Original: digest, sizeOriginal: bytes.length,
           sha256Stored: sha256(out), licence: [dreamsimManifest().licences.dreamsim, dreamsimManifest().licences[branch.replace(/_vitb\d+$/, '')] ?? ''].filter(Boolean).join('; '),
           importedAt: new Date().toISOString(),
         };

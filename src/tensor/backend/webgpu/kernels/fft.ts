@@ -1,10 +1,11 @@
-// WebGPU implementation of the `fft` kernel family (shaders/fft.ts): per-size plans (radix passes, Bluestein
-// for sizes with prime factors above 7) and their tables, kept in a per-backend plan cache.
+// WebGPU implementation of the `fft` kernel family (shaders/fft.ts): per-size plans (radix passes; Bluestein
+// for sizes with a prime factor above 31) and their tables, kept in a per-backend plan cache.
 //
 // Plan cache. Each WebGPUBackend owns one FftPlanCache (a WeakMap keyed by the backend, so the cache goes with
 // it). A plan holds one small device table per transform size (f32 twiddles w_L^k, and for Bluestein the chirp
-// and the filter, all computed in float64 on the host): 8 bytes per entry, e.g. 800 B for n = 100 and 4.6 KB for
-// n = 93 (Bluestein, M = 192). Tables are backend buffers, so they show in memory().bytesInUse; the cache keeps
+// and the filter, all computed in float64 on the host): 8 bytes per entry, e.g. 800 B for n = 100 (passes 10, 10),
+// 744 B for n = 93 (31, 3) and 3.9 KB for n = 97 (Bluestein, M = 196 = 14 x 14); memory() counts them rounded up
+// to pool buckets (at least 256 B). Tables are backend buffers, so they show in memory().bytesInUse; the cache keeps
 // the most recently used MAX_PLANS sizes within MAX_BYTES and frees the least recently used beyond that (the pool
 // reuses a freed buffer only after the work that reads it is submitted). clearCache() frees everything; at
 // shutdown the device is destroyed with every buffer on it, and the cache object dies with its backend.
@@ -21,10 +22,11 @@ const MAX_BYTES = 8 * 2 ** 20;
 
 /**
  * How plans are made. Radix 16 bounds register pressure and, above all, compile time: a pass's straight-line
- * DFT costs lavapipe (LLVM) about 0.9 s to compile cold at radix 8, 1.6 s at 16, 4 s at 32 and 52 s at 128,
- * while one pass of radix 100 instead of two of 10 gains only ~20%. Odd primes up to 31 as a pass of their own
- * (3.5 s to compile) make 93 = 3 x 31 five times faster than Bluestein. DUALNEURON_FFT_MAX_RADIX and
- * DUALNEURON_FFT_MAX_PRIME override both for benchmarks.
+ * DFT cost lavapipe (LLVM) about 0.9 s to compile cold at radix 8, 1.6 s at 16, 4 s at 32, 15 s at 64 and 52 s at
+ * 128 (2-core machine, partly shared), while one pass of radix 100 instead of two of 10 gained only ~20%. Odd
+ * primes up to 31 as a pass of their own (radix 31: 4-15 s to compile) make 93 = 3 x 31 five times faster than
+ * Bluestein (M = 192: four passes over twice the data). DUALNEURON_FFT_MAX_RADIX and DUALNEURON_FFT_MAX_PRIME
+ * override both (benchmarks).
  */
 export interface PlanRules {
   /** the largest radix of one pass (a DFT of that many points in registers per invocation) */
@@ -39,7 +41,10 @@ export function overridePlanRules(r: PlanRules | null): void { rulesOverride = r
 
 export function planRules(): PlanRules {
   if (rulesOverride) return { ...rulesOverride };
-  const env = (k: string) => { const v = Number(process?.env?.[k]); return Number.isInteger(v) && v > 1 ? v : null; };
+  const env = (k: string) => {
+    const v = Number(typeof process !== 'undefined' ? process.env?.[k] : undefined);
+    return Number.isInteger(v) && v > 1 ? v : null;
+  };
   return {
     maxRadix: env('DUALNEURON_FFT_MAX_RADIX') ?? 16,
     maxPrime: env('DUALNEURON_FFT_MAX_PRIME') ?? 31,
@@ -226,11 +231,13 @@ const bits = (v: number) => { f32[0] = v; return u32[0]; };
 function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
   const be = b as WebGPUBackend;
   const { outer, inner, n, lout } = a;
-  const out = be.alloc(outer * lout * inner * (a.output === 'complex' ? 2 : 1));
-  if (outer * inner * lout === 0) return out;
   if (a.input !== 'real' && a.x.offset % 2 !== 0) throw new DeviceError('fft1d: a complex input must start at an even element offset');
+  if (outer * inner * lout === 0) return be.alloc(0);
   const plan = cacheOf(b).get(n);
   const { L, radices } = plan;
+  // the kernels' index arithmetic (udiv) is exact below 2^28 butterflies per pass
+  if (outer * L * inner >= 2 ** 28) throw new DeviceError(`fft: ${outer * inner} sequences of ${L} points in one call exceed 2^28 elements; split the batch`);
+  const out = be.alloc(outer * lout * inner * (a.output === 'complex' ? 2 : 1));
   const runs = plan.bluestein ? 2 : 1;
   const total = runs * radices.length;
   const tempSize = outer * L * inner * 2;
@@ -265,7 +272,6 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
       const key = fftPassKey(spec);
       const name = `fft(radix ${R})`;
       const source = () => fftPassWGSL(spec);
-      if (outer * Q * inner >= 2 ** 28) throw new DeviceError(`fft: ${outer * Q * inner} butterflies in one pass exceed 2^28; split the batch`);
       const workgroups = grid1d(outer * Q * inner, FFT_WG);
       be.dispatch({ name, key, source, workgroups, params: P, outputs: [dst], inputs });
       src = dst;
