@@ -3,8 +3,10 @@
 //      photographs, random crops at several scales, preprocessed as screening does: same mask and norm 12);
 //   2. held-out member: optimise on members 1-4 (Fourier default), evaluate on member 5;
 //   3. MEIs over seeds 0..4 (Fourier default): coefficient of variation of the final activation.
-// Usage: node dist/tools/acceptance/v1_poles.js <out dir> [part ...]   parts: natural, main, heldout, seeds, report
-// Resumable: finished results are kept (done.json) and skipped.
+// Usage: node dist/tools/acceptance/v1_poles.js <out dir> [--steps=N] [part ...]   parts: natural, main, heldout, seeds, report
+// Resumable: finished results are kept (done.json) and skipped. --steps shortens every run (the cosine learning-rate
+// schedule is compressed to the same number of steps) where the full 128 steps do not fit the machine's time; the
+// report states the steps used. Results of different step counts must go to different out dirs.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { init, shutdownAll, Tensor, noGrad, tidy, type Backend } from '../../src/tensor/index.js';
@@ -23,7 +25,14 @@ import { runPoles, readDone, jobDir, type Job } from '../../src/dualneuron/synth
 import type { Recipe } from '../../src/dualneuron/synthesis/recipes.js';
 
 const out = resolve(process.argv[2] ?? 'acceptance-v1');
-const parts = process.argv.slice(3);
+const stepsArg = process.argv.slice(3).find((a) => a.startsWith('--steps='));
+const STEPS = stepsArg ? Number(stepsArg.slice(8)) : null;
+if (STEPS !== null && !(Number.isInteger(STEPS) && STEPS > 0)) throw new Error(`--steps must be a positive integer, got ${stepsArg}`);
+const neuronsArg = process.argv.slice(3).find((a) => a.startsWith('--subset='));
+// --subset=K runs the held-out and seed parts on neurons 0..K-1 only (time); the main part always covers 0..19
+const SUBSET = neuronsArg ? Number(neuronsArg.slice(9)) : 20;
+if (!(Number.isInteger(SUBSET) && SUBSET > 0 && SUBSET <= 20)) throw new Error(`--subset must be 1..20, got ${neuronsArg}`);
+const parts = process.argv.slice(3).filter((a) => !a.startsWith('--'));
 const want = (p: string) => parts.length === 0 || parts.includes(p);
 const NEURONS = Array.from({ length: 20 }, (_, i) => i);
 const home = weightsHome();
@@ -73,17 +82,19 @@ async function poles(dir: string, recipe: string, jobs: Job[], members?: number[
   const r = RECIPES[recipe];
   const { model } = loadTwin('v1', { members, backend: b });
   const param = paramOf(r);
-  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth: recipeOptions(r), jobs, batch, progress: true });
+  const synth = { ...recipeOptions(r), ...(STEPS ? { steps: STEPS } : {}) };
+  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth, jobs, batch, progress: true });
   param.dispose(); model.dispose();
 }
-const both = (seed: number): Job[] => NEURONS.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
+const SUB = NEURONS.slice(0, SUBSET);
+const both = (seed: number, neurons = NEURONS): Job[] => neurons.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
 
 if (want('main')) {
   await poles('fourier', 'v1', both(0));
   await poles('pixel', 'v1-pixel', both(0));
 }
-if (want('heldout')) await poles('heldout', 'v1', both(0), [1, 2, 3, 4]);
-if (want('seeds')) await poles('fourier', 'v1', NEURONS.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
+if (want('heldout')) await poles('heldout', 'v1', both(0, SUB), [1, 2, 3, 4]);
+if (want('seeds')) await poles('fourier', 'v1', SUB.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
 
 // ---- report
 if (want('report')) {
@@ -92,7 +103,8 @@ if (want('report')) {
   const col = (a: Float32Array, u: number) => Array.from({ length: a.length / 458 }, (_, i) => a[i * 458 + u]).sort((p, q) => p - q);
   const median = (v: number[]) => (v[Math.floor((v.length - 1) / 2)] + v[Math.ceil((v.length - 1) / 2)]) / 2;
   const lines: string[] = [];
-  const result: Record<string, unknown> = {};
+  const result: Record<string, unknown> = { steps: STEPS ?? RECIPES.v1.steps };
+  lines.push(`steps per run: ${STEPS ?? RECIPES.v1.steps}${STEPS ? ' (shortened from the recipes\' 128)' : ''}`);
   for (const dir of ['fourier', 'pixel']) {
     const rows = NEURONS.map((u) => {
       const nat = col(ens, u);
@@ -106,28 +118,28 @@ if (want('report')) {
   }
   if (existsSync(join(out, 'heldout'))) {
     // evaluate the members-1-4 results on member 5
-    const imgs = NEURONS.flatMap((u) => (['most', 'least'] as const).map((pole) => readNpy(join(jobDir(join(out, 'heldout'), { neuron: u, seed: 0, pole }), 'image.npy')).data as Float32Array));
+    const imgs = SUB.flatMap((u) => (['most', 'least'] as const).map((pole) => readNpy(join(jobDir(join(out, 'heldout'), { neuron: u, seed: 0, pole }), 'image.npy')).data as Float32Array));
     const x = new Float32Array(imgs.length * 8649);
     imgs.forEach((im, i) => x.set(im, i * 8649));
     const y = await respond([5], x, imgs.length);
     let meiOk = 0, leiOk = 0;
-    NEURONS.forEach((u, k) => {
+    SUB.forEach((u, k) => {
       const med = median(col(m5, u));
       if (y[(2 * k) * 458 + u] > med) meiOk++;
       if (y[(2 * k + 1) * 458 + u] < med) leiOk++;
     });
-    result.heldout = { meiAboveMedian: meiOk, leiBelowMedian: leiOk };
-    lines.push(`held-out member 5: MEI above its median natural response for ${meiOk}/20, LEI below it for ${leiOk}/20`);
+    result.heldout = { neurons: SUB.length, meiAboveMedian: meiOk, leiBelowMedian: leiOk };
+    lines.push(`held-out member 5: MEI above its median natural response for ${meiOk}/${SUB.length}, LEI below it for ${leiOk}/${SUB.length} (neurons 0..${SUB.length - 1})`);
   }
-  const seedsDone = NEURONS.every((u) => [0, 1, 2, 3, 4].every((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })));
+  const seedsDone = SUB.every((u) => [0, 1, 2, 3, 4].every((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })));
   if (seedsDone) {
-    const cvs = NEURONS.map((u) => {
+    const cvs = SUB.map((u) => {
       const v = [0, 1, 2, 3, 4].map((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })!.final);
       const m = v.reduce((p, q) => p + q, 0) / 5;
       return Math.sqrt(v.reduce((p, q) => p + (q - m) ** 2, 0) / 5) / m;
     });
-    result.seeds = { cv: cvs, within10pct: cvs.filter((c) => c <= 0.1).length };
-    lines.push(`seeds 0-4: final MEI activation CV <= 10% for ${cvs.filter((c) => c <= 0.1).length}/20 neurons (median CV ${median([...cvs].sort((p, q) => p - q)).toFixed(3)})`);
+    result.seeds = { neurons: SUB.length, cv: cvs, within10pct: cvs.filter((c) => c <= 0.1).length };
+    lines.push(`seeds 0-4: final MEI activation CV <= 10% for ${cvs.filter((c) => c <= 0.1).length}/${SUB.length} neurons (0..${SUB.length - 1}) (median CV ${median([...cvs].sort((p, q) => p - q)).toFixed(3)})`);
   }
   writeFileAtomic(join(out, 'report.json'), JSON.stringify(result, null, 1));
   console.log(lines.join('\n'));
