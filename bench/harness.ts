@@ -67,3 +67,14 @@ export function printRows(title: string, rows: Row[]): void {
     console.log(`${r.name.padEnd(w)}  ${fmt(r.ours).padStart(12)}  ${fmt(r.torch).padStart(12)}  ${ratio.padStart(12)}  ${r.unit}${r.note ? `  (${r.note})` : ''}`);
   }
 }
+
+/** Profiles the GPU work `fn` encodes (timestamp queries) and prints the top kernels by time; used by bench/profile*. */
+export async function printKernelProfile(b: Backend, fn: () => unknown, top = 25): Promise<void> {
+  const engine = (b as unknown as { engine: { startProfile(): void; stopProfile(): Promise<{ name: string; ms: number; count: number }[]> } }).engine;
+  engine.startProfile();
+  await fn();
+  const rows = await engine.stopProfile();
+  const total = rows.reduce((s, r) => s + r.ms, 0);
+  console.log(`GPU time ${total.toFixed(1)} ms in ${rows.reduce((s, r) => s + r.count, 0)} dispatches`);
+  for (const r of rows.slice(0, top)) console.log(`${r.ms.toFixed(2).padStart(9)} ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  x${String(r.count).padStart(4)}  ${r.name}`);
+}

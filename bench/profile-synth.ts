@@ -4,6 +4,7 @@ import { loadTwin } from '../src/models/twins/load.js';
 import { loadPrior, weightsHome } from '../src/models/weights/store.js';
 import { FourierParameterization } from '../src/dualneuron/synthesis/fourier.js';
 import { synthesize, type RunSpec } from '../src/dualneuron/synthesis/engine.js';
+import { printKernelProfile } from './harness.js';
 import type { WebGPUBackend } from '../src/tensor/backend/webgpu/webgpu-backend.js';
 
 const K = Number(process.argv[2] ?? 4);
@@ -14,14 +15,9 @@ const runs: RunSpec[] = Array.from({ length: K }, (_, k) => ({ objective: { neur
 const o = { steps: 2, optimizer: 'adam' as const, lr: 0.5, lrSchedule: true, etaMin: 0, momentum: 0.9, tvWeight: 1e-4, targetNorm: 12, saveAllSteps: false,
   transforms: { nbCrops: 4, boxSize: [1, 1] as [number, number], jitterStd: 0.05, oversample: 1, reflectPadFrac: 0.05, noise: 0.05, targetNorm: 12 } };
 await synthesize(model, param, runs, { ...o, steps: 1 }, 458);
-let t0 = performance.now();
+const t0 = performance.now();
 await synthesize(model, param, runs, o, 458);
 console.log(`wall ${((performance.now() - t0) / 2).toFixed(0)} ms per step for ${K} runs (4 crops, 5 members)`);
-b.engine.startProfile();
-t0 = performance.now();
-await synthesize(model, param, runs, o, 458);
-const rows = await b.engine.stopProfile();
-const total = rows.reduce((s, r) => s + r.ms, 0);
-console.log(`GPU ${total.toFixed(0)} ms for 2 steps + setup in ${rows.reduce((s, r) => s + r.count, 0)} dispatches`);
-for (const r of rows.slice(0, 22)) console.log(`${r.ms.toFixed(1).padStart(8)} ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  x${String(r.count).padStart(4)}  ${r.name}`);
+console.log('2 steps + setup:');
+await printKernelProfile(b, () => synthesize(model, param, runs, o, 458), 22);
 await shutdownAll();

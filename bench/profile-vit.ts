@@ -2,6 +2,7 @@
 // `node dist/bench/profile-vit.js [batch] [width] [depth] [backward]` (default: B/16 width 768, 2 blocks, batch 1).
 import { init, shutdownAll, tidy, rand, noGrad } from '../src/tensor/index.js';
 import { VisionTransformer, VIT_B16_DINO } from '../src/models/vit.js';
+import { printKernelProfile } from './harness.js';
 import type { WebGPUBackend } from '../src/tensor/backend/webgpu/webgpu-backend.js';
 
 const B = Number(process.argv[2] ?? 1), width = Number(process.argv[3] ?? 768), depth = Number(process.argv[4] ?? 2), bw = process.argv[5] === '1';
@@ -16,11 +17,6 @@ step(); await b.sync();
 const t0 = performance.now();
 step(); await b.sync();
 console.log(`wall: ${(performance.now() - t0).toFixed(1)} ms for batch ${B}, width ${width}, ${depth} blocks${bw ? ', forward + backward' : ''}`);
-b.engine.startProfile();
-step();
-const rows = await b.engine.stopProfile();
-const total = rows.reduce((s, r) => s + r.ms, 0);
-console.log(`GPU time ${total.toFixed(1)} ms in ${rows.reduce((s, r) => s + r.count, 0)} dispatches`);
-for (const r of rows.slice(0, 25)) console.log(`${r.ms.toFixed(2).padStart(9)} ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  x${String(r.count).padStart(4)}  ${r.name}`);
+await printKernelProfile(b, step);
 m.dispose();
 await shutdownAll();

@@ -2,6 +2,7 @@
 // timestamp queries: `node dist/bench/profile.js [batch] [members]`. Needs the V1 weights in the cache.
 import { init, shutdownAll, Tensor, tidy, randn } from '../src/tensor/index.js';
 import { loadTwin } from '../src/models/twins/load.js';
+import { printKernelProfile } from './harness.js';
 import type { WebGPUBackend } from '../src/tensor/backend/webgpu/webgpu-backend.js';
 
 const B = Number(process.argv[2] ?? 8), members = Number(process.argv[3] ?? 5);
@@ -16,11 +17,6 @@ step(); await b.sync();
 const t0 = performance.now();
 step(); await b.sync();
 console.log(`wall: ${(performance.now() - t0).toFixed(1)} ms for batch ${B}, ${members} members (forward + backward to the input)`);
-b.engine.startProfile();
-step();
-const rows = await b.engine.stopProfile();
-const total = rows.reduce((s, r) => s + r.ms, 0);
-console.log(`GPU time ${total.toFixed(1)} ms in ${rows.reduce((s, r) => s + r.count, 0)} dispatches`);
-for (const r of rows.slice(0, 25)) console.log(`${r.ms.toFixed(2).padStart(9)} ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%  x${String(r.count).padStart(4)}  ${r.name}`);
+await printKernelProfile(b, step);
 model.dispose();
 await shutdownAll();

@@ -1,22 +1,16 @@
 #!/usr/bin/python3
 """PyTorch CPU counterparts of bench/fft.bench.ts. Prints one JSON line: seconds per call."""
-import json, math, sys, time
+import json, math
 import torch
+from timing import setup, timeit as timeit_s
 
-torch.set_num_threads(2)
-args = json.loads(sys.argv[1])
+args = setup()
 min_s = args.get("min_s", 1.5)
 out = {}
 
 
-def timeit(fn, max_reps=500):
-    fn(); fn(); fn()
-    t0 = time.perf_counter(); n = 0
-    while n < max_reps:
-        fn(); n += 1
-        if time.perf_counter() - t0 >= min_s:
-            break
-    return (time.perf_counter() - t0) / n
+def timeit(fn):
+    return timeit_s(fn, min_s=min_s, max_reps=500, warmup=3)
 
 
 for c in args["cases"]:

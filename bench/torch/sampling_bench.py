@@ -1,23 +1,19 @@
 #!/usr/bin/python3
 """PyTorch CPU counterparts of bench/sampling.bench.ts. Prints one JSON line: milliseconds per call."""
-import json, sys, time
+import json
 import torch
 import torch.nn.functional as F
+from timing import setup, timeit as timeit_s
 from torchvision.ops import roi_align
 
-torch.set_num_threads(2)
-args = json.loads(sys.argv[1])
+args = setup()
+
+
+def timeit(fn):
+    return timeit_s(fn) * 1e3  # milliseconds
+
+
 out = {}
-
-
-def timeit(fn, min_s=1.0, max_reps=1000):
-    fn(); fn()
-    t0 = time.perf_counter(); n = 0
-    while n < max_reps:
-        fn(); n += 1
-        if time.perf_counter() - t0 >= min_s:
-            break
-    return (time.perf_counter() - t0) / n * 1e3
 
 
 def fwd_bwd(f, xs, grads):

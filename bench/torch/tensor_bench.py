@@ -1,21 +1,11 @@
 #!/usr/bin/python3
 """PyTorch CPU counterparts of bench/tensor.bench.ts. Prints one JSON line of figures (GFLOP/s, GB/s, us)."""
-import json, sys, time
+import json
 import torch
+from timing import setup, timeit
 
-torch.set_num_threads(2)
-args = json.loads(sys.argv[1])
+args = setup()
 out = {"blas": torch.__config__.show().count("BLAS_INFO=generic") and "system libblas (OpenBLAS when libopenblas0-pthread is installed)" or "bundled"}
-
-
-def timeit(fn, min_s=1.0, max_reps=1000):
-    fn(); fn()
-    t0 = time.perf_counter(); n = 0
-    while n < max_reps:
-        fn(); n += 1
-        if time.perf_counter() - t0 >= min_s:
-            break
-    return (time.perf_counter() - t0) / n
 
 
 with torch.no_grad():

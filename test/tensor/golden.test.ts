@@ -2,16 +2,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { Tensor, tidy, cpu, concat, stack, where, type Backend } from '../../src/tensor/index.js';
-import { gpu, assertClose } from '../helpers/backends.js';
+import { cpu, concat, stack, where } from '../../src/tensor/index.js';
+import { gpu } from '../helpers/backends.js';
+import { runGolden, type GoldenCase, type GoldenOp } from '../helpers/golden.js';
 import { fixture } from '../helpers/fixtures.js';
 
-interface Enc { shape: number[]; dtype: 'f32' | 'i32'; data: number[] }
-interface Case { name: string; inputs: Enc[]; outputs: Enc[]; cotangents: number[][]; grads: (number[] | null)[] }
-const { cases } = JSON.parse(readFileSync(fixture('tensor', 'ops.json'), 'utf8')) as { cases: Case[] };
+const { cases } = JSON.parse(readFileSync(fixture('tensor', 'ops.json'), 'utf8')) as { cases: GoldenCase[] };
 
-type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
-const OPS: Record<string, Fn> = {
+const OPS: Record<string, GoldenOp> = {
   slice_steps: (x) => x.slice([[1, 4, 2], [null, null, 3], [1, null]]),
   permute_contiguous: (x) => x.permute([2, 0, 1]).contiguous(),
   flip: (x) => x.flip([0, 2]),
@@ -50,43 +48,14 @@ const OPS: Record<string, Fn> = {
 
 const test = suite('PyTorch golden fixtures');
 
-async function runCase(c: Case, b: Backend, tol: number): Promise<void> {
-  const xs = c.inputs.map((e) => {
-    const t = Tensor.from(e.dtype === 'f32' ? Float64Array.from(e.data) : Int32Array.from(e.data), e.shape, { backend: b, dtype: e.dtype });
-    return e.dtype === 'f32' && c.grads.length ? t.requiresGrad_() : t;
-  });
-  const outs = tidy(() => {
-    const r = OPS[c.name](...xs);
-    const list = Array.isArray(r) ? r : [r];
-    if (c.grads.length) {
-      const loss = list.map((o, k) => o.mul(Tensor.from(Float64Array.from(c.cotangents[k]), o.shape, { backend: b })).sum()).reduce((p, q) => p.add(q));
-      loss.backward();
-    }
-    return list.map((o) => o.detach());
-  });
-  assert.is(outs.length, c.outputs.length, `${c.name}: number of outputs`);
-  for (let k = 0; k < outs.length; k++) {
-    assert.equal([...outs[k].shape], c.outputs[k].shape, `${c.name}: output ${k} shape`);
-    assertClose(await outs[k].data(), c.outputs[k].data, { rtol: tol, atol: tol, what: `${c.name} (${b.name}) output ${k}` });
-  }
-  for (let k = 0; k < c.grads.length; k++) {
-    const want = c.grads[k];
-    if (!want) continue;
-    const got = xs[k].grad ? await xs[k].grad!.data() : new Float64Array(want.length);
-    assertClose(got, want, { rtol: tol, atol: tol, what: `${c.name} (${b.name}) grad of input ${k}` });
-  }
-  xs.forEach((x) => x.dispose());
-  outs.forEach((o) => o.dispose());
-}
-
 test('every fixture op is implemented', () => {
   for (const c of cases) assert.ok(OPS[c.name], `no TS op for fixture ${c.name}`);
 });
 
 for (const c of cases) {
   test(c.name, async () => {
-    await runCase(c, cpu(), 1e-9);
-    await runCase(c, await gpu(), 2e-5);
+    await runGolden(c, OPS[c.name], cpu(), 1e-9);
+    await runGolden(c, OPS[c.name], await gpu(), 2e-5);
   });
 }
 
