@@ -116,30 +116,32 @@ if (want('report')) {
     result[dir] = { rows, meiAboveBest: rows.filter((r) => r.meiOk).length, leiBelowWorst: rows.filter((r) => r.leiOk).length, medianMeiOverBest: median(ratiosM), medianLeiOverWorst: median(ratiosL) };
     lines.push(`${dir}: MEI > best natural for ${rows.filter((r) => r.meiOk).length}/20, LEI < worst natural for ${rows.filter((r) => r.leiOk).length}/20; median MEI/best ${median(ratiosM).toFixed(3)}, median LEI/worst ${median(ratiosL).toFixed(3)}`);
   }
-  if (existsSync(join(out, 'heldout'))) {
+  // the held-out and seed parts may have run on fewer neurons (--subset): report those whose results are all there
+  const HELD = NEURONS.filter((u) => (['most', 'least'] as const).every((pole) => readDone(join(out, 'heldout'), { neuron: u, seed: 0, pole })));
+  if (HELD.length) {
     // evaluate the members-1-4 results on member 5
-    const imgs = SUB.flatMap((u) => (['most', 'least'] as const).map((pole) => readNpy(join(jobDir(join(out, 'heldout'), { neuron: u, seed: 0, pole }), 'image.npy')).data as Float32Array));
+    const imgs = HELD.flatMap((u) => (['most', 'least'] as const).map((pole) => readNpy(join(jobDir(join(out, 'heldout'), { neuron: u, seed: 0, pole }), 'image.npy')).data as Float32Array));
     const x = new Float32Array(imgs.length * 8649);
     imgs.forEach((im, i) => x.set(im, i * 8649));
     const y = await respond([5], x, imgs.length);
     let meiOk = 0, leiOk = 0;
-    SUB.forEach((u, k) => {
+    HELD.forEach((u, k) => {
       const med = median(col(m5, u));
       if (y[(2 * k) * 458 + u] > med) meiOk++;
       if (y[(2 * k + 1) * 458 + u] < med) leiOk++;
     });
-    result.heldout = { neurons: SUB.length, meiAboveMedian: meiOk, leiBelowMedian: leiOk };
-    lines.push(`held-out member 5: MEI above its median natural response for ${meiOk}/${SUB.length}, LEI below it for ${leiOk}/${SUB.length} (neurons 0..${SUB.length - 1})`);
+    result.heldout = { neurons: HELD, meiAboveMedian: meiOk, leiBelowMedian: leiOk };
+    lines.push(`held-out member 5: MEI above its median natural response for ${meiOk}/${HELD.length}, LEI below it for ${leiOk}/${HELD.length} (neurons ${HELD.join(', ')})`);
   }
-  const seedsDone = SUB.every((u) => [0, 1, 2, 3, 4].every((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })));
-  if (seedsDone) {
-    const cvs = SUB.map((u) => {
+  const SEEDED = NEURONS.filter((u) => [0, 1, 2, 3, 4].every((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })));
+  if (SEEDED.length) {
+    const cvs = SEEDED.map((u) => {
       const v = [0, 1, 2, 3, 4].map((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })!.final);
       const m = v.reduce((p, q) => p + q, 0) / 5;
       return Math.sqrt(v.reduce((p, q) => p + (q - m) ** 2, 0) / 5) / m;
     });
-    result.seeds = { neurons: SUB.length, cv: cvs, within10pct: cvs.filter((c) => c <= 0.1).length };
-    lines.push(`seeds 0-4: final MEI activation CV <= 10% for ${cvs.filter((c) => c <= 0.1).length}/${SUB.length} neurons (0..${SUB.length - 1}) (median CV ${median([...cvs].sort((p, q) => p - q)).toFixed(3)})`);
+    result.seeds = { neurons: SEEDED, cv: cvs, within10pct: cvs.filter((c) => c <= 0.1).length };
+    lines.push(`seeds 0-4: final MEI activation CV <= 10% for ${cvs.filter((c) => c <= 0.1).length}/${SEEDED.length} neurons (${SEEDED.join(', ')}) (median CV ${median([...cvs].sort((p, q) => p - q)).toFixed(3)})`);
   }
   writeFileAtomic(join(out, 'report.json'), JSON.stringify(result, null, 1));
   console.log(lines.join('\n'));
