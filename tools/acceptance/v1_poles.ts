@@ -3,7 +3,8 @@
 //      photographs, random crops at several scales, preprocessed as screening does: same mask and norm 12);
 //   2. held-out member: optimise on members 1-4 (Fourier default), evaluate on member 5;
 //   3. MEIs over seeds 0..4 (Fourier default): coefficient of variation of the final activation.
-// Usage: node dist/tools/acceptance/v1_poles.js <out dir> [--steps=N] [part ...]   parts: natural, main, heldout, seeds, report
+// Usage: node dist/tools/acceptance/v1_poles.js <out dir> [--steps=N] [--subset=K] [part ...]
+//   parts: natural, main, heldout, seeds, full (with --steps: main's failures again at full steps), report
 // Resumable: finished results are kept (done.json) and skipped. --steps shortens every run (the cosine learning-rate
 // schedule is compressed to the same number of steps) where the full 128 steps do not fit the machine's time; the
 // report states the steps used. Results of different step counts must go to different out dirs.
@@ -96,11 +97,35 @@ if (want('main')) {
 if (want('heldout')) await poles('heldout', 'v1', both(0, SUB), [1, 2, 3, 4]);
 if (want('seeds')) await poles('fourier', 'v1', SUB.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
 
+const col = (a: Float32Array, u: number) => Array.from({ length: a.length / 458 }, (_, i) => a[i * 458 + u]).sort((p, q) => p - q);
+const naturalEnsemble = () => readNpy(join(out, 'natural_ensemble.npy')).data as Float32Array;
+/** seed-0 results of the main part that do not pass the natural-patch comparison (MEI <= best, LEI >= worst) */
+function failing(dir: string): Job[] {
+  const ens = naturalEnsemble();
+  return both(0).filter((j) => {
+    const r = readDone(join(out, dir), j);
+    if (!r) return false;
+    const nat = col(ens, j.neuron);
+    return j.pole === 'most' ? r.final <= nat[nat.length - 1] : r.final >= nat[0];
+  });
+}
+// ---- 4. (with --steps) the main part's failures again with the recipes' full steps, into <dir>-full
+if (want('full') && STEPS) {
+  for (const [dir, recipe] of [['fourier', 'v1'], ['pixel', 'v1-pixel']] as const) {
+    const jobs = failing(dir);
+    if (!jobs.length) continue;
+    const r = RECIPES[recipe];
+    const { model } = loadTwin('v1', { backend: b });
+    const param = paramOf(r);
+    await runPoles({ out: join(out, `${dir}-full`), model, outputs: 458, param, synth: recipeOptions(r), jobs, batch: 20, progress: true });
+    param.dispose(); model.dispose();
+  }
+}
+
 // ---- report
 if (want('report')) {
-  const ens = readNpy(join(out, 'natural_ensemble.npy')).data as Float32Array;
+  const ens = naturalEnsemble();
   const m5 = readNpy(join(out, 'natural_member5.npy')).data as Float32Array;
-  const col = (a: Float32Array, u: number) => Array.from({ length: a.length / 458 }, (_, i) => a[i * 458 + u]).sort((p, q) => p - q);
   const median = (v: number[]) => (v[Math.floor((v.length - 1) / 2)] + v[Math.ceil((v.length - 1) / 2)]) / 2;
   const lines: string[] = [];
   const result: Record<string, unknown> = { steps: STEPS ?? RECIPES.v1.steps };
@@ -115,6 +140,12 @@ if (want('report')) {
     const ratiosM = rows.map((r) => r.mei / r.best).sort((p, q) => p - q), ratiosL = rows.map((r) => r.lei / r.worst).sort((p, q) => p - q);
     result[dir] = { rows, meiAboveBest: rows.filter((r) => r.meiOk).length, leiBelowWorst: rows.filter((r) => r.leiOk).length, medianMeiOverBest: median(ratiosM), medianLeiOverWorst: median(ratiosL) };
     lines.push(`${dir}: MEI > best natural for ${rows.filter((r) => r.meiOk).length}/20, LEI < worst natural for ${rows.filter((r) => r.leiOk).length}/20; median MEI/best ${median(ratiosM).toFixed(3)}, median LEI/worst ${median(ratiosL).toFixed(3)}`);
+    const again = rows.flatMap((r) => (['most', 'least'] as const).filter((pole) => (pole === 'most' ? !r.meiOk : !r.leiOk)).map((pole) => ({ r, pole, full: readDone(join(out, `${dir}-full`), { neuron: r.u, seed: 0, pole }) })));
+    if (again.length) {
+      const txt = again.map(({ r, pole, full }) => `${pole === 'most' ? 'MEI' : 'LEI'} ${r.u}: ${(pole === 'most' ? r.mei : r.lei).toFixed(3)} -> ${full ? full.final.toFixed(3) : 'not run'} (natural ${(pole === 'most' ? r.best : r.worst).toFixed(3)})`);
+      (result[dir] as Record<string, unknown>).fullSteps = again.map(({ r, pole, full }) => ({ neuron: r.u, pole, short: pole === 'most' ? r.mei : r.lei, full: full?.final ?? null }));
+      lines.push(`  failures rerun with ${RECIPES.v1.steps} steps: ${txt.join('; ')}`);
+    }
   }
   // the held-out and seed parts may have run on fewer neurons (--subset): report those whose results are all there
   const HELD = NEURONS.filter((u) => (['most', 'least'] as const).every((pole) => readDone(join(out, 'heldout'), { neuron: u, seed: 0, pole })));
