@@ -4,7 +4,8 @@
 //   2. held-out member: optimise on members 1-4 (Fourier default), evaluate on member 5;
 //   3. MEIs over seeds 0..4 (Fourier default): coefficient of variation of the final activation.
 // Usage: node dist/tools/acceptance/v1_poles.js <out dir> [--steps=N] [--subset=K] [part ...]
-//   parts: natural, main, heldout, seeds, full (with --steps: main's failures again at full steps), report
+//   parts: natural, main, heldout, seeds, full (with --steps: main's failures again at full steps; --full=fourier
+//   limits it to one parameterisation), report
 // Resumable: finished results are kept (done.json) and skipped. --steps shortens every run (the cosine learning-rate
 // schedule is compressed to the same number of steps) where the full 128 steps do not fit the machine's time; the
 // report states the steps used. Results of different step counts must go to different out dirs.
@@ -110,8 +111,10 @@ function failing(dir: string): Job[] {
   });
 }
 // ---- 4. (with --steps) the main part's failures again with the recipes' full steps, into <dir>-full
+const fullArg = process.argv.slice(3).find((a) => a.startsWith('--full='));
+const FULL_DIRS = fullArg ? fullArg.slice(7).split(',') : ['fourier', 'pixel'];
 if (want('full') && STEPS) {
-  for (const [dir, recipe] of [['fourier', 'v1'], ['pixel', 'v1-pixel']] as const) {
+  for (const [dir, recipe] of ([['fourier', 'v1'], ['pixel', 'v1-pixel']] as const).filter(([d]) => FULL_DIRS.includes(d))) {
     const jobs = failing(dir);
     if (!jobs.length) continue;
     const r = RECIPES[recipe];
