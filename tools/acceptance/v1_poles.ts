@@ -5,7 +5,7 @@
 //   3. MEIs over seeds 0..4 (Fourier default): coefficient of variation of the final activation.
 // Usage: node dist/tools/acceptance/v1_poles.js <out dir> [--steps=N] [--subset=K] [part ...]
 //   parts: natural, main, heldout, seeds, full (with --steps: main's failures again at full steps; --full=fourier
-//   limits it to one parameterisation), report
+//   limits it to one parameterisation), single (main's first batch of 20 runs, each alone), report
 // Resumable: finished results are kept (done.json) and skipped. --steps shortens every run (the cosine learning-rate
 // schedule is compressed to the same number of steps) where the full 128 steps do not fit the machine's time; the
 // report states the steps used. Results of different step counts must go to different out dirs.
@@ -125,6 +125,10 @@ if (want('full') && STEPS) {
   }
 }
 
+// ---- 5. the first batch of 20 runs of the main Fourier part (neurons 0..9, both poles), each run alone
+const FIRST_BATCH = both(0).slice(0, 20);
+if (want('single')) await poles('fourier-single', 'v1', FIRST_BATCH, undefined, 1);
+
 // ---- report
 if (want('report')) {
   const ens = naturalEnsemble();
@@ -176,6 +180,18 @@ if (want('report')) {
     });
     result.seeds = { neurons: SEEDED, cv: cvs, within10pct: cvs.filter((c) => c <= 0.1).length };
     lines.push(`seeds 0-4: final MEI activation CV <= 10% for ${cvs.filter((c) => c <= 0.1).length}/${SEEDED.length} neurons (${SEEDED.join(', ')}) (median CV ${median([...cvs].sort((p, q) => p - q)).toFixed(3)})`);
+  }
+  if (FIRST_BATCH.every((j) => readDone(join(out, 'fourier-single'), j) && readDone(join(out, 'fourier'), j))) {
+    // whole trajectories (steps + 1 activations) of the batched runs against the same runs alone
+    const traj = (dir: string, j: Job) => readNpy(join(jobDir(join(out, dir), j), 'activations.npy')).data as Float32Array;
+    let worst = 0;
+    for (const j of FIRST_BATCH) {
+      const a = traj('fourier', j), s1 = traj('fourier-single', j);
+      const scale = Math.max(...Array.from(s1, Math.abs));
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - s1[i]) / scale);
+    }
+    result.batchedVsAlone = { runs: FIRST_BATCH.length, maxRelative: worst };
+    lines.push(`batch of ${FIRST_BATCH.length} runs vs each run alone: max relative difference over the trajectories ${worst.toExponential(2)}`);
   }
   writeFileAtomic(join(out, 'report.json'), JSON.stringify(result, null, 1));
   console.log(lines.join('\n'));
