@@ -21,6 +21,7 @@ def rate(fn, n, min_s=2.0):
 up = args.get('upstream')
 if up and os.path.exists(os.path.join(up, 'V1GrayTaskDriven')):
     import v1_twin
+    torch.set_grad_enabled(True)  # v1_twin (a fixture script) turns autograd off globally at import
     sds = [torch.load(os.path.join(up, 'V1GrayTaskDriven', f'v1_convnext_{k}.pth.tar'), map_location='cpu') for k in range(1, 6)]
     ens = lambda x: torch.stack([v1_twin.member(sd, x, True) for sd in sds]).mean(0)
     with torch.no_grad():

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torchvision.ops import roi_align
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'golden'))
 import v1_twin
+torch.set_grad_enabled(True)  # v1_twin (a fixture script) turns autograd off globally at import
 
 torch.set_num_threads(2)
 args = json.loads(sys.argv[1])
