@@ -5,7 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readNpy } from '../../src/io/npy.js';
 import { loadTwin } from '../../src/models/twins/load.js';
-import { loadPrior } from '../../src/models/weights/store.js';
+import { loadPrior, loadMask } from '../../src/models/weights/store.js';
+import { scaleMask } from '../../src/dualneuron/input/pipeline.js';
 import { PixelParameterization } from '../../src/dualneuron/synthesis/parameterization.js';
 import { FourierParameterization } from '../../src/dualneuron/synthesis/fourier.js';
 import { synthesize, type SynthesisOptions, type RunSpec } from '../../src/dualneuron/synthesis/engine.js';
@@ -43,6 +44,27 @@ test('Fourier (Adam) and pixel (SGD, blurred gradients) trajectories follow PyTo
   console.log(`    pixel: max relative deviation ${ep.toExponential(2)} (final ${rp.activations[16].toFixed(4)} vs ${wantP[16].toFixed(4)})`);
   assert.ok(ep < 1e-3, `pixel trajectory deviates by ${ep}`);
   f.dispose(); model.dispose();
+});
+
+test('pixels through the screening aperture (Adam, blurred gradients) follow PyTorch; the image is zero where the aperture is', async () => {
+  const home = upstreamWeightsHome('aperture synthesis vs PyTorch');
+  if (!home) return;
+  const g = await gpu();
+  const { model } = loadTwin('v1', { backend: g, weightsDir: home });
+  const aperture = Float32Array.from(scaleMask(loadMask('v1', home), 93));
+  const px = new PixelParameterization({ channels: 1, size: 93, initStd: 0.05, valuesRange: [-1, 1], blurGradient: true, initParams: readNpy(fixture('synthesis', 'aperture_init_param.npy')).data as Float32Array });
+  const [r] = await synthesize(model, px, [{ objective: { neuron: 3 }, pole: 'most', seed: 0n }], { ...base, lr: 0.1, aperture }, 458);
+  const want = readNpy(fixture('synthesis', 'aperture_activations.npy')).data as Float32Array;
+  const e = maxRel(r.activations, want);
+  console.log(`    pixel + aperture: max relative deviation ${e.toExponential(2)} (final ${r.activations[16].toFixed(4)} vs ${want[16].toFixed(4)})`);
+  assert.ok(e < 1e-3, `aperture trajectory deviates by ${e}`);
+  let outside = 0, ss = 0;
+  r.image.forEach((v, i) => { ss += v * v; if (aperture[i] === 0) outside = Math.max(outside, Math.abs(v)); });
+  assert.is(outside, 0, 'no image outside the aperture');
+  assert.ok(Math.abs(Math.sqrt(ss) - 12) < 1e-3, `norm ${Math.sqrt(ss)}`);
+  await synthesize(model, px, [{ objective: { neuron: 3 }, pole: 'most', seed: 0n }], { ...base, aperture: new Float32Array(10) }, 458).then(
+    () => assert.unreachable('a wrong-size aperture must fail'), (err: Error) => assert.match(err.message, /aperture has 10 values; the images are 93x93/));
+  model.dispose();
 });
 
 test('a batch of runs gives what each run gives alone (same per-run seeds), with the transforms on', async () => {

@@ -4,8 +4,9 @@
 //   2. held-out member: optimise on members 1-4 (Fourier default), evaluate on member 5;
 //   3. MEIs over seeds 0..4 (Fourier default): coefficient of variation of the final activation.
 // Usage: node dist/tools/acceptance/v1_poles.js <out dir> [--steps=N] [--subset=K] [part ...]
-//   parts: natural, main, heldout, seeds, full (with --steps: main's failures again at full steps; --full=fourier
-//   limits it to one parameterisation), single (main's first batch of 20 runs, each alone), report
+//   parts: natural, main, aperture (the pixel recipe through the screening aperture), heldout, seeds, full (with
+//   --steps: main's failures again at full steps; --full=fourier limits it to one folder), single (main's first
+//   batch of 20 runs, each alone), report
 // Resumable: finished results are kept (done.json) and skipped. --steps shortens every run (the cosine learning-rate
 // schedule is compressed to the same number of steps) where the full 128 steps do not fit the machine's time; the
 // report states the steps used. Results of different step counts must go to different out dirs.
@@ -17,7 +18,7 @@ import { writeFileAtomic, ensureDir } from '../../src/io/atomic.js';
 import { loadTwin } from '../../src/models/twins/load.js';
 import { TWINS } from '../../src/models/twins/registry.js';
 import { loadMask, loadPrior, weightsHome } from '../../src/models/weights/store.js';
-import { makePipeline, normalizeUint8 } from '../../src/dualneuron/input/pipeline.js';
+import { makePipeline, normalizeUint8, scaleMask } from '../../src/dualneuron/input/pipeline.js';
 import { preprocessToUint8 } from '../../src/io/image/index.js';
 import { cutPatch, loadPhotos, skimagePhotos } from '../../src/dualneuron/render/patches.js';
 import { RECIPES, recipeOptions } from '../../src/dualneuron/synthesis/recipes.js';
@@ -80,11 +81,16 @@ if (want('natural') && !existsSync(join(out, 'natural_member5.npy'))) {
   console.error('natural responses done');
 }
 
+const APERTURE = Float32Array.from(scaleMask(loadMask('v1', home), 93));
+/** the result folders of the main part and their recipes ('pixel-aperture': the pixel recipe through the aperture) */
+const VARIANTS: Record<string, Recipe> = { fourier: RECIPES.v1, pixel: RECIPES['v1-pixel'], 'pixel-aperture': { ...RECIPES['v1-pixel'], aperture: true } };
+const optionsOf = (r: Recipe) => recipeOptions(r, { aperture: APERTURE });
+
 async function poles(dir: string, recipe: string, jobs: Job[], members?: number[], batch = 20): Promise<void> {
-  const r = RECIPES[recipe];
+  const r = VARIANTS[dir] ?? RECIPES[recipe];
   const { model } = loadTwin('v1', { members, backend: b });
   const param = paramOf(r);
-  const synth = { ...recipeOptions(r), ...(STEPS ? { steps: STEPS } : {}) };
+  const synth = { ...optionsOf(r), ...(STEPS ? { steps: STEPS } : {}) };
   await runPoles({ out: join(out, dir), model, outputs: 458, param, synth, jobs, batch, progress: true });
   param.dispose(); model.dispose();
 }
@@ -95,6 +101,7 @@ if (want('main')) {
   await poles('fourier', 'v1', both(0));
   await poles('pixel', 'v1-pixel', both(0));
 }
+if (want('aperture')) await poles('pixel-aperture', 'v1-pixel', both(0));
 if (want('heldout')) await poles('heldout', 'v1', both(0, SUB), [1, 2, 3, 4]);
 if (want('seeds')) await poles('fourier', 'v1', SUB.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
 
@@ -114,13 +121,13 @@ function failing(dir: string): Job[] {
 const fullArg = process.argv.slice(3).find((a) => a.startsWith('--full='));
 const FULL_DIRS = fullArg ? fullArg.slice(7).split(',') : ['fourier', 'pixel'];
 if (want('full') && STEPS) {
-  for (const [dir, recipe] of ([['fourier', 'v1'], ['pixel', 'v1-pixel']] as const).filter(([d]) => FULL_DIRS.includes(d))) {
+  for (const dir of Object.keys(VARIANTS).filter((d) => FULL_DIRS.includes(d))) {
     const jobs = failing(dir);
     if (!jobs.length) continue;
-    const r = RECIPES[recipe];
+    const r = VARIANTS[dir];
     const { model } = loadTwin('v1', { backend: b });
     const param = paramOf(r);
-    await runPoles({ out: join(out, `${dir}-full`), model, outputs: 458, param, synth: recipeOptions(r), jobs, batch: 20, progress: true });
+    await runPoles({ out: join(out, `${dir}-full`), model, outputs: 458, param, synth: optionsOf(r), jobs, batch: 20, progress: true });
     param.dispose(); model.dispose();
   }
 }
@@ -137,7 +144,8 @@ if (want('report')) {
   const lines: string[] = [];
   const result: Record<string, unknown> = { steps: STEPS ?? RECIPES.v1.steps };
   lines.push(`steps per run: ${STEPS ?? RECIPES.v1.steps}${STEPS ? ' (shortened from the recipes\' 128)' : ''}`);
-  for (const dir of ['fourier', 'pixel']) {
+  const complete = (dir: string) => both(0).every((j) => readDone(join(out, dir), j));
+  for (const dir of Object.keys(VARIANTS).filter(complete)) {
     const rows = NEURONS.map((u) => {
       const nat = col(ens, u);
       const mei = readDone(join(out, dir), { neuron: u, seed: 0, pole: 'most' })!.final;

@@ -85,3 +85,16 @@ np.save(os.path.join(out, 'pixel_init_param.npy'), p0.numpy().astype(np.float32)
 np.save(os.path.join(out, 'pixel_activations.npy'), acts)
 np.save(os.path.join(out, 'pixel_final_image.npy'), final)
 print('pixel LEI trajectory', acts[[0, 1, 8, 16]])
+
+# pixels through the screening aperture (mask min-max scaled, multiplied in before the norm), Adam lr 0.1, gradient
+# blur: the v1-pixel recipe with --aperture, maximising (MEI)
+mask = torch.tensor(np.load(os.path.join(up, 'V1GrayTaskDriven', 'mask.npy')), dtype=torch.float64)
+mask = ((mask - mask.min()) / (mask.max() - mask.min())).float()
+p0 = torch.randn(1, 93, 93, generator=g) * 0.05
+p = p0.clone().requires_grad_(True)
+opt = torch.optim.Adam([p], lr=0.1)
+acts, final = run(p, lambda q: (torch.sigmoid(q) * 2 - 1) * mask, opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=STEPS), +1, blur=True)
+np.save(os.path.join(out, 'aperture_init_param.npy'), p0.numpy().astype(np.float32))
+np.save(os.path.join(out, 'aperture_activations.npy'), acts)
+np.save(os.path.join(out, 'aperture_final_image.npy'), final)
+print('pixel-aperture MEI trajectory', acts[[0, 1, 8, 16]])

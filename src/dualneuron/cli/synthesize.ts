@@ -15,7 +15,7 @@ import { RECIPES, defaultRecipe, recipeOptions, type Recipe } from '../synthesis
 import { PixelParameterization, type Parameterization, type RangeFn } from '../synthesis/parameterization.js';
 import { FourierParameterization } from '../synthesis/fourier.js';
 import { runPoles, type Job, type Pole } from '../synthesis/poles.js';
-import { imageToInput, makePipeline } from '../input/pipeline.js';
+import { imageToInput, makePipeline, scaleMask } from '../input/pipeline.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
 import { DREAMSIM_TYPE_NAMES, isDreamsimType, type DreamSim, type DreamsimType } from '../../models/dreamsim.js';
@@ -62,6 +62,8 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--prior <name|file.npy>', 'Fourier magnitude prior: natural_gray, natural_rgb or a (C,S,S) .npy')
     .option('--init-image <file>', 'Fourier parameterisation: start from the phase of this image (.npy in model space, or PNG/JPEG preprocessed as screening)')
     .option('--no-blur', 'pixel parameterisation: do not blur the gradient')
+    .option('--aperture', 'multiply the image by the twin\'s screening aperture before the norm constraint, so the whole norm budget goes to the receptive field and MEIs compare with screened images at the same norm and mask')
+    .option('--no-aperture', 'no aperture (the default of every recipe)')
     .option('--save-all-steps', 'also write images_all_steps.npy and an animated trajectory.png')
     .option('--batch <n>', 'runs optimised together (default 8)', '8')
     .option('--axis <axis.npy>', 'DreamSim guidance: loss -= weight * projection of the (min-max stretched, 224, RGB) image\'s embedding onto this axis (dualneuron axis)')
@@ -75,7 +77,7 @@ export interface SynthCli {
   model: string; recipe?: string; param?: 'fourier' | 'pixel'; steps?: string; members?: string; centered: boolean; optimizer?: 'adam' | 'sgd';
   lr?: string; lrSchedule: boolean; etaMin?: string; momentum?: string; noise?: string; crops?: string; boxSize?: string; jitter?: string;
   oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
-  prior?: string; initImage?: string; blur: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
+  prior?: string; initImage?: string; blur: boolean; aperture?: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
   axis?: string; axisWeight?: string; embedder?: string;
 }
 
@@ -120,6 +122,7 @@ export function resolveRecipe(o: SynthCli, id: TwinId): Recipe {
   if (o.rangeFn) r.rangeFn = o.rangeFn;
   if (o.initStd !== undefined) r.initStd = num('--init-std', o.initStd);
   r.blurGradient = o.blur && r.blurGradient;
+  if (o.aperture !== undefined) r.aperture = o.aperture;
   if (!(r.targetNorm > 0)) throw new InputError(`--target-norm must be > 0, got ${r.targetNorm}`);
   if (!(r.lr > 0)) throw new InputError(`--lr must be > 0, got ${r.lr}`);
   if (r.noise < 0) throw new InputError(`--noise must be >= 0, got ${r.noise}`);
@@ -163,7 +166,8 @@ export async function prepare(o: SynthCli) {
     }
     param = new FourierParameterization({ prior, size: S, valuesRange: r.valuesRange, rangeFn: r.rangeFn, initImages });
   }
-  const synth = recipeOptions(r, { saveAllSteps: o.saveAllSteps });
+  const aperture = r.aperture ? Float32Array.from(scaleMask(loadMask(id, home), S)) : null;
+  const synth = recipeOptions(r, { saveAllSteps: o.saveAllSteps, aperture });
   return { id, spec, recipe: r, members, batch, home, param, synth };
 }
 

@@ -42,6 +42,11 @@ export interface SynthesisOptions {
   transforms: TransformOptions;
   /** L2 norm of the clean image that is evaluated and returned (null: as produced) */
   targetNorm: number | null;
+  /**
+   * Aperture (S*S values, row-major) multiplied into every image (all channels) before the norm constraint and the
+   * crops, as screening masks its images: the norm budget then goes to the receptive field only. null: no aperture.
+   */
+  aperture?: Float32Array | null;
   axis?: AxisTerm | null;
   /** keep every step's clean image and alpha (for animations) */
   saveAllSteps: boolean;
@@ -94,6 +99,8 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   const b = model.backend;
   const K = runs.length, nc = o.transforms.nbCrops;
   const [C, S] = param.shape;
+  if (o.aperture && o.aperture.length !== S * S) throw new InputError(`the aperture has ${o.aperture.length} values; the images are ${S}x${S} (${S * S})`);
+  if (o.aperture && !o.aperture.some((v) => v !== 0)) throw new InputError('the aperture is zero everywhere: no image could pass it');
   const seeds = runs.map((r) => r.seed);
   const W = keep(Tensor.from(objectiveMatrix(runs, outputs), [K, outputs], { backend: b }));
   const fns = runs.map((r) => ('fn' in r.objective ? r.objective.fn : null));
@@ -113,6 +120,9 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   const poles = keep(Tensor.from(runs.map((r) => (r.pole === 'most' ? 1 : -1)), [K], { backend: b }));
   const axis = o.axis ? keep(Tensor.from(o.axis.axis, [o.axis.axis.length], { backend: b })) : null;
   const p = keep(param.init(seeds, b)).requiresGrad_();
+  const aperture = o.aperture ? keep(Tensor.from(o.aperture, [1, 1, S, S], { backend: b })) : null;
+  /** the parameters' images, through the aperture when there is one (differentiable) */
+  const imageOf = (q: Tensor) => (aperture ? param.image(q).mul(aperture) : param.image(q));
   const opt: Optimizer = o.optimizer === 'adam' ? new Adam([p], { lr: o.lr }) : new SGD([p], { lr: o.lr, momentum: o.momentum });
   const sched: Schedule = o.lrSchedule ? new CosineAnnealing(opt, Math.max(1, o.steps), o.etaMin) : new ConstantLr(opt);
   const sampler = new CropSampler(seeds);
@@ -124,7 +134,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
 
   /** The clean images (norm-adjusted) and their objective values. */
   const evaluate = () => noGrad(() => tidy(() => {
-    let img = param.image(p);
+    let img = imageOf(p);
     if (o.targetNorm !== null) img = normalizeEach(img, o.targetNorm);
     const y = model.forward(img);
     return { img, act: activations(y, 1).reshape([K]) };
@@ -144,7 +154,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     await record(o.saveAllSteps);
     for (let t = 0; t < o.steps; t++) {
       tidy(() => {
-        const img = param.image(p);
+        const img = imageOf(p);
         const x = img.detach().requiresGrad_();
         // (no inner tidy here: disposing intermediates before backward() would cut the graph)
         const loss = (() => {
@@ -195,7 +205,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     }));
   } finally {
     opt.dispose();
-    [W, poles, p, alphaAcc, axis].forEach((x) => x?.dispose());
+    [W, poles, p, alphaAcc, axis, aperture].forEach((x) => x?.dispose());
   }
 }
 

@@ -27,9 +27,11 @@ export interface Recipe {
   oversample: number;
   reflectPadFrac: number;
   blurGradient: boolean;
+  /** multiply images by the twin's screening aperture before the norm constraint (engine `aperture`) */
+  aperture: boolean;
 }
 
-const base = { steps: 128, lrSchedule: true, etaMin: 0, momentum: 0.9, nbCrops: 4, boxSize: [1, 1] as [number, number], tvWeight: 1e-4, oversample: 1, blurGradient: true };
+const base = { steps: 128, lrSchedule: true, etaMin: 0, momentum: 0.9, nbCrops: 4, boxSize: [1, 1] as [number, number], tvWeight: 1e-4, oversample: 1, blurGradient: true, aperture: false };
 
 export const RECIPES: Record<string, Recipe> = {
   // generate_poles' V1 recipe: pixels, SGD momentum 0.9, lr 0.05, gradient blur
@@ -50,10 +52,11 @@ export function defaultRecipe(model: TwinId, param?: 'pixel' | 'fourier'): strin
 }
 
 /** The engine options a recipe stands for. */
-export function recipeOptions(r: Recipe, extra: { saveAllSteps?: boolean } = {}): SynthesisOptions {
+export function recipeOptions(r: Recipe, extra: { saveAllSteps?: boolean; aperture?: Float32Array | null } = {}): SynthesisOptions {
+  if (r.aperture && !extra.aperture) throw new Error('the recipe asks for the aperture; pass the twin\'s mask (scaleMask) as extra.aperture');
   return {
     steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
     transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
-    targetNorm: r.targetNorm, saveAllSteps: extra.saveAllSteps ?? false,
+    targetNorm: r.targetNorm, saveAllSteps: extra.saveAllSteps ?? false, aperture: r.aperture ? extra.aperture : null,
   };
 }
