@@ -39,19 +39,24 @@ export async function timeIt(backend: Backend, fn: () => void, opts: { warmup?: 
 
 let torchInfo: { ok: boolean; why?: string } | null = null;
 
+/** The Python that runs the baselines (DUALNEURON_TORCH_PYTHON; default Debian's /usr/bin/python3 with python3-torch). */
+const torchPython = process.env.DUALNEURON_TORCH_PYTHON ?? '/usr/bin/python3';
+/** Where the baselines run: DUALNEURON_TORCH_DEVICE=cuda puts them on the GPU (bench/torch/timing.py); default CPU. */
+export const torchDevice = process.env.DUALNEURON_TORCH_DEVICE ?? 'cpu';
+
 /**
- * Run bench/torch/<script>.py with /usr/bin/python3 (Debian python3-torch), 2 threads, OpenBLAS single-threaded,
- * glibc malloc tuned as ../shared/docs/WEBGPU-ON-CPU.md advises. Returns its JSON output or null (with a reason).
+ * Run bench/torch/<script>.py with the baseline Python; on the CPU with 2 threads, OpenBLAS single-threaded, glibc
+ * malloc tuned as ../shared/docs/WEBGPU-ON-CPU.md advises. Returns its JSON output or null (with a reason).
  */
 export function runTorch(script: string, args: Record<string, unknown>): Record<string, number> | null {
   if (!torchInfo) {
-    const probe = existsSync('/usr/bin/python3') ? spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }) : null;
+    const probe = existsSync(torchPython) || !torchPython.includes('/') ? spawnSync(torchPython, ['-c', 'import torch'], { encoding: 'utf8' }) : null;
     torchInfo = probe && probe.status === 0 ? { ok: true } : { ok: false, why: 'python3-torch not installed (bash scripts/setup.sh --with-python)' };
     if (!torchInfo.ok) console.log(`  PyTorch baseline unavailable: ${torchInfo.why}`);
   }
   if (!torchInfo.ok) return null;
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '-1', MALLOC_MMAP_THRESHOLD_: '1073741824' };
-  const r = spawnSync('/usr/bin/python3', [resolve(repoRoot, 'bench/torch', `${script}.py`), JSON.stringify(args)], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  const r = spawnSync(torchPython, [resolve(repoRoot, 'bench/torch', `${script}.py`), JSON.stringify(args)], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
   if (r.status !== 0) { console.log(`  PyTorch ${script} failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`); return null; }
   const last = r.stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(last) as Record<string, number>;
@@ -60,7 +65,7 @@ export function runTorch(script: string, args: Record<string, unknown>): Record<
 export function printRows(title: string, rows: Row[]): void {
   console.log(`\n## ${title}`);
   const w = Math.max(...rows.map((r) => r.name.length), 10);
-  console.log(`${'case'.padEnd(w)}  ${'ours'.padStart(12)}  ${'PyTorch CPU'.padStart(12)}  ${'ours/PyTorch'.padStart(12)}  unit`);
+  console.log(`${'case'.padEnd(w)}  ${'ours'.padStart(12)}  ${`PyTorch ${torchDevice === 'cpu' ? 'CPU' : 'GPU'}`.padStart(12)}  ${'ours/PyTorch'.padStart(12)}  unit`);
   for (const r of rows) {
     const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
     const ratio = r.torch ? (r.ours / r.torch).toFixed(3) : 'n/a';

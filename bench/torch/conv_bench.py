@@ -7,6 +7,9 @@ import json, sys, time
 import torch
 import torch.nn.functional as F
 
+import os
+if os.environ.get('DUALNEURON_TORCH_DEVICE', 'cpu') != 'cpu':
+    sys.exit('this baseline runs on the CPU only (unset DUALNEURON_TORCH_DEVICE)')
 torch.set_num_threads(2)
 args = json.loads(sys.argv[1])
 min_s = 0.6 if args.get("quick") else 2.0

@@ -6,6 +6,9 @@ import json, sys, time
 import torch
 import torchvision
 
+import os
+if os.environ.get('DUALNEURON_TORCH_DEVICE', 'cpu') != 'cpu':
+    sys.exit('this baseline runs on the CPU only (unset DUALNEURON_TORCH_DEVICE)')
 torch.set_num_threads(2)
 args = json.loads(sys.argv[1])
 out = {'threads': torch.get_num_threads()}

@@ -1,19 +1,21 @@
 #!/usr/bin/python3
-"""PyTorch CPU counterparts of bench/models.bench.ts: the real V1 twin ensemble (tools/golden/v1_twin.py's model)
+"""PyTorch counterparts (CPU, or the GPU with DUALNEURON_TORCH_DEVICE, see timing.py) of bench/models.bench.ts: the real V1 twin ensemble (tools/golden/v1_twin.py's model)
 and torchvision ResNet-50 up to layer3.0 (the V4 trunk). Prints one JSON line (images/s, steps/s)."""
 import json, os, sys, time
 import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'golden'))
-torch.set_num_threads(2)
-args = json.loads(sys.argv[1])
+from timing import DEVICE, setup, sync
+args = setup()
 out = {}
 
 
 def rate(fn, n, min_s=2.0):
     fn(); fn()
+    sync()
     t0 = time.perf_counter(); k = 0
     while True:
         fn(); k += 1
+        sync()
         if time.perf_counter() - t0 >= min_s:
             return n * k / (time.perf_counter() - t0)
 
@@ -22,7 +24,7 @@ up = args.get('upstream')
 if up and os.path.exists(os.path.join(up, 'V1GrayTaskDriven')):
     import v1_twin
     torch.set_grad_enabled(True)  # v1_twin (a fixture script) turns autograd off globally at import
-    sds = [torch.load(os.path.join(up, 'V1GrayTaskDriven', f'v1_convnext_{k}.pth.tar'), map_location='cpu') for k in range(1, 6)]
+    sds = [torch.load(os.path.join(up, 'V1GrayTaskDriven', f'v1_convnext_{k}.pth.tar'), map_location=DEVICE) for k in range(1, 6)]
     ens = lambda x: torch.stack([v1_twin.member(sd, x, True) for sd in sds]).mean(0)
     with torch.no_grad():
         for b in (1, 64):
@@ -34,7 +36,7 @@ if up and os.path.exists(os.path.join(up, 'V1GrayTaskDriven')):
         ens(x)[:, 3].sum().backward()
     out['v1_fwdbwd_b4_steps'] = rate(step, 1)
 import torchvision
-rn = torchvision.models.resnet50().eval()
+rn = torchvision.models.resnet50().eval().to(DEVICE)
 trunk = torch.nn.Sequential(rn.conv1, rn.bn1, rn.relu, rn.maxpool, rn.layer1, rn.layer2, rn.layer3[0])
 with torch.no_grad():
     for b in (1, 16):

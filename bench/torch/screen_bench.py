@@ -9,6 +9,9 @@ from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'golden'))
 import v1_twin
 
+import os
+if os.environ.get('DUALNEURON_TORCH_DEVICE', 'cpu') != 'cpu':
+    sys.exit('this baseline runs on the CPU only (unset DUALNEURON_TORCH_DEVICE)')
 torch.set_num_threads(2)
 args = json.loads(sys.argv[1])
 up, folder = args['upstream'], args['images']

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch CPU version of the synthesis step (upstream ascend.py: Fourier phase, 4 jittered crops via roi_align,
+"""PyTorch version (CPU, or the GPU with DUALNEURON_TORCH_DEVICE, see timing.py) of the synthesis step (upstream ascend.py: Fourier phase, 4 jittered crops via roi_align,
 noise, per-crop norm, TV; Adam) on the real V1 ensemble: steps/s for one run (sequential, as upstream), and
 neuron-poles/min for K runs batched the same way as dualneuron does. One JSON line."""
 import json, os, sys, time
@@ -9,13 +9,13 @@ import torch.nn.functional as F
 from torchvision.ops import roi_align
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'golden'))
 import v1_twin
+from timing import DEVICE, setup, sync
 torch.set_grad_enabled(True)  # v1_twin (a fixture script) turns autograd off globally at import
 
-torch.set_num_threads(2)
-args = json.loads(sys.argv[1])
+args = setup()
 up = args['upstream']
-sds = [torch.load(os.path.join(up, 'V1GrayTaskDriven', f'v1_convnext_{k}.pth.tar'), map_location='cpu') for k in range(1, 6)]
-prior = torch.tensor(np.load(os.path.join(up, 'priors', 'natural_gray.npy')))
+sds = [torch.load(os.path.join(up, 'V1GrayTaskDriven', f'v1_convnext_{k}.pth.tar'), map_location=DEVICE) for k in range(1, 6)]
+prior = torch.tensor(np.load(os.path.join(up, 'priors', 'natural_gray.npy')), device=DEVICE)
 ens = lambda x: torch.stack([v1_twin.member(sd, x, True) for sd in sds]).mean(0)
 
 
@@ -47,9 +47,11 @@ def rate(K, min_s):
     neurons = torch.arange(K) % 458
     sign = torch.where(torch.arange(K) % 2 == 0, 1.0, -1.0)
     step_batch(phase, opt, neurons, sign)
+    sync()
     t0 = time.perf_counter(); n = 0
     while time.perf_counter() - t0 < min_s:
         step_batch(phase, opt, neurons, sign); n += 1
+        sync()
     return n / (time.perf_counter() - t0)
 
 
