@@ -18,11 +18,14 @@ if [ -z "${GPU_CHECK_LOCAL:-}" ]; then  # GPU_CHECK_LOCAL=1: try the script here
   mkdir -p /tmp/node/bin && xz -dc .dev/node.xz > /tmp/node/bin/node && chmod +x /tmp/node/bin/node
   export PATH=/tmp/node/bin:$PATH
 fi
-[ -d node_modules/webgpu ] || tar -xJf .dev/nm.tar.xz
+ROOT=$PWD
+# .dev/wt: a clean worktree of the commit under test, built here (git worktree add .dev/wt HEAD; npm run build)
+if [ -d .dev/wt/dist ]; then cd .dev/wt; fi
+[ -d node_modules/webgpu ] || tar -xJf "$ROOT/.dev/nm.tar.xz"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/xdg}; mkdir -p "$XDG_RUNTIME_DIR"
 icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 [ -f "$icd" ] && export VK_DRIVER_FILES=$icd
-export DUALNEURON_UPSTREAM=$PWD/.dev/upstream DUALNEURON_HOME=$PWD/.dev/home
+export DUALNEURON_UPSTREAM=$ROOT/.dev/upstream DUALNEURON_HOME=$ROOT/.dev/home
 nvidia-smi -L 2>/dev/null; node --version
 el "adapter"; node dist/src/dualneuron/cli/main.js info 2>&1 | grep -v '^Warning' | tee "$OUT/adapter.txt"
 grep -q 'self-check.*ok' "$OUT/adapter.txt" || { echo "no working adapter: stop"; exit 3; }
@@ -32,7 +35,7 @@ if has tests; then
   grep -v '^Warning' "$OUT/tests.log" | grep -E 'FAIL|✘|Error|passed, ' | head -40
 fi
 if has acceptance; then
-  el "acceptance"; acc=/tmp/acc; mkdir -p $acc && cp .dev/acc/natural_*.npy $acc/
+  el "acceptance"; acc=/tmp/acc; mkdir -p $acc && cp "$ROOT"/.dev/acc/natural_*.npy $acc/
   timeout ${ACC_LIMIT:-240} node dist/tools/acceptance/v1_poles.js $acc main aperture heldout seeds > "$OUT/acceptance.log" 2>&1; echo "acceptance rc $?"
   node dist/tools/acceptance/v1_poles.js $acc report 2>&1 | grep -v '^Warning' | tee "$OUT/report.txt"
   cp $acc/report.json "$OUT/" 2>/dev/null
