@@ -1,8 +1,11 @@
 // Minimal ZIP reader (PKWARE APPNOTE): end of central directory (with zip64 records), central directory,
-// local headers; stored (method 0, what torch.save writes) and deflated (method 8) entries. Entries are read
-// lazily; stored entries are zero-copy views of the archive bytes. CRC-32 is checked on first read.
+// local headers; stored (method 0, what torch.save writes) and deflated (method 8) entries. The archive is read
+// by offsets through a ByteSource (src/io/byte-source.ts): only the central directory and the entries asked for
+// are read, so an archive on disk larger than one Node buffer (2 GiB) opens too. In memory, stored entries are
+// zero-copy views of the archive bytes. CRC-32 is checked on every read.
 import * as zlib from 'node:zlib';
 import { FormatError } from '../errors.js';
+import { fileSource, memorySource, type ByteSource } from './byte-source.js';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -54,49 +57,54 @@ function decodeName(raw: Uint8Array, utf8: boolean): string {
   return s;
 }
 
+/** Where the end-of-central-directory record may start: its 22 bytes, a comment of up to 0xffff bytes after it. */
+const EOCD_SEARCH = 22 + 0xffff;
+
 /** A parsed ZIP archive; entry data are read (and CRC-checked) on demand. */
 export class ZipArchive {
   readonly entries = new Map<string, ZipEntry>();
   private readonly cache = new Map<string, Uint8Array>();
-  private readonly dv: DataView;
 
-  /** `source` (usually the path) is named in every error. */
-  constructor(readonly bytes: Uint8Array, readonly source = '<zip bytes>', readonly checkCrc = true) {
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  /**
+   * `source` (usually the path) is named in every error. `keepEntries` keeps each entry once read, so a second read
+   * costs nothing (right in memory; an archive on disk may hold entries of GBs, which it should not keep).
+   */
+  constructor(private readonly file: ByteSource, readonly source = '<zip bytes>', readonly checkCrc = true, readonly keepEntries = true) {
     this.readCentralDirectory();
   }
 
   private fail(why: string): never {
-    throw new FormatError(`${this.source}: corrupt or truncated zip archive: ${why}`);
+    throw new FormatError(`${this.source}: corrupt or truncated zip archive: ${why}; download or copy the file again`);
   }
 
-  private u16(o: number): number {
-    if (o + 2 > this.bytes.length) this.fail(`read past the end of the file at offset ${o}`);
-    return this.dv.getUint16(o, true);
+  /** `length` bytes at `offset`, as a DataView and bytes; a range outside the file is an error naming `what`. */
+  private at(offset: number, length: number, what: string): { dv: DataView; bytes: Uint8Array } {
+    if (offset < 0 || offset + length > this.file.size) {
+      this.fail(`${what} [${offset}, ${offset + length}) lies outside the file (${this.file.size} bytes)`);
+    }
+    const bytes = this.file.read(offset, length);
+    return { dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes };
   }
 
-  private u32(o: number): number {
-    if (o + 4 > this.bytes.length) this.fail(`read past the end of the file at offset ${o}`);
-    return this.dv.getUint32(o, true);
-  }
-
-  private u64(o: number): number {
-    if (o + 8 > this.bytes.length) this.fail(`read past the end of the file at offset ${o}`);
-    const v = this.dv.getBigUint64(o, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`64-bit field at offset ${o} is too large (${v})`);
+  private u64(dv: DataView, o: number): number {
+    if (o + 8 > dv.byteLength) this.fail(`a 64-bit field runs past the end of its record`);
+    const v = dv.getBigUint64(o, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`a 64-bit size or offset is too large (${v})`);
     return Number(v);
   }
 
+  /** Offset of the end-of-central-directory record in the file. */
   private findEocd(): number {
-    const b = this.bytes;
-    const min = Math.max(0, b.length - 22 - 0xffff);
-    for (let o = b.length - 22; o >= min; o--) {
+    const size = this.file.size;
+    const tailStart = Math.max(0, size - EOCD_SEARCH);
+    const { dv, bytes: b } = this.at(tailStart, size - tailStart, 'end of the file');
+    for (let o = b.length - 22; o >= 0; o--) {
       if (b[o] === 0x50 && b[o + 1] === 0x4b && b[o + 2] === 0x05 && b[o + 3] === 0x06) {
         // The comment length must reach exactly to the end of the file (guards against the signature in data).
-        if (o + 22 + this.dv.getUint16(o + 20, true) === b.length) return o;
+        if (o + 22 + dv.getUint16(o + 20, true) === b.length) return tailStart + o;
       }
     }
-    if (b.length >= 4 && this.dv.getUint32(0, true) === SIG_LOCAL) {
+    if (size >= 4 && this.at(0, 4, 'first bytes').dv.getUint32(0, true) === SIG_LOCAL) {
       this.fail('no end-of-central-directory record (the file is truncated)');
     }
     return this.fail('no end-of-central-directory record (not a zip archive)');
@@ -104,45 +112,49 @@ export class ZipArchive {
 
   private readCentralDirectory(): void {
     const eocd = this.findEocd();
-    let count = this.u16(eocd + 10);
-    let cdSize = this.u32(eocd + 12);
-    let cdOffset = this.u32(eocd + 16);
+    const end = this.at(eocd, 22, 'end-of-central-directory record').dv;
+    let count = end.getUint16(10, true);
+    let cdSize = end.getUint32(12, true);
+    let cdOffset = end.getUint32(16, true);
     if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
       const loc = eocd - 20;
-      if (loc < 0 || this.u32(loc) !== SIG_ZIP64_LOCATOR) this.fail('zip64 fields present but no zip64 end-of-central-directory locator');
-      const z64 = this.u64(loc + 8);
-      if (this.u32(z64) !== SIG_ZIP64_EOCD) this.fail(`no zip64 end-of-central-directory record at offset ${z64}`);
-      count = this.u64(z64 + 32);
-      cdSize = this.u64(z64 + 40);
-      cdOffset = this.u64(z64 + 48);
+      if (loc < 0) this.fail('zip64 fields present but no zip64 end-of-central-directory locator');
+      const locator = this.at(loc, 20, 'zip64 end-of-central-directory locator').dv;
+      if (locator.getUint32(0, true) !== SIG_ZIP64_LOCATOR) this.fail('zip64 fields present but no zip64 end-of-central-directory locator');
+      const z64 = this.u64(locator, 8);
+      const rec = this.at(z64, 56, 'zip64 end-of-central-directory record').dv;
+      if (rec.getUint32(0, true) !== SIG_ZIP64_EOCD) this.fail(`no zip64 end-of-central-directory record at offset ${z64}`);
+      count = this.u64(rec, 32);
+      cdSize = this.u64(rec, 40);
+      cdOffset = this.u64(rec, 48);
     }
-    if (cdOffset + cdSize > this.bytes.length) {
-      this.fail(`central directory [${cdOffset}, ${cdOffset + cdSize}) lies outside the file (${this.bytes.length} bytes)`);
-    }
-    let p = cdOffset;
+    const { dv: cd, bytes } = this.at(cdOffset, cdSize, 'central directory');
+    const u16 = (o: number) => (o + 2 <= cdSize ? cd.getUint16(o, true) : this.fail(`central directory ends inside a record at offset ${cdOffset + o}`));
+    const u32 = (o: number) => (o + 4 <= cdSize ? cd.getUint32(o, true) : this.fail(`central directory ends inside a record at offset ${cdOffset + o}`));
+    let p = 0;
     for (let i = 0; i < count; i++) {
-      if (this.u32(p) !== SIG_CENTRAL) this.fail(`bad central directory entry ${i} at offset ${p}`);
-      const flags = this.u16(p + 8);
-      const method = this.u16(p + 10);
-      const crc = this.u32(p + 16);
-      let csize = this.u32(p + 20);
-      let usize = this.u32(p + 24);
-      const nameLen = this.u16(p + 28);
-      const extraLen = this.u16(p + 30);
-      const commentLen = this.u16(p + 32);
-      let local = this.u32(p + 42);
-      if (p + 46 + nameLen + extraLen + commentLen > this.bytes.length) this.fail(`central directory entry ${i} is truncated`);
-      const name = decodeName(this.bytes.subarray(p + 46, p + 46 + nameLen), (flags & 0x800) !== 0);
+      if (u32(p) !== SIG_CENTRAL) this.fail(`bad central directory entry ${i} at offset ${cdOffset + p}`);
+      const flags = u16(p + 8);
+      const method = u16(p + 10);
+      const crc = u32(p + 16);
+      let csize = u32(p + 20);
+      let usize = u32(p + 24);
+      const nameLen = u16(p + 28);
+      const extraLen = u16(p + 30);
+      const commentLen = u16(p + 32);
+      let local = u32(p + 42);
+      if (p + 46 + nameLen + extraLen + commentLen > cdSize) this.fail(`central directory entry ${i} is truncated`);
+      const name = decodeName(bytes.subarray(p + 46, p + 46 + nameLen), (flags & 0x800) !== 0);
       // zip64 extended information: the 8-byte values present are exactly those whose 32-bit field is 0xffffffff.
       let e = p + 46 + nameLen;
       const eEnd = e + extraLen;
       while (e + 4 <= eEnd) {
-        const id = this.u16(e), len = this.u16(e + 2);
+        const id = u16(e), len = u16(e + 2);
         if (id === 0x0001) {
           let q = e + 4;
-          if (usize === 0xffffffff) { usize = this.u64(q); q += 8; }
-          if (csize === 0xffffffff) { csize = this.u64(q); q += 8; }
-          if (local === 0xffffffff) { local = this.u64(q); q += 8; }
+          if (usize === 0xffffffff) { usize = this.u64(cd, q); q += 8; }
+          if (csize === 0xffffffff) { csize = this.u64(cd, q); q += 8; }
+          if (local === 0xffffffff) { local = this.u64(cd, q); q += 8; }
         }
         e += 4 + len;
       }
@@ -161,22 +173,24 @@ export class ZipArchive {
     return this.entries.has(name);
   }
 
-  /** The (decompressed) bytes of entry `name`; stored entries are views of the archive bytes. */
+  /** The (decompressed) bytes of entry `name`; in memory, stored entries are views of the archive bytes. */
   read(name: string): Uint8Array {
     const cached = this.cache.get(name);
     if (cached) return cached;
     const ent = this.entries.get(name);
-    if (!ent) throw new FormatError(`${this.source}: zip archive has no entry '${name}'`);
+    if (!ent) throw new FormatError(`${this.source}: zip archive has no entry '${name}' (it has ${this.entries.size} entries)`);
     const bad = (why: string): never => {
-      throw new FormatError(`${this.source}: corrupt or truncated zip entry '${name}': ${why}`);
+      throw new FormatError(`${this.source}: corrupt or truncated zip entry '${name}': ${why}; download or copy the file again`);
     };
     const lh = ent.localHeaderOffset;
-    if (lh + 30 > this.bytes.length || this.dv.getUint32(lh, true) !== SIG_LOCAL) bad(`no local file header at offset ${lh}`);
+    if (lh + 30 > this.file.size) bad(`no local file header at offset ${lh}`);
+    const header = this.at(lh, 30, 'local file header').dv;
+    if (header.getUint32(0, true) !== SIG_LOCAL) bad(`no local file header at offset ${lh}`);
     if (ent.flags & 0x1) bad('entry is encrypted');
-    const start = lh + 30 + this.dv.getUint16(lh + 26, true) + this.dv.getUint16(lh + 28, true);
+    const start = lh + 30 + header.getUint16(26, true) + header.getUint16(28, true);
     const end = start + ent.compressedSize;
-    if (end > this.bytes.length) bad(`data [${start}, ${end}) runs past the end of the file (${this.bytes.length} bytes)`);
-    const raw = this.bytes.subarray(start, end);
+    if (end > this.file.size) bad(`data [${start}, ${end}) runs past the end of the file (${this.file.size} bytes)`);
+    const raw = this.file.read(start, ent.compressedSize);
     let data: Uint8Array;
     if (ent.method === 0) {
       if (ent.compressedSize !== ent.size) bad(`stored entry has compressed size ${ent.compressedSize} != size ${ent.size}`);
@@ -189,6 +203,8 @@ export class ZipArchive {
         return bad(`deflate stream is corrupt (${(err as Error).message})`);
       }
       if (data.length !== ent.size) bad(`inflated to ${data.length} bytes, expected ${ent.size}`);
+      // 8-byte aligned, so typed views of tensor data in the entry work.
+      if (data.byteOffset % 8 !== 0) data = data.slice();
     } else {
       return bad(`unsupported compression method ${ent.method} (only stored and deflate are supported)`);
     }
@@ -196,14 +212,33 @@ export class ZipArchive {
       const c = crc32(data);
       if (c !== ent.crc32) bad(`CRC-32 mismatch (stored ${ent.crc32.toString(16)}, computed ${c.toString(16)})`);
     }
-    this.cache.set(name, data);
+    if (this.keepEntries) this.cache.set(name, data);
     return data;
+  }
+
+  /** Releases the source (closes the file of openZipFile; nothing to do in memory). */
+  close(): void {
+    this.file.close();
   }
 }
 
 /** Opens a ZIP archive held in memory; entries are read lazily with `archive.read(name)`. */
 export function openZip(bytes: Uint8Array, source?: string, opts: { checkCrc?: boolean } = {}): ZipArchive {
-  return new ZipArchive(bytes, source, opts.checkCrc ?? true);
+  return new ZipArchive(memorySource(bytes), source, opts.checkCrc ?? true);
+}
+
+/**
+ * Opens a ZIP archive on disk without reading it whole: only its central directory, then each entry asked for
+ * (not kept once returned). Call `close()` when done.
+ */
+export function openZipFile(path: string, opts: { checkCrc?: boolean } = {}): ZipArchive {
+  const src = fileSource(path);
+  try {
+    return new ZipArchive(src, path, opts.checkCrc ?? true, false);
+  } catch (e) {
+    src.close();
+    throw e;
+  }
 }
 
 /** Reads every entry of a ZIP archive (directories included, as empty arrays). */

@@ -1,8 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FormatError } from '../../src/errors.js';
-import { crc32, openZip, readZip } from '../../src/io/zip.js';
-import { assertThrowsWith, expected, readFixture } from './io-helpers.js';
+import { crc32, openZip, openZipFile, readZip } from '../../src/io/zip.js';
+import { assertThrowsWith, expected, ioFixture, readFixture } from './io-helpers.js';
 
 const test = suite('io/zip');
 
@@ -52,6 +55,45 @@ test('CRC mismatch, truncation, missing entries and non-zip data are FormatError
   const a = openZip(bad).entries.get('a.txt')!;
   bad.fill(0xff, a.localHeaderOffset + 30 + 5, a.localHeaderOffset + 30 + 5 + a.compressedSize);
   assertThrowsWith(() => openZip(bad, 'd.zip').read('a.txt'), FormatError, 'd.zip', "'a.txt'");
+});
+
+test('reads the same archives from disk by offsets (openZipFile): every entry, aligned, as Python zipfile wrote them', () => {
+  for (const file of ['deflate.zip', 'zip64.zip']) {
+    const want = expected().zip[file] as Record<string, string>;
+    const z = openZipFile(ioFixture(file));
+    try {
+      assert.equal(z.names(), Object.keys(want), file);
+      for (const [name, h] of Object.entries(want)) {
+        const got = z.read(name);
+        assert.is(hex(got), h, `${file}:${name}`);
+        assert.is(got.byteOffset % 8, 0, `${file}:${name} is 8-byte aligned`);
+      }
+    } finally { z.close(); }
+  }
+  const z = openZipFile(ioFixture('deflate.zip'));
+  assert.is(z.entries.get('a.txt')!.method, 8);
+  assert.is(z.entries.get('stored.txt')!.method, 0);
+  assertThrowsWith(() => z.read('nope'), FormatError, ioFixture('deflate.zip'), "no entry 'nope'");
+  z.close();
+});
+
+test('on disk, CRC mismatch, truncation and non-zip files are FormatErrors naming the path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dn-zip-'));
+  try {
+    const orig = readFixture('deflate.zip');
+    const e = openZip(orig).entries.get('stored.txt')!;
+    const flipped = Uint8Array.from(orig);
+    flipped[e.localHeaderOffset + 30 + 'stored.txt'.length] ^= 0xff;
+    const crcPath = join(dir, 'crc.zip'), cutPath = join(dir, 'cut.zip'), notPath = join(dir, 'not.zip');
+    writeFileSync(crcPath, flipped);
+    writeFileSync(cutPath, orig.subarray(0, orig.length - 30));
+    writeFileSync(notPath, 'hello world, not a zip at all');
+    const z = openZipFile(crcPath);
+    assertThrowsWith(() => z.read('stored.txt'), FormatError, crcPath, "'stored.txt'", 'CRC-32 mismatch');
+    z.close();
+    assertThrowsWith(() => openZipFile(cutPath), FormatError, cutPath, 'truncated', 'again');
+    assertThrowsWith(() => openZipFile(notPath), FormatError, notPath, 'not a zip');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 test.run();

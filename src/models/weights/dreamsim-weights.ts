@@ -13,20 +13,21 @@
 //   clip_vitb32 / open_clip_vitb32: <branch>_pretrain.pth.tar (else ViT-B-32.pt for CLIP)
 // and the adapter from <lora folder>/adapter_config.json + adapter_model.(safetensors|bin).
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, WeightsError } from '../../errors.js';
 import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
 import { encodeSafetensors, readSafetensors } from '../../io/safetensors.js';
+import { openZipFile, type ZipArchive } from '../../io/zip.js';
 import type { HostArray } from '../../io/host-array.js';
 import { type Backend, getBackend } from '../../tensor/index.js';
 import { Progress } from '../../util/progress.js';
 import { readCheckpoint, parseLoraAdapter, mergeLora, type LoraAdapter } from '../dreamsim-formats.js';
 import { BRANCHES, DREAMSIM_TYPES, DREAMSIM_TYPE_NAMES, DreamSim, dreamsimFromStateDicts, type BranchName, type DreamsimType } from '../dreamsim.js';
 import { detectVitLayout, toVitKeys, vitLayoutShapes, type VitConfig } from '../vit.js';
+import { download, fileSink } from './download.js';
 import { readManifest, weightsHome, writeManifest } from './store.js';
-import { ZipFile } from './zipfile.js';
 
 export interface DreamsimFile { id: string; name: string; url: string; size: number | null; sha256: string | null; sha256Prefix?: string; licence: string; what: string }
 export interface DreamsimManifest { note: string; licences: Record<string, string>; files: DreamsimFile[]; alternatives: (DreamsimFile & { branch: string })[] }
@@ -105,11 +106,11 @@ export function loadDreamsim(type: DreamsimType, opts: { weightsDir?: string; ba
 interface Source { path: string; origin: string; read(): Uint8Array }
 
 /** Every file below the given folders (two levels) and inside any zip among them or given directly. */
-function collectSources(inputs: string[]): { sources: Source[]; zips: ZipFile[] } {
+function collectSources(inputs: string[]): { sources: Source[]; zips: ZipArchive[] } {
   const sources: Source[] = [];
-  const zips: ZipFile[] = [];
+  const zips: ZipArchive[] = [];
   const addZip = (p: string) => {
-    const z = new ZipFile(p);
+    const z = openZipFile(p);
     zips.push(z);
     for (const n of z.names()) if (!n.endsWith('/')) sources.push({ path: n, origin: `${p}:${n}`, read: () => z.read(n) });
   };
@@ -246,41 +247,8 @@ export function urlOf(f: DreamsimFile, mirror?: string): string {
   return mirror ? `${mirror.replace(/\/+$/, '')}/${f.name}` : f.url;
 }
 
-async function download(url: string, dst: string, progress: Progress): Promise<{ size: number; sha256: string }> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new WeightsError(`cannot download ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.\n` +
-      'Are you offline? On a machine with network, download the files listed in weights/dreamsim.json (or copy a DreamSim ' +
-      'Python cache folder, ./models by default), bring them here and run `dualneuron weights import <folder> --only dreamsim` (or --only dreamsim-<type>).');
-  }
-  if (!res.ok || !res.body) throw new WeightsError(`downloading ${url} failed: HTTP ${res.status} ${res.statusText}`);
-  ensureDir(dirname(dst));
-  const tmp = `${dst}.part`;
-  const out = createWriteStream(tmp);
-  const h = createHash('sha256');
-  let n = 0;
-  try {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      h.update(value);
-      n += value.length;
-      progress.tick(value.length);
-      if (!out.write(value)) await new Promise<void>((r) => out.once('drain', () => r()));
-    }
-    await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
-  } catch (e) {
-    out.destroy();
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  renameSync(tmp, dst);
-  return { size: n, sha256: h.digest('hex') };
-}
+const IF_OFFLINE = 'On a machine with network, download the files listed in weights/dreamsim.json (or copy a DreamSim ' +
+  'Python cache folder, ./models by default), bring them here and run `dualneuron weights import <folder> --only dreamsim` (or --only dreamsim-<type>).';
 
 /** Downloads the files of the given types into <home>/downloads, verifies what can be verified, imports them. */
 export async function pullDreamsim(types: DreamsimType[], home: string, opts: { force?: boolean; mirror?: string; keepDownloads?: boolean; log?: (s: string) => void; configs?: Partial<Record<BranchName, VitConfig>> } = {}): Promise<string[]> {
@@ -297,7 +265,7 @@ export async function pullDreamsim(types: DreamsimType[], home: string, opts: { 
   for (const f of files) {
     const dst = join(dir, f.name);
     const progress = new Progress({ total: f.size ?? undefined, unit: 'B', label: f.name });
-    const got = await download(urlOf(f, mirror), dst, progress);
+    const got = await download(urlOf(f, mirror), fileSink(dst), { progress, ifOffline: IF_OFFLINE });
     progress.finish();
     if (f.size !== null && got.size !== f.size) { rmSync(dst, { force: true }); throw new WeightsError(`${f.name}: ${got.size} bytes, expected ${f.size}; nothing was stored`); }
     if (f.sha256 && got.sha256 !== f.sha256) { rmSync(dst, { force: true }); throw new WeightsError(`${f.name}: sha256 ${got.sha256}, expected ${f.sha256}; nothing was stored`); }

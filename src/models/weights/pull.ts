@@ -1,38 +1,15 @@
 // Downloading upstream files from the public repository, verifying them and importing them into the cache.
 import { WeightsError } from '../../errors.js';
 import { Progress } from '../../util/progress.js';
+import { download, memorySink } from './download.js';
 import { storeFile } from './import.js';
 import { readManifest } from './store.js';
-import { filesFor, storedPath, upstreamManifest, verify, type PullTarget, type UpstreamFile } from './upstream.js';
+import { filesFor, storedPath, upstreamManifest, verify, type PullTarget } from './upstream.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-async function download(f: UpstreamFile, progress: Progress): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(f.url);
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new WeightsError(`cannot download ${f.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.\n` +
-      'Are you offline? Copy the upstream files (github.com/enigma-brain/dualneuron, folder dualneuron/) to this machine and run ' +
-      '`dualneuron weights import <folder>` instead.');
-  }
-  if (!res.ok || !res.body) throw new WeightsError(`downloading ${f.url} failed: HTTP ${res.status} ${res.statusText}`);
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    n += value.length;
-    progress.tick(value.length);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
-  return out;
-}
+const IF_OFFLINE = 'Copy the upstream files (github.com/enigma-brain/dualneuron, folder dualneuron/) to this machine and run ' +
+  '`dualneuron weights import <folder>` instead.';
 
 export async function pull(targets: PullTarget[], home: string, opts: { force?: boolean; log?: (s: string) => void } = {}): Promise<string[]> {
   const log = opts.log ?? ((s: string) => console.error(s));
@@ -46,7 +23,7 @@ export async function pull(targets: PullTarget[], home: string, opts: { force?: 
   const progress = new Progress({ total: known ? total : undefined, unit: 'B', label: 'weights' });
   const stored: string[] = [];
   for (const f of wanted) {
-    const bytes = await download(f, progress);
+    const bytes = await download(f.url, memorySink(), { progress, ifOffline: IF_OFFLINE });
     const v = verify(f, bytes);
     if (!v.ok) throw new WeightsError(`downloaded ${f.url} but it does not verify: ${v.detail}. Nothing was stored for it; try again.`);
     stored.push(storeFile(home, f, bytes, f.url));
