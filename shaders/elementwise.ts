@@ -5,6 +5,7 @@
 // Params: [n, shape[rank], then per operand: contig -> offset; strided -> offset, strides[rank]; scalar -> bits;
 //          then the op's float params p0..p3].
 import { bindings, linearMain, stridedOffsets, pi, pf, type WType } from './common.js';
+import { TRIG_WGSL } from './trig.js';
 
 export type OperandMode = 'contig' | 'strided' | 'scalar';
 /**
@@ -102,7 +103,7 @@ ${linearMain(WG)}
 }
 
 /** Numerically careful helpers used by elementwise expressions (see src/tensor/ops/elementwise-table.ts). */
-export const PRELUDE = `
+export const PRELUDE = `${TRIG_WGSL}
 // (through a var: WGSL rejects a constant expression that evaluates to inf or NaN)
 fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
 fn f32_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }

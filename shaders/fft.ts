@@ -33,6 +33,7 @@
 // element q = component q & 1 of vec2 q >> 1, so any offset works), tab (vec2: twiddles at 0, chirp at P[TC],
 // filter at P[TB]).
 import { bindings, linearMain } from './common.js';
+import { TRIG_WGSL } from './trig.js';
 
 /** Input kinds of a first pass that reads real or Hermitian-half input (P[FP.load]). */
 export const FFT_LOAD = { complex: 1, real: 2, hermitian: 3 } as const;
@@ -297,12 +298,12 @@ ${linearMain(256)}
 
 /** out[e] = mag[e % magSize] (cos phase[e], sin phase[e]). Params: [size, magOff, phaseOff, magSize]. */
 export function polarWGSL(): string {
-  return `${bindings([{ name: 'out', type: 'vec2<f32>', access: 'read_write' }], [{ name: 'mag', type: 'f32', access: 'read' }, { name: 'phase', type: 'f32', access: 'read' }])}
+  return `${TRIG_WGSL}${bindings([{ name: 'out', type: 'vec2<f32>', access: 'read_write' }], [{ name: 'mag', type: 'f32', access: 'read' }, { name: 'phase', type: 'f32', access: 'read' }])}
 ${linearMain(256)}
   if (i >= P[0]) { return; }
   let m = mag[P[1] + i % P[3]];
-  let p = phase[P[2] + i];
-  out[i] = m * vec2<f32>(cos(p), sin(p));
+  let sc = sincos_(phase[P[2] + i]);
+  out[i] = m * vec2<f32>(sc.y, sc.x);
 }
 `;
 }
@@ -312,13 +313,13 @@ ${linearMain(256)}
  * Params: [size, magOff, phaseOff, magSize, gOff (vec2 units)]. Bindings: dphase, (dmag), mag, phase, g.
  */
 export function polarBackwardWGSL(wantMag: boolean): string {
-  return `${bindings([{ name: 'dphase', type: 'f32', access: 'read_write' }, ...(wantMag ? [{ name: 'dmag', type: 'f32', access: 'read_write' as const }] : [])],
+  return `${TRIG_WGSL}${bindings([{ name: 'dphase', type: 'f32', access: 'read_write' }, ...(wantMag ? [{ name: 'dmag', type: 'f32', access: 'read_write' as const }] : [])],
     [{ name: 'mag', type: 'f32', access: 'read' }, { name: 'phase', type: 'f32', access: 'read' }, { name: 'g', type: 'vec2<f32>', access: 'read' }])}
 ${linearMain(256)}
   if (i >= P[0]) { return; }
-  let p = phase[P[2] + i];
-  let c = cos(p);
-  let s = sin(p);
+  let sc = sincos_(phase[P[2] + i]);
+  let c = sc.y;
+  let s = sc.x;
   let g = g[P[4] + i];
   dphase[i] = mag[P[1] + i % P[3]] * (g.y * c - g.x * s);${wantMag ? `
   dmag[i] = g.x * c + g.y * s;` : ''}

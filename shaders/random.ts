@@ -8,6 +8,7 @@
 //   randint: low + w % (high - low)
 // Params: [rows, rowSize, blocksPerRow, offLo, offHi, p0Bits, p1Bits, then (seedLo, seedHi) per row]
 import { bindings, linearMain } from './common.js';
+import { TRIG_WGSL } from './trig.js';
 
 export type RandomKindW = 'uniform' | 'normal' | 'randint';
 
@@ -41,14 +42,15 @@ export function randomWGSL(kind: RandomKindW): string {
       let u2 = f32(w[e + 1u] >> 8u) * 5.9604644775390625e-8;
       let r = sqrt(-2.0 * log(u1));
       let t = 6.283185307179586 * u2;
-      vals[e] = lo + hi * r * cos(t);
-      vals[e + 1u] = lo + hi * r * sin(t);
+      let sc = sincos_(t);
+      vals[e] = lo + hi * r * sc.y;
+      vals[e + 1u] = lo + hi * r * sc.x;
     }`;
   } else {
     body = `let range = u32(i32(hi) - i32(lo));
     for (var e = 0u; e < 4u; e++) { vals[e] = i32(lo) + i32(w[e] % range); }`;
   }
-  return `${PHILOX_WGSL}
+  return `${TRIG_WGSL}${PHILOX_WGSL}
 ${bindings([{ name: 'out', type: outType, access: 'read_write' }], [])}
 ${linearMain(64)}
   let rowSize = P[1]; let bpr = P[2];

@@ -35,6 +35,16 @@ for (const [name, [lo, hi], f] of UNARY) {
   });
 }
 
+test('sin and cos keep relative accuracy near their zeros and over many periods (WGSL built-ins need not)', async () => {
+  const g = await gpu();
+  // near 0, near pi and pi/2 (where the result is ~1e-6 of the input), and reductions over up to ~300 periods
+  const vals = [1e-7, -1e-7, 1e-4, 0.5, 1, -2.5, 3.14159, 1.5708, -4.71239, 6.28318, 10, 100, -1000, 1234.5678, 0].map(Math.fround);
+  for (const f of [(t: Tensor) => t.sin(), (t: Tensor) => t.cos()]) {
+    const [x, xc] = pair(vals, [vals.length], g);
+    assertClose(await f(x).data(), await f(xc).data(), { rtol: 4e-6, atol: 1e-12 });
+  }
+});
+
 test('accuracy near zero (log1p, expm1, tanh, gelu tails)', async () => {
   const g = await gpu();
   const vals = [1e-7, -1e-7, 1e-4, -3e-4, 0.01, -0.02, 0];
