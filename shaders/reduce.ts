@@ -3,7 +3,11 @@
 // Two shapes of work: `row` (one invocation per output row; short rows) and `wg` (one 256-wide workgroup per
 // row, tree reduction in workgroup memory; long rows). Arg-reductions carry (value, index) pairs and keep the
 // first index among ties, as PyTorch does.
-// Params: [outer, inner, outerShape[ro], innerShape[ri], offset, outerStrides[ro], innerStrides[ri]].
+// Long rows with few outputs can also be split into `segments` per row (wg mode): workgroup w reduces segment
+// w % segments of row w / segments into out[w], and a second reduction combines the partial results. Not for the
+// arg-reductions (their partial results would need indices too).
+// Params: [outer, inner, outerShape[ro], innerShape[ri], offset, outerStrides[ro], innerStrides[ri], segments,
+// segment length].
 import { bindings, type WType } from './common.js';
 
 export type ReduceKind = 'sum' | 'sumsq' | 'max' | 'min' | 'argmax' | 'argmin';
@@ -13,7 +17,8 @@ export const REDUCE_WG = 256;
 export function reduceLayout(s: ReduceSpec) {
   const outerShapeAt = 2, innerShapeAt = 2 + s.outerRank, offsetAt = innerShapeAt + s.innerRank;
   const outerStridesAt = offsetAt + 1, innerStridesAt = outerStridesAt + s.outerRank;
-  return { outerShapeAt, innerShapeAt, offsetAt, outerStridesAt, innerStridesAt, words: innerStridesAt + s.innerRank };
+  const segmentsAt = innerStridesAt + s.innerRank;
+  return { outerShapeAt, innerShapeAt, offsetAt, outerStridesAt, innerStridesAt, segmentsAt, words: segmentsAt + 2 };
 }
 
 function decompose(idx: string, rank: number, shapeAt: number, stridesAt: number, acc: string): string {
@@ -75,13 +80,16 @@ var<workgroup> sv: array<${T}, ${REDUCE_WG}>;
 var<workgroup> si: array<u32, ${REDUCE_WG}>;
 @compute @workgroup_size(${REDUCE_WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  let inner = P[1];
+  let w = wid.x + wid.y * nwg.x;
+  let row = w / P[${L.segmentsAt}u];
+  let seg = w % P[${L.segmentsAt}u];
+  let segLen = P[${L.segmentsAt + 1}u];
+  let inner = min(P[1], (seg + 1u) * segLen);
   ${rowBase}
   var av: ${T} = ${init};
   var ai: u32 = 0xffffffffu;
   if (row < P[0]) {
-    for (var j: u32 = lid; j < inner; j += ${REDUCE_WG}u) {
+    for (var j: u32 = seg * segLen + lid; j < inner; j += ${REDUCE_WG}u) {
       ${load}
       ${step}
     }
@@ -99,7 +107,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (lid == 0u && row < P[0]) {
     av = sv[0]; ai = si[0];
-    ${store}
+    ${store.replace('out[row]', 'out[w]')}
   }
 }
 `;

@@ -57,6 +57,22 @@ test('sum of a large vector is accurate (tree reduction)', async () => {
   assertClose([await x.sum().item()], [ref], { rtol: 1e-6 });
 });
 
+test('few long rows are reduced in segments, then merged: strided views, every reduction, uneven segment ends', async () => {
+  const g = await gpu();
+  // [3, 70001] as the transpose of a (70001, 3) tensor: 9 segments of 7779 per row, the last one shorter
+  const n = 70001;
+  const [base, basec] = pair(seededValues(3 * n, 8, -2, 2), [n, 3], g);
+  const [x, xc] = [base.transpose(0, 1), basec.transpose(0, 1)];
+  for (const [name, f] of [['sum', (t: Tensor) => t.sum(1)], ['max', (t: Tensor) => t.max(1)], ['min', (t: Tensor) => t.min(1)],
+    ['norm 2', (t: Tensor) => t.norm(2, 1)], ['mean of all', (t: Tensor) => t.mean()], ['argmax', (t: Tensor) => t.argmax(1)]] as [string, (t: Tensor) => Tensor][]) {
+    assertClose(await f(x).data(), await f(xc).data(), { rtol: 1e-5, atol: 1e-5, what: name });
+  }
+  // the extreme value sits in the last, short segment
+  const v = new Float32Array(100000).fill(-1);
+  v[99999] = 5;
+  assert.equal([...(await Tensor.from(v, [100000], { backend: g }).max().data())], [5]);
+});
+
 test('argmax/argmin: first index among ties, along an axis and flattened', async () => {
   const g = await gpu();
   for (const b of [g, cpu()]) {

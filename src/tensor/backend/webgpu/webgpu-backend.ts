@@ -195,11 +195,26 @@ export class WebGPUBackend implements Backend {
     P[L.offsetAt] = x.offset;
     co.strides[0].forEach((s, d) => { P[L.outerStridesAt + d] = bitsOf(s, 'i32'); });
     ci.strides[0].forEach((s, d) => { P[L.innerStridesAt + d] = bitsOf(s, 'i32'); });
-    const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer, 1);
+    // few long rows (a whole-tensor sum, a norm): split each row into segments so that the work spreads over many
+    // workgroups (one workgroup per row used one core of the GPU: 4 GB/s for a 4M-element sum on an H200), then
+    // reduce the partial results
+    const isArg = op === 'argmax' || op === 'argmin';
+    // (CPU adapters: a few long segments, as each workgroup's barriers cost much there)
+    const segments = mode === 'wg' && !isArg && outer < 256 && inner >= 32768 ? Math.min(Math.ceil(inner / 8192), this.isCpuAdapter ? 8 : 1024) : 1;
+    const segLen = Math.ceil(inner / segments);
+    P[L.segmentsAt] = segments; P[L.segmentsAt + 1] = segLen;
+    const target = segments > 1 ? this.alloc(outer * segments) : out;
+    const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer * segments, 1);
     this.dispatch({ name: `reduce(${op})`, key: `red:${op}:${spec.inType}:${spec.outType}:${spec.outerRank}:${spec.innerRank}:${mode}`,
-      source: () => reduceWGSL(spec), workgroups, params: P, outputs: [out], inputs: [x.buf as GpuBuffer] });
+      source: () => reduceWGSL(spec), workgroups, params: P, outputs: [target], inputs: [x.buf as GpuBuffer] });
     void REDUCE_WG;
-    return out;
+    if (segments === 1) return out;
+    // partial sums of squares add as sums; the partial results already have the output type
+    const partial: View = { buf: target, shape: [outer, segments], strides: [segments, 1], offset: 0, dtype: outDType };
+    const merged = this.reduce(op === 'sumsq' ? 'sum' : op, partial, 1, outDType);
+    this.free(target);
+    this.free(out);
+    return merged;
   }
 
   // ---------------------------------------------------------------- matmul
