@@ -31,12 +31,13 @@ el "adapter"; node dist/src/dualneuron/cli/main.js info 2>&1 | grep -v '^Warning
 grep -q 'self-check.*ok' "$OUT/adapter.txt" || { echo "no working adapter: stop"; exit 3; }
 
 if has tests; then
-  el "tests"; timeout 200 node dist/test/run.js > "$OUT/tests.log" 2>&1; echo "tests rc $?"
+  el "tests"; timeout ${TEST_LIMIT:-170} node dist/test/run.js > "$OUT/tests.log" 2>&1; echo "tests rc $?"
   grep -v '^Warning' "$OUT/tests.log" | grep -E 'FAIL|✘|Error|passed, ' | head -40
 fi
 if has acceptance; then
   el "acceptance"; acc=/tmp/acc; mkdir -p $acc && cp "$ROOT"/.dev/acc/natural_*.npy $acc/
-  timeout ${ACC_LIMIT:-240} node dist/tools/acceptance/v1_poles.js $acc main aperture heldout seeds > "$OUT/acceptance.log" 2>&1; echo "acceptance rc $?"
+  # the pixel recipe through the aperture first (the open question), then the rest of the protocol
+  timeout ${ACC_LIMIT:-200} bash -c "node dist/tools/acceptance/v1_poles.js $acc aperture && node dist/tools/acceptance/v1_poles.js $acc main heldout seeds" > "$OUT/acceptance.log" 2>&1; echo "acceptance rc $?"
   node dist/tools/acceptance/v1_poles.js $acc report 2>&1 | grep -v '^Warning' | tee "$OUT/report.txt"
   cp $acc/report.json "$OUT/" 2>/dev/null
   tar -czf "$OUT/acc.tgz" -C $acc --exclude=natural_*.npy --exclude=alpha.npy --exclude=preview.png --exclude=image.npy .
@@ -44,7 +45,7 @@ if has acceptance; then
   grep -v '^Warning' "$OUT/acceptance.log" | grep -v '^synthesis \[' | tail -5
 fi
 if has bench; then
-  el "bench"; DUALNEURON_TORCH_PYTHON=python3 DUALNEURON_TORCH_DEVICE=cuda timeout ${BENCH_LIMIT:-150} node dist/bench/run.js tensor models synthesis > "$OUT/bench.log" 2>&1; echo "bench rc $?"
+  el "bench"; DUALNEURON_TORCH_PYTHON=python3 DUALNEURON_TORCH_DEVICE=cuda timeout ${BENCH_LIMIT:-120} node dist/bench/run.js tensor models synthesis > "$OUT/bench.log" 2>&1; echo "bench rc $?"
   grep -v '^Warning' "$OUT/bench.log" | tail -45
 fi
 el "done"
