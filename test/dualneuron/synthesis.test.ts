@@ -14,6 +14,9 @@ import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
 import { cli } from '../helpers/cli.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const test = suite('synthesis');
 const noTransforms = { nbCrops: 1, boxSize: [1, 1] as [number, number], jitterStd: 0, oversample: 1, reflectPadFrac: 0, noise: 0, targetNorm: 12 };
@@ -65,6 +68,29 @@ test('pixels through the screening aperture (Adam, blurred gradients) follow PyT
   await synthesize(model, px, [{ objective: { neuron: 3 }, pole: 'most', seed: 0n }], { ...base, aperture: new Float32Array(10) }, 458).then(
     () => assert.unreachable('a wrong-size aperture must fail'), (err: Error) => assert.match(err.message, /aperture has 10 values; the images are 93x93/));
   model.dispose();
+});
+
+test('CLI: the v1-pixel recipe goes through the aperture by default; --no-aperture turns it off', () => {
+  const home = upstreamWeightsHome('synthesize --param pixel');
+  if (!home) return;
+  const aperture = scaleMask(loadMask('v1', home), 93);
+  const tmp = mkdtempSync(join(tmpdir(), 'dn-aperture-'));
+  try {
+    const outside = (dir: string) => {
+      const im = readNpy(join(dir, 'neuron_0003', 'seed_0000', 'most', 'image.npy')).data as Float32Array;
+      let m = 0;
+      im.forEach((v, i) => { if (aperture[i] === 0) m = Math.max(m, Math.abs(v)); });
+      return m;
+    };
+    for (const [flag, dir] of [[[], 'on'], [['--no-aperture'], 'off']] as [string[], string][]) {
+      const r = cli(['synthesize', '--model', 'v1', '--members', '1', '--neuron', '3', '--seed', '0', '--pole', 'most', '--param', 'pixel', '--steps', '1', '--crops', '1', ...flag, '--weights-dir', home, '--out', join(tmp, dir)]);
+      assert.is(r.status, 0, r.stderr);
+    }
+    assert.is(outside(join(tmp, 'on')), 0, 'default: nothing outside the aperture');
+    assert.ok(outside(join(tmp, 'off')) > 0.01, '--no-aperture: the image fills the frame');
+    const run = JSON.parse(readFileSync(join(tmp, 'on', 'run.json'), 'utf8')) as Record<string, unknown>;
+    assert.match(JSON.stringify(run), /"aperture":true/);
+  } finally { rmSync(tmp, { recursive: true, force: true }); }
 });
 
 test('a batch of runs gives what each run gives alone (same per-run seeds), with the transforms on', async () => {

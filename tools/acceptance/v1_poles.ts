@@ -82,8 +82,8 @@ if (want('natural') && !existsSync(join(out, 'natural_member5.npy'))) {
 }
 
 const APERTURE = Float32Array.from(scaleMask(loadMask('v1', home), 93));
-/** the result folders of the main part and their recipes ('pixel-aperture': the pixel recipe through the aperture) */
-const VARIANTS: Record<string, Recipe> = { fourier: RECIPES.v1, pixel: RECIPES['v1-pixel'], 'pixel-aperture': { ...RECIPES['v1-pixel'], aperture: true } };
+/** the result folders of the main part and their recipes: the pixel recipe without ('pixel') and with the aperture */
+const VARIANTS: Record<string, Recipe> = { fourier: RECIPES.v1, pixel: { ...RECIPES['v1-pixel'], aperture: false }, 'pixel-aperture': { ...RECIPES['v1-pixel'], aperture: true } };
 const optionsOf = (r: Recipe) => recipeOptions(r, { aperture: APERTURE });
 
 async function poles(dir: string, recipe: string, jobs: Job[], members?: number[], batch = 20): Promise<void> {
@@ -156,7 +156,7 @@ if (want('report')) {
     result[dir] = { rows, meiAboveBest: rows.filter((r) => r.meiOk).length, leiBelowWorst: rows.filter((r) => r.leiOk).length, medianMeiOverBest: median(ratiosM), medianLeiOverWorst: median(ratiosL) };
     lines.push(`${dir}: MEI > best natural for ${rows.filter((r) => r.meiOk).length}/20, LEI < worst natural for ${rows.filter((r) => r.leiOk).length}/20; median MEI/best ${median(ratiosM).toFixed(3)}, median LEI/worst ${median(ratiosL).toFixed(3)}`);
     const again = rows.flatMap((r) => (['most', 'least'] as const).filter((pole) => (pole === 'most' ? !r.meiOk : !r.leiOk)).map((pole) => ({ r, pole, full: readDone(join(out, `${dir}-full`), { neuron: r.u, seed: 0, pole }) })));
-    if (again.length) {
+    if (again.length && STEPS) {
       const txt = again.map(({ r, pole, full }) => `${pole === 'most' ? 'MEI' : 'LEI'} ${r.u}: ${(pole === 'most' ? r.mei : r.lei).toFixed(3)} -> ${full ? full.final.toFixed(3) : 'not run'} (natural ${(pole === 'most' ? r.best : r.worst).toFixed(3)})`);
       (result[dir] as Record<string, unknown>).fullSteps = again.map(({ r, pole, full }) => ({ neuron: r.u, pole, short: pole === 'most' ? r.mei : r.lei, full: full?.final ?? null }));
       lines.push(`  failures rerun with ${RECIPES.v1.steps} steps: ${txt.join('; ')}`);
