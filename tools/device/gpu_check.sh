@@ -1,6 +1,7 @@
 #!/bin/bash
 # Real-GPU check, run through the workplace's device tool on a lent NVIDIA machine (no network there, no Node).
-# Needs, in ignored folders carried with the call: .gl/ (Vulkan loader .debs, see the device README), .dev/node.xz
+# Needs (tools/device/prepare.sh makes them), in ignored folders carried with the call: .gl/ (Vulkan loader .debs,
+# see the device README), .dev/node.xz
 # (this machine's Node binary, xz), .dev/nm.tar.xz (node_modules without typescript and other platforms' Dawn),
 # .dev/home (a weights cache: dualneuron weights import), .dev/upstream (../shared/upstream/dualneuron),
 # .dev/acc/natural_{ensemble,member5}.npy (tools/acceptance/v1_poles.js natural part, made here), and dist/.
