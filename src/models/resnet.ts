@@ -10,7 +10,7 @@ import { ShapeError } from '../errors.js';
 export class Bottleneck extends Module {
   static readonly expansion = 4;
   private readonly parts: { conv1: Conv2d; bn1: BatchNorm2d; conv2: Conv2d; bn2: BatchNorm2d; conv3: Conv2d; bn3: BatchNorm2d };
-  private readonly downsample: Sequential | null;
+  private readonly downsample: { conv: Conv2d; bn: BatchNorm2d } | null;
   constructor(inplanes: number, planes: number, stride: number, downsample: boolean, backend?: Backend) {
     super(backend);
     const out = planes * Bottleneck.expansion;
@@ -22,16 +22,19 @@ export class Bottleneck extends Module {
       conv3: this.module('conv3', new Conv2d(planes, out, 1, { bias: false }, backend)),
       bn3: this.module('bn3', new BatchNorm2d(out, 1e-5, 0.1, backend)),
     };
-    this.downsample = downsample
-      ? this.module('downsample', new Sequential([new Conv2d(inplanes, out, 1, { stride, bias: false }, backend), new BatchNorm2d(out, 1e-5, 0.1, backend)], backend))
-      : null;
+    if (downsample) {
+      const conv = new Conv2d(inplanes, out, 1, { stride, bias: false }, backend), bn = new BatchNorm2d(out, 1e-5, 0.1, backend);
+      this.module('downsample', new Sequential([conv, bn], backend)); // keys downsample.0, downsample.1
+      this.downsample = { conv, bn };
+    } else this.downsample = null;
   }
   forward(x: Tensor): Tensor {
     const p = this.parts;
-    let h = p.bn1.forward(p.conv1.forward(x)).relu();
-    h = p.bn2.forward(p.conv2.forward(h)).relu();
-    h = p.bn3.forward(p.conv3.forward(h));
-    const identity = this.downsample ? this.downsample.forward(x) : x;
+    // (bn.after(conv, x) = bn(conv(x)), folded into one convolution in eval mode)
+    let h = p.bn1.after(p.conv1, x).relu();
+    h = p.bn2.after(p.conv2, h).relu();
+    h = p.bn3.after(p.conv3, h);
+    const identity = this.downsample ? this.downsample.bn.after(this.downsample.conv, x) : x;
     return h.add(identity).relu();
   }
 }
@@ -76,7 +79,11 @@ export class ResNet extends Module {
   }
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.seq) h = m.forward(h);
+    for (let i = 0; i < this.seq.length; i++) {
+      const m = this.seq[i], next = this.seq[i + 1];
+      if (m instanceof Conv2d && next instanceof BatchNorm2d) { h = next.after(m, h); i++; } // the stem, folded in eval mode
+      else h = m.forward(h);
+    }
     return this.fc ? this.fc.forward(h.flatten(1)) : h;
   }
 }

@@ -12,14 +12,14 @@ export class Linear extends Module {
     this.hasBias = bias;
   }
   private readonly hasBias: boolean;
-  /** the contiguous transpose of a frozen weight, rebuilt when the weight tensor changes */
-  private wT: { from: Tensor; t: Tensor } | null = null;
+  /** the contiguous transpose of a frozen weight, rebuilt when the weight tensor or its data changes */
+  private wT: { from: Tensor; version: number; t: Tensor } | null = null;
   forward(x: Tensor): Tensor {
     const w = this.get('weight'), b = this.hasBias ? this.get('bias') : null;
     if (w.requiresGrad) return linear(x, w, b);
-    if (!this.wT || this.wT.from !== w || this.wT.t.isDisposed) {
+    if (!this.wT || this.wT.from !== w || this.wT.version !== w.version || this.wT.t.isDisposed) {
       this.wT?.t.dispose();
-      this.wT = { from: w, t: keep(noGrad(() => w.mT.contiguousCopy())) };
+      this.wT = { from: w, version: w.version, t: keep(noGrad(() => w.mT.contiguousCopy())) };
     }
     return linearFrozen(x, w, this.wT.t, b);
   }
@@ -38,9 +38,13 @@ export class Conv2d extends Module {
     this.hasBias = opts.bias ?? true;
     if (this.hasBias) this.param('bias', [outChannels]);
   }
-  forward(x: Tensor): Tensor {
+  get weight(): Tensor { return this.get('weight'); }
+  get bias(): Tensor | null { return this.hasBias ? this.get('bias') : null; }
+  forward(x: Tensor): Tensor { return this.forwardWith(x, this.weight, this.bias); }
+  /** this convolution's geometry with other weights (BatchNorm2d.after folds itself into them) */
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const { stride, padding, dilation, groups } = this.opts;
-    return conv2d(x, this.get('weight'), this.hasBias ? this.get('bias') : null, { stride, padding, dilation, groups });
+    return conv2d(x, weight, bias, { stride, padding, dilation, groups });
   }
 }
 
@@ -77,6 +81,33 @@ export class BatchNorm2d extends Module {
     return batchNorm(x, this.get('running_mean'), this.get('running_var'), this.get('weight'), this.get('bias'),
       { training: this.training, momentum: this.momentum, eps: this.eps });
   }
+
+  /** conv, then this normalisation: the folded weights, rebuilt when any source tensor or its data changes */
+  private folded: { key: string; weight: Tensor; bias: Tensor } | null = null;
+  /**
+   * bn(conv(x)). In eval mode with frozen weights the normalisation is folded into the convolution, as inference
+   * engines do: w' = w * g / sqrt(v + eps) per output channel, b' = (b - m) * g / sqrt(v + eps) + beta. One
+   * kernel instead of two, and the same values up to float rounding. Otherwise the two layers run as written.
+   */
+  after(conv: Conv2d, x: Tensor): Tensor {
+    const w = conv.weight, cb = conv.bias;
+    const g = this.get('weight'), beta = this.get('bias'), m = this.get('running_mean'), v = this.get('running_var');
+    const sources = [w, cb, g, beta, m, v];
+    if (this.training || sources.some((t) => t?.requiresGrad)) return this.forward(conv.forward(x));
+    const key = sources.map((t) => (t ? `${t.id}.${t.version}` : '-')).join('|');
+    if (!this.folded || this.folded.key !== key || this.folded.weight.isDisposed) {
+      this.dropFolded();
+      const f = noGrad(() => {
+        const scale = g.div(v.add(this.eps).sqrt());
+        const shift = (cb ? cb.sub(m) : m.neg()).mul(scale).add(beta);
+        return { weight: keep(w.mul(scale.reshape([-1, 1, 1, 1]))), bias: keep(shift) };
+      });
+      this.folded = { key, ...f };
+    }
+    return conv.forwardWith(x, this.folded.weight, this.folded.bias);
+  }
+  private dropFolded(): void { this.folded?.weight.dispose(); this.folded?.bias.dispose(); this.folded = null; }
+  override dispose(): void { this.dropFolded(); super.dispose(); }
 }
 
 export class MaxPool2d extends Module {

@@ -11,6 +11,8 @@ import { getBackend } from './runtime.js';
 
 export class Storage {
   refs = 1;
+  /** bumped by every in-place write (copy_, running statistics): caches derived from the data compare it */
+  version = 0;
   constructor(readonly backend: Backend, readonly buf: View['buf']) {}
   retain(): this { this.refs++; return this; }
   release(): void {
@@ -47,6 +49,11 @@ export class Tensor {
     this.dtype = dtype;
     track(this);
   }
+
+  /** In-place writes so far to this tensor's storage (shared by its views). */
+  get version(): number { return this.storage?.version ?? -1; }
+  /** Record an in-place write (ops that write into existing storage call this). */
+  bumpVersion(): void { if (this.storage) this.storage.version++; }
 
   /** A fresh tensor owning a new backend buffer. */
   static fromBuffer(backend: Backend, buf: View['buf'], shape: readonly number[], dtype: DType): Tensor {

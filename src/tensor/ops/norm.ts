@@ -209,6 +209,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
       const update = (r: Tensor, stat: Tensor, factor: number) => {
         const next = r.mul(1 - momentum).add(stat.mul(momentum * factor));
         b.assign(r.backendView(`${op} running update`), next.backendView(`${op} running update`));
+        r.bumpVersion();
       };
       if (runningMean) update(runningMean, mean, 1);
       if (runningVar) update(runningVar, variance, M / (M - 1));

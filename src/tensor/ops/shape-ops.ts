@@ -356,5 +356,6 @@ export function copyInto(dst: Tensor, src: Tensor): Tensor {
   const v = tmp ? tmp.backendView('copy_') : sv;
   b.assign(dst.backendView('copy_'), { ...v, shape: dst.shape, strides: broadcastStrides(v.shape, v.strides, dst.shape) });
   tmp?.dispose();
+  dst.bumpVersion();
   return dst;
 }
