@@ -49,7 +49,7 @@ export function reduceWGSL(s: ReduceSpec): string {
     : `av = ${combineVal};`;
   // combining two partial results (the workgroup tree): sums of squares add like sums
   const merge = s.op === 'sumsq' ? 'av = av + bv;' : step;
-  const store = isArg ? 'out[row] = i32(ai);' : `out[row] = ${s.outType}(av);`;
+  const store = (at: string) => (isArg ? `out[${at}] = i32(ai);` : `out[${at}] = ${s.outType}(av);`);
 
   const head = `fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
 ${bindings([{ name: 'out', type: s.outType, access: 'read_write' }], [{ name: 'x', type: T, access: 'read' }])}
@@ -71,7 +71,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ${load}
     ${step}
   }
-  ${store}
+  ${store('row')}
 }
 `;
   }
@@ -107,7 +107,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (lid == 0u && row < P[0]) {
     av = sv[0]; ai = si[0];
-    ${store.replace('out[row]', 'out[w]')}
+    ${store('w')}
   }
 }
 `;

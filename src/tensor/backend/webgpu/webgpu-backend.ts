@@ -178,8 +178,7 @@ export class WebGPUBackend implements Backend {
     const rank = x.shape.length;
     const outerShape = x.shape.slice(0, rank - innerRank), innerShape = x.shape.slice(rank - innerRank);
     const outer = numel(outerShape), inner = numel(innerShape);
-    const out = this.alloc(outer);
-    if (outer === 0) return out;
+    if (outer === 0) return this.alloc(0);
     if (inner === 0) throw new DeviceError(`reduce(${op}): cannot reduce over an empty axis`);
     const co = collapseDims(outerShape, [x.strides.slice(0, rank - innerRank)]);
     const ci = collapseDims(innerShape, [x.strides.slice(rank - innerRank)]);
@@ -203,17 +202,17 @@ export class WebGPUBackend implements Backend {
     const segments = mode === 'wg' && !isArg && outer < 256 && inner >= 32768 ? Math.min(Math.ceil(inner / 8192), this.isCpuAdapter ? 8 : 1024) : 1;
     const segLen = Math.ceil(inner / segments);
     P[L.segmentsAt] = segments; P[L.segmentsAt + 1] = segLen;
-    const target = segments > 1 ? this.alloc(outer * segments) : out;
+    // (with segments: one partial result per segment)
+    const target = this.alloc(outer * segments);
     const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer * segments, 1);
     this.dispatch({ name: `reduce(${op})`, key: `red:${op}:${spec.inType}:${spec.outType}:${spec.outerRank}:${spec.innerRank}:${mode}`,
       source: () => reduceWGSL(spec), workgroups, params: P, outputs: [target], inputs: [x.buf as GpuBuffer] });
     void REDUCE_WG;
-    if (segments === 1) return out;
+    if (segments === 1) return target;
     // partial sums of squares add as sums; the partial results already have the output type
     const partial: View = { buf: target, shape: [outer, segments], strides: [segments, 1], offset: 0, dtype: outDType };
     const merged = this.reduce(op === 'sumsq' ? 'sum' : op, partial, 1, outDType);
     this.free(target);
-    this.free(out);
     return merged;
   }
 
