@@ -10,7 +10,7 @@
 // Resumable: finished results are kept (done.json) and skipped. --steps shortens every run (the cosine learning-rate
 // schedule is compressed to the same number of steps) where the full 128 steps do not fit the machine's time; the
 // report states the steps used. Results of different step counts must go to different out dirs.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { init, shutdownAll, Tensor, noGrad, tidy, type Backend } from '../../src/tensor/index.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
@@ -86,24 +86,24 @@ const APERTURE = Float32Array.from(scaleMask(loadMask('v1', home), 93));
 const VARIANTS: Record<string, Recipe> = { fourier: RECIPES.v1, pixel: { ...RECIPES['v1-pixel'], aperture: false }, 'pixel-aperture': { ...RECIPES['v1-pixel'], aperture: true } };
 const optionsOf = (r: Recipe) => recipeOptions(r, { aperture: APERTURE });
 
-async function poles(dir: string, recipe: string, jobs: Job[], members?: number[], batch = 20): Promise<void> {
-  const r = VARIANTS[dir] ?? RECIPES[recipe];
-  const { model } = loadTwin('v1', { members, backend: b });
+/** runs `jobs` with recipe r into out/dir; --steps shortens them unless fullSteps */
+async function poles(dir: string, r: Recipe, jobs: Job[], o: { members?: number[]; batch?: number; fullSteps?: boolean } = {}): Promise<void> {
+  const { model } = loadTwin('v1', { members: o.members, backend: b });
   const param = paramOf(r);
-  const synth = { ...optionsOf(r), ...(STEPS ? { steps: STEPS } : {}) };
-  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth, jobs, batch, progress: true });
+  const synth = { ...optionsOf(r), ...(STEPS && !o.fullSteps ? { steps: STEPS } : {}) };
+  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth, jobs, batch: o.batch ?? 20, progress: true });
   param.dispose(); model.dispose();
 }
 const SUB = NEURONS.slice(0, SUBSET);
 const both = (seed: number, neurons = NEURONS): Job[] => neurons.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
 
 if (want('main')) {
-  await poles('fourier', 'v1', both(0));
-  await poles('pixel', 'v1-pixel', both(0));
+  await poles('fourier', VARIANTS.fourier, both(0));
+  await poles('pixel', VARIANTS.pixel, both(0));
 }
-if (want('aperture')) await poles('pixel-aperture', 'v1-pixel', both(0));
-if (want('heldout')) await poles('heldout', 'v1', both(0, SUB), [1, 2, 3, 4]);
-if (want('seeds')) await poles('fourier', 'v1', SUB.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
+if (want('aperture')) await poles('pixel-aperture', VARIANTS['pixel-aperture'], both(0));
+if (want('heldout')) await poles('heldout', RECIPES.v1, both(0, SUB), { members: [1, 2, 3, 4] });
+if (want('seeds')) await poles('fourier', VARIANTS.fourier, SUB.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
 
 const col = (a: Float32Array, u: number) => Array.from({ length: a.length / 458 }, (_, i) => a[i * 458 + u]).sort((p, q) => p - q);
 const naturalEnsemble = () => readNpy(join(out, 'natural_ensemble.npy')).data as Float32Array;
@@ -123,18 +123,13 @@ const FULL_DIRS = fullArg ? fullArg.slice(7).split(',') : ['fourier', 'pixel'];
 if (want('full') && STEPS) {
   for (const dir of Object.keys(VARIANTS).filter((d) => FULL_DIRS.includes(d))) {
     const jobs = failing(dir);
-    if (!jobs.length) continue;
-    const r = VARIANTS[dir];
-    const { model } = loadTwin('v1', { backend: b });
-    const param = paramOf(r);
-    await runPoles({ out: join(out, `${dir}-full`), model, outputs: 458, param, synth: optionsOf(r), jobs, batch: 20, progress: true });
-    param.dispose(); model.dispose();
+    if (jobs.length) await poles(`${dir}-full`, VARIANTS[dir], jobs, { fullSteps: true });
   }
 }
 
 // ---- 5. the first batch of 20 runs of the main Fourier part (neurons 0..9, both poles), each run alone
 const FIRST_BATCH = both(0).slice(0, 20);
-if (want('single')) await poles('fourier-single', 'v1', FIRST_BATCH, undefined, 1);
+if (want('single')) await poles('fourier-single', VARIANTS.fourier, FIRST_BATCH, { batch: 1 });
 
 // ---- report
 if (want('report')) {
@@ -205,4 +200,3 @@ if (want('report')) {
   console.log(lines.join('\n'));
 }
 await shutdownAll();
-void readFileSync;
