@@ -1,23 +1,17 @@
 #!/usr/bin/python3
 """PyTorch counterparts (CPU, or the GPU with DUALNEURON_TORCH_DEVICE, see timing.py) of bench/models.bench.ts: the real V1 twin ensemble (tools/golden/v1_twin.py's model)
 and torchvision ResNet-50 up to layer3.0 (the V4 trunk). Prints one JSON line (images/s, steps/s)."""
-import json, os, sys, time
+import json, os, sys
 import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'golden'))
-from timing import DEVICE, setup, sync
+from timing import DEVICE, setup, timeit
 args = setup()
 out = {}
 
 
 def rate(fn, n, min_s=2.0):
-    fn(); fn()
-    sync()
-    t0 = time.perf_counter(); k = 0
-    while True:
-        fn(); k += 1
-        sync()
-        if time.perf_counter() - t0 >= min_s:
-            return n * k / (time.perf_counter() - t0)
+    """n items per call of fn, per second"""
+    return n / timeit(fn, min_s=min_s, max_reps=10 ** 9)
 
 
 up = args.get('upstream')

@@ -2,14 +2,14 @@
 """PyTorch version (CPU, or the GPU with DUALNEURON_TORCH_DEVICE, see timing.py) of the synthesis step (upstream ascend.py: Fourier phase, 4 jittered crops via roi_align,
 noise, per-crop norm, TV; Adam) on the real V1 ensemble: steps/s for one run (sequential, as upstream), and
 neuron-poles/min for K runs batched the same way as dualneuron does. One JSON line."""
-import json, os, sys, time
+import json, os, sys
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torchvision.ops import roi_align
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'golden'))
 import v1_twin
-from timing import DEVICE, setup, sync
+from timing import DEVICE, setup, timeit
 torch.set_grad_enabled(True)  # v1_twin (a fixture script) turns autograd off globally at import
 
 args = setup()
@@ -46,13 +46,7 @@ def rate(K, min_s):
     opt = torch.optim.Adam([phase], lr=0.5)
     neurons = torch.arange(K) % 458
     sign = torch.where(torch.arange(K) % 2 == 0, 1.0, -1.0)
-    step_batch(phase, opt, neurons, sign)
-    sync()
-    t0 = time.perf_counter(); n = 0
-    while time.perf_counter() - t0 < min_s:
-        step_batch(phase, opt, neurons, sign); n += 1
-        sync()
-    return n / (time.perf_counter() - t0)
+    return 1 / timeit(lambda: step_batch(phase, opt, neurons, sign), min_s=min_s, max_reps=10 ** 9, warmup=1)
 
 
 out = {'steps_per_s_single': rate(1, 3.0)}
