@@ -19,13 +19,18 @@ export interface DownloadOptions {
   ifOffline: string;
 }
 
+/** What a fetch failure says: undici puts the system error (ECONNREFUSED, ENOTFOUND...) in `cause`. */
+function reasonOf(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (e as Error).message;
+}
+
 export async function download<T>(url: string, sink: DownloadSink<T>, opts: DownloadOptions): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url);
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new WeightsError(`cannot download ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.\nAre you offline? ${opts.ifOffline}`);
+    throw new WeightsError(`cannot download ${url}: ${reasonOf(e)}.\nAre you offline? ${opts.ifOffline}`);
   }
   if (!res.ok || !res.body) throw new WeightsError(`downloading ${url} failed: HTTP ${res.status} ${res.statusText}`);
   return sink(chunksOf(url, res.body, opts.progress));
@@ -41,8 +46,7 @@ async function* chunksOf(url: string, body: ReadableStream<Uint8Array>, progress
         next = await reader.read();
       } catch (e) {
         done = true;
-        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        throw new WeightsError(`downloading ${url} broke off after ${n} bytes (${cause?.code ?? cause?.message ?? (e as Error).message}); try again`);
+        throw new WeightsError(`downloading ${url} broke off after ${n} bytes (${reasonOf(e)}); try again`);
       }
       if (next.done) { done = true; return; }
       n += next.value.length;
