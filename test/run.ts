@@ -1,10 +1,12 @@
 // Test runner: finds every compiled `*.test.js` under dist/test, runs them in one process with uvu
-// (so the WebGPU device is created once), releases the GPU so Node exits, and prints `N passed, M failed`.
+// (so the WebGPU device is created once), releases the GPU so Node exits, and prints `N passed, M failed, K skipped`
+// (skipped tests are registered with uvu's test.skip through test/helpers/skip.ts; each reason is printed once).
 // Usage: node dist/test/run.js [substring ...]   (only files whose path contains one of the substrings)
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from 'uvu/run';
+import { skipReasons } from './helpers/skip.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,11 +38,12 @@ process.stdout.write = write;
 const { shutdownAll } = await import('../src/tensor/runtime.js');
 await shutdownAll();
 
+// uvu's Total counts the tests that were registered to run (skipped ones are not in it), Passed those that did.
 // eslint-disable-next-line no-control-regex
 const plain = captured.replace(/\x1b\[[0-9;]*m/g, '');
 const num = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(plain)?.[1] ?? NaN);
 const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
-const failed = Number.isFinite(total) ? total - passed - skipped : 1;
-if (skipped) console.log(`${skipped} skipped`);
-console.log(`${Number.isFinite(passed) ? passed : 0} passed, ${failed} failed`);
+const failed = Number.isFinite(total) && Number.isFinite(passed) ? total - passed : 1;
+for (const { reason, count } of skipReasons()) console.log(`skipped ${count} test${count === 1 ? '' : 's'}: ${reason}`);
+console.log(`${Number.isFinite(passed) ? passed : 0} passed, ${failed} failed, ${Number.isFinite(skipped) ? skipped : 0} skipped`);
 process.exitCode = failed > 0 || process.exitCode ? 1 : 0;

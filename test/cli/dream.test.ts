@@ -16,7 +16,7 @@ import { readImage } from '../../src/io/image/index.js';
 import { cli } from '../helpers/cli.js';
 import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
-import { upstreamOrSkip } from '../helpers/upstream.js';
+import { requireUpstream, withUpstream } from '../helpers/upstream.js';
 
 const test = suite('embed, axis, guided synthesize (CLI)');
 
@@ -40,9 +40,8 @@ test('cv2 INTER_LINEAR resize, Spearman with ties, semantic axis', () => {
   assert.ok(Math.abs(project(Float32Array.from([1, 1]), a)[0] - 1 / Math.sqrt(5)) < 1e-6);
 });
 
-test('embed, axis (with held-out Spearman) and synthesize --axis on the V1 twin', async () => {
-  const up = upstreamOrSkip('embed/axis/synthesize CLI');
-  if (!up) return;
+withUpstream(test)('embed, axis (with held-out Spearman) and synthesize --axis on the V1 twin', async () => {
+  const up = requireUpstream();
   const tmp = mkdtempSync(join(tmpdir(), 'dn-dream-cli-'));
   try {
     const home = join(tmp, 'home');

@@ -9,14 +9,13 @@ import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
-import { upstreamOrSkip } from '../helpers/upstream.js';
+import { requireUpstream, withUpstream } from '../helpers/upstream.js';
 
 const test = suite('cli predict');
 const tmp = mkdtempSync(join(tmpdir(), 'dualneuron-cli-'));
 
-test('--input: ensemble responses and --grad-out match PyTorch; run.json written', () => {
-  const home = upstreamWeightsHome('predict CLI');
-  if (!home) return;
+withUpstream(test)('--input: ensemble responses and --grad-out match PyTorch; run.json written', () => {
+  const home = upstreamWeightsHome();
   const x = readNpy(fixture('twins', 'v1_inputs.npy'));
   const xin = join(tmp, 'x.npy');
   writeNpy(xin, { dtype: 'f32', shape: [2, 1, 93, 93], data: (x.data as Float32Array).subarray(0, 2 * 93 * 93) });
@@ -36,9 +35,8 @@ test('--input: ensemble responses and --grad-out match PyTorch; run.json written
   assert.ok(rec.weightsSha256.member_1.length === 64 && rec.adapter.includes('WebGPU'));
 });
 
-test('--images and --member: PNG and JPEG files give one row each', () => {
-  const home = upstreamWeightsHome('predict CLI');
-  if (!home) return;
+withUpstream(test)('--images and --member: PNG and JPEG files give one row each', () => {
+  const home = upstreamWeightsHome();
   const dir = join(tmp, 'imgs');
   mkdirSync(dir, { recursive: true });
   for (const f of ['rgb_300x200.png', 'jpg_rgb420_300x200.jpg', 'l_37x53.png']) copyFileSync(fixture('images', 'inputs', f), join(dir, f));
@@ -59,8 +57,8 @@ function assertFails(args: string[], pattern: RegExp, noFile: string, env: Recor
   assert.not.match(r.stderr, /unexpected error/);
 }
 
-test('bad inputs fail clearly before any output is written', () => {
-  const home = upstreamWeightsHome('predict CLI errors') ?? join(tmp, 'empty-home');
+test('bad inputs fail clearly before any output is written (and before weights are looked up)', () => {
+  const home = join(tmp, 'empty-home');
   const out = join(tmp, 'never.npy');
   const bad = join(tmp, 'bad-shape.npy');
   writeNpy(bad, { dtype: 'f32', shape: [2, 3, 93, 93], data: new Float32Array(2 * 3 * 93 * 93) });
@@ -82,9 +80,8 @@ test('missing weights say which command fetches them', () => {
   assertFails(['predict', '--model', 'v1', '--input', x, '--out', out, '--weights-dir', join(tmp, 'no-weights')], /dualneuron weights pull v1/, out);
 });
 
-test('corrupt checkpoints and safetensors fail with the file named', () => {
-  const up = upstreamOrSkip('corrupt checkpoint tests');
-  if (!up) return;
+withUpstream(test)('corrupt checkpoints and safetensors fail with the file named', () => {
+  const up = requireUpstream();
   // a truncated upstream checkpoint is refused at import (checksum) and, with --force, at conversion
   const src = join(tmp, 'corrupt-src', 'V1GrayTaskDriven');
   mkdirSync(src, { recursive: true });
@@ -99,7 +96,7 @@ test('corrupt checkpoints and safetensors fail with the file named', () => {
   assert.match(r.stderr, /v1_convnext_1\.pth\.tar/);
   assert.not.match(r.stderr, /unexpected error/);
   // a cache whose safetensors header is damaged
-  const good = upstreamWeightsHome('corrupt safetensors test')!;
+  const good = upstreamWeightsHome();
   const home2 = join(tmp, 'damaged-home');
   mkdirSync(join(home2, 'V1GrayTaskDriven'), { recursive: true });
   for (const f of ['manifest.json']) copyFileSync(join(good, f), join(home2, f));

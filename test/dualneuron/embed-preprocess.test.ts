@@ -7,7 +7,7 @@ import { readNpy } from '../../src/io/npy.js';
 import { readImage } from '../../src/io/image/index.js';
 import { embedMask, imageToEmbedInput, makeEmbedPipeline } from '../../src/dualneuron/dream/preprocess.js';
 import { fixture } from '../helpers/fixtures.js';
-import { upstreamOrSkip } from '../helpers/upstream.js';
+import { requireUpstream, withUpstream } from '../helpers/upstream.js';
 
 const test = suite('embedding preprocessing vs upstream (PIL, torchvision, OpenCV)');
 
@@ -18,9 +18,8 @@ const cases: [string, string, 'v1' | 'v4', boolean, 'rendered' | 'imagenet'][] =
   ['graypng_v4', 'gray4_150x90.png', 'v4', false, 'rendered'],
 ];
 
-test('masks resized as cv2.INTER_LINEAR, images as upstream', () => {
-  const up = upstreamOrSkip('embedding preprocessing');
-  if (!up) return;
+withUpstream(test)('masks resized as cv2.INTER_LINEAR, images as upstream', () => {
+  const up = requireUpstream();
   const masks = { v1: readNpy(join(up, 'V1GrayTaskDriven', 'mask.npy')), v4: readNpy(join(up, 'V4ColorTaskDriven', 'mask.npy')) };
   for (const area of ['v1', 'v4'] as const) {
     const m = embedMask(masks[area], 224);

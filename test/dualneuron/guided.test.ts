@@ -15,6 +15,7 @@ import { embedInputs, semanticAxis } from '../../src/dualneuron/dream/axis.js';
 import { gpu } from '../helpers/backends.js';
 import { detStateDict } from '../helpers/det-weights.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { withUpstream } from '../helpers/upstream.js';
 
 const test = suite('guided synthesis');
 
@@ -48,9 +49,8 @@ async function projection(model: DreamSim, img: Float32Array, axis: Float32Array
   return v;
 }
 
-test('guidance raises the projection onto the axis and keeps the activation within 20% (single and batched)', async () => {
-  const home = upstreamWeightsHome('guided synthesis');
-  if (!home) return;
+withUpstream(test)('guidance raises the projection onto the axis and keeps the activation within 20% (single and batched)', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const { model } = loadTwin('v1', { members: [1], backend: g, weightsDir: home });
   const ds = await tinyEmbedder();

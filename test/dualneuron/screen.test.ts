@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
-import { repoRoot } from '../helpers/upstream.js';
+import { repoRoot, withUpstream } from '../helpers/upstream.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
 
 const test = suite('screening');
@@ -29,9 +29,8 @@ function sameTree(a: string, b: string): void {
 
 const screenArgs = (out: string, extra: string[] = []) => ['screen', '--model', 'v1', '--member', '1', '--images', listFile, '--preset', 'rendered', '--batch', '8', '--workers', '1', '--out', out, ...extra];
 
-test('single run: ordered indices sort each unit ascending (ties by index) and stats match a direct computation', () => {
-  const home = upstreamWeightsHome('screening tests');
-  if (!home) return;
+withUpstream(test)('single run: ordered indices sort each unit ascending (ties by index) and stats match a direct computation', () => {
+  const home = upstreamWeightsHome();
   let r = cli(['render', '--count', String(N), '--size', '120', '--seed', '5', '--out', scenes]);
   assert.is(r.status, 0, r.stderr);
   // a list with two unreadable files in the middle
@@ -80,9 +79,9 @@ test('single run: ordered indices sort each unit ascending (ties by index) and s
   }
 });
 
-test('3 shards merged are byte-identical to the single run', () => {
-  const home = upstreamWeightsHome('screening tests');
-  if (!home || !listFile) return;
+withUpstream(test)('3 shards merged are byte-identical to the single run', () => {
+  const home = upstreamWeightsHome();
+  assert.ok(listFile, 'the first screening test writes the image list');
   for (const k of [0, 1, 2]) {
     const r = cli(screenArgs(join(tmp, `shard${k}`), ['--shard', `${k}/3`]), { DUALNEURON_HOME: home });
     assert.is(r.status, 0, r.stderr);
@@ -108,9 +107,9 @@ async function killAfterFirstCheckpoint(out: string, signal: 'SIGINT' | 'SIGKILL
 }
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  test(`a run killed with ${signal} and restarted gives the same bytes`, async () => {
-    const home = upstreamWeightsHome('screening tests');
-    if (!home || !listFile) return;
+  withUpstream(test)(`a run killed with ${signal} and restarted gives the same bytes`, async () => {
+    const home = upstreamWeightsHome();
+    assert.ok(listFile, 'the first screening test writes the image list');
     const out = join(tmp, `killed-${signal}`);
     await killAfterFirstCheckpoint(out, signal, home);
     assert.not.ok(existsSync(join(out, 'responses.npy')), 'the killed run did not finish');
@@ -121,9 +120,9 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
   });
 }
 
-test('--strict stops at the first unreadable file', () => {
-  const home = upstreamWeightsHome('screening tests');
-  if (!home || !listFile) return;
+withUpstream(test)('--strict stops at the first unreadable file', () => {
+  const home = upstreamWeightsHome();
+  assert.ok(listFile, 'the first screening test writes the image list');
   const r = cli(screenArgs(join(tmp, 'strict'), ['--strict']), { DUALNEURON_HOME: home });
   assert.is.not(r.status, 0);
   assert.match(r.stderr, /text\.png/);

@@ -13,6 +13,7 @@ import { synthesize, type SynthesisOptions, type RunSpec } from '../../src/dualn
 import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { withUpstream } from '../helpers/upstream.js';
 import { cli } from '../helpers/cli.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,9 +29,8 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-test('Fourier (Adam) and pixel (SGD, blurred gradients) trajectories follow PyTorch over 16 steps', async () => {
-  const home = upstreamWeightsHome('synthesis vs PyTorch');
-  if (!home) return;
+withUpstream(test)('Fourier (Adam) and pixel (SGD, blurred gradients) trajectories follow PyTorch over 16 steps', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const { model } = loadTwin('v1', { backend: g, weightsDir: home });
   const runs: RunSpec[] = [{ objective: { neuron: 3 }, pole: 'most', seed: 0n }];
@@ -49,9 +49,8 @@ test('Fourier (Adam) and pixel (SGD, blurred gradients) trajectories follow PyTo
   f.dispose(); model.dispose();
 });
 
-test('pixels through the screening aperture (Adam, blurred gradients) follow PyTorch; the image is zero where the aperture is', async () => {
-  const home = upstreamWeightsHome('aperture synthesis vs PyTorch');
-  if (!home) return;
+withUpstream(test)('pixels through the screening aperture (Adam, blurred gradients) follow PyTorch; the image is zero where the aperture is', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const { model } = loadTwin('v1', { backend: g, weightsDir: home });
   const aperture = Float32Array.from(scaleMask(loadMask('v1', home), 93));
@@ -70,9 +69,8 @@ test('pixels through the screening aperture (Adam, blurred gradients) follow PyT
   model.dispose();
 });
 
-test('CLI: the v1-pixel recipe goes through the aperture by default; --no-aperture turns it off', () => {
-  const home = upstreamWeightsHome('synthesize --param pixel');
-  if (!home) return;
+withUpstream(test)('CLI: the v1-pixel recipe goes through the aperture by default; --no-aperture turns it off', () => {
+  const home = upstreamWeightsHome();
   const aperture = scaleMask(loadMask('v1', home), 93);
   const tmp = mkdtempSync(join(tmpdir(), 'dn-aperture-'));
   try {
@@ -93,9 +91,8 @@ test('CLI: the v1-pixel recipe goes through the aperture by default; --no-apertu
   } finally { rmSync(tmp, { recursive: true, force: true }); }
 });
 
-test('a batch of runs gives what each run gives alone (same per-run seeds), with the transforms on', async () => {
-  const home = upstreamWeightsHome('batched synthesis');
-  if (!home) return;
+withUpstream(test)('a batch of runs gives what each run gives alone (same per-run seeds), with the transforms on', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const { model } = loadTwin('v1', { members: [1, 2], backend: g, weightsDir: home });
   const o: SynthesisOptions = { ...base, steps: 4, transforms: { nbCrops: 2, boxSize: [0.8, 1], jitterStd: 0.05, oversample: 1, reflectPadFrac: 0.05, noise: 0.05, targetNorm: 12 } };
@@ -116,9 +113,8 @@ test('a batch of runs gives what each run gives alone (same per-run seeds), with
   model.dispose();
 });
 
-test('objectives: a set of neurons and a user function equal the explicit weighting', async () => {
-  const home = upstreamWeightsHome('objectives');
-  if (!home) return;
+withUpstream(test)('objectives: a set of neurons and a user function equal the explicit weighting', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const { model } = loadTwin('v1', { members: [1], backend: g, weightsDir: home });
   const param = new PixelParameterization({ channels: 1, size: 93, initStd: 0.05, valuesRange: [-1, 1], blurGradient: true });

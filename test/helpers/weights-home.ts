@@ -1,20 +1,16 @@
 // A weights cache for tests, imported once per process from the upstream files in ../shared (or
-// $DUALNEURON_UPSTREAM) into a temporary folder. Null (with a printed reason) when they are absent.
+// $DUALNEURON_UPSTREAM) into a temporary folder. Only for tests registered with `withUpstream(test)`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDir } from '../../src/models/weights/import.js';
-import { upstreamOrSkip } from './upstream.js';
+import { requireUpstream } from './upstream.js';
 
-let home: string | null | undefined;
+let home: string | undefined;
 
-export function upstreamWeightsHome(what: string): string | null {
-  if (home !== undefined) {
-    if (home === null) upstreamOrSkip(what);
-    return home;
-  }
-  const up = upstreamOrSkip(what);
-  if (!up) return (home = null);
+export function upstreamWeightsHome(): string {
+  if (home !== undefined) return home;
+  const up = requireUpstream();
   home = mkdtempSync(join(tmpdir(), 'dualneuron-test-weights-'));
   importDir(up, home, { targets: ['v1', 'priors'] });
   const dir = home;

@@ -9,6 +9,7 @@ import { loadTwin } from '../../src/models/twins/load.js';
 import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { withUpstream } from '../helpers/upstream.js';
 
 const test = suite('V1 twin vs PyTorch (real weights)');
 const fx = (n: string) => readNpy(fixture('twins', `v1_${n}.npy`));
@@ -19,9 +20,8 @@ function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return m;
 }
 
-test('member outputs and ensemble, centered and learned positions', async () => {
-  const home = upstreamWeightsHome('V1 twin fidelity');
-  if (!home) return;
+withUpstream(test)('member outputs and ensemble, centered and learned positions', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const x = fx('inputs');
   const xt = Tensor.from(x.data as Float32Array, x.shape, { backend: g });
@@ -45,9 +45,8 @@ test('member outputs and ensemble, centered and learned positions', async () => 
   xt.dispose();
 });
 
-test('spec anchor: member 1, centered, zero input', async () => {
-  const home = upstreamWeightsHome('V1 twin fidelity');
-  if (!home) return;
+withUpstream(test)('spec anchor: member 1, centered, zero input', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const { model } = loadTwin('v1', { members: [1], backend: g, weightsDir: home });
   const y = noGrad(() => tidy(() => model.forward(Tensor.from(new Float32Array(93 * 93), [1, 1, 93, 93], { backend: g }))));
@@ -56,9 +55,8 @@ test('spec anchor: member 1, centered, zero input', async () => {
   model.dispose();
 });
 
-test('ensemble input gradients of neurons 0 and 42', async () => {
-  const home = upstreamWeightsHome('V1 twin gradients');
-  if (!home) return;
+withUpstream(test)('ensemble input gradients of neurons 0 and 42', async () => {
+  const home = upstreamWeightsHome();
   const g = await gpu();
   const x = fx('inputs');
   const want = fx('grads_centered_n0_n42').data as Float32Array;

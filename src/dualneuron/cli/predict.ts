@@ -68,10 +68,16 @@ export function registerPredict(program: Command): void {
         x = a.data as Float32Array; B = a.shape[0];
       } else {
         paths = listImages(o.images!);
-        const pipe = makePipeline(spec, loadMask(id, weightsHome(o.weightsDir)), o.preset);
         B = paths.length;
         x = new Float32Array(B * C * H * W);
-        paths.forEach((p, i) => x.set(imageToInput(pipe, readImage(p)), i * C * H * W));
+        // each image is decoded before the pipeline (which needs the twin's mask from the weights) is made, so
+        // an unreadable image is reported as such even when the weights are missing
+        let pipe: ReturnType<typeof makePipeline> | null = null;
+        for (const [i, p] of paths.entries()) {
+          const img = readImage(p);
+          pipe ??= makePipeline(spec, loadMask(id, weightsHome(o.weightsDir)), o.preset);
+          x.set(imageToInput(pipe, img), i * C * H * W);
+        }
       }
 
       const backend = await init('webgpu');
