@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `dualneuron` command line. Each subcommand lives in its own file and registers itself here.
+// The `dualneuron` command line. Each file under cli/ registers one group of related subcommands (e.g. screen.ts:
+// screen, merge, render, patches, stats, plot); this file wires them up and turns typed errors into messages.
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

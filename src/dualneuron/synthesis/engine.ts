@@ -14,7 +14,6 @@ import { InputError } from '../../errors.js';
 import type { Parameterization } from './parameterization.js';
 import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
 
-/** What a run maximises (pole 'most') or minimises ('least'): a weighted sum of the model's outputs. */
 /**
  * What a run maximises (pole 'most') or minimises ('least'): one output, the mean of several, a fixed weighting
  * of all outputs, or any differentiable function of the model output (B, N) -> (B) values per image.

@@ -1,5 +1,6 @@
 // Every elementwise op declared once: its WGSL expression (for the WebGPU kernel template) and its float64
-// definition (for the CPU oracle). VJPs live with the frontend ops that use them (unary.ts, binary.ts).
+// definition (for the CPU oracle). VJPs live with the frontend ops that use them (UNARY_VJP and BINARY_VJP in
+// elementwise.ts).
 //
 // In WGSL expressions the inputs are `a`, `b`, `c` (already loaded in their storage type) and the op's float
 // parameters are `p0`, `p1`. `ctx.t` is the WGSL type of the first tensor input and `ctx.o` the output type.
