@@ -5,31 +5,24 @@
 import type { TwinId } from '../../models/twins/registry.js';
 import type { RangeFn } from './parameterization.js';
 import type { SynthesisOptions } from './engine.js';
+import type { TransformOptions } from './transforms.js';
 
-export interface Recipe {
+/**
+ * A recipe: how images are parameterised (the fields below), plus the engine's optimiser knobs and the crop
+ * transforms under their engine names (one list of options, declared once in engine.ts and transforms.ts).
+ */
+export type Recipe = {
   param: 'pixel' | 'fourier';
   prior: 'natural_gray' | 'natural_rgb';
-  steps: number;
-  optimizer: 'adam' | 'sgd';
-  lr: number;
-  lrSchedule: boolean;
-  etaMin: number;
-  momentum: number;
-  noise: number;
   valuesRange: [number, number];
   rangeFn: RangeFn;
-  nbCrops: number;
-  boxSize: [number, number];
-  targetNorm: number;
-  tvWeight: number;
   initStd: number;
-  jitterStd: number;
-  oversample: number;
-  reflectPadFrac: number;
   blurGradient: boolean;
   /** multiply images by the twin's screening aperture before the norm constraint (engine `aperture`) */
   aperture: boolean;
-}
+  /** L2 norm of each crop and of the returned image (the engine and the transforms take it from here) */
+  targetNorm: number;
+} & Pick<SynthesisOptions, 'steps' | 'optimizer' | 'lr' | 'lrSchedule' | 'etaMin' | 'momentum' | 'tvWeight'> & TransformOptions;
 
 const base = { steps: 128, lrSchedule: true, etaMin: 0, momentum: 0.9, nbCrops: 4, boxSize: [1, 1] as [number, number], tvWeight: 1e-4, oversample: 1, blurGradient: true, aperture: false };
 
