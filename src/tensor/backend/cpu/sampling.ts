@@ -7,6 +7,7 @@ import type { Backend, View } from '../backend.js';
 import { registerKernels } from '../registry.js';
 import type { GridSampleGeometry, InterpolateGeometry, RoiAlignGeometry, SamplingKernels } from '../kernels/sampling.js';
 import type { CpuBuffer } from './cpu-backend.js';
+import { antialiasTaps, areaScale, cubic1, cubic2 } from '../kernels/resample-taps.js';
 
 const dataOf = (v: View) => (v.buf as CpuBuffer).data;
 const alloc = (b: Backend, n: number) => b.alloc(n) as CpuBuffer;
@@ -203,22 +204,18 @@ function roiAlignBackward(b: Backend, gy: View, boxes: View, g: RoiAlignGeometry
 // ------------------------------------------------------------------ interpolate (ATen UpSample.h, UpSampleKernel.cpp)
 
 /** compute_scales_value<float> / area_pixel_compute_scale<float> */
-function scaleOf(inSize: number, outSize: number, align: boolean, scale: number | null): number {
-  if (align) return outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0;
-  return scale !== null && scale > 0 ? f32(1 / scale) : f32(inSize / outSize);
-}
 
 /** per output index along one axis: the input indices it reads and their weights */
 type Taps = { idx: number[]; w: number[] }[];
 
 /** HelperInterpNearest (PyTorch's NCHW path): floor(o * scale) in float32, no same-size or 2x shortcut */
 function nearestTaps(inSize: number, outSize: number, scale: number | null): Taps {
-  const s = scaleOf(inSize, outSize, false, scale);
+  const s = areaScale(inSize, outSize, false, scale);
   return Array.from({ length: outSize }, (_, o) => ({ idx: [Math.min(Math.floor(f32(o * s)), inSize - 1)], w: [1] }));
 }
 
 function linearTaps(inSize: number, outSize: number, align: boolean, scale: number | null): Taps {
-  const s = scaleOf(inSize, outSize, align, scale);
+  const s = areaScale(inSize, outSize, align, scale);
   return Array.from({ length: outSize }, (_, o) => {
     if (outSize === inSize) return { idx: [o, o], w: [1, 0] };
     // the source index is computed in double (acc_type of float on CPU)
@@ -231,46 +228,26 @@ function linearTaps(inSize: number, outSize: number, align: boolean, scale: numb
 }
 
 const A = -0.75;
-const cc1 = (x: number, a: number) => ((a + 2) * x - (a + 3)) * x * x + 1;
-const cc2 = (x: number, a: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
 
 function cubicTaps(inSize: number, outSize: number, align: boolean, scale: number | null): Taps {
-  const s = scaleOf(inSize, outSize, align, scale);
+  const s = areaScale(inSize, outSize, align, scale);
   return Array.from({ length: outSize }, (_, o) => {
     const real = align ? f32(s * o) : f32(f32(s * (o + 0.5)) - 0.5); // cubic: no clamp at 0
     const i = Math.floor(real);
     const t = f32(real - i);
-    const w = [cc2(t + 1, A), cc1(t, A), cc1(1 - t, A), cc2(2 - t, A)];
+    const w = [cubic2(t + 1, A), cubic1(t, A), cubic1(1 - t, A), cubic2(2 - t, A)];
     const idx = [-1, 0, 1, 2].map((d) => Math.max(Math.min(i + d, inSize - 1), 0));
     return { idx, w };
   });
 }
 
-/** PIL-style filters of _upsample_{bilinear,bicubic}2d_aa (the bicubic one uses a = -0.5, as PIL) */
-function aaTaps(inSize: number, outSize: number, align: boolean, scale: number | null, cubic: boolean): Taps {
-  const s = scaleOf(inSize, outSize, align, scale);
-  const filter = cubic
-    ? (x: number) => { x = Math.abs(x); return x < 1 ? cc1(x, -0.5) : x < 2 ? cc2(x, -0.5) : 0; }
-    : (x: number) => { x = Math.abs(x); return x < 1 ? 1 - x : 0; };
-  const half = cubic ? 2 : 1;
-  const support = f32(s >= 1 ? half * s : half);
-  const invscale = s >= 1 ? 1 / s : 1;
-  return Array.from({ length: outSize }, (_, o) => {
-    const center = f32(s * (o + 0.5));
-    const xmin = Math.max(Math.trunc(f32(center - support) + 0.5), 0);
-    const xsize = Math.min(Math.trunc(f32(center + support) + 0.5), inSize) - xmin;
-    const idx: number[] = [], w: number[] = [];
-    let total = 0;
-    for (let j = 0; j < xsize; j++) {
-      const v = filter((j + xmin - center + 0.5) * invscale);
-      idx.push(xmin + j); w.push(v); total += v;
-    }
-    return { idx, w: total !== 0 ? w.map((v) => v / total) : w };
-  });
-}
-
 function axisTaps(inSize: number, outSize: number, g: InterpolateGeometry, scale: number | null): Taps {
-  if (g.antialias) return aaTaps(inSize, outSize, g.alignCorners, scale, g.mode === 'bicubic');
+  if (g.antialias) {
+    return Array.from({ length: outSize }, (_, o) => {
+      const [idx, w] = antialiasTaps(o, inSize, outSize, g.alignCorners, scale, g.mode === 'bicubic');
+      return { idx, w };
+    });
+  }
   if (g.mode === 'nearest') return nearestTaps(inSize, outSize, scale);
   if (g.mode === 'bilinear') return linearTaps(inSize, outSize, g.alignCorners, scale);
   return cubicTaps(inSize, outSize, g.alignCorners, scale);

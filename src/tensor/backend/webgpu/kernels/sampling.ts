@@ -11,6 +11,7 @@ import { bitsOf } from '../webgpu-backend.js';
 import { registerKernels } from '../../registry.js';
 import type { GridSampleGeometry, InterpolateGeometry, RoiAlignGeometry, SamplingKernels } from '../../kernels/sampling.js';
 import { grid1d } from '../../../../../shaders/common.js';
+import { antialiasTaps, areaScale, cubic1, cubic2 } from '../../kernels/resample-taps.js';
 import {
   RESAMPLE_WG, SAMPLING_WG, gridSampleBackwardGridWGSL, gridSampleGatherWGSL, gridSampleTransposeWGSL, gridSampleWGSL, resample2dWGSL, roiAlignBackwardWGSL, roiAlignWGSL,
 } from '../../../../../shaders/sampling.js';
@@ -43,37 +44,9 @@ export interface AxisTable { out: number; T: number; start: Int32Array; w: Float
 
 const f32 = Math.fround;
 
-/** compute_scales_value<float> / area_pixel_compute_scale<float> (ATen UpSample.h) */
-function areaScale(inSize: number, outSize: number, align: boolean, scale: number | null): number {
-  if (align) return outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0;
-  return scale !== null && scale > 0 ? f32(1 / scale) : f32(inSize / outSize);
-}
-
-const cubic1 = (x: number, a: number) => ((a + 2) * x - (a + 3)) * x * x + 1;
-const cubic2 = (x: number, a: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
-
 /** The taps of output index o along one axis, as PyTorch 1.13's CPU kernels compute them. */
 function axisTaps(o: number, inSize: number, outSize: number, g: InterpolateGeometry, scale: number | null): [number[], number[]] {
-  if (g.antialias) {
-    // _compute_weights_aa: PIL's triangle or cubic (a = -0.5) filter stretched by the down-scaling factor,
-    // truncated to the image and normalised
-    const s = areaScale(inSize, outSize, g.alignCorners, scale);
-    const cubic = g.mode === 'bicubic';
-    const half = cubic ? 2 : 1;
-    const support = f32(s >= 1 ? half * s : half);
-    const inv = s >= 1 ? 1 / s : 1;
-    const center = f32(s * (o + 0.5));
-    const xmin = Math.max(Math.trunc(f32(center - support) + 0.5), 0);
-    const xsize = Math.min(Math.trunc(f32(center + support) + 0.5), inSize) - xmin;
-    const idx: number[] = [], w: number[] = [];
-    let total = 0;
-    for (let j = 0; j < xsize; j++) {
-      const d = Math.abs((j + xmin - center + 0.5) * inv);
-      const v = cubic ? (d < 1 ? cubic1(d, -0.5) : d < 2 ? cubic2(d, -0.5) : 0) : d < 1 ? 1 - d : 0;
-      idx.push(xmin + j); w.push(v); total += v;
-    }
-    return [idx, total !== 0 ? w.map((v) => v / total) : w];
-  }
+  if (g.antialias) return antialiasTaps(o, inSize, outSize, g.alignCorners, scale, g.mode === 'bicubic');
   if (g.mode === 'nearest') {
     // legacy nearest as PyTorch's NCHW kernel (HelperInterpNearest): floor(o * scale) in float32
     return [[Math.min(Math.floor(f32(o * areaScale(inSize, outSize, false, scale))), inSize - 1)], [1]];
