@@ -5,6 +5,9 @@
 // <prefix>/version and, in newer files, <prefix>/byteorder. Tensors are rebuilt with
 // torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...) which may view a storage at any offset
 // and stride; we materialise C-contiguous arrays (zero-copy views when the tensor is already contiguous).
+// A view may declare more elements than its storage holds (stride 0, e.g. torch.zeros(1).expand(15000, 15000)):
+// such views are materialised only up to `maxExpandedElements`; larger ones are refused when their data is asked
+// for (a 759-byte file must not cost a gigabyte), with an error naming the key, shape and storage.
 import { FormatError } from '../errors.js';
 import { readFileBytes } from './atomic.js';
 import {
@@ -33,9 +36,43 @@ class Storage {
   constructor(readonly key: string, readonly dtype: HostDType, readonly numel: number, readonly bytes: Uint8Array) {}
 }
 
+/** Default for `maxExpandedElements`: views declaring more elements than their storage holds are materialised up to this many. */
+export const DEFAULT_MAX_EXPANDED_ELEMENTS = 2 ** 24;
+
+export interface TorchReadOptions {
+  /**
+   * The largest element count materialised for a view that declares more elements than its storage holds (stride 0
+   * or overlapping strides); default DEFAULT_MAX_EXPANDED_ELEMENTS (16 Mi). Views within their storage are not limited.
+   */
+  maxExpandedElements?: number;
+}
+
+/** Why a tensor was not materialised; the message is completed with the tensor's key when its data is asked for. */
+class RefusedTensor {
+  constructor(private readonly where: string, private readonly why: string) {}
+  message(key: string | undefined): string {
+    return `${this.where}: ${key === undefined ? 'a tensor' : `tensor '${key}'`} ${this.why}`;
+  }
+}
+
 /** A tensor rebuilt from a checkpoint (wrapped so it can be told apart from other pickled values). */
 export class TorchTensor {
-  constructor(readonly array: HostArray, readonly isParameter = false) {}
+  constructor(private readonly value: HostArray | RefusedTensor, readonly isParameter = false) {}
+
+  /** The tensor's data (FormatError for a refused tensor: see arrayOf). */
+  get array(): HostArray {
+    return this.arrayOf(undefined);
+  }
+
+  /** The tensor's data; for a tensor that was refused (an oversized expanded view) a FormatError naming `key`. */
+  arrayOf(key: string | undefined): HostArray {
+    if (this.value instanceof RefusedTensor) throw new FormatError(this.value.message(key));
+    return this.value;
+  }
+
+  asParameter(): TorchTensor {
+    return new TorchTensor(this.value, true);
+  }
 }
 
 function isIntList(v: unknown): v is readonly number[] {
@@ -68,7 +105,7 @@ function gather(src: TypedArray, dst: TypedArray, itemSize: number, offset: numb
   }
 }
 
-function rebuildTensor(where: string, storage: unknown, offset: unknown, size: unknown, stride: unknown): TorchTensor {
+function rebuildTensor(where: string, maxExpanded: number, storage: unknown, offset: unknown, size: unknown, stride: unknown): TorchTensor {
   const bad = (why: string): never => {
     throw new FormatError(`${where}: corrupt tensor record: ${why}`);
   };
@@ -87,6 +124,12 @@ function rebuildTensor(where: string, storage: unknown, offset: unknown, size: u
     if (last >= storage.numel) {
       bad(`size (${shape.join(', ')}) with stride (${stride.join(', ')}) at offset ${off} reaches element ${last} of storage '${storage.key}' which has ${storage.numel}`);
     }
+  }
+  if (n > storage.numel && n > maxExpanded) {
+    return new TorchTensor(new RefusedTensor(where,
+      `declares shape (${shape.join(', ')}) = ${n} elements with stride (${stride.join(', ')}) over storage '${storage.key}' ` +
+        `of ${storage.numel} elements; expanded views are materialised up to ${maxExpanded} elements ` +
+        '(the maxExpandedElements option); save it with .contiguous() if it is meant to be this large'));
   }
   const expected = contiguousStrides(shape);
   const contiguous = shape.every((d, k) => d <= 1 || stride[k] === expected[k]);
@@ -120,11 +163,12 @@ function legacyError(source: string): FormatError {
  * Unpickles a PyTorch zip checkpoint and returns its top-level object with tensors as TorchTensor values.
  * Unknown globals become inert PickleGlobal / PickleObject placeholders (nothing is executed).
  */
-export function loadTorchArchive(bytes: Uint8Array, source = '<checkpoint bytes>'): unknown {
-  return loadArchive(bytes, source).root;
+export function loadTorchArchive(bytes: Uint8Array, source = '<checkpoint bytes>', opts: TorchReadOptions = {}): unknown {
+  return loadArchive(bytes, source, opts).root;
 }
 
-function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSource: string } {
+function loadArchive(bytes: Uint8Array, source: string, opts: TorchReadOptions): { root: unknown; pklSource: string } {
+  const maxExpanded = opts.maxExpandedElements ?? DEFAULT_MAX_EXPANDED_ELEMENTS;
   if (bytes.length < 4) throw new FormatError(`${source}: not a PyTorch checkpoint: the file is only ${bytes.length} bytes`);
   const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 0x03 || bytes[2] === 0x05) && (bytes[3] === 0x04 || bytes[3] === 0x06);
   if (!isZip) {
@@ -187,8 +231,8 @@ function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSou
   };
 
   const globals: Record<string, unknown> = {
-    'torch._utils._rebuild_tensor_v2': ((a) => rebuildTensor(pklSource, a[0], a[1], a[2], a[3])) as PickleCallable,
-    'torch._utils._rebuild_tensor': ((a) => rebuildTensor(pklSource, a[0], a[1], a[2], a[3])) as PickleCallable,
+    'torch._utils._rebuild_tensor_v2': ((a) => rebuildTensor(pklSource, maxExpanded, a[0], a[1], a[2], a[3])) as PickleCallable,
+    'torch._utils._rebuild_tensor': ((a) => rebuildTensor(pklSource, maxExpanded, a[0], a[1], a[2], a[3])) as PickleCallable,
     'torch._utils._rebuild_parameter': ((a) => asParameter(a[0])) as PickleCallable,
     'torch._utils._rebuild_parameter_with_state': ((a) => asParameter(a[0])) as PickleCallable,
     'torch._tensor._rebuild_from_type_v2': ((a) => {
@@ -211,7 +255,7 @@ function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSou
 }
 
 function asParameter(v: unknown): unknown {
-  return v instanceof TorchTensor ? new TorchTensor(v.array, true) : v;
+  return v instanceof TorchTensor ? v.asParameter() : v;
 }
 
 function unsupported(v: PickleGlobal | PickleObject, where: string): FormatError {
@@ -256,7 +300,7 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
   for (const [k, v] of dict) {
     if (v instanceof TorchTensor) {
       if (typeof k !== 'string') throw new FormatError(`${source}: state dict key ${String(k)} is not a string`);
-      out.set(k, v.array);
+      out.set(k, v.arrayOf(k));
     } else if (v instanceof PickleObject || v instanceof PickleGlobal) {
       throw unsupported(v, pklSource);
     }
@@ -269,9 +313,9 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
  * Contiguous tensors are zero-copy views of the file bytes (copy them before mutating). Errors are FormatErrors
  * naming the file: legacy pre-1.6 files, corrupt or truncated archives, unsupported pickled classes.
  */
-export function readTorchCheckpoint(input: Uint8Array | string, source?: string): Map<string, HostArray> {
+export function readTorchCheckpoint(input: Uint8Array | string, source?: string, opts: TorchReadOptions = {}): Map<string, HostArray> {
   const name = source ?? (typeof input === 'string' ? input : '<checkpoint bytes>');
   const bytes = typeof input === 'string' ? readFileBytes(input, 'checkpoint') : input;
-  const { root, pklSource } = loadArchive(bytes, name);
+  const { root, pklSource } = loadArchive(bytes, name, opts);
   return extractStateDict(root, name, pklSource);
 }

@@ -30,7 +30,7 @@ function walkScriptModule(root: unknown): Map<string, HostArray> {
   const out = new Map<string, HostArray>();
   const seen = new Set<unknown>();
   const visit = (v: unknown, prefix: string) => {
-    if (v instanceof TorchTensor) { if (prefix && !out.has(prefix)) out.set(prefix, v.array); return; }
+    if (v instanceof TorchTensor) { if (prefix && !out.has(prefix)) out.set(prefix, v.arrayOf(prefix)); return; }
     if (!(v instanceof PickleObject) || seen.has(v)) return;
     seen.add(v);
     const st = v.state;
@@ -43,7 +43,7 @@ function walkScriptModule(root: unknown): Map<string, HostArray> {
 
 function tensorsOf(m: Map<unknown, unknown>): Map<string, HostArray> | null {
   const out = new Map<string, HostArray>();
-  for (const [k, v] of m) if (typeof k === 'string' && v instanceof TorchTensor) out.set(k, v.array);
+  for (const [k, v] of m) if (typeof k === 'string' && v instanceof TorchTensor) out.set(k, v.arrayOf(k));
   return out.size ? out : null;
 }
 

@@ -6,6 +6,7 @@ import { FormatError, InputError } from '../../src/errors.js';
 import { loadTorchArchive, readTorchCheckpoint, TorchTensor } from '../../src/io/pytorch.js';
 import { openZip } from '../../src/io/zip.js';
 import { assertArray, assertThrowsWith, expected, ioFixture, readFixture, tempDir } from './io-helpers.js';
+import { stateDictPickle, torchArchive } from './torch-bytes.js';
 
 const test = suite('io/pytorch');
 
@@ -76,6 +77,38 @@ test('truncated, corrupt and non-checkpoint files are FormatErrors naming the fi
   } finally {
     cleanup();
   }
+});
+
+const f32Bytes = (xs: number[]) => new Uint8Array(Float32Array.from(xs).buffer);
+
+test('the hand-built checkpoints read back (the builder used by the hostile-checkpoint tests is sound)', () => {
+  const bytes = torchArchive(stateDictPickle([{ key: 'w', storage: '0', storageNumel: 6, size: [2, 3], stride: [3, 1] }]), { 0: f32Bytes([1, 2, 3, 4, 5, 6]) });
+  const w = readTorchCheckpoint(bytes, 'built.pth').get('w')!;
+  assert.equal([w.dtype, w.shape, Array.from(w.data as Float32Array)], ['f32', [2, 3], [1, 2, 3, 4, 5, 6]]);
+});
+
+test('a zero-stride view declaring more elements than its storage and the cap is refused, naming key, shape and storage', () => {
+  // torch.zeros(1).expand(15000, 15000): one stored float, 225 million declared elements (900 MB if materialised)
+  const bomb = torchArchive(stateDictPickle([{ key: 'w', storage: '0', storageNumel: 1, size: [15000, 15000], stride: [0, 0] }]), { 0: f32Bytes([0]) });
+  assert.ok(bomb.length < 1500, `the hostile checkpoint is small (${bomb.length} bytes)`);
+  assertThrowsWith(() => readTorchCheckpoint(bomb, 'bomb.pth'), FormatError,
+    'bomb.pth', "tensor 'w'", '(15000, 15000)', '225000000 elements', 'stride (0, 0)', "storage '0' of 1 elements", 'maxExpandedElements');
+  // the cap is an option: a small expanded view is refused under a cap below its size
+  const small = torchArchive(stateDictPickle([{ key: 'pos', storage: '0', storageNumel: 3, size: [5, 3], stride: [0, 1] }]), { 0: f32Bytes([0, 1, 2]) });
+  assertThrowsWith(() => readTorchCheckpoint(small, 's.pth', { maxExpandedElements: 10 }), FormatError, "tensor 'pos'", '(5, 3)', '15 elements');
+});
+
+test('small expanded views (stride 0) still load, materialised in C order', () => {
+  // torch.arange(3.).expand(5, 3) and torch.tensor([[7.], [8.]]).expand(2, 4): values written out by hand
+  const bytes = torchArchive(stateDictPickle([
+    { key: 'rows', storage: '0', storageNumel: 3, size: [5, 3], stride: [0, 1] },
+    { key: 'cols', storage: '1', storageNumel: 2, size: [2, 4], stride: [1, 0] },
+  ]), { 0: f32Bytes([0, 1, 2]), 1: f32Bytes([7, 8]) });
+  const sd = readTorchCheckpoint(bytes, 'ok.pth');
+  assert.equal(sd.get('rows')!.shape, [5, 3]);
+  assert.equal(Array.from(sd.get('rows')!.data as Float32Array), [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  assert.equal(sd.get('cols')!.shape, [2, 4]);
+  assert.equal(Array.from(sd.get('cols')!.data as Float32Array), [7, 7, 7, 7, 8, 8, 8, 8]);
 });
 
 test.run();
