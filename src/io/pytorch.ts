@@ -13,7 +13,7 @@ import { readFileBytes } from './atomic.js';
 import {
   DTYPE_BYTES, type HostArray, type HostDType, type TypedArray, allocTyped, byteSwapInPlace, contiguousStrides, hostArrayFromBytes,
 } from './host-array.js';
-import { type PickleCallable, PickleGlobal, PickleObject, isTuple, unpickle } from './pickle.js';
+import { type PickleCallable, PickleGlobal, PickleObject, isTuple, pickleRepr, unpickle } from './pickle.js';
 import { openZip } from './zip.js';
 
 /** Storage classes by their torch name and the element type they hold. */
@@ -110,9 +110,9 @@ function rebuildTensor(where: string, maxExpanded: number, storage: unknown, off
     throw new FormatError(`${where}: corrupt tensor record: ${why}`);
   };
   if (!(storage instanceof Storage)) return bad(`expected a storage, got ${describeValue(storage)}`);
-  if (!Number.isSafeInteger(offset) || (offset as number) < 0) bad(`bad storage offset ${String(offset)}`);
-  if (!isIntList(size)) return bad(`bad size ${String(size)}`);
-  if (!isIntList(stride) || stride.length !== size.length) return bad(`bad stride ${String(stride)} for size (${size.join(', ')})`);
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) bad(`bad storage offset ${pickleRepr(offset)}`);
+  if (!isIntList(size)) return bad(`bad size ${pickleRepr(size)}`);
+  if (!isIntList(stride) || stride.length !== size.length) return bad(`bad stride ${pickleRepr(stride)} for size (${size.join(', ')})`);
   const off = offset as number;
   const shape = [...size];
   let n = 1;
@@ -192,8 +192,11 @@ function loadArchive(bytes: Uint8Array, source: string, opts: TorchReadOptions):
   const pklSource = `${source}/${pklName}`;
   let littleEndian = true;
   if (zip.has(`${prefix}byteorder`)) {
-    const order = String.fromCharCode(...zip.read(`${prefix}byteorder`)).trim();
-    if (order !== 'little' && order !== 'big') throw new FormatError(`${source}: unknown byteorder '${order}' in ${prefix}byteorder`);
+    const raw = zip.read(`${prefix}byteorder`);
+    const order = new TextDecoder('latin1').decode(raw.subarray(0, 16)).trim();
+    if (raw.length > 16 || (order !== 'little' && order !== 'big')) {
+      throw new FormatError(`${source}: unknown byteorder ${JSON.stringify(order)}${raw.length > 16 ? '...' : ''} in ${prefix}byteorder`);
+    }
     littleEndian = order === 'little';
   }
 
@@ -208,7 +211,7 @@ function loadArchive(bytes: Uint8Array, source: string, opts: TorchReadOptions):
       throw new FormatError(`${pklSource}: unsupported storage type ${what} (supported: ${Object.keys(STORAGE_DTYPES).join(', ')})`);
     }
     if (typeof key !== 'string' || !Number.isSafeInteger(count) || (count as number) < 0) {
-      throw new FormatError(`${pklSource}: corrupt storage record (key ${String(key)}, numel ${String(count)})`);
+      throw new FormatError(`${pklSource}: corrupt storage record (key ${pickleRepr(key)}, numel ${pickleRepr(count)})`);
     }
     const cached = storages.get(key);
     if (cached) return cached;
@@ -285,7 +288,7 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
     if (!dict) {
       const opaque = [...root.values()].find((v) => v instanceof PickleObject || v instanceof PickleGlobal) as PickleObject | PickleGlobal | undefined;
       if (opaque) throw unsupported(opaque, pklSource);
-      const keys = [...root.keys()].map(String);
+      const keys = [...root.keys()].map((k) => (typeof k === 'string' ? k : pickleRepr(k)));
       throw new FormatError(
         `${source}: no tensors found: the checkpoint is a dict with keys [${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', ...' : ''}] ` +
           `and none of ${WRAPPER_KEYS.map((k) => `'${k}'`).join(', ')} holds a state dict`,
@@ -299,7 +302,7 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
   const out = new Map<string, HostArray>();
   for (const [k, v] of dict) {
     if (v instanceof TorchTensor) {
-      if (typeof k !== 'string') throw new FormatError(`${source}: state dict key ${String(k)} is not a string`);
+      if (typeof k !== 'string') throw new FormatError(`${source}: state dict key ${pickleRepr(k)} is not a string`);
       out.set(k, v.arrayOf(k));
     } else if (v instanceof PickleObject || v instanceof PickleGlobal) {
       throw unsupported(v, pklSource);
