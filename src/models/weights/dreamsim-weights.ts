@@ -115,8 +115,8 @@ function unreadable(path: string, e: unknown): string {
 
 /**
  * Every file below the given folders (two levels) and inside any zip among them or given directly. A folder may
- * hold unrelated files: a .zip in it that does not open (or an entry that cannot be stat'ed) is skipped with a
- * note in `log`, while a zip given directly must open.
+ * hold unrelated files: a .zip in it that does not open (or an entry or subfolder that cannot be read) is skipped
+ * with a note in `log`, while a zip given directly must open.
  */
 function collectSources(inputs: string[], log: (s: string) => void): { sources: Source[]; zips: ZipArchive[] } {
   const sources: Source[] = [];
@@ -143,7 +143,13 @@ function collectSources(inputs: string[], log: (s: string) => void): { sources: 
         continue;
       }
       const walk = (dir: string, depth: number) => {
-        for (const name of readdirSync(dir)) {
+        let names: string[];
+        try { names = readdirSync(dir); } catch (e) {
+          if (dir === p) throw e;
+          log(`note: skipping ${dir}: ${unreadable(dir, e)}`);
+          return;
+        }
+        for (const name of names) {
           const f = join(dir, name);
           let st;
           try { st = statSync(f); } catch (e) { log(`note: skipping ${f}: ${unreadable(f, e)}`); continue; }
