@@ -196,9 +196,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): unkn
     for (let i = 0; i < kv.length; i += 2) map.set(kv[i], kv[i + 1]);
   };
   const appendItems = (target: unknown, items: unknown[]): void => {
-    if (Array.isArray(target) && !Object.isFrozen(target)) target.push(...items);
-    else if (target instanceof PickleObject) (target.listItems ??= []).push(...items);
-    else fail(`cannot append to a ${describe(target)}`);
+    // One push per item: push(...items) passes them as arguments, which overflows the call stack for ~100k items.
+    let list: unknown[];
+    if (Array.isArray(target) && !Object.isFrozen(target)) list = target;
+    else if (target instanceof PickleObject) list = target.listItems ??= [];
+    else return fail(`cannot append to a ${describe(target)}`);
+    for (const it of items) list.push(it);
   };
   const persistent = (pid: unknown): unknown => {
     if (!options.persistentLoad) return fail('persistent id found but no persistent_load was supplied');
@@ -399,6 +402,24 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return Object.isFrozen(v) ? 'tuple' : 'list';
   if (v instanceof Uint8Array) return 'bytes';
   return typeof v;
+}
+
+/**
+ * A short rendering of a pickled value for messages. Containers are shown to a bounded depth and length, so a
+ * hostile value nested 200,000 deep cannot overflow the call stack (String() of nested arrays recurses).
+ */
+export function pickleRepr(v: unknown, depth = 3): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) {
+    const [open, close] = Object.isFrozen(v) ? ['(', ')'] : ['[', ']'];
+    if (depth <= 0) return v.length ? `${open}...${close}` : `${open}${close}`;
+    const items = v.slice(0, 6).map((x) => pickleRepr(x, depth - 1));
+    if (v.length > 6) items.push('...');
+    return `${open}${items.join(', ')}${close}`;
+  }
+  return describe(v);
 }
 
 function parseIndex(s: string, fail: (why: string) => never): number {

@@ -5,12 +5,15 @@
 // <prefix>/version and, in newer files, <prefix>/byteorder. Tensors are rebuilt with
 // torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...) which may view a storage at any offset
 // and stride; we materialise C-contiguous arrays (zero-copy views when the tensor is already contiguous).
+// A view may declare more elements than its storage holds (stride 0, e.g. torch.zeros(1).expand(15000, 15000)):
+// such views are materialised only up to `maxExpandedElements`; larger ones are refused when their data is asked
+// for (a 759-byte file must not cost a gigabyte), with an error naming the key, shape and storage.
 import { FormatError } from '../errors.js';
 import { readFileBytes } from './atomic.js';
 import {
   DTYPE_BYTES, type HostArray, type HostDType, type TypedArray, allocTyped, byteSwapInPlace, contiguousStrides, hostArrayFromBytes,
 } from './host-array.js';
-import { type PickleCallable, PickleGlobal, PickleObject, isTuple, unpickle } from './pickle.js';
+import { type PickleCallable, PickleGlobal, PickleObject, isTuple, pickleRepr, unpickle } from './pickle.js';
 import { openZip } from './zip.js';
 
 /** Storage classes by their torch name and the element type they hold. */
@@ -33,9 +36,43 @@ class Storage {
   constructor(readonly key: string, readonly dtype: HostDType, readonly numel: number, readonly bytes: Uint8Array) {}
 }
 
+/** Default for `maxExpandedElements`: views declaring more elements than their storage holds are materialised up to this many. */
+export const DEFAULT_MAX_EXPANDED_ELEMENTS = 2 ** 24;
+
+export interface TorchReadOptions {
+  /**
+   * The largest element count materialised for a view that declares more elements than its storage holds (stride 0
+   * or overlapping strides); default DEFAULT_MAX_EXPANDED_ELEMENTS (16 Mi). Views within their storage are not limited.
+   */
+  maxExpandedElements?: number;
+}
+
+/** Why a tensor was not materialised; the message is completed with the tensor's key when its data is asked for. */
+class RefusedTensor {
+  constructor(private readonly where: string, private readonly why: string) {}
+  message(key: string | undefined): string {
+    return `${this.where}: ${key === undefined ? 'a tensor' : `tensor '${key}'`} ${this.why}`;
+  }
+}
+
 /** A tensor rebuilt from a checkpoint (wrapped so it can be told apart from other pickled values). */
 export class TorchTensor {
-  constructor(readonly array: HostArray, readonly isParameter = false) {}
+  constructor(private readonly value: HostArray | RefusedTensor, readonly isParameter = false) {}
+
+  /** The tensor's data (FormatError for a refused tensor: see arrayOf). */
+  get array(): HostArray {
+    return this.arrayOf(undefined);
+  }
+
+  /** The tensor's data; for a tensor that was refused (an oversized expanded view) a FormatError naming `key`. */
+  arrayOf(key: string | undefined): HostArray {
+    if (this.value instanceof RefusedTensor) throw new FormatError(this.value.message(key));
+    return this.value;
+  }
+
+  asParameter(): TorchTensor {
+    return new TorchTensor(this.value, true);
+  }
 }
 
 function isIntList(v: unknown): v is readonly number[] {
@@ -68,14 +105,14 @@ function gather(src: TypedArray, dst: TypedArray, itemSize: number, offset: numb
   }
 }
 
-function rebuildTensor(where: string, storage: unknown, offset: unknown, size: unknown, stride: unknown): TorchTensor {
+function rebuildTensor(where: string, maxExpanded: number, storage: unknown, offset: unknown, size: unknown, stride: unknown): TorchTensor {
   const bad = (why: string): never => {
     throw new FormatError(`${where}: corrupt tensor record: ${why}`);
   };
   if (!(storage instanceof Storage)) return bad(`expected a storage, got ${describeValue(storage)}`);
-  if (!Number.isSafeInteger(offset) || (offset as number) < 0) bad(`bad storage offset ${String(offset)}`);
-  if (!isIntList(size)) return bad(`bad size ${String(size)}`);
-  if (!isIntList(stride) || stride.length !== size.length) return bad(`bad stride ${String(stride)} for size (${size.join(', ')})`);
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) bad(`bad storage offset ${pickleRepr(offset)}`);
+  if (!isIntList(size)) return bad(`bad size ${pickleRepr(size)}`);
+  if (!isIntList(stride) || stride.length !== size.length) return bad(`bad stride ${pickleRepr(stride)} for size (${size.join(', ')})`);
   const off = offset as number;
   const shape = [...size];
   let n = 1;
@@ -87,6 +124,12 @@ function rebuildTensor(where: string, storage: unknown, offset: unknown, size: u
     if (last >= storage.numel) {
       bad(`size (${shape.join(', ')}) with stride (${stride.join(', ')}) at offset ${off} reaches element ${last} of storage '${storage.key}' which has ${storage.numel}`);
     }
+  }
+  if (n > storage.numel && n > maxExpanded) {
+    return new TorchTensor(new RefusedTensor(where,
+      `declares shape (${shape.join(', ')}) = ${n} elements with stride (${stride.join(', ')}) over storage '${storage.key}' ` +
+        `of ${storage.numel} elements; expanded views are materialised up to ${maxExpanded} elements ` +
+        '(the maxExpandedElements option); save it with .contiguous() if it is meant to be this large'));
   }
   const expected = contiguousStrides(shape);
   const contiguous = shape.every((d, k) => d <= 1 || stride[k] === expected[k]);
@@ -120,11 +163,12 @@ function legacyError(source: string): FormatError {
  * Unpickles a PyTorch zip checkpoint and returns its top-level object with tensors as TorchTensor values.
  * Unknown globals become inert PickleGlobal / PickleObject placeholders (nothing is executed).
  */
-export function loadTorchArchive(bytes: Uint8Array, source = '<checkpoint bytes>'): unknown {
-  return loadArchive(bytes, source).root;
+export function loadTorchArchive(bytes: Uint8Array, source = '<checkpoint bytes>', opts: TorchReadOptions = {}): unknown {
+  return loadArchive(bytes, source, opts).root;
 }
 
-function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSource: string } {
+function loadArchive(bytes: Uint8Array, source: string, opts: TorchReadOptions): { root: unknown; pklSource: string } {
+  const maxExpanded = opts.maxExpandedElements ?? DEFAULT_MAX_EXPANDED_ELEMENTS;
   if (bytes.length < 4) throw new FormatError(`${source}: not a PyTorch checkpoint: the file is only ${bytes.length} bytes`);
   const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 0x03 || bytes[2] === 0x05) && (bytes[3] === 0x04 || bytes[3] === 0x06);
   if (!isZip) {
@@ -148,8 +192,11 @@ function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSou
   const pklSource = `${source}/${pklName}`;
   let littleEndian = true;
   if (zip.has(`${prefix}byteorder`)) {
-    const order = String.fromCharCode(...zip.read(`${prefix}byteorder`)).trim();
-    if (order !== 'little' && order !== 'big') throw new FormatError(`${source}: unknown byteorder '${order}' in ${prefix}byteorder`);
+    const raw = zip.read(`${prefix}byteorder`);
+    const order = new TextDecoder('latin1').decode(raw.subarray(0, 16)).trim();
+    if (raw.length > 16 || (order !== 'little' && order !== 'big')) {
+      throw new FormatError(`${source}: unknown byteorder ${JSON.stringify(order)}${raw.length > 16 ? '...' : ''} in ${prefix}byteorder`);
+    }
     littleEndian = order === 'little';
   }
 
@@ -164,7 +211,7 @@ function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSou
       throw new FormatError(`${pklSource}: unsupported storage type ${what} (supported: ${Object.keys(STORAGE_DTYPES).join(', ')})`);
     }
     if (typeof key !== 'string' || !Number.isSafeInteger(count) || (count as number) < 0) {
-      throw new FormatError(`${pklSource}: corrupt storage record (key ${String(key)}, numel ${String(count)})`);
+      throw new FormatError(`${pklSource}: corrupt storage record (key ${pickleRepr(key)}, numel ${pickleRepr(count)})`);
     }
     const cached = storages.get(key);
     if (cached) return cached;
@@ -187,8 +234,8 @@ function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSou
   };
 
   const globals: Record<string, unknown> = {
-    'torch._utils._rebuild_tensor_v2': ((a) => rebuildTensor(pklSource, a[0], a[1], a[2], a[3])) as PickleCallable,
-    'torch._utils._rebuild_tensor': ((a) => rebuildTensor(pklSource, a[0], a[1], a[2], a[3])) as PickleCallable,
+    'torch._utils._rebuild_tensor_v2': ((a) => rebuildTensor(pklSource, maxExpanded, a[0], a[1], a[2], a[3])) as PickleCallable,
+    'torch._utils._rebuild_tensor': ((a) => rebuildTensor(pklSource, maxExpanded, a[0], a[1], a[2], a[3])) as PickleCallable,
     'torch._utils._rebuild_parameter': ((a) => asParameter(a[0])) as PickleCallable,
     'torch._utils._rebuild_parameter_with_state': ((a) => asParameter(a[0])) as PickleCallable,
     'torch._tensor._rebuild_from_type_v2': ((a) => {
@@ -211,7 +258,7 @@ function loadArchive(bytes: Uint8Array, source: string): { root: unknown; pklSou
 }
 
 function asParameter(v: unknown): unknown {
-  return v instanceof TorchTensor ? new TorchTensor(v.array, true) : v;
+  return v instanceof TorchTensor ? v.asParameter() : v;
 }
 
 function unsupported(v: PickleGlobal | PickleObject, where: string): FormatError {
@@ -241,7 +288,7 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
     if (!dict) {
       const opaque = [...root.values()].find((v) => v instanceof PickleObject || v instanceof PickleGlobal) as PickleObject | PickleGlobal | undefined;
       if (opaque) throw unsupported(opaque, pklSource);
-      const keys = [...root.keys()].map(String);
+      const keys = [...root.keys()].map((k) => (typeof k === 'string' ? k : pickleRepr(k)));
       throw new FormatError(
         `${source}: no tensors found: the checkpoint is a dict with keys [${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', ...' : ''}] ` +
           `and none of ${WRAPPER_KEYS.map((k) => `'${k}'`).join(', ')} holds a state dict`,
@@ -255,8 +302,8 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
   const out = new Map<string, HostArray>();
   for (const [k, v] of dict) {
     if (v instanceof TorchTensor) {
-      if (typeof k !== 'string') throw new FormatError(`${source}: state dict key ${String(k)} is not a string`);
-      out.set(k, v.array);
+      if (typeof k !== 'string') throw new FormatError(`${source}: state dict key ${pickleRepr(k)} is not a string`);
+      out.set(k, v.arrayOf(k));
     } else if (v instanceof PickleObject || v instanceof PickleGlobal) {
       throw unsupported(v, pklSource);
     }
@@ -269,9 +316,9 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
  * Contiguous tensors are zero-copy views of the file bytes (copy them before mutating). Errors are FormatErrors
  * naming the file: legacy pre-1.6 files, corrupt or truncated archives, unsupported pickled classes.
  */
-export function readTorchCheckpoint(input: Uint8Array | string, source?: string): Map<string, HostArray> {
+export function readTorchCheckpoint(input: Uint8Array | string, source?: string, opts: TorchReadOptions = {}): Map<string, HostArray> {
   const name = source ?? (typeof input === 'string' ? input : '<checkpoint bytes>');
   const bytes = typeof input === 'string' ? readFileBytes(input, 'checkpoint') : input;
-  const { root, pklSource } = loadArchive(bytes, name);
+  const { root, pklSource } = loadArchive(bytes, name, opts);
   return extractStateDict(root, name, pklSource);
 }

@@ -83,7 +83,10 @@ export function parseSafetensors(bytes: Uint8Array, source?: string): Safetensor
     const [begin, end] = offs as [number, number];
     if (end < begin) bad(`data_offsets [${begin}, ${end}] end before they begin`);
     if (end > bufLen) bad(`data_offsets [${begin}, ${end}] run past the end of the data (${bufLen} bytes); truncated file?`);
-    const need = numel(shape as number[]) * DTYPE_BYTES[hd as HostDType];
+    let count = 1;
+    for (const d of shape as number[]) count *= d;
+    const need = count * DTYPE_BYTES[hd as HostDType];
+    if (!Number.isSafeInteger(need)) bad(`${dtype} ${JSON.stringify(shape)} has too many elements (its size is not a safe integer: about ${need.toPrecision(3)} bytes)`);
     if (end - begin !== need) {
       bad(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtype} ${JSON.stringify(shape)} needs ${need}`);
     }

@@ -3,6 +3,10 @@
 // by offsets through a ByteSource (src/io/byte-source.ts): only the central directory and the entries asked for
 // are read, so an archive on disk larger than one Node buffer (2 GiB) opens too. In memory, stored entries are
 // zero-copy views of the archive bytes. CRC-32 is checked on every read.
+//
+// Sizes are bounded before anything is allocated: a declared entry size above `maxEntryBytes` (or above what its
+// compressed bytes could inflate to) is refused, and inflation stops at the declared size, so a small hostile
+// archive (a "zip bomb") cannot make us inflate gigabytes before noticing.
 import * as zlib from 'node:zlib';
 import { FormatError } from '../errors.js';
 import { fileSource, memorySource, type ByteSource } from './byte-source.js';
@@ -57,6 +61,25 @@ function decodeName(raw: Uint8Array, utf8: boolean): string {
   return s;
 }
 
+/** Default for `maxEntryBytes`: the largest entry read into memory (2 GiB). */
+export const DEFAULT_MAX_ZIP_ENTRY_BYTES = 2 ** 31;
+
+/**
+ * Deflate's densest code spends at least 2 bits per 258-byte match (about 1032:1); a deflated entry declaring more
+ * than this many bytes per compressed byte (plus slack for tiny entries) cannot be genuine.
+ */
+const MAX_DEFLATE_RATIO = 1032;
+const DEFLATE_SLACK = 1024;
+
+export interface ZipOptions {
+  /** Check CRC-32 of every entry read (default true). */
+  checkCrc?: boolean;
+  /** Refuse entries that declare more bytes than this (default DEFAULT_MAX_ZIP_ENTRY_BYTES, 2 GiB). */
+  maxEntryBytes?: number;
+}
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 0)} MiB`;
+
 /** Where the end-of-central-directory record may start: its 22 bytes, a comment of up to 0xffff bytes after it. */
 const EOCD_SEARCH = 22 + 0xffff;
 
@@ -69,7 +92,12 @@ export class ZipArchive {
    * `source` (usually the path) is named in every error. `keepEntries` keeps each entry once read, so a second read
    * costs nothing (right in memory; an archive on disk may hold entries of GBs, which it should not keep).
    */
-  constructor(private readonly file: ByteSource, readonly source = '<zip bytes>', readonly checkCrc = true, readonly keepEntries = true) {
+  readonly checkCrc: boolean;
+  readonly maxEntryBytes: number;
+
+  constructor(private readonly file: ByteSource, readonly source = '<zip bytes>', opts: ZipOptions = {}, readonly keepEntries = true) {
+    this.checkCrc = opts.checkCrc ?? true;
+    this.maxEntryBytes = opts.maxEntryBytes ?? DEFAULT_MAX_ZIP_ENTRY_BYTES;
     this.readCentralDirectory();
   }
 
@@ -190,6 +218,16 @@ export class ZipArchive {
     const start = lh + 30 + header.getUint16(26, true) + header.getUint16(28, true);
     const end = start + ent.compressedSize;
     if (end > this.file.size) bad(`data [${start}, ${end}) runs past the end of the file (${this.file.size} bytes)`);
+    if (ent.size > this.maxEntryBytes) {
+      throw new FormatError(
+        `${this.source}: zip entry '${name}' declares ${ent.size} bytes (${mib(ent.size)}), more than the limit of ` +
+          `${this.maxEntryBytes} bytes (${mib(this.maxEntryBytes)}); if the archive is trusted, read it with a larger ` +
+          'maxEntryBytes option (openZip / openZipFile)',
+      );
+    }
+    if (ent.method === 8 && ent.size > ent.compressedSize * MAX_DEFLATE_RATIO + DEFLATE_SLACK) {
+      bad(`declares ${ent.size} bytes from ${ent.compressedSize} compressed bytes, more than deflate can encode`);
+    }
     const raw = this.file.read(start, ent.compressedSize);
     let data: Uint8Array;
     if (ent.method === 0) {
@@ -197,9 +235,13 @@ export class ZipArchive {
       data = raw;
     } else if (ent.method === 8) {
       try {
-        const out = zlib.inflateRawSync(raw);
+        // Stop at the declared size (+1 byte, so that a stream inflating to more is told apart from one that fits).
+        const out = zlib.inflateRawSync(raw, { maxOutputLength: ent.size + 1 });
         data = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
       } catch (err) {
+        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+          return bad(`inflates to more than its declared ${ent.size} bytes (stopped there)`);
+        }
         return bad(`deflate stream is corrupt (${(err as Error).message})`);
       }
       if (data.length !== ent.size) bad(`inflated to ${data.length} bytes, expected ${ent.size}`);
@@ -223,18 +265,18 @@ export class ZipArchive {
 }
 
 /** Opens a ZIP archive held in memory; entries are read lazily with `archive.read(name)`. */
-export function openZip(bytes: Uint8Array, source?: string, opts: { checkCrc?: boolean } = {}): ZipArchive {
-  return new ZipArchive(memorySource(bytes), source, opts.checkCrc ?? true);
+export function openZip(bytes: Uint8Array, source?: string, opts: ZipOptions = {}): ZipArchive {
+  return new ZipArchive(memorySource(bytes), source, opts);
 }
 
 /**
  * Opens a ZIP archive on disk without reading it whole: only its central directory, then each entry asked for
  * (not kept once returned). Call `close()` when done.
  */
-export function openZipFile(path: string, opts: { checkCrc?: boolean } = {}): ZipArchive {
+export function openZipFile(path: string, opts: ZipOptions = {}): ZipArchive {
   const src = fileSource(path);
   try {
-    return new ZipArchive(src, path, opts.checkCrc ?? true, false);
+    return new ZipArchive(src, path, opts, false);
   } catch (e) {
     src.close();
     throw e;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { FormatError, WeightsError } from '../errors.js';
 import { readFileBytes } from '../io/atomic.js';
 import { loadTorchArchive, TorchTensor } from '../io/pytorch.js';
-import { PickleGlobal, PickleObject } from '../io/pickle.js';
+import { PickleGlobal, PickleObject, pickleRepr } from '../io/pickle.js';
 import { parseSafetensors } from '../io/safetensors.js';
 import { toFloat64, type HostArray } from '../io/host-array.js';
 
@@ -25,25 +25,47 @@ export interface ReadCheckpoint { tensors: Map<string, HostArray>; format: Check
 
 const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b;
 
-/** Tensors of a TorchScript module tree, keyed by attribute path (module.state_dict() names). */
-function walkScriptModule(root: unknown): Map<string, HostArray> {
+/**
+ * Tensors of a TorchScript module tree, keyed by attribute path (module.state_dict() names). Walked depth-first with
+ * an explicit stack (the first path to a shared tensor wins), so a hostile tree nested 200,000 deep cannot overflow
+ * the call stack.
+ */
+function walkScriptModule(root: unknown): { tensors: Map<string, HostArray>; foreign?: string } {
   const out = new Map<string, HostArray>();
   const seen = new Set<unknown>();
-  const visit = (v: unknown, prefix: string) => {
-    if (v instanceof TorchTensor) { if (prefix && !out.has(prefix)) out.set(prefix, v.array); return; }
-    if (!(v instanceof PickleObject) || seen.has(v)) return;
+  let foreign: string | undefined;
+  const todo: [unknown, string][] = [[root, '']];
+  while (todo.length) {
+    const [v, prefix] = todo.pop()!;
+    if (v instanceof TorchTensor) { if (prefix && !out.has(prefix)) out.set(prefix, v.arrayOf(prefix)); continue; }
+    foreign ??= foreignGlobal(v);
+    if (!(v instanceof PickleObject) || seen.has(v)) continue;
     seen.add(v);
     const st = v.state;
-    if (!(st instanceof Map)) return;
-    for (const [k, x] of st) if (typeof k === 'string') visit(x, prefix ? `${prefix}.${k}` : k);
-  };
-  visit(root, '');
-  return out;
+    if (!(st instanceof Map)) continue;
+    const children: [unknown, string][] = [];
+    for (const [k, x] of st) if (typeof k === 'string') children.push([x, prefix ? `${prefix}.${k}` : k]);
+    for (let i = children.length - 1; i >= 0; i--) todo.push(children[i]!); // reversed: popped in attribute order
+  }
+  return { tensors: out, foreign };
 }
+
+/**
+ * The name of a pickled global that is neither TorchScript's (`__torch__.*`) nor resolved by the reader, when `v`
+ * is one (or an object built from one): such globals were refused, nothing was run.
+ */
+function foreignGlobal(v: unknown): string | undefined {
+  const g = v instanceof PickleGlobal ? v : v instanceof PickleObject ? v.global : null;
+  return g && !g.module.startsWith('__torch__') ? g.qualifiedName : undefined;
+}
+
+const refused = (source: string, name: string) =>
+  new FormatError(`unsupported pickle global ${name} in ${source} (refused, nothing in the file was run); ` +
+    'only PyTorch state dicts, TorchScript archives and safetensors files are supported');
 
 function tensorsOf(m: Map<unknown, unknown>): Map<string, HostArray> | null {
   const out = new Map<string, HostArray>();
-  for (const [k, v] of m) if (typeof k === 'string' && v instanceof TorchTensor) out.set(k, v.array);
+  for (const [k, v] of m) if (typeof k === 'string' && v instanceof TorchTensor) out.set(k, v.arrayOf(k));
   return out.size ? out : null;
 }
 
@@ -58,9 +80,11 @@ export function readCheckpoint(input: string | Uint8Array, source = typeof input
   }
   const root = loadTorchArchive(bytes, source);
   if (root instanceof PickleObject || root instanceof PickleGlobal) {
-    const t = walkScriptModule(root);
-    if (!t.size) throw new FormatError(`${source}: a TorchScript archive without tensors`);
-    return { tensors: t, format: 'torchscript' };
+    const top = foreignGlobal(root);
+    if (top) throw refused(source, top);
+    const { tensors, foreign } = walkScriptModule(root);
+    if (!tensors.size) throw foreign ? refused(source, foreign) : new FormatError(`${source}: a TorchScript archive without tensors`);
+    return { tensors, format: 'torchscript' };
   }
   if (!(root instanceof Map)) throw new FormatError(`${source}: expected a dict of tensors at the top level`);
   const top = tensorsOf(root);
@@ -72,7 +96,9 @@ export function readCheckpoint(input: string | Uint8Array, source = typeof input
       if (t) return { tensors: t, format: 'torch.save', note: `the '${k}' entry` };
     }
   }
-  const keys = [...root.keys()].map(String);
+  const opaque = [...root.values()].map(foreignGlobal).find(Boolean);
+  if (opaque) throw refused(source, opaque);
+  const keys = [...root.keys()].map((k) => (typeof k === 'string' ? k : pickleRepr(k)));
   throw new FormatError(`${source}: no state dict found; top-level keys: ${keys.slice(0, 10).join(', ')}`);
 }
 

@@ -122,4 +122,13 @@ Decode('missing file, empty file and other formats give InputError naming the so
   }
 });
 
+Decode('a JPEG that stops at (or right after) its SOI marker is called truncated, not an unsupported format', () => {
+  for (const [bytes, why] of [[[0xff, 0xd8], 'ends right after'], [[0xff, 0xd8, 0x00, 0x11], 'no marker follows']] as const) {
+    const msg = throwsInput(() => decodeImage(Uint8Array.from(bytes), 'soi.jpg'), 'soi.jpg', `${bytes.length} bytes`);
+    assert.match(msg, /truncated or corrupt/);
+    assert.ok(msg.includes(why), msg);
+    assert.not.match(msg, /only PNG and JPEG are supported/);
+  }
+});
+
 Decode.run();

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FormatError } from '../../src/errors.js';
-import { PickleGlobal, PickleObject, isTuple, unpickle } from '../../src/io/pickle.js';
+import { PickleGlobal, PickleObject, isTuple, pickleRepr, unpickle } from '../../src/io/pickle.js';
 import { type Json, assertThrowsWith, decodeNumber, expected } from './io-helpers.js';
 
 const test = suite('io/pickle');
@@ -91,6 +91,37 @@ test('truncated, empty and corrupt pickles are FormatErrors naming the source', 
   assertThrowsWith(() => unpickle(Uint8Array.from([0x58, 0xff, 0xff, 0xff, 0x00, 0x41]), { source: 'u.pkl' }), FormatError, 'u.pkl', 'truncated');
   // BINPERSID without a persistent_load.
   assertThrowsWith(() => unpickle(Uint8Array.from([0x4b, 0x01, 0x51, 0x2e]), { source: 'p.pkl' }), FormatError, 'p.pkl', 'persistent');
+});
+
+test('200,000-item APPENDS and 200,000-deep nesting unpickle without overflowing the call stack', () => {
+  const N = 200_000;
+  // PROTO 2, EMPTY_LIST, MARK, N x NONE, APPENDS, STOP: [None] * N
+  const wide = new Uint8Array(N + 6);
+  wide.set([0x80, 2, 0x5d, 0x28]);
+  wide.fill(0x4e, 4, 4 + N);
+  wide.set([0x65, 0x2e], 4 + N);
+  const list = unpickle(wide, { source: 'wide.pkl' }) as unknown[];
+  assert.is(list.length, N);
+  assert.is(list[N - 1], null);
+  // PROTO 2, N x MARK, N x LIST, STOP: [[[...]]] nested N deep
+  const deep = new Uint8Array(2 * N + 3);
+  deep.set([0x80, 2]);
+  deep.fill(0x28, 2, 2 + N);
+  deep.fill(0x6c, 2 + N, 2 + 2 * N);
+  deep[2 + 2 * N] = 0x2e;
+  let v = unpickle(deep, { source: 'deep.pkl' }) as unknown[];
+  let depth = 1;
+  while (v.length) { v = v[0] as unknown[]; depth++; }
+  assert.is(depth, N);
+});
+
+test('pickleRepr renders hostile values briefly: bounded depth and length', () => {
+  let v: unknown = [];
+  for (let i = 0; i < 200_000; i++) v = [v];
+  assert.is(pickleRepr(v), '[[[[...]]]]');
+  assert.is(pickleRepr(Object.freeze([1, 'a', null, true, 2n ** 70n])), `(1, "a", None, true, ${2n ** 70n})`);
+  assert.is(pickleRepr([1, 2, 3, 4, 5, 6, 7, 8]), '[1, 2, 3, 4, 5, 6, ...]');
+  assert.is(pickleRepr('x'.repeat(100)), JSON.stringify(`${'x'.repeat(60)}...`));
 });
 
 test.run();

@@ -108,6 +108,19 @@ test('bad header size, JSON, dtype, offsets: FormatError naming the file and the
   );
 });
 
+test('a shape whose element count overflows is a FormatError naming the file and the key', () => {
+  const src = 'huge.safetensors';
+  assertThrowsWith(
+    () => parseSafetensors(build({ w: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, 8), src),
+    FormatError, src, "tensor 'w'", `[${2 ** 40},${2 ** 40}]`, 'too many elements',
+  );
+  // a count that fits in 2^53 but whose byte size does not
+  assertThrowsWith(
+    () => parseSafetensors(build({ w: { dtype: 'F64', shape: [2 ** 51], data_offsets: [0, 8] } }, 8), src),
+    FormatError, src, "tensor 'w'", 'too many elements',
+  );
+});
+
 test('a truncated file on disk names its path', () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { FormatError } from '../../src/errors.js';
 import { crc32, openZip, openZipFile, readZip } from '../../src/io/zip.js';
 import { assertThrowsWith, expected, ioFixture, readFixture } from './io-helpers.js';
+import { zipBytes } from './zip-bytes.js';
 
 const test = suite('io/zip');
 
@@ -94,6 +95,47 @@ test('on disk, CRC mismatch, truncation and non-zip files are FormatErrors namin
     assertThrowsWith(() => openZipFile(cutPath), FormatError, cutPath, 'truncated', 'again');
     assertThrowsWith(() => openZipFile(notPath), FormatError, notPath, 'not a zip');
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('the hand-built test archives read back (the builder used by the hostile-archive tests is sound)', () => {
+  const text = new TextEncoder().encode('dualneuron '.repeat(50));
+  const z = openZip(zipBytes([{ name: 'd.txt', data: text, method: 8 }, { name: 's.bin', data: Uint8Array.of(1, 2, 3) }]), 'built.zip');
+  assert.equal(z.names(), ['d.txt', 's.bin']);
+  assert.equal(z.read('d.txt'), text);
+  assert.equal(z.read('s.bin'), Uint8Array.of(1, 2, 3));
+});
+
+test('a deflated entry that inflates past its declared size is refused at the declared size (zip bomb)', () => {
+  // 64 MiB of zeros deflate to about 64 KiB; the headers declare 1000 bytes.
+  const bomb = zipBytes([{ name: 'bomb.bin', data: new Uint8Array(64 * 2 ** 20), method: 8, declaredSize: 1000 }]);
+  assert.ok(bomb.length < 200_000, `the hostile archive is small (${bomb.length} bytes)`);
+  const msg = assertThrowsWith(() => openZip(bomb, 'bomb.zip').read('bomb.bin'), FormatError, 'bomb.zip', "'bomb.bin'", 'more than its declared 1000 bytes');
+  // inflation stopped at the declared size: no "inflated to 67108864 bytes" (the whole stream)
+  assert.not.ok(msg.includes('67108864'), msg);
+  // the same from disk
+  const dir = mkdtempSync(join(tmpdir(), 'dn-zip-'));
+  try {
+    const p = join(dir, 'bomb.zip');
+    writeFileSync(p, bomb);
+    const z = openZipFile(p);
+    try { assertThrowsWith(() => z.read('bomb.bin'), FormatError, p, "'bomb.bin'", 'more than its declared 1000 bytes'); } finally { z.close(); }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('declared sizes are capped: above maxEntryBytes, or more than deflate can encode from the compressed bytes', () => {
+  const data = new Uint8Array(4096).fill(7);
+  const ok = zipBytes([{ name: 'big.bin', data, method: 8 }, { name: 'st.bin', data }]);
+  assert.is(openZip(ok).read('big.bin').length, 4096);
+  // a cap below the entry's size: the message names the member, its declared size, the cap and the option
+  assertThrowsWith(() => openZip(ok, 'cap.zip', { maxEntryBytes: 4000 }).read('big.bin'), FormatError,
+    'cap.zip', "'big.bin'", 'declares 4096 bytes', 'limit of 4000 bytes', 'maxEntryBytes');
+  assertThrowsWith(() => openZip(ok, 'cap.zip', { maxEntryBytes: 4000 }).read('st.bin'), FormatError, "'st.bin'", 'declares 4096 bytes');
+  // the default cap (2 GiB): a 3 GiB declared size is refused before any allocation
+  const huge = zipBytes([{ name: 'huge.bin', data, method: 8, declaredSize: 3 * 2 ** 30 }]);
+  assertThrowsWith(() => openZip(huge, 'huge.zip').read('huge.bin'), FormatError, "'huge.bin'", `declares ${3 * 2 ** 30} bytes`, 'limit of 2147483648 bytes');
+  // under the cap, but more than ~1032x the compressed bytes: no deflate stream can hold that much
+  const liar = zipBytes([{ name: 'liar.bin', data, method: 8, declaredSize: 2 ** 30 }]);
+  assertThrowsWith(() => openZip(liar, 'liar.zip').read('liar.bin'), FormatError, "'liar.bin'", `declares ${2 ** 30} bytes`, 'more than deflate can encode');
 });
 
 test.run();

@@ -23,7 +23,6 @@ function otherFormat(b: Uint8Array): string | null {
   if (startsWith(b, 'II*\0') || startsWith(b, 'MM\0*')) return 'TIFF';
   if (startsWith(b, 'ftyp', 4)) return 'HEIF/AVIF';
   if (startsWith(b, '\x93NUMPY')) return 'NumPy .npy';
-  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xd8) return 'JPEG (truncated right after its start marker)';
   return null;
 }
 
@@ -42,6 +41,11 @@ export function decodeImage(bytes: Uint8Array, source: string): RawImage {
   if (isPng(bytes)) return decodePNG(bytes, source);
   if (isJpeg(bytes)) return decodeJPEG(bytes, source);
   if (bytes.length === 0) throw new InputError(`image ${source} is empty (0 bytes)`);
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    // SOI without the marker that must follow it (isJpeg needs both)
+    const why = bytes.length === 2 ? 'it ends right after its start-of-image (SOI) marker' : 'no marker follows its start-of-image (SOI) marker';
+    throw new InputError(`JPEG ${source} is truncated or corrupt: ${why}`);
+  }
   const other = otherFormat(bytes);
   if (other) throw new InputError(`image ${source} is ${other}; only PNG and JPEG are supported`);
   const what = looksLikeText(bytes) ? 'a text file' : 'not a PNG or JPEG file';

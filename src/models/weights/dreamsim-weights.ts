@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError, WeightsError } from '../../errors.js';
+import { FormatError, InputError, WeightsError } from '../../errors.js';
 import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
 import { encodeSafetensors, readSafetensors } from '../../io/safetensors.js';
 import { openZipFile, type ZipArchive } from '../../io/zip.js';
@@ -105,33 +105,64 @@ export function loadDreamsim(type: DreamsimType, opts: { weightsDir?: string; ba
 
 interface Source { path: string; origin: string; read(): Uint8Array }
 
-/** Every file below the given folders (two levels) and inside any zip among them or given directly. */
-function collectSources(inputs: string[]): { sources: Source[]; zips: ZipArchive[] } {
+/** Why a file met while walking a folder cannot be read: a FormatError's or OS error's message without the path. */
+function unreadable(path: string, e: unknown): string {
+  if (!(e instanceof FormatError) && typeof (e as NodeJS.ErrnoException)?.code !== 'string') throw e;
+  // the reader's advice to download the file again does not fit a file that is merely unrelated
+  const msg = (e as Error).message.replace(/; download or copy the file again$/, '');
+  return msg.startsWith(`${path}: `) ? msg.slice(path.length + 2) : msg;
+}
+
+/**
+ * Every file below the given folders (two levels) and inside any zip among them or given directly. A folder may
+ * hold unrelated files: a .zip in it that does not open (or an entry or subfolder that cannot be read) is skipped
+ * with a note in `log`, while a zip given directly must open.
+ */
+function collectSources(inputs: string[], log: (s: string) => void): { sources: Source[]; zips: ZipArchive[] } {
   const sources: Source[] = [];
   const zips: ZipArchive[] = [];
-  const addZip = (p: string) => {
-    const z = openZipFile(p);
+  const addZip = (p: string, given: boolean) => {
+    let z: ZipArchive;
+    try {
+      z = openZipFile(p);
+    } catch (e) {
+      if (given) throw e;
+      log(`note: skipping ${p}: ${unreadable(p, e)}`);
+      return;
+    }
     zips.push(z);
     for (const n of z.names()) if (!n.endsWith('/')) sources.push({ path: n, origin: `${p}:${n}`, read: () => z.read(n) });
   };
-  for (const inp of inputs) {
-    const p = resolve(inp);
-    if (!existsSync(p)) throw new InputError(`weights import: ${inp} does not exist`);
-    if (statSync(p).isFile()) {
-      if (p.endsWith('.zip')) addZip(p);
-      else sources.push({ path: basename(p), origin: p, read: () => new Uint8Array(readFileSync(p)) });
-      continue;
-    }
-    const walk = (dir: string, depth: number) => {
-      for (const name of readdirSync(dir)) {
-        const f = join(dir, name);
-        const st = statSync(f);
-        if (st.isDirectory()) { if (depth < 2) walk(f, depth + 1); continue; }
-        if (name.endsWith('.zip')) addZip(f);
-        else sources.push({ path: relative(p, f).split('\\').join('/'), origin: f, read: () => new Uint8Array(readFileSync(f)) });
+  try {
+    for (const inp of inputs) {
+      const p = resolve(inp);
+      if (!existsSync(p)) throw new InputError(`weights import: ${inp} does not exist`);
+      if (statSync(p).isFile()) {
+        if (p.endsWith('.zip')) addZip(p, true);
+        else sources.push({ path: basename(p), origin: p, read: () => new Uint8Array(readFileSync(p)) });
+        continue;
       }
-    };
-    walk(p, 0);
+      const walk = (dir: string, depth: number) => {
+        let names: string[];
+        try { names = readdirSync(dir); } catch (e) {
+          if (dir === p) throw e;
+          log(`note: skipping ${dir}: ${unreadable(dir, e)}`);
+          return;
+        }
+        for (const name of names) {
+          const f = join(dir, name);
+          let st;
+          try { st = statSync(f); } catch (e) { log(`note: skipping ${f}: ${unreadable(f, e)}`); continue; }
+          if (st.isDirectory()) { if (depth < 2) walk(f, depth + 1); continue; }
+          if (name.endsWith('.zip')) addZip(f, false);
+          else sources.push({ path: relative(p, f).split('\\').join('/'), origin: f, read: () => new Uint8Array(readFileSync(f)) });
+        }
+      };
+      walk(p, 0);
+    }
+  } catch (e) {
+    for (const z of zips) z.close();
+    throw e;
   }
   return { sources, zips };
 }
@@ -181,7 +212,7 @@ export interface DreamsimImportResult { stored: string[]; types: DreamsimType[];
  */
 export function importDreamsim(inputs: string[], home: string, opts: { types?: DreamsimType[]; log?: (s: string) => void; configs?: Partial<Record<BranchName, VitConfig>>; force?: boolean } = {}): DreamsimImportResult {
   const log = opts.log ?? (() => {});
-  const { sources, zips } = collectSources(inputs);
+  const { sources, zips } = collectSources(inputs, log);
   const res: DreamsimImportResult = { stored: [], types: [], skipped: [] };
   try {
     for (const type of opts.types ?? DREAMSIM_TYPE_NAMES) {
