@@ -9,7 +9,7 @@ import { WeightsError } from '../../errors.js';
 import { isInstalled, loadCorrelations, weightsHome } from '../../models/weights/store.js';
 import { pull } from '../../models/weights/pull.js';
 import { importDir } from '../../models/weights/import.js';
-import { toFloat64 } from '../../io/host-array.js';
+import { toFloat32, toFloat64 } from '../../io/host-array.js';
 import { readNpy } from '../../io/npy.js';
 import { imageRowsFigure } from '../plot/charts.js';
 import { saveFigure } from '../plot/save.js';
@@ -69,7 +69,7 @@ export function registerDemo(program: Command): void {
         name: `neuron ${neuron}`,
         images: (['least', 'most'] as const).map((pole) => {
           const d = jobDir(resolve(o.out), { neuron, seed, pole });
-          const img = readNpy(join(d, 'image.npy')).data as Float32Array;
+          const img = toFloat32(readNpy(join(d, 'image.npy')));
           return { image: { width: 93, height: 93, channels: 1 as const, data: toDisplay(img, 1, 93) }, label: `${pole === 'most' ? 'MEI' : 'LEI'} ${readDone(resolve(o.out), { neuron, seed, pole })!.final.toFixed(3)}` };
         }),
       }));
