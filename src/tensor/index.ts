@@ -5,7 +5,7 @@ import './backend/webgpu/kernels/index.js';
 export { Tensor, Storage, type NestedArray, type CreateOptions } from './tensor.js';
 export type { DType } from './dtype.js';
 export { tidy, keep } from './scope.js';
-export { noGrad, grad, valueAndGrad, backward, isGradEnabled } from './autograd.js';
+export { noGrad, grad, valueAndGrad, backward, isGradEnabled, customVjp } from './autograd.js';
 export { init, cpu, webgpu, getBackend, setBackend, memory, shutdownAll, hasBackend } from './runtime.js';
 export { Generator, manualSeed, defaultGenerator, deriveSeed } from './random.js';
 export { zeros, ones, full, arange, linspace, eye, tensor, rand, randn, randint, randomRows } from './ops/creation.js';

@@ -6,7 +6,6 @@ import type { Backend, TensorData, View } from './backend/backend.js';
 import { type DType, dtypeOfArray } from './dtype.js';
 import { checkShape, contiguousStrides, fmt, isContiguous, numel } from './shape.js';
 import { track } from './scope.js';
-import type { GradNode } from './autograd.js';
 import { getBackend } from './runtime.js';
 
 export class Storage {
@@ -23,6 +22,17 @@ export class Storage {
 let nextId = 1;
 /** id the next tensor will get (ids only grow) */
 export const peekNextTensorId = () => nextId;
+
+/**
+ * The tape entry autograd (autograd.ts) attaches to an op's output: its inputs and the VJP giving their
+ * gradients (null where an input gets none) from the output's gradient. Declared here, not in autograd.ts,
+ * so that the tensor module does not import autograd (autograd imports the tensor module, one way).
+ */
+export interface GradNode {
+  op: string;
+  inputs: Tensor[];
+  backward: (g: Tensor) => (Tensor | null | undefined)[];
+}
 
 export interface CreateOptions { backend?: Backend; requiresGrad?: boolean }
 
