@@ -15,6 +15,7 @@ import { assignWGSL, rampWGSL } from '../../../../shaders/copy.js';
 import { randomWGSL } from '../../../../shaders/random.js';
 import { gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddWGSL } from '../../../../shaders/indexing.js';
 import { seedWords } from '../../random.js';
+import type { KernelFamilies } from '../kernels/families.js';
 
 export class GpuBuffer implements BackendBuffer {
   released = false;
@@ -35,12 +36,13 @@ export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly engine: Engine;
 
-  private constructor(private readonly acquired: AcquiredDevice) {
+  private constructor(private readonly acquired: AcquiredDevice, readonly kernels: KernelFamilies<WebGPUBackend>) {
     this.engine = new Engine(acquired.device, acquired.device.limits);
   }
 
-  static async create(gpu?: Parameters<typeof acquireDevice>[0]): Promise<WebGPUBackend> {
-    return new WebGPUBackend(await acquireDevice(gpu));
+  /** `kernels`: the WebGPU kernel families (createWebGPUBackend() in ./index.ts passes WEBGPU_KERNELS) */
+  static async create(kernels: KernelFamilies<WebGPUBackend>, gpu?: Parameters<typeof acquireDevice>[0]): Promise<WebGPUBackend> {
+    return new WebGPUBackend(await acquireDevice(gpu), kernels);
   }
 
   get device(): GPUDevice { return this.acquired.device; }
