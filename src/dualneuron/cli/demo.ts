@@ -18,10 +18,11 @@ import { jobDir, readDone, type Job } from '../synthesis/poles.js';
 import { runJobs, type SynthCli } from './synthesize.js';
 import { weightsDirOption } from './weights.js';
 import { parseIntOpt } from './predict.js';
+import { config } from '../../config.js';
 
 function localUpstream(): string | null {
   const pkgRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-  for (const c of [process.env.DUALNEURON_UPSTREAM, join(pkgRoot, '../shared/upstream/dualneuron'), resolve('../shared/upstream/dualneuron')]) {
+  for (const c of [config().upstream, join(pkgRoot, '../shared/upstream/dualneuron'), resolve('../shared/upstream/dualneuron')]) {
     if (c && existsSync(join(c, 'V1GrayTaskDriven'))) return c;
   }
   return null;

@@ -15,6 +15,7 @@ import type { FftAxisArgs, FftCacheInfo, FftKernels, PolarArgs } from '../../ker
 import { grid1d } from '../../../../../shaders/common.js';
 import { FFT_LOAD, FFT_WG, FP, complexFromPartsWGSL, fftPassKey, fftPassUsesTable, fftPassWGSL, polarBackwardWGSL, polarWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
 import { DeviceError } from '../../../../errors.js';
+import { config } from '../../../../config.js';
 
 const MAX_PLANS = 32;
 const MAX_BYTES = 8 * 2 ** 20;
@@ -40,14 +41,8 @@ export function overridePlanRules(r: PlanRules | null): void { rulesOverride = r
 
 export function planRules(): PlanRules {
   if (rulesOverride) return { ...rulesOverride };
-  const env = (k: string) => {
-    const v = Number(typeof process !== 'undefined' ? process.env?.[k] : undefined);
-    return Number.isInteger(v) && v > 1 ? v : null;
-  };
-  return {
-    maxRadix: env('DUALNEURON_FFT_MAX_RADIX') ?? 16,
-    maxPrime: env('DUALNEURON_FFT_MAX_PRIME') ?? 31,
-  };
+  const c = config();
+  return { maxRadix: c.fftMaxRadix, maxPrime: c.fftMaxPrime };
 }
 
 function primeFactors(L: number): number[] {
