@@ -4,7 +4,7 @@
 // comparable when other work shares the machine (the load average is printed first).
 import os from 'node:os';
 import { conv2d, keep, randn, tidy, kernelsFor, type Backend, type Tensor } from '../src/tensor/index.js';
-import type { Conv2dGeometry, ConvKernel, ConvKernels } from '../src/tensor/backend/kernels/conv.js';
+import type { Conv2dGeometry, ConvKernel } from '../src/tensor/backend/kernels/conv.js';
 import { printRows, runTorch, type Row } from './harness.js';
 
 interface Case { name: string; x: number[]; w: number[]; stride: number; padding: number; groups: number; bias: boolean }
@@ -86,7 +86,7 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
   }
   printRows('conv2d forward (f32, NCHW)', rows);
 
-  const k = kernelsFor<ConvKernels>(backend, 'conv');
+  const k = kernelsFor(backend, 'conv');
   const brows: Row[] = [];
   for (const c of BACKWARD) {
     const g = geometry(c);

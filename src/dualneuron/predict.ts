@@ -36,12 +36,12 @@ export async function predict(model: TwinEnsemble, x: Float32Array, B: number, o
         out.select(1, opts.gradNeuron!).sum().backward();
         return out.detach();
       });
-      responses.set(await y.data() as Float32Array, s * N);
-      grad.set(await xb.grad!.data() as Float32Array, s * per);
+      responses.set(await y.dataF32(), s * N);
+      grad.set(await xb.grad!.dataF32(), s * per);
       y.dispose();
     } else {
       const y = noGrad(() => tidy(() => model.forward(xb)));
-      responses.set(await y.data() as Float32Array, s * N);
+      responses.set(await y.dataF32(), s * N);
       y.dispose();
     }
     xb.dispose();

@@ -1,11 +1,10 @@
 // softmax(x * scale) over the last dim with a one-line VJP (dx = scale * y * (g - sum(g * y))), for attention scores.
 // The forward runs without recording (max, exp, sum, divide) and frees its temporaries; the backward reads only y,
 // so no exp/division graph is kept for autodiff to walk.
-import { type Tensor, noGrad } from '../tensor/index.js';
-import { record } from '../tensor/autograd.js';
+import { type Tensor, customVjp } from '../tensor/index.js';
 
 export function softmaxRows(x: Tensor, scale = 1): Tensor {
-  const y = noGrad(() => {
+  return customVjp('softmaxRows', [x], () => {
     const m = x.max(-1, true);
     const z = x.sub(m);
     m.dispose();
@@ -15,11 +14,9 @@ export function softmaxRows(x: Tensor, scale = 1): Tensor {
     const out = e.div(s);
     e.dispose(); s.dispose();
     return out;
-  });
-  record('softmaxRows', y, [x], (g) => {
+  }, (g, y) => {
     const gy = g.mul(y);
     const d = gy.sub(y.mul(gy.sum(-1, true)));
     return [scale === 1 ? d : d.mul(scale)];
   });
-  return y;
 }

@@ -1,18 +1,12 @@
 // Tape-based reverse-mode autodiff. An op whose inputs require gradients records a node {inputs, backward} on
 // its output; `backward()` walks the nodes in reverse topological order and accumulates. Ops on tensors that do
 // not require gradients record nothing, so frozen weights cost no gradient work.
-import { ShapeError, DualNeuronError } from '../errors.js';
-import type { Tensor } from './tensor.js';
+import { ShapeError, DTypeError, DualNeuronError } from '../errors.js';
 import { keep, tidy, track } from './scope.js';
 import { fmt, shapesEqual } from './shape.js';
-import { peekNextTensorId } from './tensor.js';
+import { peekNextTensorId, type GradNode, type Tensor } from './tensor.js';
 
-export interface GradNode {
-  op: string;
-  inputs: Tensor[];
-  /** gradients w.r.t. inputs (null where an input gets none) given the output's gradient */
-  backward: (g: Tensor) => (Tensor | null | undefined)[];
-}
+export type { GradNode };
 
 let gradEnabled = true;
 
@@ -32,6 +26,31 @@ export function record(op: string, out: Tensor, inputs: Tensor[], backward: Grad
     out.requiresGrad = true;
   }
   return out;
+}
+
+/**
+ * A differentiable function with a hand-written VJP (as jax.custom_vjp or torch.autograd.Function):
+ * `forward()` computes the output without recording a graph (its temporaries can be disposed at once), and
+ * `backward(g, y)` returns one gradient (or null) per tensor of `inputs`, each shaped like its input, given
+ * the gradient g of the output y. The VJP runs under noGrad. Use it for a fused or cheaper backward pass
+ * than the composed ops would record; check it against finite differences.
+ */
+export function customVjp(
+  name: string,
+  inputs: readonly Tensor[],
+  forward: () => Tensor,
+  backward: (g: Tensor, y: Tensor) => readonly (Tensor | null)[],
+): Tensor {
+  const y = noGrad(forward);
+  if (inputs.includes(y)) throw new DualNeuronError(`customVjp '${name}': forward() returned one of its inputs; return a new tensor (e.g. a view or a copy)`);
+  if (y.dtype !== 'f32' && inputs.some((x) => x.requiresGrad)) throw new DTypeError(`customVjp '${name}': forward() returned a ${y.dtype} tensor; only f32 outputs carry gradients`);
+  return record(name, y, [...inputs], (g) => {
+    const parts = backward(g, y);
+    if (parts.length !== inputs.length) {
+      throw new DualNeuronError(`customVjp '${name}': backward() returned ${parts.length} gradient(s) for ${inputs.length} input(s); return one per input (null for none)`);
+    }
+    return [...parts];
+  });
 }
 
 function topoOrder(root: Tensor): Tensor[] {
@@ -60,7 +79,10 @@ function topoOrder(root: Tensor): Tensor[] {
  * `gradOutput` defaults to 1 for a scalar root.
  */
 export function backward(root: Tensor, gradOutput?: Tensor): void {
-  if (!root.requiresGrad) throw new DualNeuronError('backward(): the tensor does not require gradients (no input had requiresGrad set)');
+  if (!root.requiresGrad) {
+    throw new DualNeuronError('backward(): the tensor does not require gradients: no input had requiresGrad set, or it comes from ops that carry '
+      + 'no gradient (comparisons, logical ops, isnan, argmax/argmin, casts to integer or bool), as in PyTorch');
+  }
   if (!gradOutput && root.size !== 1) throw new ShapeError(`backward(): the output has shape ${fmt(root.shape)}; pass a gradient of that shape, or reduce it to a scalar first`);
   if (gradOutput && !shapesEqual(gradOutput.shape, root.shape)) throw new ShapeError(`backward(): gradient shape ${fmt(gradOutput.shape)} does not match output shape ${fmt(root.shape)}`);
   const order = topoOrder(root);
@@ -88,7 +110,7 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
       t.node.inputs.forEach((inp, j) => {
         const p = parts[j];
         if (!p || !inp.requiresGrad) return;
-        if (!shapesEqual(p.shape, inp.shape)) throw new ShapeError(`internal: ${t.node!.op} backward gave a gradient of shape ${fmt(p.shape)} for an input of shape ${fmt(inp.shape)}`);
+        if (!shapesEqual(p.shape, inp.shape)) throw new ShapeError(`${t.node!.op} backward gave a gradient of shape ${fmt(p.shape)} for an input of shape ${fmt(inp.shape)}`);
         const prev = grads.get(inp);
         if (prev) {
           const s = prev.add(p);

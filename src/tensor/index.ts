@@ -1,11 +1,9 @@
 // Public API of the tensor layer.
 import './methods.js';
-import './backend/cpu/index.js';
-import './backend/webgpu/kernels/index.js';
 export { Tensor, Storage, type NestedArray, type CreateOptions } from './tensor.js';
 export type { DType } from './dtype.js';
 export { tidy, keep } from './scope.js';
-export { noGrad, grad, valueAndGrad, backward, isGradEnabled } from './autograd.js';
+export { noGrad, grad, valueAndGrad, backward, isGradEnabled, customVjp } from './autograd.js';
 export { init, cpu, webgpu, getBackend, setBackend, memory, shutdownAll, hasBackend } from './runtime.js';
 export { Generator, manualSeed, defaultGenerator, deriveSeed } from './random.js';
 export { zeros, ones, full, arange, linspace, eye, tensor, rand, randn, randint, randomRows } from './ops/creation.js';
@@ -14,7 +12,8 @@ export { sum, sumSquares, mean, max, min, argmax, argmin, variance, std, norm, l
 export { reshape, permute, transpose, slice, select, expand, squeeze, unsqueeze, flip, contiguous, concat, stack, split, pad, indexSelect, gather, to, copyInto } from './ops/shape-ops.js';
 export { matmul, linear, linearFrozen } from './ops/matmul.js';
 export type { Backend, MemoryInfo, TensorData } from './backend/backend.js';
-export { registerKernels, kernelsFor } from './backend/registry.js';
+export { kernelsFor } from './backend/registry.js';
+export { KERNEL_FAMILIES, type KernelFamilies, type KernelFamily } from './backend/kernels/families.js';
 export * from './ops/pool.js';
 export * from './ops/norm.js';
 export * from './ops/image.js';

@@ -3,7 +3,7 @@
 import { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
 import { backward } from './autograd.js';
-import { binary, elementwise, unary, where, type TensorLike } from './ops/elementwise.js';
+import { binary, unary, where, type TensorLike } from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
 import * as S from './ops/shape-ops.js';
 import { matmul, type MatmulOptions } from './ops/matmul.js';
@@ -57,11 +57,11 @@ P.gelu = function (this: Tensor, approximate: 'none' | 'tanh' = 'none') { return
 P.elu = function (this: Tensor, alpha = 1) { return unary('elu', this, [alpha]); };
 P.softplus = function (this: Tensor, beta = 1, threshold = 20) { return unary('softplus', this, [beta, threshold]); };
 P.clamp = function (this: Tensor, lo?: number | null, hi?: number | null) { return unary('clamp', this, [lo ?? -Infinity, hi ?? Infinity]); };
-P.logicalNot = function (this: Tensor) { return elementwise('logicalNot', [this]); };
-P.isnan = function (this: Tensor) { return elementwise('isnan', [this]); };
+P.logicalNot = U('logicalNot');
+P.isnan = U('isnan');
 const B = (name: Parameters<typeof binary>[0]) => function (this: Tensor, o: TensorLike) { return binary(name, this, o); };
 for (const n of ['add', 'sub', 'mul', 'div', 'pow', 'atan2', 'maximum', 'minimum'] as const) P[n] = B(n);
-for (const n of ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'] as const) P[n] = function (this: Tensor, o: TensorLike) { return elementwise(n, [this, o]); };
+for (const n of ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'] as const) P[n] = B(n);
 P.where = function (this: Tensor, a: TensorLike, b: TensorLike) { return where(this, a, b); };
 P.matmul = function (this: Tensor, o: Tensor, opts?: MatmulOptions) { return matmul(this, o, opts); };
 

@@ -1,7 +1,8 @@
 // Which backend new tensors go to, and releasing devices so Node can exit.
 import { DeviceError } from '../errors.js';
 import type { Backend, MemoryInfo } from './backend/backend.js';
-import { CpuBackend } from './backend/cpu/cpu-backend.js';
+import type { CpuBackend } from './backend/cpu/cpu-backend.js';
+import { createCpuBackend } from './backend/cpu/index.js';
 
 let current: Backend | null = null;
 let cpuSingleton: CpuBackend | null = null;
@@ -9,15 +10,15 @@ const live = new Set<Backend>();
 let webgpuPromise: Promise<Backend> | null = null;
 
 export function cpu(): CpuBackend {
-  if (!cpuSingleton) { cpuSingleton = new CpuBackend(); live.add(cpuSingleton); }
+  if (!cpuSingleton) { cpuSingleton = createCpuBackend(); live.add(cpuSingleton); }
   return cpuSingleton;
 }
 
 /** The shared WebGPU backend (created on first call; one device per process). */
 export function webgpu(gpu?: unknown): Promise<Backend> {
   if (!webgpuPromise) {
-    webgpuPromise = import('./backend/webgpu/webgpu-backend.js')
-      .then((m) => m.WebGPUBackend.create(gpu as Parameters<typeof m.WebGPUBackend.create>[0]))
+    webgpuPromise = import('./backend/webgpu/index.js')
+      .then((m) => m.createWebGPUBackend(gpu as Parameters<typeof m.createWebGPUBackend>[0]))
       .then((b) => { live.add(b); return b; });
     webgpuPromise.catch(() => { webgpuPromise = null; });
   }

@@ -6,7 +6,6 @@ import type { Backend, TensorData, View } from './backend/backend.js';
 import { type DType, dtypeOfArray } from './dtype.js';
 import { checkShape, contiguousStrides, fmt, isContiguous, numel } from './shape.js';
 import { track } from './scope.js';
-import type { GradNode } from './autograd.js';
 import { getBackend } from './runtime.js';
 
 export class Storage {
@@ -23,6 +22,17 @@ export class Storage {
 let nextId = 1;
 /** id the next tensor will get (ids only grow) */
 export const peekNextTensorId = () => nextId;
+
+/**
+ * The tape entry autograd (autograd.ts) attaches to an op's output: its inputs and the VJP giving their
+ * gradients (null where an input gets none) from the output's gradient. Declared here, not in autograd.ts,
+ * so that the tensor module does not import autograd (autograd imports the tensor module, one way).
+ */
+export interface GradNode {
+  op: string;
+  inputs: Tensor[];
+  backward: (g: Tensor) => (Tensor | null | undefined)[];
+}
 
 export interface CreateOptions { backend?: Backend; requiresGrad?: boolean }
 
@@ -118,10 +128,47 @@ export class Tensor {
     if (this.grad) { this.grad.dispose(); this.grad = null; }
   }
 
-  /** Values in row-major order: Float32Array (f32 on WebGPU), Float64Array (f32 on the CPU oracle), Int32Array, Uint32Array. */
+  /**
+   * Values in row-major order: Float32Array (f32 on WebGPU), Float64Array (f32 on the CPU oracle), Int32Array,
+   * Uint32Array (u32 and bool). Use dataF32() / dataI32() / dataU32() / dataBool() when you need one type.
+   */
   async data(): Promise<TensorData> {
     const v = this.backendView('data');
     return this.alive('data').backend.read(v);
+  }
+
+  /**
+   * The values of an f32 tensor as a Float32Array. The CPU oracle reads float64 values; they are rounded to
+   * float32 into a fresh array here, so both backends return what the type says. DTypeError for other dtypes.
+   */
+  async dataF32(): Promise<Float32Array> {
+    const d = await this.dataChecked('dataF32', 'f32', 'Float32Array');
+    return d instanceof Float32Array ? d : Float32Array.from(d);
+  }
+
+  /** The values of an i32 tensor as an Int32Array (DTypeError for other dtypes). */
+  async dataI32(): Promise<Int32Array> {
+    const d = await this.dataChecked('dataI32', 'i32', 'Int32Array');
+    return d instanceof Int32Array ? d : Int32Array.from(d);
+  }
+
+  /** The values of a u32 tensor as a Uint32Array (DTypeError for other dtypes). */
+  async dataU32(): Promise<Uint32Array> {
+    const d = await this.dataChecked('dataU32', 'u32', 'Uint32Array');
+    return d instanceof Uint32Array ? d : Uint32Array.from(d);
+  }
+
+  /** The values of a bool tensor as a Uint8Array of 0/1 (DTypeError for other dtypes). */
+  async dataBool(): Promise<Uint8Array> {
+    return Uint8Array.from(await this.dataChecked('dataBool', 'bool', 'Uint8Array'), (v) => (v !== 0 ? 1 : 0));
+  }
+
+  private async dataChecked(reader: string, dtype: DType, arrayName: string): Promise<TensorData> {
+    if (this.dtype !== dtype) {
+      const other = { f32: 'dataF32', i32: 'dataI32', u32: 'dataU32', bool: 'dataBool' }[this.dtype];
+      throw new DTypeError(`${reader}(): tensor #${this.id}${this.name ? ` '${this.name}'` : ''} (shape ${fmt(this.shape)}) is ${this.dtype}, not ${dtype}, so it has no ${arrayName}; read it with ${other}() or convert it first with .to('${dtype}')`);
+    }
+    return this.data();
   }
 
   /** Nested arrays of numbers, shaped like the tensor (a number for a scalar). */

@@ -1,5 +1,7 @@
 // A progress bar for long work, on stderr: count/total, rate and ETA. On a terminal it redraws one line; in
 // logs (not a TTY) it prints a line every few seconds. Silent when DUALNEURON_QUIET=1.
+import { config } from '../config.js';
+
 export interface ProgressOptions { total?: number; unit?: string; label?: string; stream?: NodeJS.WriteStream; everySeconds?: number }
 
 export class Progress {
@@ -7,7 +9,7 @@ export class Progress {
   private readonly start = performance.now();
   private lastPrint = 0;
   private readonly tty: boolean;
-  private readonly quiet = process.env.DUALNEURON_QUIET === '1';
+  private readonly quiet = config().quiet;
   private finished = false;
 
   constructor(private readonly opts: ProgressOptions = {}) {

@@ -4,7 +4,6 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { Tensor, tidy, cpu, conv2d, convTranspose2d, kernelsFor, type Backend, type Conv2dOptions, type ConvTranspose2dOptions, type ConvKernel } from '../../src/tensor/index.js';
-import type { ConvKernels } from '../../src/tensor/backend/kernels/conv.js';
 import { ShapeError } from '../../src/errors.js';
 import { gpu, assertClose, seededValues } from '../helpers/backends.js';
 import { gradcheck } from '../helpers/gradcheck.js';
@@ -121,7 +120,7 @@ test('backward kernels: naive, gemm and depthwise paths agree with the oracle', 
     const geo = { N, C, H, W, O, OH, OW, kH, kW, sH, sW, pT, pL, dH, dW, groups };
     const results: Record<string, Float64Array[]> = {};
     for (const b of [cpu(), g]) {
-      const k = kernelsFor<ConvKernels>(b, 'conv');
+      const k = kernelsFor(b, 'conv');
       const x = Tensor.from(seededValues(numel(c.x), 5), c.x, { backend: b }), w = Tensor.from(seededValues(numel(c.w), 6), c.w, { backend: b });
       const gy = Tensor.from(seededValues(numel(y), 7), y, { backend: b });
       for (const kernel of (b === g ? ['auto', 'naive', 'gemm', 'depthwise'] : ['auto']) as ConvKernel[]) {
@@ -153,7 +152,7 @@ test('unbatched (C, H, W) input', async () => {
 
 test('frozen weights cost no weight-gradient work', async () => {
   const g = await gpu();
-  const k = kernelsFor<ConvKernels>(g, 'conv');
+  const k = kernelsFor(g, 'conv');
   const orig = k.conv2dBackwardWeight;
   let calls = 0;
   k.conv2dBackwardWeight = (...a) => { calls++; return orig(...a); };

@@ -9,7 +9,7 @@ import { WeightsError } from '../../errors.js';
 import { isInstalled, loadCorrelations, weightsHome } from '../../models/weights/store.js';
 import { pull } from '../../models/weights/pull.js';
 import { importDir } from '../../models/weights/import.js';
-import { toFloat64 } from '../../io/host-array.js';
+import { toFloat32, toFloat64 } from '../../io/host-array.js';
 import { readNpy } from '../../io/npy.js';
 import { imageRowsFigure } from '../plot/charts.js';
 import { saveFigure } from '../plot/save.js';
@@ -18,10 +18,11 @@ import { jobDir, readDone, type Job } from '../synthesis/poles.js';
 import { runJobs, type SynthCli } from './synthesize.js';
 import { weightsDirOption } from './weights.js';
 import { parseIntOpt } from './predict.js';
+import { config } from '../../config.js';
 
 function localUpstream(): string | null {
   const pkgRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-  for (const c of [process.env.DUALNEURON_UPSTREAM, join(pkgRoot, '../shared/upstream/dualneuron'), resolve('../shared/upstream/dualneuron')]) {
+  for (const c of [config().upstream, join(pkgRoot, '../shared/upstream/dualneuron'), resolve('../shared/upstream/dualneuron')]) {
     if (c && existsSync(join(c, 'V1GrayTaskDriven'))) return c;
   }
   return null;
@@ -69,7 +70,7 @@ export function registerDemo(program: Command): void {
         name: `neuron ${neuron}`,
         images: (['least', 'most'] as const).map((pole) => {
           const d = jobDir(resolve(o.out), { neuron, seed, pole });
-          const img = readNpy(join(d, 'image.npy')).data as Float32Array;
+          const img = toFloat32(readNpy(join(d, 'image.npy')));
           return { image: { width: 93, height: 93, channels: 1 as const, data: toDisplay(img, 1, 93) }, label: `${pole === 'most' ? 'MEI' : 'LEI'} ${readDone(resolve(o.out), { neuron, seed, pole })!.final.toFixed(3)}` };
         }),
       }));

@@ -65,7 +65,7 @@ export function registerPredict(program: Command): void {
         if (a.shape.length !== 4 || a.shape[1] !== C || a.shape[2] !== H || a.shape[3] !== W) {
           throw new InputError(`${o.input}: shape (${a.shape.join(', ')}), expected (B, ${C}, ${H}, ${W}) for the ${id} twin`);
         }
-        x = a.data as Float32Array; B = a.shape[0];
+        x = a.data as Float32Array; B = a.shape[0]; // dtype checked just above
       } else {
         paths = listImages(o.images!);
         B = paths.length;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../../errors.js';
 import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
 import { readNpy } from '../../io/npy.js';
+import { toFloat32 } from '../../io/host-array.js';
 import { readImage, writePNG } from '../../io/image/index.js';
 import { ensureDir } from '../../io/atomic.js';
 import { loadTwin } from '../../models/twins/load.js';
@@ -187,7 +188,7 @@ export function registerScreen(program: Command): void {
     .description("one unit's sorted response curve (with adaptively sampled points)")
     .action((dir: string, o: { neuron: string; samples: string; out?: string }) => {
       const u = parseIntOpt('--neuron', o.neuron);
-      const sorted = readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)).data as Float32Array;
+      const sorted = toFloat32(readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)));
       const k = parseIntOpt('--samples', o.samples);
       const rng = new HostRng(BigInt(k));
       const picks = k ? sampleAdaptively(sorted, k, () => rng.uniform()) : [];
@@ -202,7 +203,7 @@ export function registerScreen(program: Command): void {
     .action((dir: string, o: { neuron: string; k: string; model: string; preset: Preset; weightsDir?: string; out?: string }) => {
       const u = parseIntOpt('--neuron', o.neuron), k = parseIntOpt('--k', o.k, 1);
       const id = parseTwin(o.model);
-      const resp = readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)).data as Float32Array;
+      const resp = toFloat32(readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)));
       const idx = readNpy(join(orderedDir(dir, 'indices'), `${u}.npy`)).data as BigInt64Array;
       const paths = new Map(readFileSync(join(dir, 'images.txt'), 'utf8').trim().split('\n').map((l) => { const t = l.indexOf('\t'); return [Number(l.slice(0, t)), l.slice(t + 1)] as [number, string]; }));
       const pipe = makePipeline(TWINS[id], loadMask(id, weightsHome(o.weightsDir)), o.preset);

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Tensor, noGrad, tidy } from '../../tensor/index.js';
 import { InputError, ShapeError } from '../../errors.js';
 import { readNpy } from '../../io/npy.js';
+import { toFloat32 } from '../../io/host-array.js';
 import { readImage } from '../../io/image/index.js';
 import { Progress } from '../../util/progress.js';
 import type { DreamSim } from '../../models/dreamsim.js';
@@ -33,7 +34,7 @@ export async function embedInputs(model: DreamSim, n: number, load: (i: number) 
     }
     const t = Tensor.from(x, [e - s, 3, S, S], { backend: model.backend });
     const y = noGrad(() => tidy(() => model.embed(t)));
-    const v = await y.data() as Float32Array;
+    const v = await y.dataF32();
     t.dispose(); y.dispose();
     for (let i = s; i < e; i++) out.set(ok[i - s] ? v.subarray((i - s) * D, (i - s + 1) * D) : new Float32Array(D).fill(NaN), i * D);
     bar?.tick(e - s);
@@ -128,7 +129,7 @@ export function readScreen(dir: string): ScreenOutput {
   if (r.shape.length !== 2) throw new InputError(`${dir}/responses.npy has shape [${r.shape}], expected (images, units)`);
   let model: string | null = null;
   if (existsSync(join(d, 'run.json'))) { try { model = (JSON.parse(readFileSync(join(d, 'run.json'), 'utf8')) as { model?: string }).model ?? null; } catch { /* no model */ } }
-  return { dir: d, images, responses: r.data as Float32Array, units: r.shape[1], start: Math.min(...images.keys()), model };
+  return { dir: d, images, responses: toFloat32(r), units: r.shape[1], start: Math.min(...images.keys()), model };
 }
 
 /** A unit's images in ascending order of response (upstream's ordered indices), without unreadable (NaN) ones. */

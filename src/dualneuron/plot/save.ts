@@ -4,13 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { Svg } from './svg.js';
+import { config } from '../../config.js';
 
 let rasteriser: string[] | null | undefined;
 
 function findRasteriser(): string[] | null {
   if (rasteriser !== undefined) return rasteriser;
-  const custom = process.env.DUALNEURON_SVG2PNG;
-  if (custom) return (rasteriser = custom.split(/\s+/));
+  const custom = config().svg2png;
+  if (custom) return (rasteriser = custom);
   const probe = spawnSync('rsvg-convert', ['--version'], { encoding: 'utf8' });
   rasteriser = probe.status === 0 ? ['rsvg-convert'] : null;
   return rasteriser;

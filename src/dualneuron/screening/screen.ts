@@ -113,7 +113,7 @@ export async function runScreen(o: ScreenOptions): Promise<ScreenResult> {
         const xt = Tensor.from(x, [n, C, H, W], { backend: o.backend });
         return o.screen.run(xt).contiguous();
       }));
-      const vals = new Float32Array(await y.data() as Float32Array);
+      const vals = await y.dataF32();
       y.dispose();
       for (const i of bad) vals.fill(NaN, i * units, (i + 1) * units);
       writeSync(fd, new Uint8Array(vals.buffer), 0, vals.byteLength, (s - start) * rowBytes);

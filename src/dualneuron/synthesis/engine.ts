@@ -140,9 +140,9 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   }));
   const record = async (withFrames: boolean) => {
     const { img, act } = evaluate();
-    acts.push(new Float32Array(await act.data() as Float32Array));
+    acts.push(await act.dataF32());
     if (withFrames) {
-      const im = await img.data() as Float32Array, al = await normalizedAlpha(alphaAcc, C).data() as Float32Array;
+      const im = await img.dataF32(), al = await normalizedAlpha(alphaAcc, C).dataF32();
       const per = C * S * S;
       runs.forEach((_, k) => { frames[k].push(im.slice(k * per, (k + 1) * per)); alphaFrames[k].push(al.slice(k * per, (k + 1) * per)); });
     }
@@ -189,10 +189,10 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
       o.onStep?.(t + 1);
     }
     const { img } = evaluate();
-    const im = await img.data() as Float32Array;
+    const im = await img.dataF32();
     img.dispose();
     const al = tidy(() => normalizedAlpha(alphaAcc, C));
-    const alv = await al.data() as Float32Array;
+    const alv = await al.dataF32();
     al.dispose();
     const per = C * S * S;
     return runs.map((_, k) => ({

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { readNpy } from '../../io/npy.js';
+import { toFloat32 } from '../../io/host-array.js';
 import { deriveSeed } from '../../tensor/random.js';
 import { Progress } from '../../util/progress.js';
 import { synthesize, type Model, type RunSpec, type SynthesisOptions, type RunResult } from './engine.js';
@@ -80,8 +81,8 @@ function writePolesFigureIfComplete(out: string, neuron: number, seed: number, C
   const parts = (['least', 'most'] as const).map((pole) => {
     const d = jobDir(out, { neuron, seed, pole });
     if (!existsSync(join(d, 'done.json'))) return null;
-    const img = readNpy(join(d, 'image.npy')).data as Float32Array;
-    const trace = Array.from(readNpy(join(d, 'activations.npy')).data as Float32Array);
+    const img = toFloat32(readNpy(join(d, 'image.npy')));
+    const trace = Array.from(toFloat32(readNpy(join(d, 'activations.npy'))));
     return { image: { width: S, height: S, channels: C as 1 | 3, data: toDisplay(img, C, S) }, trace };
   });
   if (parts[0] && parts[1]) {

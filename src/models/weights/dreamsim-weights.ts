@@ -28,6 +28,7 @@ import { BRANCHES, DREAMSIM_TYPES, DREAMSIM_TYPE_NAMES, DreamSim, dreamsimFromSt
 import { detectVitLayout, toVitKeys, vitLayoutShapes, type VitConfig } from '../vit.js';
 import { download, fileSink } from './download.js';
 import { readManifest, weightsHome, writeManifest } from './store.js';
+import { config } from '../../config.js';
 
 export interface DreamsimFile { id: string; name: string; url: string; size: number | null; sha256: string | null; sha256Prefix?: string; licence: string; what: string }
 export interface DreamsimManifest { note: string; licences: Record<string, string>; files: DreamsimFile[]; alternatives: (DreamsimFile & { branch: string })[] }
@@ -290,7 +291,7 @@ export async function pullDreamsim(types: DreamsimType[], home: string, opts: { 
   const ids = [...new Set(todo.flatMap((t) => DREAMSIM_FILES[t]))];
   const files = ids.map((id) => man.files.find((f) => f.id === id)!);
   const dir = join(home, 'downloads');
-  const mirror = opts.mirror ?? process.env.DUALNEURON_DREAMSIM_MIRROR;
+  const mirror = opts.mirror ?? config().dreamsimMirror ?? undefined;
   log(`downloading ${files.length} files for DreamSim ${todo.join(', ')}${mirror ? ` from ${mirror}` : ''} (sizes are not published upstream; the release zips are several hundred MB to GBs)`);
   const paths: string[] = [];
   for (const f of files) {

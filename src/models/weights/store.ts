@@ -10,6 +10,7 @@ import { readNpy } from '../../io/npy.js';
 import type { HostArray } from '../../io/host-array.js';
 import { TWINS, type TwinId } from '../twins/registry.js';
 import { filesFor, storedPath, type PullTarget } from './upstream.js';
+import { config } from '../../config.js';
 
 export interface StoredEntry {
   /** upstream repository path, or the original file name */
@@ -26,7 +27,7 @@ export interface StoredEntry {
 export interface WeightsManifest { format: 1; files: Record<string, StoredEntry> }
 
 export function weightsHome(override?: string): string {
-  return resolve(override ?? process.env.DUALNEURON_HOME ?? join(homedir(), '.cache', 'dualneuron'));
+  return resolve(override ?? config().home ?? join(homedir(), '.cache', 'dualneuron'));
 }
 
 export function readManifest(home: string): WeightsManifest {

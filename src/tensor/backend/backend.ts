@@ -7,18 +7,10 @@
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { ElementwiseOp } from '../ops/elementwise-table.js';
+import type { BackendBuffer, View } from './view.js';
+import type { KernelFamilies } from './kernels/families.js';
 
-export interface BackendBuffer {
-  readonly size: number; // elements
-}
-
-export interface View {
-  readonly buf: BackendBuffer;
-  readonly shape: Shape;
-  readonly strides: readonly number[];
-  readonly offset: number;
-  readonly dtype: DType;
-}
+export type { BackendBuffer, View };
 
 /** A constant operand of an elementwise op, in the given dtype. */
 export interface ScalarOperand { readonly scalar: number; readonly dtype: DType }
@@ -59,6 +51,8 @@ export type RandomKind = 'uniform' | 'normal' | 'randint';
 
 export interface Backend {
   readonly name: 'webgpu' | 'cpu';
+  /** the kernel families beyond this interface (conv, pool, ...), each typed to this backend: see kernels/families.ts */
+  readonly kernels: KernelFamilies<this>;
   /** one line describing the device, for run records and bench output */
   describe(): string;
 

@@ -1,25 +1,9 @@
-// Kernel families beyond the core Backend interface (convolution, pooling, sampling, FFT, ...).
-//
-// A family is an interface of backend-level functions declared in src/tensor/backend/kernels/<family>.ts.
-// Each backend registers its implementation once, by side effect, from
-//   src/tensor/backend/webgpu/kernels/<family>.ts  -> registerKernels('webgpu', '<family>', impl)
-//   src/tensor/backend/cpu/<family>.ts             -> registerKernels('cpu', '<family>', impl)
-// (imported by webgpu/kernels/index.ts and cpu/index.ts), and the frontend op in src/tensor/ops/<family>.ts
-// calls kernelsFor<Family>(tensor.backend, '<family>'). Implementations take the backend object as their first
-// argument. This keeps each family in its own files while every GPUDevice call stays under backend/webgpu.
-import { DeviceError } from '../../errors.js';
+// How the frontend ops reach a kernel family of a tensor's backend (the families and the per-backend tables are
+// described in kernels/families.ts).
 import type { Backend } from './backend.js';
+import type { KernelFamilies, KernelFamily } from './kernels/families.js';
 
-const registry = new Map<string, Map<string, unknown>>();
-
-export function registerKernels<K>(backendName: Backend['name'], family: string, impl: K): void {
-  let m = registry.get(backendName);
-  if (!m) registry.set(backendName, (m = new Map()));
-  m.set(family, impl);
-}
-
-export function kernelsFor<K>(backend: Backend, family: string): K {
-  const impl = registry.get(backend.name)?.get(family);
-  if (!impl) throw new DeviceError(`the ${backend.name} backend has no '${family}' kernels registered (import src/tensor/index.js, which loads them)`);
-  return impl as K;
+/** The `family` kernels of `backend`; call them with that same backend as first argument. */
+export function kernelsFor<F extends KernelFamily>(backend: Backend, family: F): KernelFamilies<Backend>[F] {
+  return backend.kernels[family];
 }

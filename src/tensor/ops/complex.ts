@@ -11,7 +11,6 @@ import { tidy } from '../scope.js';
 import { broadcastShapes, fmt, numel, shapesEqual } from '../shape.js';
 import type { Backend } from '../backend/backend.js';
 import { kernelsFor } from '../backend/registry.js';
-import type { FftKernels } from '../backend/kernels/fft.js';
 import { backendOf, sumToShape, wrap } from './core.js';
 import { where } from './elementwise.js';
 import { expand, select, stack } from './shape-ops.js';
@@ -32,7 +31,7 @@ function composite(inputs: Tensor[], fn: () => Tensor): Tensor {
   return isGradEnabled() && inputs.some((t) => t.requiresGrad) ? fn() : tidy(fn);
 }
 
-const fftk = (b: Backend) => kernelsFor<FftKernels>(b, 'fft');
+const fftk = (b: Backend) => kernelsFor(b, 'fft');
 
 /** A contiguous tensor of x's values with the given (broadcast) shape (x itself when nothing is to be done). */
 function dense(x: Tensor, shape: readonly number[]): Tensor {

@@ -8,7 +8,7 @@ import { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { fmt } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
-import { type Conv2dGeometry, type ConvKernel, type ConvKernels, convOutSize } from '../backend/kernels/conv.js';
+import { type Conv2dGeometry, type ConvKernel, convOutSize } from '../backend/kernels/conv.js';
 import { backendOf, wrap } from './core.js';
 
 export type { ConvKernel, Conv2dGeometry } from '../backend/kernels/conv.js';
@@ -66,7 +66,7 @@ function unbatched(x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
   return y.squeeze(0);
 }
 
-const kernels = (t: Tensor) => kernelsFor<ConvKernels>(t.backend, 'conv');
+const kernels = (t: Tensor) => kernelsFor(t.backend, 'conv');
 
 /**
  * 2-D convolution (cross-correlation) of x (N, C, H, W) with weight (O, C/groups, kH, kW) plus bias (O), as

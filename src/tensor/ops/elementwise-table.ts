@@ -1,6 +1,6 @@
 // Every elementwise op declared once: its WGSL expression (for the WebGPU kernel template) and its float64
-// definition (for the CPU oracle). VJPs live with the frontend ops that use them (UNARY_VJP and BINARY_VJP in
-// elementwise.ts).
+// definition (for the CPU oracle). VJPs live in elementwise.ts, in tables with an entry (a rule or 'nondiff') for
+// every unary and binary op here, so a new op without a gradient rule is a type error.
 //
 // In WGSL expressions the inputs are `a`, `b`, `c` (already loaded in their storage type) and the op's float
 // parameters are `p0`, `p1`. `ctx.t` is the WGSL type of the first tensor input and `ctx.o` the output type.
@@ -62,7 +62,8 @@ const softplus64 = (x: number, beta: number, th: number) => (beta * x > th ? x :
 /** torch.pow semantics: 0^0 = 1, negative base only with integer exponents */
 const pow64 = (a: number, b: number) => Math.pow(a, b);
 
-const op = (o: ElementwiseOp) => o;
+// generic so that each entry keeps its literal arity (UnaryOpName / BinaryOpName below are derived from it)
+const op = <A extends ElementwiseOp['arity']>(o: ElementwiseOp & { readonly arity: A }) => o;
 
 export const ELEMENTWISE_OPS = {
   // ---- unary ----
@@ -141,6 +142,13 @@ export const ELEMENTWISE_OPS = {
 } as const;
 
 export type ElementwiseOpName = keyof typeof ELEMENTWISE_OPS;
+
+type OpsOfArity<A extends ElementwiseOp['arity']> =
+  { [K in ElementwiseOpName]: (typeof ELEMENTWISE_OPS)[K]['arity'] extends A ? K : never }[ElementwiseOpName];
+/** Ops taking one tensor (each has an entry in the unary VJP table of elementwise.ts). */
+export type UnaryOpName = OpsOfArity<1>;
+/** Ops taking two operands (each has an entry in the binary VJP table of elementwise.ts). */
+export type BinaryOpName = OpsOfArity<2>;
 
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);

@@ -5,7 +5,7 @@ import { record } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import type { Operand } from '../backend/backend.js';
 import { broadcastShapes } from '../shape.js';
-import { ELEMENTWISE_OPS, type ElementwiseOpName } from './elementwise-table.js';
+import { ELEMENTWISE_OPS, type BinaryOpName, type ElementwiseOpName, type UnaryOpName } from './elementwise-table.js';
 import { backendOf, sumToShape, wrap } from './core.js';
 
 export type TensorLike = Tensor | number;
@@ -37,9 +37,15 @@ export function elementwise(name: ElementwiseOpName, inputs: TensorLike[], param
 
 const t = (x: TensorLike): x is Tensor => x instanceof Tensor;
 
-// ------------------------------------------------------------------ unary with VJP
+// ------------------------------------------------------------------ VJP tables
+// One entry per op, so that an op added to the table without a gradient rule is a type error rather than a
+// silent stop of gradients. 'nondiff' marks ops whose output carries no gradient, as in PyTorch: comparisons,
+// logical ops, isnan and casts to integer or bool give tensors with requiresGrad false (the recorded graph
+// ends there; gradients still flow through the other operands of whatever uses them). The fused backward
+// helpers (...Bw) only run inside VJPs, under noGrad: there are no higher-order gradients.
+export type Nondiff = 'nondiff';
 type UnaryVjp = (g: Tensor, x: Tensor, y: Tensor, p: readonly number[]) => Tensor;
-const UNARY_VJP: Partial<Record<ElementwiseOpName, UnaryVjp>> = {
+export const UNARY_VJP: Readonly<Record<UnaryOpName, UnaryVjp | Nondiff>> = {
   neg: (g) => g.neg(),
   abs: (g, x) => elementwise('absBw', [x, g]),
   exp: (g, _x, y) => g.mul(y),
@@ -65,18 +71,23 @@ const UNARY_VJP: Partial<Record<ElementwiseOpName, UnaryVjp>> = {
   floor: (g) => g.zerosLike(),
   round: (g) => g.zerosLike(),
   copy: (g) => g,
+  // to() records its own node (f32 -> f32 only); integer and bool results carry no gradient
+  cast: 'nondiff',
+  castBool: 'nondiff',
+  castTrunc: 'nondiff',
+  logicalNot: 'nondiff',
+  isnan: 'nondiff',
 };
 
-export function unary(name: ElementwiseOpName, x: Tensor, params: readonly number[] = []): Tensor {
+export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = []): Tensor {
   const y = elementwise(name, [x], params);
   const vjp = UNARY_VJP[name];
-  if (vjp && x.requiresGrad) record(name, y, [x], (g) => [vjp(g, x, y, params)]);
+  if (vjp !== 'nondiff' && x.requiresGrad) record(name, y, [x], (g) => [vjp(g, x, y, params)]);
   return y;
 }
 
-// ------------------------------------------------------------------ binary with VJP
 type BinaryVjp = (g: Tensor, a: TensorLike, b: TensorLike, y: Tensor) => [Tensor | null, Tensor | null];
-const BINARY_VJP: Partial<Record<ElementwiseOpName, BinaryVjp>> = {
+export const BINARY_VJP: Readonly<Record<BinaryOpName, BinaryVjp | Nondiff>> = {
   add: (g) => [g, g],
   sub: (g) => [g, g.neg()],
   mul: (g, a, b) => [g.mul(b), g.mul(a)],
@@ -94,6 +105,23 @@ const BINARY_VJP: Partial<Record<ElementwiseOpName, BinaryVjp>> = {
   },
   maximum: (g, a, b) => minMaxVjp(g, a, b, 'gt'),
   minimum: (g, a, b) => minMaxVjp(g, a, b, 'lt'),
+  eq: 'nondiff',
+  ne: 'nondiff',
+  lt: 'nondiff',
+  le: 'nondiff',
+  gt: 'nondiff',
+  ge: 'nondiff',
+  logicalAnd: 'nondiff',
+  logicalOr: 'nondiff',
+  reluBw: 'nondiff',
+  sigmoidBw: 'nondiff',
+  tanhBw: 'nondiff',
+  geluBw: 'nondiff',
+  geluTanhBw: 'nondiff',
+  eluBw: 'nondiff',
+  softplusBw: 'nondiff',
+  clampBw: 'nondiff',
+  absBw: 'nondiff',
 };
 
 /** Gradient of maximum/minimum: to the winner, split evenly on ties (as PyTorch). */
@@ -102,11 +130,11 @@ function minMaxVjp(g: Tensor, a: TensorLike, b: TensorLike, wins: 'gt' | 'lt'): 
   return [g.mul(wa), g.mul(wa.neg().add(1))];
 }
 
-export function binary(name: ElementwiseOpName, a: TensorLike, b: TensorLike): Tensor {
+export function binary(name: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   const y = elementwise(name, [a, b]);
   const vjp = BINARY_VJP[name];
   const inputs = [a, b].filter(t);
-  if (vjp && inputs.some((x) => x.requiresGrad)) {
+  if (vjp !== 'nondiff' && inputs.some((x) => x.requiresGrad)) {
     record(name, y, inputs, (g) => {
       const [ga, gb] = vjp(g, a, b, y);
       const out: (Tensor | null)[] = [];

@@ -20,7 +20,7 @@ import { isGradEnabled, noGrad, record } from '../autograd.js';
 import { fmt, numel } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
 import type { Backend } from '../backend/backend.js';
-import type { FftCacheInfo, FftInputMode, FftKernels, FftOutputMode } from '../backend/kernels/fft.js';
+import type { FftCacheInfo, FftInputMode, FftOutputMode } from '../backend/kernels/fft.js';
 import { getBackend } from '../runtime.js';
 import { wrap } from './core.js';
 import { pad, slice, type SliceSpec } from './shape-ops.js';
@@ -59,7 +59,7 @@ interface Step {
   padTo: number;
 }
 
-const fftk = (b: Backend) => kernelsFor<FftKernels>(b, 'fft');
+const fftk = (b: Backend) => kernelsFor(b, 'fft');
 
 function scaleOf(op: string, norm: FftNorm | undefined, n: number, inverse: boolean): number {
   const m = norm ?? 'backward';

@@ -6,7 +6,7 @@ import { isGradEnabled, noGrad, record } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
-import type { FilterDims, ImageKernels } from '../backend/kernels/image.js';
+import type { FilterDims } from '../backend/kernels/image.js';
 import { getBackend } from '../runtime.js';
 import { backendOf, wrap } from './core.js';
 import { matmul } from './matmul.js';
@@ -39,7 +39,7 @@ function composite(inputs: (Tensor | null | undefined)[], fn: () => Tensor): Ten
 function filterReflect(x: Tensor, d: FilterDims, taps: readonly number[]): Tensor {
   const op = 'gaussianBlur2d';
   const b = x.backend;
-  const k = kernelsFor<ImageKernels>(b, 'image');
+  const k = kernelsFor(b, 'image');
   const xc = x.isContiguous ? x : noGrad(() => x.contiguous());
   const out = wrap(b, k.filter1dReflect(b, xc.backendView(op), d, taps), x.shape, 'f32');
   if (xc !== x) xc.dispose();

@@ -7,12 +7,12 @@ import { isGradEnabled, noGrad, record } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { fmt, numel, shapesEqual } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
-import type { NormDims, NormKernels } from '../backend/kernels/norm.js';
+import type { NormDims } from '../backend/kernels/norm.js';
 import { backendOf, wrap } from './core.js';
 import { where, fma } from './elementwise.js';
 import { sumSquares } from './reduce.js';
 
-const kernels = (t: Tensor) => kernelsFor<NormKernels>(t.backend, 'norm');
+const kernels = (t: Tensor) => kernelsFor(t.backend, 'norm');
 
 /** x itself when contiguous, else a contiguous copy made without recording (the caller owns it). */
 function dense(x: Tensor): Tensor {

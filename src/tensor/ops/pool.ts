@@ -6,7 +6,7 @@ import { isGradEnabled, noGrad, record } from '../autograd.js';
 import type { View } from '../backend/backend.js';
 import { fmt } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
-import type { AdaptiveGeometry, AvgPoolOptions, Pool2dGeometry, PoolKernels } from '../backend/kernels/pool.js';
+import type { AdaptiveGeometry, AvgPoolOptions, Pool2dGeometry } from '../backend/kernels/pool.js';
 import { wrap } from './core.js';
 
 /** a size for both spatial dims, or [height, width] */
@@ -33,7 +33,7 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
-const pool = (x: Tensor) => kernelsFor<PoolKernels>(x.backend, 'pool');
+const pool = (x: Tensor) => kernelsFor(x.backend, 'pool');
 
 function pairOf(op: string, what: string, v: IntPair, min: number): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];

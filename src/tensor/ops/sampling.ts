@@ -8,13 +8,13 @@ import type { View } from '../backend/backend.js';
 import { fmt } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
 import type {
-  GridSampleGeometry, GridSampleMode, GridSamplePadding, InterpolateGeometry, InterpolateMode, RoiAlignGeometry, SamplingKernels,
+  GridSampleGeometry, GridSampleMode, GridSamplePadding, InterpolateGeometry, InterpolateMode, RoiAlignGeometry,
 } from '../backend/kernels/sampling.js';
 import { backendOf, wrap } from './core.js';
 
 export type { GridSampleMode, GridSamplePadding, InterpolateMode };
 
-const kernels = (t: Tensor) => kernelsFor<SamplingKernels>(t.backend, 'sampling');
+const kernels = (t: Tensor) => kernelsFor(t.backend, 'sampling');
 
 /** Run fn on contiguous views of the tensors (temporary copies for strided ones; kernels honour offsets). */
 function withContiguous<T>(op: string, xs: Tensor[], fn: (...v: View[]) => T): T {

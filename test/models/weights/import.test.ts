@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { FormatError } from '../../../src/errors.js';
 import { importDreamsim } from '../../../src/models/weights/dreamsim-weights.js';
 import { cli } from '../../helpers/cli.js';
-import { upstreamOrSkip } from '../../helpers/upstream.js';
+import { requireUpstream, withUpstream } from '../../helpers/upstream.js';
 
 const test = suite('models/weights/import');
 
@@ -29,9 +29,8 @@ test('a non-zip notes.zip in the folder is skipped with a note; a non-zip given 
   assert.throws(() => importDreamsim([notes], join(tmp, 'home2')), (e: Error) => e instanceof FormatError && e.message.includes(notes));
 });
 
-test('weights import of upstream twins beside a non-zip notes.zip exits 0 and says it skipped the file', () => {
-  const up = upstreamOrSkip('weights import with an unrelated notes.zip');
-  if (!up) return;
+withUpstream(test)('weights import of upstream twins beside a non-zip notes.zip exits 0 and says it skipped the file', () => {
+  const up = requireUpstream();
   const src = join(tmp, 'src');
   mkdirSync(join(src, 'V1GrayTaskDriven'), { recursive: true });
   for (const f of readdirSync(join(up, 'V1GrayTaskDriven'))) copyFileSync(join(up, 'V1GrayTaskDriven', f), join(src, 'V1GrayTaskDriven', f));

@@ -1,6 +1,5 @@
 // Float64 oracle of the `conv` kernel family: the defining sums as plain loops (see ../kernels/conv.ts).
-import type { View } from '../backend.js';
-import { registerKernels } from '../registry.js';
+import type { View } from '../view.js';
 import type { Conv2dGeometry, ConvKernels } from '../kernels/conv.js';
 import type { CpuBackend, CpuBuffer } from './cpu-backend.js';
 
@@ -32,10 +31,10 @@ const xIndex = (g: Conv2dGeometry, n: number, c: number, iy: number, ix: number)
 const yIndex = (g: Conv2dGeometry, n: number, o: number, oy: number, ox: number) => ((n * g.O + o) * g.OH + oy) * g.OW + ox;
 const wIndex = (g: Conv2dGeometry, o: number, cw: number, ky: number, kx: number) => ((o * (g.C / g.groups) + cw) * g.kH + ky) * g.kW + kx;
 
-const impl: ConvKernels = {
+/** The CPU oracle's `conv` kernels (part of CPU_KERNELS in ./index.ts). */
+export const cpuConvKernels: ConvKernels<CpuBackend> = {
   conv2d(b, x, w, bias, g) {
-    const cb = b as CpuBackend;
-    const out = cb.alloc(g.N * g.O * g.OH * g.OW);
+    const out = b.alloc(g.N * g.O * g.OH * g.OW);
     const X = dataOf(x), Wt = dataOf(w), Y = out.data;
     if (bias) {
       const B = dataOf(bias);
@@ -48,8 +47,7 @@ const impl: ConvKernels = {
   },
 
   conv2dBackwardInput(b, gy, w, bias, g) {
-    const cb = b as CpuBackend;
-    const out = cb.alloc(g.N * g.C * g.H * g.W);
+    const out = b.alloc(g.N * g.C * g.H * g.W);
     const G = dataOf(gy), Wt = dataOf(w), DX = out.data;
     if (bias) {
       const B = dataOf(bias);
@@ -62,8 +60,7 @@ const impl: ConvKernels = {
   },
 
   conv2dBackwardWeight(b, x, gy, g) {
-    const cb = b as CpuBackend;
-    const out = cb.alloc(g.O * (g.C / g.groups) * g.kH * g.kW);
+    const out = b.alloc(g.O * (g.C / g.groups) * g.kH * g.kW);
     const X = dataOf(x), G = dataOf(gy), DW = out.data;
     forEachTap(g, (n, o, oy, ox, c, cw, ky, kx, iy, ix) => {
       DW[wIndex(g, o, cw, ky, kx)] += G[gy.offset + yIndex(g, n, o, oy, ox)] * X[x.offset + xIndex(g, n, c, iy, ix)];
@@ -71,5 +68,3 @@ const impl: ConvKernels = {
     return out;
   },
 };
-
-registerKernels<ConvKernels>('cpu', 'conv', impl);

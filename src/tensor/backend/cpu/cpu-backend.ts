@@ -6,6 +6,7 @@ import type { DType } from '../../dtype.js';
 import { type Shape, broadcastStrides, contiguousStrides, numel } from '../../shape.js';
 import type { ElementwiseOp } from '../../ops/elementwise-table.js';
 import { philoxBlock } from '../../random.js';
+import type { KernelFamilies } from '../kernels/families.js';
 
 export class CpuBuffer implements BackendBuffer {
   constructor(readonly data: Float64Array) {}
@@ -42,6 +43,9 @@ export class CpuBackend implements Backend {
   private inUse = 0;
   private peak = 0;
   private live = 0;
+
+  /** `kernels`: the CPU kernel families (CPU_KERNELS; createCpuBackend() in ./index.ts passes them) */
+  constructor(readonly kernels: KernelFamilies<CpuBackend>) {}
 
   describe(): string { return 'CPU float64 reference'; }
 

@@ -1,17 +1,15 @@
 // Float64 oracle of the `fft` kernel family: the plain O(n^2) DFT of the interface's definition
 // (backend/kernels/fft.ts), one sequence at a time. Angles are reduced exactly ((m * k) mod n) before the
 // cosine table lookup, so the oracle is accurate to float64 rounding for every size.
-import type { Backend } from '../backend.js';
-import { registerKernels } from '../registry.js';
 import type { FftAxisArgs, FftKernels } from '../kernels/fft.js';
-import type { CpuBuffer } from './cpu-backend.js';
+import type { CpuBackend, CpuBuffer } from './cpu-backend.js';
 
-function fft1d(b: Backend, a: FftAxisArgs): CpuBuffer {
+function fft1d(b: CpuBackend, a: FftAxisArgs): CpuBuffer {
   const { outer, inner, n, lin, lout, inverse, scale } = a;
   const X = (a.x.buf as CpuBuffer).data;
   const off = a.x.offset;
   const cplxOut = a.output === 'complex';
-  const out = b.alloc(outer * lout * inner * (cplxOut ? 2 : 1)) as CpuBuffer;
+  const out = b.alloc(outer * lout * inner * (cplxOut ? 2 : 1));
   const cos = new Float64Array(n), sin = new Float64Array(n);
   for (let k = 0; k < n; k++) { cos[k] = Math.cos((2 * Math.PI * k) / n); sin[k] = Math.sin((2 * Math.PI * k) / n); }
   const sgn = inverse ? 1 : -1;
@@ -55,10 +53,11 @@ function fft1d(b: Backend, a: FftAxisArgs): CpuBuffer {
   return out;
 }
 
-const impl: FftKernels = {
+/** The CPU oracle's `fft` kernels (part of CPU_KERNELS in ./index.ts). */
+export const cpuFftKernels: FftKernels<CpuBackend> = {
   fft1d,
   complexFromParts: (b, re, im, size) => {
-    const out = b.alloc(2 * size) as CpuBuffer;
+    const out = b.alloc(2 * size);
     const R = re ? (re.buf as CpuBuffer).data : null, I = im ? (im.buf as CpuBuffer).data : null;
     for (let e = 0; e < size; e++) {
       out.data[2 * e] = R ? R[re!.offset + e] : 0;
@@ -67,7 +66,7 @@ const impl: FftKernels = {
     return out;
   },
   polar: (b, a) => {
-    const out = b.alloc(2 * a.size) as CpuBuffer;
+    const out = b.alloc(2 * a.size);
     const M = (a.mag.buf as CpuBuffer).data, F = (a.phase.buf as CpuBuffer).data;
     for (let e = 0; e < a.size; e++) {
       const m = M[a.mag.offset + (e % a.magSize)], p = F[a.phase.offset + e];
@@ -77,7 +76,7 @@ const impl: FftKernels = {
     return out;
   },
   polarBackward: (b, a) => {
-    const dphase = b.alloc(a.size) as CpuBuffer, dmag = a.wantMag ? b.alloc(a.size) as CpuBuffer : null;
+    const dphase = b.alloc(a.size), dmag = a.wantMag ? b.alloc(a.size) : null;
     const M = (a.mag.buf as CpuBuffer).data, F = (a.phase.buf as CpuBuffer).data, G = (a.g.buf as CpuBuffer).data;
     for (let e = 0; e < a.size; e++) {
       const c = Math.cos(F[a.phase.offset + e]), s = Math.sin(F[a.phase.offset + e]);
@@ -90,5 +89,3 @@ const impl: FftKernels = {
   cacheInfo: () => ({ plans: [], bytes: 0 }),
   clearCache: () => {},
 };
-
-registerKernels<FftKernels>('cpu', 'fft', impl);

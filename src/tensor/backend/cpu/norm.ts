@@ -1,17 +1,16 @@
 // Float64 oracle of the `norm` kernel family: plain loops over [outer, D, inner].
-import type { Backend, View } from '../backend.js';
-import { registerKernels } from '../registry.js';
+import type { View } from '../view.js';
 import type { NormKernels } from '../kernels/norm.js';
-import type { CpuBuffer } from './cpu-backend.js';
+import type { CpuBackend, CpuBuffer } from './cpu-backend.js';
 
 const dataOf = (v: View) => (v.buf as CpuBuffer).data;
-const alloc = (b: Backend, n: number) => b.alloc(n) as CpuBuffer;
 
-const impl: NormKernels = {
+/** The CPU oracle's `norm` kernels (part of CPU_KERNELS in ./index.ts). */
+export const cpuNormKernels: NormKernels<CpuBackend> = {
   layerNorm(b, x, d, weight, bias, eps, withStats) {
     const X = dataOf(x);
     const rows = d.outer * d.inner;
-    const out = alloc(b, rows * d.D), mean = alloc(b, rows), rstd = alloc(b, rows);
+    const out = b.alloc(rows * d.D), mean = b.alloc(rows), rstd = b.alloc(rows);
     for (let o = 0; o < d.outer; o++) for (let j = 0; j < d.inner; j++) {
       const rel = o * d.D * d.inner + j, at = (k: number) => x.offset + rel + k * d.inner;
       let s = 0;
@@ -35,8 +34,8 @@ const impl: NormKernels = {
   layerNormBackward(b, g, x, mean, rstd, weight, d, withGxhat) {
     const G = dataOf(g), X = dataOf(x), M = dataOf(mean), R = dataOf(rstd);
     const rows = d.outer * d.inner;
-    const dx = alloc(b, rows * d.D);
-    const gxhat = withGxhat ? alloc(b, rows * d.D) : null;
+    const dx = b.alloc(rows * d.D);
+    const gxhat = withGxhat ? b.alloc(rows * d.D) : null;
     for (let o = 0; o < d.outer; o++) for (let j = 0; j < d.inner; j++) {
       const row = o * d.inner + j, rel = o * d.D * d.inner + j;
       const m = M[mean.offset + row], r = R[rstd.offset + row];
@@ -53,7 +52,7 @@ const impl: NormKernels = {
   },
   channelStats(b, x, d) {
     const X = dataOf(x);
-    const mean = alloc(b, d.D), variance = alloc(b, d.D);
+    const mean = b.alloc(d.D), variance = b.alloc(d.D);
     const count = d.outer * d.inner;
     for (let c = 0; c < d.D; c++) {
       let s = 0;
@@ -69,7 +68,7 @@ const impl: NormKernels = {
   channelAffine(b, x, d, scale, shift) {
     const X = dataOf(x), S = dataOf(scale);
     const n = d.outer * d.D * d.inner;
-    const out = alloc(b, n);
+    const out = b.alloc(n);
     for (let i = 0; i < n; i++) {
       const c = Math.floor(i / d.inner) % d.D;
       out.data[i] = X[x.offset + i] * S[scale.offset + c] + (shift ? dataOf(shift)[shift.offset + c] : 0);
@@ -77,5 +76,3 @@ const impl: NormKernels = {
     return out;
   },
 };
-
-registerKernels<NormKernels>('cpu', 'norm', impl);

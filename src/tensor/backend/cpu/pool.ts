@@ -1,12 +1,10 @@
 // Float64 oracle of the `pool` kernel family: plain loops written after PyTorch's CPU kernels (forward window
 // scans; backward scatters each output's gradient, unlike the WebGPU gather form).
-import type { Backend, View } from '../backend.js';
-import { registerKernels } from '../registry.js';
+import type { View } from '../view.js';
 import type { AdaptiveGeometry, AvgPoolOptions, Pool2dGeometry, PoolKernels } from '../kernels/pool.js';
-import type { CpuBuffer } from './cpu-backend.js';
+import type { CpuBackend, CpuBuffer } from './cpu-backend.js';
 
 const dataOf = (v: View) => (v.buf as CpuBuffer).data;
-const alloc = (b: Backend, n: number) => b.alloc(n) as CpuBuffer;
 
 function avgDivisor(g: Pool2dGeometry, o: AvgPoolOptions, oh: number, ow: number): number {
   let h0 = oh * g.sH - g.pH, w0 = ow * g.sW - g.pW;
@@ -26,11 +24,12 @@ function avgWindow(g: Pool2dGeometry, oh: number, ow: number): [number, number, 
 const binStart = (i: number, L: number, n: number) => Math.floor((i * L) / n);
 const binEnd = (i: number, L: number, n: number) => Math.ceil(((i + 1) * L) / n);
 
-const impl: PoolKernels = {
+/** The CPU oracle's `pool` kernels (part of CPU_KERNELS in ./index.ts). */
+export const cpuPoolKernels: PoolKernels<CpuBackend> = {
   maxPool2d(b, x, g, withIndices) {
     const X = dataOf(x);
-    const out = alloc(b, g.planes * g.OH * g.OW);
-    const idx = withIndices ? alloc(b, g.planes * g.OH * g.OW) : null;
+    const out = b.alloc(g.planes * g.OH * g.OW);
+    const idx = withIndices ? b.alloc(g.planes * g.OH * g.OW) : null;
     let o = 0;
     for (let p = 0; p < g.planes; p++) {
       const base = x.offset + p * g.H * g.W;
@@ -52,7 +51,7 @@ const impl: PoolKernels = {
   },
   maxPool2dBackward(b, gy, indices, g) {
     const G = dataOf(gy), I = dataOf(indices);
-    const dx = alloc(b, g.planes * g.H * g.W);
+    const dx = b.alloc(g.planes * g.H * g.W);
     for (let p = 0; p < g.planes; p++) for (let o = 0; o < g.OH * g.OW; o++) {
       const k = p * g.OH * g.OW + o;
       dx.data[p * g.H * g.W + I[indices.offset + k]] += G[gy.offset + k];
@@ -61,7 +60,7 @@ const impl: PoolKernels = {
   },
   avgPool2d(b, x, g, opt) {
     const X = dataOf(x);
-    const out = alloc(b, g.planes * g.OH * g.OW);
+    const out = b.alloc(g.planes * g.OH * g.OW);
     let o = 0;
     for (let p = 0; p < g.planes; p++) {
       const base = x.offset + p * g.H * g.W;
@@ -77,7 +76,7 @@ const impl: PoolKernels = {
   },
   avgPool2dBackward(b, gy, g, opt) {
     const G = dataOf(gy);
-    const dx = alloc(b, g.planes * g.H * g.W);
+    const dx = b.alloc(g.planes * g.H * g.W);
     let o = 0;
     for (let p = 0; p < g.planes; p++) {
       const base = p * g.H * g.W;
@@ -91,7 +90,7 @@ const impl: PoolKernels = {
   },
   adaptiveAvgPool2d(b, x, g: AdaptiveGeometry) {
     const X = dataOf(x);
-    const out = alloc(b, g.planes * g.OH * g.OW);
+    const out = b.alloc(g.planes * g.OH * g.OW);
     let o = 0;
     for (let p = 0; p < g.planes; p++) {
       const base = x.offset + p * g.H * g.W;
@@ -106,7 +105,7 @@ const impl: PoolKernels = {
   },
   adaptiveAvgPool2dBackward(b, gy, g: AdaptiveGeometry) {
     const G = dataOf(gy);
-    const dx = alloc(b, g.planes * g.H * g.W);
+    const dx = b.alloc(g.planes * g.H * g.W);
     let o = 0;
     for (let p = 0; p < g.planes; p++) {
       const base = p * g.H * g.W;
@@ -119,5 +118,3 @@ const impl: PoolKernels = {
     return dx;
   },
 };
-
-registerKernels<PoolKernels>('cpu', 'pool', impl);

@@ -3,14 +3,12 @@
 // float64; the discrete decisions PyTorch makes in float32 for f32 tensors (interpolate's scales and nearest
 // indices, RoI box coordinates and sample counts) are rounded to float32 with Math.fround so that the oracle
 // picks the same source pixels as PyTorch does on f32 data.
-import type { Backend, View } from '../backend.js';
-import { registerKernels } from '../registry.js';
+import type { View } from '../view.js';
 import type { GridSampleGeometry, InterpolateGeometry, RoiAlignGeometry, SamplingKernels } from '../kernels/sampling.js';
-import type { CpuBuffer } from './cpu-backend.js';
+import type { CpuBackend, CpuBuffer } from './cpu-backend.js';
 import { antialiasTaps, areaScale, cubic1, cubic2 } from '../kernels/resample-taps.js';
 
 const dataOf = (v: View) => (v.buf as CpuBuffer).data;
-const alloc = (b: Backend, n: number) => b.alloc(n) as CpuBuffer;
 const f32 = Math.fround;
 
 // ------------------------------------------------------------------ grid_sample (ATen GridSampler.h)
@@ -55,10 +53,10 @@ function roundHalfEven(v: number): number {
   return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function gridSample(b: Backend, x: View, grid: View, g: GridSampleGeometry): CpuBuffer {
+function gridSample(b: CpuBackend, x: View, grid: View, g: GridSampleGeometry): CpuBuffer {
   const X = dataOf(x), G = dataOf(grid);
   const { N, C, H, W, Ho, Wo } = g;
-  const out = alloc(b, N * C * Ho * Wo);
+  const out = b.alloc(N * C * Ho * Wo);
   const at = (plane: number, yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? X[plane + yy * W + xx] : 0);
   for (let n = 0; n < N; n++) for (let p = 0; p < Ho * Wo; p++) {
     const gi = grid.offset + (n * Ho * Wo + p) * 2;
@@ -78,11 +76,11 @@ function gridSample(b: Backend, x: View, grid: View, g: GridSampleGeometry): Cpu
   return out;
 }
 
-function gridSampleBackward(b: Backend, gy: View, x: View, grid: View, g: GridSampleGeometry, want: { x: boolean; grid: boolean }) {
+function gridSampleBackward(b: CpuBackend, gy: View, x: View, grid: View, g: GridSampleGeometry, want: { x: boolean; grid: boolean }) {
   const X = dataOf(x), G = dataOf(grid), GY = dataOf(gy);
   const { N, C, H, W, Ho, Wo } = g;
-  const dx = want.x ? alloc(b, N * C * H * W) : null;
-  const dgrid = want.grid ? alloc(b, N * Ho * Wo * 2) : null;
+  const dx = want.x ? b.alloc(N * C * H * W) : null;
+  const dgrid = want.grid ? b.alloc(N * Ho * Wo * 2) : null;
   const inb = (yy: number, xx: number) => yy >= 0 && yy < H && xx >= 0 && xx < W;
   for (let n = 0; n < N; n++) for (let p = 0; p < Ho * Wo; p++) {
     const gi = grid.offset + (n * Ho * Wo + p) * 2;
@@ -151,10 +149,10 @@ function roiSamples(bx: Box, ph: number, pw: number, fn: (y: number, x: number) 
   }
 }
 
-function roiAlign(b: Backend, x: View, boxes: View, g: RoiAlignGeometry): CpuBuffer {
+function roiAlign(b: CpuBackend, x: View, boxes: View, g: RoiAlignGeometry): CpuBuffer {
   const X = dataOf(x), B = dataOf(boxes);
   const { C, H, W, K, PH, PW } = g;
-  const out = alloc(b, K * C * PH * PW);
+  const out = b.alloc(K * C * PH * PW);
   for (let k = 0; k < K; k++) {
     const bx = boxOf(B, boxes.offset + k * 5, g);
     if (bx.n < 0 || bx.n >= g.N) continue;
@@ -175,10 +173,10 @@ function roiAlign(b: Backend, x: View, boxes: View, g: RoiAlignGeometry): CpuBuf
   return out;
 }
 
-function roiAlignBackward(b: Backend, gy: View, boxes: View, g: RoiAlignGeometry): CpuBuffer {
+function roiAlignBackward(b: CpuBackend, gy: View, boxes: View, g: RoiAlignGeometry): CpuBuffer {
   const GY = dataOf(gy), B = dataOf(boxes);
   const { N, C, H, W, K, PH, PW } = g;
-  const dx = alloc(b, N * C * H * W);
+  const dx = b.alloc(N * C * H * W);
   for (let k = 0; k < K; k++) {
     const bx = boxOf(B, boxes.offset + k * 5, g);
     if (bx.n < 0 || bx.n >= N) continue;
@@ -253,11 +251,11 @@ function axisTaps(inSize: number, outSize: number, g: InterpolateGeometry, scale
   return cubicTaps(inSize, outSize, g.alignCorners, scale);
 }
 
-function interpolate(b: Backend, x: View, g: InterpolateGeometry): CpuBuffer {
+function interpolate(b: CpuBackend, x: View, g: InterpolateGeometry): CpuBuffer {
   const X = dataOf(x);
   const { planes, H, W, OH, OW } = g;
   const ty = axisTaps(H, OH, g, g.scaleH), tx = axisTaps(W, OW, g, g.scaleW);
-  const out = alloc(b, planes * OH * OW);
+  const out = b.alloc(planes * OH * OW);
   for (let p = 0; p < planes; p++) {
     const base = x.offset + p * H * W;
     for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
@@ -270,11 +268,11 @@ function interpolate(b: Backend, x: View, g: InterpolateGeometry): CpuBuffer {
   return out;
 }
 
-function interpolateBackward(b: Backend, gy: View, g: InterpolateGeometry): CpuBuffer {
+function interpolateBackward(b: CpuBackend, gy: View, g: InterpolateGeometry): CpuBuffer {
   const GY = dataOf(gy);
   const { planes, H, W, OH, OW } = g;
   const ty = axisTaps(H, OH, g, g.scaleH), tx = axisTaps(W, OW, g, g.scaleW);
-  const dx = alloc(b, planes * H * W);
+  const dx = b.alloc(planes * H * W);
   for (let p = 0; p < planes; p++) {
     for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
       const go = GY[gy.offset + (p * OH + oh) * OW + ow];
@@ -285,5 +283,5 @@ function interpolateBackward(b: Backend, gy: View, g: InterpolateGeometry): CpuB
   return dx;
 }
 
-const impl: SamplingKernels = { gridSample, gridSampleBackward, roiAlign, roiAlignBackward, interpolate, interpolateBackward };
-registerKernels<SamplingKernels>('cpu', 'sampling', impl);
+/** The CPU oracle's `sampling` kernels (part of CPU_KERNELS in ./index.ts). */
+export const cpuSamplingKernels: SamplingKernels<CpuBackend> = { gridSample, gridSampleBackward, roiAlign, roiAlignBackward, interpolate, interpolateBackward };

@@ -5,7 +5,7 @@
 // (not recomputed), so bottom/right padding, convTranspose2d's output padding and PyTorch's asymmetric 'same'
 // padding need nothing else. convTranspose2d is `conv2dBackwardInput` of the conv2d that maps its output to its
 // input. Inputs are contiguous at any element offset; outputs are fresh contiguous buffers.
-import type { Backend, BackendBuffer, View } from '../backend.js';
+import type { BackendBuffer, View } from '../view.js';
 
 export interface Conv2dGeometry {
   N: number;
@@ -29,16 +29,17 @@ export interface Conv2dGeometry {
  */
 export type ConvKernel = 'auto' | 'naive' | 'gemm' | 'depthwise' | 'matmul';
 
-export interface ConvKernels {
+/** Implemented once per backend B (the backend object is every function's first argument). */
+export interface ConvKernels<B> {
   /** y (N, O, OH, OW) = conv2d(x, w) + bias[o] (bias optional, shape (O)) */
-  conv2d(b: Backend, x: View, w: View, bias: View | null, g: Conv2dGeometry, kernel?: ConvKernel): BackendBuffer;
+  conv2d(b: B, x: View, w: View, bias: View | null, g: Conv2dGeometry, kernel?: ConvKernel): BackendBuffer;
   /**
    * dx (N, C, H, W) = the adjoint of conv2d w.r.t. x applied to gy (N, O, OH, OW), plus bias[c] when given
    * (shape (C)): conv2d's input gradient and convTranspose2d's forward pass.
    */
-  conv2dBackwardInput(b: Backend, gy: View, w: View, bias: View | null, g: Conv2dGeometry, kernel?: ConvKernel): BackendBuffer;
+  conv2dBackwardInput(b: B, gy: View, w: View, bias: View | null, g: Conv2dGeometry, kernel?: ConvKernel): BackendBuffer;
   /** dw (O, C/groups, kH, kW) = sum over n, oy, ox of gy[n, o, oy, ox] * x[n, c, iy, ix] (the tap's input) */
-  conv2dBackwardWeight(b: Backend, x: View, gy: View, g: Conv2dGeometry, kernel?: ConvKernel): BackendBuffer;
+  conv2dBackwardWeight(b: B, x: View, gy: View, g: Conv2dGeometry, kernel?: ConvKernel): BackendBuffer;
 }
 
 /** Output size of a convolution along one dim (PyTorch's formula), before checking it is positive. */

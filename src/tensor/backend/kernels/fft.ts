@@ -15,7 +15,7 @@
 //   2. X_k = sum_m x_m exp(-+2 pi i m k / n)   (minus: forward, plus: inverse), k in [0, lout), lout <= n
 //   3. X_k *= scale, then X_k *= 2 for 1 <= k <= double (the adjoint of the Hermitian fill-in; 0 = none)
 //   4. stored as [outer, lout, inner] complex ('complex'), or only the real parts as [outer, lout, inner] f32 ('real')
-import type { Backend, BackendBuffer, View } from '../backend.js';
+import type { BackendBuffer, View } from '../view.js';
 
 export type FftInputMode = 'complex' | 'real' | 'hermitian';
 export type FftOutputMode = 'complex' | 'real';
@@ -53,20 +53,21 @@ export interface FftCacheInfo {
  */
 export interface PolarArgs { mag: View; phase: View; size: number; magSize: number }
 
-export interface FftKernels {
+/** Implemented once per backend B (the backend object is every function's first argument). */
+export interface FftKernels<B> {
   /** one batched 1-D DFT along an axis (see the header); returns a fresh contiguous buffer */
-  fft1d(b: Backend, a: FftAxisArgs): BackendBuffer;
+  fft1d(b: B, a: FftAxisArgs): BackendBuffer;
   /** complex (re[e], im[e]) from two real views of `size` elements; a missing part is 0 */
-  complexFromParts(b: Backend, re: View | null, im: View | null, size: number): BackendBuffer;
+  complexFromParts(b: B, re: View | null, im: View | null, size: number): BackendBuffer;
   /** torch.polar: mag[e % magSize] (cos phase[e], sin phase[e]) */
-  polar(b: Backend, a: PolarArgs): BackendBuffer;
+  polar(b: B, a: PolarArgs): BackendBuffer;
   /**
    * The VJP of polar for a complex gradient g: dphase[e] = mag (g_im cos - g_re sin) and, when wantMag,
    * dmag[e] = g_re cos + g_im sin (per element of the output, not yet summed over broadcast dims)
    */
-  polarBackward(b: Backend, a: PolarArgs & { g: View; wantMag: boolean }): { dphase: BackendBuffer; dmag: BackendBuffer | null };
+  polarBackward(b: B, a: PolarArgs & { g: View; wantMag: boolean }): { dphase: BackendBuffer; dmag: BackendBuffer | null };
   /** what the backend's plan cache holds */
-  cacheInfo(b: Backend): FftCacheInfo;
+  cacheInfo(b: B): FftCacheInfo;
   /** release every cached plan (later transforms rebuild what they need) */
-  clearCache(b: Backend): void;
+  clearCache(b: B): void;
 }

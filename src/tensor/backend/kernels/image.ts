@@ -1,16 +1,17 @@
 // Backend-level interface of the `image` kernel family: 1-D filtering along one axis with reflect padding (the
 // passes of a separable Gaussian blur) and its adjoint. Inputs are contiguous at any element offset.
-import type { Backend, BackendBuffer, View } from '../backend.js';
+import type { BackendBuffer, View } from '../view.js';
 
 /** A contiguous tensor read as [outer, L, inner], filtered along L. */
 export interface FilterDims { outer: number; L: number; inner: number }
 
-export interface ImageKernels {
+/** Implemented once per backend B (the backend object is every function's first argument). */
+export interface ImageKernels<B> {
   /**
    * out[o, i, j] = sum_k taps[k] * x[o, reflect(i + k - r), j] with K = taps.length odd, r = (K - 1) / 2 < L,
    * reflect mirroring without repeating the edge (torch's 'reflect' padding). Same shape as x.
    */
-  filter1dReflect(b: Backend, x: View, d: FilterDims, taps: readonly number[]): BackendBuffer;
+  filter1dReflect(b: B, x: View, d: FilterDims, taps: readonly number[]): BackendBuffer;
   /** the adjoint of filter1dReflect: dx = Aᵀ g */
-  filter1dReflectBackward(b: Backend, g: View, d: FilterDims, taps: readonly number[]): BackendBuffer;
+  filter1dReflectBackward(b: B, g: View, d: FilterDims, taps: readonly number[]): BackendBuffer;
 }

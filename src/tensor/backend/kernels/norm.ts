@@ -1,6 +1,6 @@
 // Backend-level interface of the `norm` kernel family (layer norm over rows, per-channel statistics and affine
 // maps for batch norm). Inputs are contiguous at any element offset; outputs are fresh contiguous buffers.
-import type { Backend, BackendBuffer, View } from '../backend.js';
+import type { BackendBuffer, View } from '../view.js';
 
 /**
  * A contiguous tensor read as [outer, D, inner]: layer norm normalises over D for each (outer, inner) pair
@@ -8,21 +8,22 @@ import type { Backend, BackendBuffer, View } from '../backend.js';
  */
 export interface NormDims { outer: number; D: number; inner: number }
 
-export interface NormKernels {
+/** Implemented once per backend B (the backend object is every function's first argument). */
+export interface NormKernels<B> {
   /**
    * out = (x - mean) * rstd * weight[d] + bias[d] over D, with biased variance and rstd = 1/sqrt(var + eps);
    * with `withStats`, also the per-row mean and rstd (outer*inner values, row = o*inner + j).
    */
-  layerNorm(b: Backend, x: View, d: NormDims, weight: View | null, bias: View | null, eps: number, withStats: boolean):
+  layerNorm(b: B, x: View, d: NormDims, weight: View | null, bias: View | null, eps: number, withStats: boolean):
     { out: BackendBuffer; mean: BackendBuffer | null; rstd: BackendBuffer | null };
   /**
    * dx = rstd * (gy - mean_D(gy) - xhat * mean_D(gy * xhat)) with gy = g * weight and xhat = (x - mean) * rstd;
    * with `withGxhat`, also g * xhat (x's shape), which summed over rows is the weight gradient.
    */
-  layerNormBackward(b: Backend, g: View, x: View, mean: View, rstd: View, weight: View | null, d: NormDims, withGxhat: boolean):
+  layerNormBackward(b: B, g: View, x: View, mean: View, rstd: View, weight: View | null, d: NormDims, withGxhat: boolean):
     { dx: BackendBuffer; gxhat: BackendBuffer | null };
   /** per-channel (D) mean and biased variance over the outer*inner values of each channel */
-  channelStats(b: Backend, x: View, d: NormDims): { mean: BackendBuffer; variance: BackendBuffer };
+  channelStats(b: B, x: View, d: NormDims): { mean: BackendBuffer; variance: BackendBuffer };
   /** out[o, c, j] = x[o, c, j] * scale[c] + shift[c] (shift 0 when null) */
-  channelAffine(b: Backend, x: View, d: NormDims, scale: View, shift: View | null): BackendBuffer;
+  channelAffine(b: B, x: View, d: NormDims, scale: View, shift: View | null): BackendBuffer;
 }

@@ -1,6 +1,6 @@
 // Backend-level interface of the `pool` kernel family (max / average / adaptive-average 2-D pooling).
 // Inputs are contiguous (N*C planes of H x W) at any element offset; outputs are fresh contiguous buffers.
-import type { Backend, BackendBuffer, View } from '../backend.js';
+import type { BackendBuffer, View } from '../view.js';
 
 /** Geometry of a 2-D pooling window sweep over `planes` contiguous H x W planes (PyTorch semantics). */
 export interface Pool2dGeometry {
@@ -22,14 +22,15 @@ export interface AvgPoolOptions {
 /** Output bins of adaptive pooling: bin i of n over L covers [floor(i*L/n), ceil((i+1)*L/n)). */
 export interface AdaptiveGeometry { planes: number; H: number; W: number; OH: number; OW: number }
 
-export interface PoolKernels {
+/** Implemented once per backend B (the backend object is every function's first argument). */
+export interface PoolKernels<B> {
   /** max over each window (padding = -inf); `indices` (i32, h*W+w within the plane, first max) when asked */
-  maxPool2d(b: Backend, x: View, g: Pool2dGeometry, withIndices: boolean): { out: BackendBuffer; indices: BackendBuffer | null };
+  maxPool2d(b: B, x: View, g: Pool2dGeometry, withIndices: boolean): { out: BackendBuffer; indices: BackendBuffer | null };
   /** dx[p] = sum of gy[o] over windows o whose argmax index is p */
-  maxPool2dBackward(b: Backend, gy: View, indices: View, g: Pool2dGeometry): BackendBuffer;
-  avgPool2d(b: Backend, x: View, g: Pool2dGeometry, o: AvgPoolOptions): BackendBuffer;
+  maxPool2dBackward(b: B, gy: View, indices: View, g: Pool2dGeometry): BackendBuffer;
+  avgPool2d(b: B, x: View, g: Pool2dGeometry, o: AvgPoolOptions): BackendBuffer;
   /** dx[p] = sum over windows o containing p of gy[o] / divisor(o) */
-  avgPool2dBackward(b: Backend, gy: View, g: Pool2dGeometry, o: AvgPoolOptions): BackendBuffer;
-  adaptiveAvgPool2d(b: Backend, x: View, g: AdaptiveGeometry): BackendBuffer;
-  adaptiveAvgPool2dBackward(b: Backend, gy: View, g: AdaptiveGeometry): BackendBuffer;
+  avgPool2dBackward(b: B, gy: View, g: Pool2dGeometry, o: AvgPoolOptions): BackendBuffer;
+  adaptiveAvgPool2d(b: B, x: View, g: AdaptiveGeometry): BackendBuffer;
+  adaptiveAvgPool2dBackward(b: B, gy: View, g: AdaptiveGeometry): BackendBuffer;
 }

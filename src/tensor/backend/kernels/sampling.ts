@@ -2,7 +2,7 @@
 // RoI Align (torchvision.ops.roi_align) and resizing (torch.nn.functional.interpolate), each with its VJP.
 // Inputs are contiguous NCHW at any element offset (grids (N, Ho, Wo, 2), boxes (K, 5)); outputs are fresh
 // contiguous buffers.
-import type { Backend, BackendBuffer, View } from '../backend.js';
+import type { BackendBuffer, View } from '../view.js';
 
 export type GridSampleMode = 'bilinear' | 'nearest';
 export type GridSamplePadding = 'zeros' | 'border' | 'reflection';
@@ -39,15 +39,16 @@ export interface InterpolateGeometry {
   scaleW: number | null;
 }
 
-export interface SamplingKernels {
-  gridSample(b: Backend, x: View, grid: View, g: GridSampleGeometry): BackendBuffer;
+/** Implemented once per backend B (the backend object is every function's first argument). */
+export interface SamplingKernels<B> {
+  gridSample(b: B, x: View, grid: View, g: GridSampleGeometry): BackendBuffer;
   /** gradients w.r.t. x (N, C, H, W) and grid (N, Ho, Wo, 2) for the wanted ones (grid: zeros for 'nearest') */
-  gridSampleBackward(b: Backend, gy: View, x: View, grid: View, g: GridSampleGeometry, want: { x: boolean; grid: boolean }):
+  gridSampleBackward(b: B, gy: View, x: View, grid: View, g: GridSampleGeometry, want: { x: boolean; grid: boolean }):
     { dx: BackendBuffer | null; dgrid: BackendBuffer | null };
-  roiAlign(b: Backend, x: View, boxes: View, g: RoiAlignGeometry): BackendBuffer;
+  roiAlign(b: B, x: View, boxes: View, g: RoiAlignGeometry): BackendBuffer;
   /** gradient w.r.t. x (N, C, H, W) */
-  roiAlignBackward(b: Backend, gy: View, boxes: View, g: RoiAlignGeometry): BackendBuffer;
-  interpolate(b: Backend, x: View, g: InterpolateGeometry): BackendBuffer;
+  roiAlignBackward(b: B, gy: View, boxes: View, g: RoiAlignGeometry): BackendBuffer;
+  interpolate(b: B, x: View, g: InterpolateGeometry): BackendBuffer;
   /** gradient w.r.t. x (planes, H, W) */
-  interpolateBackward(b: Backend, gy: View, g: InterpolateGeometry): BackendBuffer;
+  interpolateBackward(b: B, gy: View, g: InterpolateGeometry): BackendBuffer;
 }

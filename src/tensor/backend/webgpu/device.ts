@@ -1,6 +1,7 @@
 // Acquiring a WebGPU device: in Node through the `webgpu` package (Dawn), in browsers through navigator.gpu,
 // or from an injected GPU object (tests). Raises the device limits to what the adapter allows.
 import { DeviceError } from '../../../errors.js';
+import { config } from '../../../config.js';
 
 export interface AcquiredDevice {
   device: GPUDevice;
@@ -36,7 +37,7 @@ async function nodeGPU(): Promise<{ gpu: GPULike; drop: () => void }> {
     throw new DeviceError(`Cannot load the 'webgpu' package (Dawn node bindings): ${(e as Error).message}\nRun 'npm ci' in the project folder.`);
   }
   Object.assign(globalThis, mod.globals);
-  const flags = (process.env.DUALNEURON_DAWN_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const flags = config().dawnFlags;
   let gpu: GPULike | null = mod.create(flags);
   return { gpu, drop: () => { gpu = null; } };
 }

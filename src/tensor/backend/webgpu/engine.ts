@@ -5,6 +5,7 @@
 // parameter array `P`, then the read_write outputs, then the read-only inputs, in that order.
 import { DeviceError } from '../../../errors.js';
 import { BufferPool } from './pool.js';
+import { config } from '../../../config.js';
 
 export interface Binding { buffer: GPUBuffer; offset?: number; size?: number }
 
@@ -46,8 +47,8 @@ export class Engine {
   private readonly compileErrors: string[] = [];
   private readonly pendingChecks: Promise<void>[] = [];
   /** dispatches encoded since the last submit; submit when it reaches `flushThreshold` */
-  flushThreshold = Number(process?.env?.DUALNEURON_FLUSH_EVERY ?? 128);
-  readonly syncKernels = process?.env?.DUALNEURON_SYNC_KERNELS === '1';
+  flushThreshold = config().flushEvery;
+  readonly syncKernels = config().syncKernels;
   dispatchCount = 0;
   submitCount = 0;
   // ---- profiling (timestamp queries around every dispatch; see startProfile)
@@ -58,7 +59,7 @@ export class Engine {
   private readonly profileReads: Promise<void>[] = [];
 
   constructor(readonly device: GPUDevice, readonly limits: GPUSupportedLimits) {
-    this.pool = new BufferPool(device, STORAGE_USAGE, Number(process?.env?.DUALNEURON_POOL_MB ?? 2048) * 2 ** 20, 'tensor');
+    this.pool = new BufferPool(device, STORAGE_USAGE, config().poolMB * 2 ** 20, 'tensor');
     this.stagingPool = new BufferPool(device, MAP_READ | COPY_DST, 256 * 2 ** 20, 'staging');
     this.align = Math.max(1, limits.minStorageBufferOffsetAlignment / 4);
     this.arenaGPU = this.newArena();

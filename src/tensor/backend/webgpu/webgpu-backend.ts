@@ -5,6 +5,7 @@ import { type DType, wgslType } from '../../dtype.js';
 import { type Shape, broadcastStrides, collapseDims, contiguousStrides, isContiguous, numel } from '../../shape.js';
 import type { ElementwiseOp } from '../../ops/elementwise-table.js';
 import { DeviceError } from '../../../errors.js';
+import { config } from '../../../config.js';
 import { Engine, type Kernel } from './engine.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
 import { elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
@@ -15,6 +16,7 @@ import { assignWGSL, rampWGSL } from '../../../../shaders/copy.js';
 import { randomWGSL } from '../../../../shaders/random.js';
 import { gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddWGSL } from '../../../../shaders/indexing.js';
 import { seedWords } from '../../random.js';
+import type { KernelFamilies } from '../kernels/families.js';
 
 export class GpuBuffer implements BackendBuffer {
   released = false;
@@ -35,12 +37,13 @@ export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly engine: Engine;
 
-  private constructor(private readonly acquired: AcquiredDevice) {
+  private constructor(private readonly acquired: AcquiredDevice, readonly kernels: KernelFamilies<WebGPUBackend>) {
     this.engine = new Engine(acquired.device, acquired.device.limits);
   }
 
-  static async create(gpu?: Parameters<typeof acquireDevice>[0]): Promise<WebGPUBackend> {
-    return new WebGPUBackend(await acquireDevice(gpu));
+  /** `kernels`: the WebGPU kernel families (createWebGPUBackend() in ./index.ts passes WEBGPU_KERNELS) */
+  static async create(kernels: KernelFamilies<WebGPUBackend>, gpu?: Parameters<typeof acquireDevice>[0]): Promise<WebGPUBackend> {
+    return new WebGPUBackend(await acquireDevice(gpu), kernels);
   }
 
   get device(): GPUDevice { return this.acquired.device; }
@@ -253,7 +256,7 @@ export class WebGPUBackend implements Backend {
    * DUALNEURON_MATMUL=tiled|vec4|naive overrides the choice (benchmarks).
    */
   private matmulKind(a: View, b: View, K: number, N: number, requested: MatmulKernel): Exclude<MatmulKernel, 'auto'> {
-    const forced = requested !== 'auto' ? requested : (process?.env?.DUALNEURON_MATMUL as MatmulKernel | undefined) ?? 'auto';
+    const forced = requested !== 'auto' ? requested : config().matmul;
     if (forced === 'naive' || forced === 'tiled') return forced;
     if (!this.isCpuAdapter && forced === 'auto') return 'tiled';
     const aligned = (...v: number[]) => v.every((x) => x >= 0 && x % 4 === 0);

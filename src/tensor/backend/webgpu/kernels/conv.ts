@@ -8,9 +8,8 @@
 // share them. 'naive' (one output per invocation) is the benchmark reference. On lavapipe the implicit GEMM
 // beats the vec4 matmul kernels on 1x1 convolutions too (1.5-4x in bench/conv.bench.ts), so CPU adapters use it
 // there as well.
-import type { Backend, View } from '../../backend.js';
+import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
-import { registerKernels } from '../../registry.js';
 import type { Conv2dGeometry, ConvKernel, ConvKernels } from '../../kernels/conv.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import {
@@ -19,7 +18,6 @@ import {
   type ConvTileSpec, type ConvWeightGradSpec, type DepthwiseSpec,
 } from '../../../../../shaders/conv.js';
 
-const gpuOf = (b: Backend) => b as WebGPUBackend;
 const bufOf = (v: View) => v.buf as GpuBuffer;
 
 function params(g: Conv2dGeometry, off0: number, off1: number, bias: View | null, n: number, extra: number[] = []): Uint32Array {
@@ -59,8 +57,7 @@ function forwardKind(be: WebGPUBackend, g: Conv2dGeometry, requested: ConvKernel
   return 'gemm';
 }
 
-function forward(b: Backend, x: View, w: View, bias: View | null, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
-  const be = gpuOf(b);
+function forward(be: WebGPUBackend, x: View, w: View, bias: View | null, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
   const n = g.N * g.O * g.OH * g.OW;
   const kind = forwardKind(be, g, kernel);
   if (kind === 'matmul') return forwardMatmul(be, x, w, bias, g);
@@ -149,8 +146,7 @@ function depthwise(be: WebGPUBackend, out: GpuBuffer, x: View, w: View, bias: Vi
   if (wr) be.free(wr);
 }
 
-function backwardInput(b: Backend, gy: View, w: View, bias: View | null, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
-  const be = gpuOf(b);
+function backwardInput(be: WebGPUBackend, gy: View, w: View, bias: View | null, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
   const n = g.N * g.C * g.H * g.W;
   const out = be.alloc(n);
   if (n === 0) return out;
@@ -181,8 +177,7 @@ function backwardInput(b: Backend, gy: View, w: View, bias: View | null, g: Conv
   return out;
 }
 
-function backwardWeight(b: Backend, x: View, gy: View, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
-  const be = gpuOf(b);
+function backwardWeight(be: WebGPUBackend, x: View, gy: View, g: Conv2dGeometry, kernel: ConvKernel = 'auto'): GpuBuffer {
   const Cg = g.C / g.groups, Og = g.O / g.groups;
   const taps = Cg * g.kH * g.kW;
   const size = g.O * taps;
@@ -213,10 +208,9 @@ function backwardWeight(b: Backend, x: View, gy: View, g: Conv2dGeometry, kernel
   return out;
 }
 
-const impl: ConvKernels = {
+/** The WebGPU `conv` kernels (part of WEBGPU_KERNELS in ./index.ts). */
+export const webgpuConvKernels: ConvKernels<WebGPUBackend> = {
   conv2d: forward,
   conv2dBackwardInput: backwardInput,
   conv2dBackwardWeight: backwardWeight,
 };
-
-registerKernels<ConvKernels>('webgpu', 'conv', impl);

@@ -9,13 +9,13 @@
 // the most recently used MAX_PLANS sizes within MAX_BYTES and frees the least recently used beyond that (the pool
 // reuses a freed buffer only after the work that reads it is submitted). clearCache() frees everything; at
 // shutdown the device is destroyed with every buffer on it, and the cache object dies with its backend.
-import type { Backend, View } from '../../backend.js';
+import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
-import { registerKernels } from '../../registry.js';
 import type { FftAxisArgs, FftCacheInfo, FftKernels, PolarArgs } from '../../kernels/fft.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import { FFT_LOAD, FFT_WG, FP, complexFromPartsWGSL, fftPassKey, fftPassUsesTable, fftPassWGSL, polarBackwardWGSL, polarWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
 import { DeviceError } from '../../../../errors.js';
+import { config } from '../../../../config.js';
 
 const MAX_PLANS = 32;
 const MAX_BYTES = 8 * 2 ** 20;
@@ -41,14 +41,8 @@ export function overridePlanRules(r: PlanRules | null): void { rulesOverride = r
 
 export function planRules(): PlanRules {
   if (rulesOverride) return { ...rulesOverride };
-  const env = (k: string) => {
-    const v = Number(typeof process !== 'undefined' ? process.env?.[k] : undefined);
-    return Number.isInteger(v) && v > 1 ? v : null;
-  };
-  return {
-    maxRadix: env('DUALNEURON_FFT_MAX_RADIX') ?? 16,
-    maxPrime: env('DUALNEURON_FFT_MAX_PRIME') ?? 31,
-  };
+  const c = config();
+  return { maxRadix: c.fftMaxRadix, maxPrime: c.fftMaxPrime };
 }
 
 function primeFactors(L: number): number[] {
@@ -217,10 +211,10 @@ class FftPlanCache {
   }
 }
 
-const caches = new WeakMap<Backend, FftPlanCache>();
-function cacheOf(b: Backend): FftPlanCache {
-  let c = caches.get(b);
-  if (!c) caches.set(b, (c = new FftPlanCache(b as WebGPUBackend)));
+const caches = new WeakMap<WebGPUBackend, FftPlanCache>();
+function cacheOf(be: WebGPUBackend): FftPlanCache {
+  let c = caches.get(be);
+  if (!c) caches.set(be, (c = new FftPlanCache(be)));
   return c;
 }
 
@@ -228,12 +222,11 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 const bits = (v: number) => { f32[0] = v; return u32[0]; };
 
-function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
-  const be = b as WebGPUBackend;
+function fft1d(be: WebGPUBackend, a: FftAxisArgs): GpuBuffer {
   const { outer, inner, n, lout } = a;
   if (a.input !== 'real' && a.x.offset % 2 !== 0) throw new DeviceError('fft1d: a complex input must start at an even element offset');
   if (outer * inner * lout === 0) return be.alloc(0);
-  const plan = cacheOf(b).get(n);
+  const plan = cacheOf(be).get(n);
   const { L, radices } = plan;
   // the kernels' index arithmetic (udiv) is exact below 2^28 butterflies per pass
   if (outer * L * inner >= 2 ** 28) throw new DeviceError(`fft: ${outer * inner} sequences of ${L} points in one call exceed 2^28 elements; split the batch`);
@@ -284,8 +277,7 @@ function fft1d(b: Backend, a: FftAxisArgs): GpuBuffer {
 
 const EW_WG = 256;
 
-function complexFromParts(b: Backend, re: View | null, im: View | null, size: number): GpuBuffer {
-  const be = b as WebGPUBackend;
+function complexFromParts(be: WebGPUBackend, re: View | null, im: View | null, size: number): GpuBuffer {
   const out = be.alloc(2 * size);
   if (size === 0) return out;
   const inputs = [re, im].filter((v): v is View => v !== null).map((v) => v.buf as GpuBuffer);
@@ -294,8 +286,7 @@ function complexFromParts(b: Backend, re: View | null, im: View | null, size: nu
   return out;
 }
 
-function polar(b: Backend, a: PolarArgs): GpuBuffer {
-  const be = b as WebGPUBackend;
+function polar(be: WebGPUBackend, a: PolarArgs): GpuBuffer {
   const out = be.alloc(2 * a.size);
   if (a.size === 0) return out;
   be.dispatch({ name: 'polar', key: 'polar', source: polarWGSL, workgroups: grid1d(a.size, EW_WG),
@@ -303,8 +294,7 @@ function polar(b: Backend, a: PolarArgs): GpuBuffer {
   return out;
 }
 
-function polarBackward(b: Backend, a: PolarArgs & { g: View; wantMag: boolean }): { dphase: GpuBuffer; dmag: GpuBuffer | null } {
-  const be = b as WebGPUBackend;
+function polarBackward(be: WebGPUBackend, a: PolarArgs & { g: View; wantMag: boolean }): { dphase: GpuBuffer; dmag: GpuBuffer | null } {
   const dphase = be.alloc(a.size), dmag = a.wantMag ? be.alloc(a.size) : null;
   if (a.size === 0) return { dphase, dmag };
   if (a.g.offset % 2 !== 0) throw new DeviceError('polar backward: the complex gradient must start at an even element offset');
@@ -314,13 +304,12 @@ function polarBackward(b: Backend, a: PolarArgs & { g: View; wantMag: boolean })
   return { dphase, dmag };
 }
 
-const impl: FftKernels = {
+/** The WebGPU `fft` kernels (part of WEBGPU_KERNELS in ./index.ts). */
+export const webgpuFftKernels: FftKernels<WebGPUBackend> = {
   fft1d,
   complexFromParts,
   polar,
   polarBackward,
-  cacheInfo: (b) => cacheOf(b).info(),
-  clearCache: (b) => cacheOf(b).clear(),
+  cacheInfo: (be) => cacheOf(be).info(),
+  clearCache: (be) => cacheOf(be).clear(),
 };
-
-registerKernels<FftKernels>('webgpu', 'fft', impl);

@@ -1,7 +1,6 @@
 // WebGPU implementation of the `image` kernel family (shaders/image.ts).
-import type { Backend, View } from '../../backend.js';
+import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
-import { registerKernels } from '../../registry.js';
 import type { FilterDims, ImageKernels } from '../../kernels/image.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import { IMAGE_WG, TAPS_AT, filter1dReflectBackwardWGSL, filter1dReflectWGSL } from '../../../../../shaders/image.js';
@@ -16,17 +15,15 @@ function params(n: number, d: FilterDims, offset: number, taps: readonly number[
   return P;
 }
 
-function run(b: Backend, name: string, key: string, source: () => string, v: View, d: FilterDims, taps: readonly number[]) {
-  const be = b as WebGPUBackend;
+function run(be: WebGPUBackend, name: string, key: string, source: () => string, v: View, d: FilterDims, taps: readonly number[]) {
   const n = d.outer * d.L * d.inner;
   const out = be.alloc(n);
   be.dispatch({ name, key, source, workgroups: grid1d(n, IMAGE_WG), params: params(n, d, v.offset, taps), outputs: [out], inputs: [v.buf as GpuBuffer] });
   return out;
 }
 
-const impl: ImageKernels = {
-  filter1dReflect: (b, x, d, taps) => run(b, 'filter1dReflect', 'image:filter1d', filter1dReflectWGSL, x, d, taps),
-  filter1dReflectBackward: (b, g, d, taps) => run(b, 'filter1dReflect backward', 'image:filter1d:bw', filter1dReflectBackwardWGSL, g, d, taps),
+/** The WebGPU `image` kernels (part of WEBGPU_KERNELS in ./index.ts). */
+export const webgpuImageKernels: ImageKernels<WebGPUBackend> = {
+  filter1dReflect: (be, x, d, taps) => run(be, 'filter1dReflect', 'image:filter1d', filter1dReflectWGSL, x, d, taps),
+  filter1dReflectBackward: (be, g, d, taps) => run(be, 'filter1dReflect backward', 'image:filter1d:bw', filter1dReflectBackwardWGSL, g, d, taps),
 };
-
-registerKernels<ImageKernels>('webgpu', 'image', impl);

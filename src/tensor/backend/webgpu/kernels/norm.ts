@@ -1,21 +1,19 @@
 // WebGPU implementation of the `norm` kernel family (shaders/norm.ts).
-import type { Backend, View } from '../../backend.js';
+import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
-import { registerKernels } from '../../registry.js';
 import type { NormKernels } from '../../kernels/norm.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import { AFFINE_GRID_WG, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL } from '../../../../../shaders/norm.js';
 
-const gpuOf = (b: Backend) => b as WebGPUBackend;
 const bufOf = (v: View) => v.buf as GpuBuffer;
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 const MAX_GRID = 65535;
 const f32Bits = (v: number) => { f32[0] = v; return u32[0]; };
 
-const impl: NormKernels = {
-  layerNorm(b, x, d, weight, bias, eps, withStats) {
-    const be = gpuOf(b);
+/** The WebGPU `norm` kernels (part of WEBGPU_KERNELS in ./index.ts). */
+export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
+  layerNorm(be, x, d, weight, bias, eps, withStats) {
     const rows = d.outer * d.inner;
     const out = be.alloc(rows * d.D);
     const mean = withStats ? be.alloc(rows) : null, rstd = withStats ? be.alloc(rows) : null;
@@ -27,8 +25,7 @@ const impl: NormKernels = {
       inputs: [bufOf(x), ...(weight ? [bufOf(weight)] : []), ...(bias ? [bufOf(bias)] : [])] });
     return { out, mean, rstd };
   },
-  layerNormBackward(b, g, x, mean, rstd, weight, d, withGxhat) {
-    const be = gpuOf(b);
+  layerNormBackward(be, g, x, mean, rstd, weight, d, withGxhat) {
     const rows = d.outer * d.inner;
     const dx = be.alloc(rows * d.D);
     const gxhat = withGxhat ? be.alloc(rows * d.D) : null;
@@ -39,15 +36,13 @@ const impl: NormKernels = {
       inputs: [bufOf(g), bufOf(x), bufOf(mean), bufOf(rstd), ...(weight ? [bufOf(weight)] : [])] });
     return { dx, gxhat };
   },
-  channelStats(b, x, d) {
-    const be = gpuOf(b);
+  channelStats(be, x, d) {
     const mean = be.alloc(d.D), variance = be.alloc(d.D);
     be.dispatch({ name: 'channelStats', key: 'norm:stats', source: channelStatsWGSL, workgroups: grid1d(d.D, NORM_ROW_WG),
       params: new Uint32Array([d.D, d.outer, d.inner, x.offset]), outputs: [mean, variance], inputs: [bufOf(x)] });
     return { mean, variance };
   },
-  channelAffine(b, x, d, scale, shift) {
-    const be = gpuOf(b);
+  channelAffine(be, x, d, scale, shift) {
     const n = d.outer * d.D * d.inner;
     const out = be.alloc(n);
     const hs = shift !== null;
@@ -65,5 +60,3 @@ const impl: NormKernels = {
     return out;
   },
 };
-
-registerKernels<NormKernels>('webgpu', 'norm', impl);

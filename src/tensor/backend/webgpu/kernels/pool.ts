@@ -1,8 +1,7 @@
 // WebGPU implementation of the `pool` kernel family (shaders/pool.ts): window geometry compiled in, 3-D grids
 // (column, row, plane) split into chunks of at most 65535 planes.
-import type { Backend, View } from '../../backend.js';
+import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
-import { registerKernels } from '../../registry.js';
 import type { AdaptiveGeometry, AvgPoolOptions, Pool2dGeometry, PoolKernels } from '../../kernels/pool.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import {
@@ -10,7 +9,6 @@ import {
   maxPool2dBackwardWGSL, maxPool2dWGSL, maxPoolPhases, poolConstsKey, type PoolConsts,
 } from '../../../../../shaders/pool.js';
 
-const gpuOf = (b: Backend) => b as WebGPUBackend;
 const bufOf = (v: View) => v.buf as GpuBuffer;
 const MAX_PLANES = 65535;
 
@@ -34,9 +32,9 @@ function adaptiveParams(n: number, g: AdaptiveGeometry, off: number): Uint32Arra
   return P;
 }
 
-const impl: PoolKernels = {
-  maxPool2d(b, x, g, withIndices) {
-    const be = gpuOf(b);
+/** The WebGPU `pool` kernels (part of WEBGPU_KERNELS in ./index.ts). */
+export const webgpuPoolKernels: PoolKernels<WebGPUBackend> = {
+  maxPool2d(be, x, g, withIndices) {
     const n = g.planes * g.OH * g.OW;
     const out = be.alloc(n);
     const indices = withIndices ? be.alloc(n) : null;
@@ -45,8 +43,7 @@ const impl: PoolKernels = {
       g, g.OW, g.OH, [x.offset, 0], [0, 0], indices ? [out, indices] : [out], [bufOf(x)]);
     return { out, indices };
   },
-  maxPool2dBackward(b, gy, indices, g) {
-    const be = gpuOf(b);
+  maxPool2dBackward(be, gy, indices, g) {
     const dx = be.fill(g.planes * g.H * g.W, 0, 'f32');
     const c = constsOf(g);
     const [PH, PW] = maxPoolPhases(c);
@@ -56,30 +53,26 @@ const impl: PoolKernels = {
     }
     return dx;
   },
-  avgPool2d(b, x, g, o) {
-    const be = gpuOf(b);
+  avgPool2d(be, x, g, o) {
     const out = be.alloc(g.planes * g.OH * g.OW);
     const c = constsOf(g, o);
     gridDispatch(be, 'avgPool2d', `pool:avg:${poolConstsKey(c)}`, () => avgPool2dWGSL(c), g, g.OW, g.OH, [x.offset, 0], [0, 0], [out], [bufOf(x)]);
     return out;
   },
-  avgPool2dBackward(b, gy, g, o) {
-    const be = gpuOf(b);
+  avgPool2dBackward(be, gy, g, o) {
     const dx = be.alloc(g.planes * g.H * g.W);
     const c = constsOf(g, o);
     gridDispatch(be, 'avgPool2d backward', `pool:avg:bw:${poolConstsKey(c)}`, () => avgPool2dBackwardWGSL(c), g, g.W, g.H, [gy.offset, 0], [0, 0], [dx], [bufOf(gy)]);
     return dx;
   },
-  adaptiveAvgPool2d(b, x, g) {
-    const be = gpuOf(b);
+  adaptiveAvgPool2d(be, x, g) {
     const n = g.planes * g.OH * g.OW;
     const out = be.alloc(n);
     be.dispatch({ name: 'adaptiveAvgPool2d', key: 'pool:adaptive', source: adaptiveAvgPool2dWGSL, workgroups: grid1d(n, ADAPTIVE_WG),
       params: adaptiveParams(n, g, x.offset), outputs: [out], inputs: [bufOf(x)] });
     return out;
   },
-  adaptiveAvgPool2dBackward(b, gy, g) {
-    const be = gpuOf(b);
+  adaptiveAvgPool2dBackward(be, gy, g) {
     const n = g.planes * g.H * g.W;
     const dx = be.alloc(n);
     be.dispatch({ name: 'adaptiveAvgPool2d backward', key: 'pool:adaptive:bw', source: adaptiveAvgPool2dBackwardWGSL, workgroups: grid1d(n, ADAPTIVE_WG),
@@ -87,5 +80,3 @@ const impl: PoolKernels = {
     return dx;
   },
 };
-
-registerKernels<PoolKernels>('webgpu', 'pool', impl);

@@ -5,10 +5,9 @@
 // filters; they depend only on sizes, never on data), and one kernel applies the 2-D tensor product. The
 // backward pass is the same kernel with the transposed tables, so it gathers without atomics. Very wide
 // filters (large down-scaling factors) run as two 1-D passes instead.
-import type { Backend, View } from '../../backend.js';
+import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import { bitsOf } from '../webgpu-backend.js';
-import { registerKernels } from '../../registry.js';
 import type { GridSampleGeometry, InterpolateGeometry, RoiAlignGeometry, SamplingKernels } from '../../kernels/sampling.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import { antialiasTaps, areaScale, cubic1, cubic2 } from '../../kernels/resample-taps.js';
@@ -16,7 +15,6 @@ import {
   RESAMPLE_WG, SAMPLING_WG, gridSampleBackwardGridWGSL, gridSampleGatherWGSL, gridSampleTransposeWGSL, gridSampleWGSL, resample2dWGSL, roiAlignBackwardWGSL, roiAlignWGSL,
 } from '../../../../../shaders/sampling.js';
 
-const gpuOf = (b: Backend) => b as WebGPUBackend;
 const bufOf = (v: View) => v.buf as GpuBuffer;
 
 // ------------------------------------------------------------------ grid_sample
@@ -142,9 +140,9 @@ function resample(be: WebGPUBackend, x: GpuBuffer, xOff: number, planes: number,
 
 // ------------------------------------------------------------------ implementation
 
-const impl: SamplingKernels = {
-  gridSample(b, x, grid, g) {
-    const be = gpuOf(b);
+/** The WebGPU `sampling` kernels (part of WEBGPU_KERNELS in ./index.ts). */
+export const webgpuSamplingKernels: SamplingKernels<WebGPUBackend> = {
+  gridSample(be, x, grid, g) {
     const n0 = g.N * g.C * g.Ho * g.Wo;
     const out = be.alloc(n0);
     // channel blocks: coordinates once per block; enough invocations left for the device
@@ -157,8 +155,7 @@ const impl: SamplingKernels = {
     return out;
   },
 
-  gridSampleBackward(b, gy, x, grid, g, want) {
-    const be = gpuOf(b);
+  gridSampleBackward(be, gy, x, grid, g, want) {
     let dx: GpuBuffer | null = null, dgrid: GpuBuffer | null = null;
     if (want.x) {
       // transpose the sampling into per-pixel lists (one invocation per batch), then gather: deterministic,
@@ -187,8 +184,7 @@ const impl: SamplingKernels = {
     return { dx, dgrid };
   },
 
-  roiAlign(b, x, boxes, g) {
-    const be = gpuOf(b);
+  roiAlign(be, x, boxes, g) {
     const out = be.alloc(g.K * g.C * g.PH * g.PW);
     const blocks = g.K * Math.ceil(g.C / 4);
     be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: [Math.ceil(g.PW / RESAMPLE_WG), g.PH, Math.min(blocks, 65535)],
@@ -196,8 +192,7 @@ const impl: SamplingKernels = {
     return out;
   },
 
-  roiAlignBackward(b, gy, boxes, g) {
-    const be = gpuOf(b);
+  roiAlignBackward(be, gy, boxes, g) {
     const dx = be.alloc(g.N * g.C * g.H * g.W);
     be.dispatch({ name: 'roiAlign backward', key: 'sampling:roi:bx', source: roiAlignBackwardWGSL,
       workgroups: [Math.ceil(g.W / RESAMPLE_WG), g.H, Math.min(g.N * Math.ceil(g.C / 4), 65535)],
@@ -205,15 +200,13 @@ const impl: SamplingKernels = {
     return dx;
   },
 
-  interpolate(b, x, g) {
+  interpolate(be, x, g) {
     const ty = resampleTables(g.H, g.OH, g, g.scaleH), tx = resampleTables(g.W, g.OW, g, g.scaleW);
-    return resample(gpuOf(b), bufOf(x), x.offset, g.planes, g.H, g.W, ty.fwd, tx.fwd);
+    return resample(be, bufOf(x), x.offset, g.planes, g.H, g.W, ty.fwd, tx.fwd);
   },
 
-  interpolateBackward(b, gy, g) {
+  interpolateBackward(be, gy, g) {
     const ty = resampleTables(g.H, g.OH, g, g.scaleH), tx = resampleTables(g.W, g.OW, g, g.scaleW);
-    return resample(gpuOf(b), bufOf(gy), gy.offset, g.planes, g.OH, g.OW, ty.bwd, tx.bwd);
+    return resample(be, bufOf(gy), gy.offset, g.planes, g.OH, g.OW, ty.bwd, tx.bwd);
   },
 };
-
-registerKernels<SamplingKernels>('webgpu', 'sampling', impl);
