@@ -30,11 +30,12 @@ export function configDiff(done: ResultConfig, asked: ResultConfig): string[] {
 
 /**
  * The error for results in `out` that were made with other options (`diffs` from configDiff, or empty when
- * they were made by an older version that recorded no options); `what` says which results, e.g. "3 of 4 results".
+ * they were made by an older version that recorded no options); `what` says which results, e.g. "3 of 4
+ * results" (then `were`) or "the interrupted run" (then `was`).
  */
-export function mismatchError(out: string, what: string, diffs: string[]): InputError {
+export function mismatchError(out: string, what: string, diffs: string[], verb: 'was' | 'were' = 'were'): InputError {
   const why = diffs.length
-    ? `${what} in ${out} were made with other options:\n  ${diffs.slice(0, 20).join('\n  ')}${diffs.length > 20 ? `\n  ... and ${diffs.length - 20} more` : ''}`
-    : `${what} in ${out} were made by an older version of dualneuron that did not record their options`;
+    ? `${what} in ${out} ${verb} made with other options:\n  ${diffs.slice(0, 20).join('\n  ')}${diffs.length > 20 ? `\n  ... and ${diffs.length - 20} more` : ''}`
+    : `${what} in ${out} ${verb} made by an older version of dualneuron that did not record their options`;
   return new InputError(`${why}\nNothing was computed. Rerun with --overwrite to recompute and replace them, or choose a new --out.`);
 }

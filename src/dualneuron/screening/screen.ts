@@ -81,13 +81,13 @@ export function runIdentity(config: ResultConfig, images: string[], shard: Shard
  */
 export function checkScreenOutput(out: string, config: ResultConfig, images: string[], shard: ShardSpec | undefined, overwrite = false, log: (s: string) => void = (s) => console.error(s)): void {
   const asked = runIdentity(config, images, shard);
-  const found = [[join(out, '.partial', 'state.json'), 'The interrupted screening run'], [join(out, 'screen.json'), 'The screening outputs']] as const;
-  for (const [path, what] of found) {
+  const found = [[join(out, '.partial', 'state.json'), 'The interrupted screening run', 'was'], [join(out, 'screen.json'), 'The screening outputs', 'were']] as const;
+  for (const [path, what, verb] of found) {
     if (!existsSync(path)) continue;
     const prev = JSON.parse(readFileSync(path, 'utf8')) as State | ScreenMeta;
     const diffs = prev.identity ? configDiff(prev.identity, asked) : [];
     if (prev.identity && !diffs.length) continue;
-    if (!overwrite) throw mismatchError(out, what, diffs);
+    if (!overwrite) throw mismatchError(out, what, diffs, verb);
     log(`--overwrite: removing ${what.toLowerCase()} in ${out} (made with other options)`);
     removeScreenOutputs(out, 'prefix' in prev ? prev.prefix : null);
   }
