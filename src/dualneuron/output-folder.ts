@@ -193,15 +193,19 @@ function installReleaseHandlers(): void {
   }
 }
 
-/** Removes `<name>.tmp-<pid>-<hex>` files of processes that are no longer running, in the whole folder tree. */
-export function removeStaleTemps(dir: string, log: (s: string) => void): string[] {
+/**
+ * Removes `<name>.tmp-<pid>-<hex>` files of processes that are no longer running, in the folder and its
+ * subfolders down to the depth our outputs use (neuron/seed/pole), so a folder given as --out by mistake is not
+ * walked in full.
+ */
+export function removeStaleTemps(dir: string, log: (s: string) => void, maxDepth = 4): string[] {
   const removed: string[] = [];
-  const walk = (d: string) => {
+  const walk = (d: string, depth: number) => {
     let entries;
     try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
     for (const e of entries) {
       const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
+      if (e.isDirectory()) { if (depth < maxDepth) walk(p, depth + 1); }
       else if (e.isFile()) {
         const m = TEMP_NAME.exec(e.name);
         if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) {
@@ -210,7 +214,7 @@ export function removeStaleTemps(dir: string, log: (s: string) => void): string[
       }
     }
   };
-  walk(dir);
+  walk(dir, 0);
   if (removed.length) log(`removed ${removed.length} temporary file${removed.length > 1 ? 's' : ''} left by an interrupted run in ${dir}: ${removed.slice(0, 3).map((p) => p.slice(dir.length + 1)).join(', ')}${removed.length > 3 ? ', ...' : ''}`);
   return removed;
 }
