@@ -193,6 +193,9 @@ function installReleaseHandlers(): void {
   }
 }
 
+/** Lets the event loop run between long synchronous steps, so SIGINT/SIGTERM are handled (and locks released) promptly. */
+export const yieldToSignals = () => new Promise<void>((res) => setImmediate(res));
+
 /**
  * Removes `<name>.tmp-<pid>-<hex>` files of processes that are no longer running, in the folder and its
  * subfolders down to the depth our outputs use (neuron/seed/pole), so a folder given as --out by mistake is not

@@ -10,7 +10,7 @@ import { readImage, writePNG } from '../../io/image/index.js';
 import { loadTwin } from '../../models/twins/load.js';
 import { TWINS } from '../../models/twins/registry.js';
 import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.js';
-import { openOutputFolder } from '../output-folder.js';
+import { openOutputFolder, yieldToSignals } from '../output-folder.js';
 import { parseImagesTxt } from '../screening/images-list.js';
 import { makePipeline, toUint8, type Preset } from '../input/pipeline.js';
 import { listImages } from '../input/sources.js';
@@ -27,9 +27,6 @@ import { saveFigure } from '../plot/save.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
 import { modelOption, parseTwin, parseIntOpt } from './predict.js';
-
-/** Lets SIGINT/SIGTERM be handled (and the --out lock released) between the images of a synchronous loop. */
-const yieldToSignals = () => new Promise<void>((res) => setImmediate(res));
 
 function parseShard(v: string | undefined): ShardSpec | undefined {
   if (!v) return undefined;

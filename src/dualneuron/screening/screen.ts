@@ -18,6 +18,7 @@ import type { Screenable } from './extract.js';
 import { stableArgsort, statsCsv, unitStats, type UnitStats } from './stats.js';
 import { formatRows, parseImagesTxt, parseRows } from './images-list.js';
 import { configDiff, configHash, mismatchError, type ResultConfig } from '../result-config.js';
+import { yieldToSignals } from '../output-folder.js';
 
 export interface ShardSpec { k: number; n: number }
 
@@ -173,9 +174,6 @@ export async function runScreen(o: ScreenOptions): Promise<ScreenResult> {
   rmSync(partDir, { recursive: true, force: true });
   return { images: end - start, units, skipped: state.skipped, complete: true, range: [start, end] };
 }
-
-/** Lets the event loop run between long synchronous steps, so SIGINT/SIGTERM (and the lock release) are handled. */
-const yieldToSignals = () => new Promise<void>((res) => setImmediate(res));
 
 /** Read rows [r0, r1) of a raw float32 file of `units` columns. */
 function readRows(fd: number, units: number, r0: number, r1: number): Float32Array {
