@@ -35,7 +35,7 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
   const decoder = new DecodePool(makePipeline(spec, loadMask('v1', home), 'rendered'));
   const out = join(tmpdir(), `dualneuron-bench-screen-${process.pid}`);
   const t0 = performance.now();
-  await runScreen({ out, images: listImages([dir]), screen, decoder, backend, inputShape: spec.inputShape, batch: 32, prefix: 'v1_None_bench', configKey: 'bench' });
+  await runScreen({ out, images: listImages([dir]), screen, decoder, backend, inputShape: spec.inputShape, batch: 32, prefix: 'v1_None_bench', config: { bench: true } });
   const rate = n / ((performance.now() - t0) / 1000);
   await decoder.close();
   rmSync(out, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { detStateDict, detValue } from '../helpers/det-weights.js';
 import type { HostArray } from '../../src/io/host-array.js';
+import { runIf } from '../helpers/skip.js';
 
 const test = suite('ViT vs PyTorch (deterministic random weights)');
 
@@ -147,8 +148,7 @@ for (const [name, sub] of [['bin', 'adapter_bin'], ['safetensors', 'adapter_safe
 const haveBig = existsSync(vit('dino_b16_224_out.npy'));
 const allBig = process.env.DUALNEURON_BIG_TESTS === '1';
 for (const layout of (allBig ? ['dino', 'clip', 'open_clip'] : ['dino']) as VitLayout[]) {
-  test(`ViT-B/16 ${layout} at 224${allBig ? ' and 160' : ''}: output and input gradient`, async () => {
-    if (!haveBig) { console.log('    SKIP: no B/16 fixtures (run tools/golden/vit.py --big)'); return; }
+  runIf(test, haveBig, 'no ViT-B/16 fixtures (run tools/golden/vit.py --big)')(`ViT-B/16 ${layout} at 224${allBig ? ' and 160' : ''}: output and input gradient`, async () => {
     const m = await detVit(BIG[layout], layout);
     const lines = [await checkCase(m, `${layout}_b16_224`, 1, 224, 224)];
     if (allBig) lines.push(await checkCase(m, `${layout}_b16_160`, 1, 160, 160));
@@ -157,5 +157,4 @@ for (const layout of (allBig ? ['dino', 'clip', 'open_clip'] : ['dino']) as VitL
   });
 }
 
-void readFileSync;
 test.run();

@@ -91,7 +91,8 @@ async function poles(dir: string, r: Recipe, jobs: Job[], o: { members?: number[
   const { model } = loadTwin('v1', { members: o.members, backend: b });
   const param = paramOf(r);
   const synth = { ...optionsOf(r), ...(STEPS && !o.fullSteps ? { steps: STEPS } : {}) };
-  await runPoles({ out: join(out, dir), model, outputs: 458, param, synth, jobs, batch: o.batch ?? 20, progress: true });
+  const config = { variant: dir, members: o.members ?? [1, 2, 3, 4, 5], steps: synth.steps };
+  await runPoles({ out: join(out, dir), config, model, outputs: 458, param, synth, jobs, batch: o.batch ?? 20, progress: true });
   param.dispose(); model.dispose();
 }
 const SUB = NEURONS.slice(0, SUBSET);

@@ -19,6 +19,7 @@ import { runJobs, type SynthCli } from './synthesize.js';
 import { weightsDirOption } from './weights.js';
 import { parseIntOpt } from './predict.js';
 import { config } from '../../config.js';
+import { openOutputFolder } from '../output-folder.js';
 
 function localUpstream(): string | null {
   const pkgRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -53,8 +54,10 @@ export function registerDemo(program: Command): void {
     .option('--neurons <k>', 'how many neurons (the best predicted ones)', '3')
     .option('--steps <n>', 'optimisation steps', '48')
     .option('--seed <s>', 'seed', '0')
+    .option('--overwrite', 'recompute and replace results in --out that were made with other options')
     .addOption(weightsDirOption())
-    .action(async (o: { out: string; neurons: string; steps: string; seed: string; weightsDir?: string }) => {
+    .action(async (o: { out: string; neurons: string; steps: string; seed: string; weightsDir?: string; overwrite?: boolean }) => {
+      const lock = openOutputFolder(o.out, 'demo');
       const home = weightsHome(o.weightsDir);
       await ensureV1(home);
       const k = parseIntOpt('--neurons', o.neurons, 1);
@@ -63,7 +66,7 @@ export function registerDemo(program: Command): void {
       const seed = parseIntOpt('--seed', o.seed);
       console.error(`synthesising MEI and LEI of V1 neurons ${best.join(', ')} (the best predicted: r = ${best.map((i) => corr[i].toFixed(2)).join(', ')})`);
       const jobs: Job[] = best.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
-      const cli = { model: 'v1', steps: o.steps, centered: true, lrSchedule: true, blur: true, batch: String(jobs.length), weightsDir: o.weightsDir, out: o.out, saveAllSteps: true } as SynthCli;
+      const cli = { model: 'v1', steps: o.steps, centered: true, lrSchedule: true, blur: true, batch: String(jobs.length), weightsDir: o.weightsDir, out: o.out, saveAllSteps: true, overwrite: o.overwrite } as SynthCli;
       await runJobs(cli, jobs, 'demo', { neurons: best });
       // one overview figure: a row per neuron, LEI and MEI with their final responses
       const rows = best.map((neuron) => ({
@@ -77,5 +80,6 @@ export function registerDemo(program: Command): void {
       const files = saveFigure(imageRowsFigure('V1 twin: least (LEI) and most (MEI) exciting inputs', rows, 140), join(resolve(o.out), 'overview'));
       console.log(`\nDone. Open:\n  ${files.join('\n  ')}`);
       for (const n of best) console.log(`  ${join(resolve(o.out), `neuron_${String(n).padStart(4, '0')}`, `seed_${String(seed).padStart(4, '0')}`)}/poles.svg, {least,most}/preview.png, trajectory.png`);
+      lock.release();
     });
 }

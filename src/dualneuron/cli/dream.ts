@@ -15,6 +15,7 @@ import type { Preset } from '../input/pipeline.js';
 import { makeEmbedPipeline, type EmbedPipeline } from '../dream/preprocess.js';
 import { embedFiles, poleImages, project, readScreen, response, semanticAxis, spearman } from '../dream/axis.js';
 import { startRecord, finishRecord } from '../run-record.js';
+import { openOutputFile } from '../output-folder.js';
 import { weightsDirOption } from './weights.js';
 import { parseIntOpt } from './predict.js';
 
@@ -68,6 +69,7 @@ export function registerDream(program: Command): void {
     .addOption(embedderOption())
     .requiredOption('--out <E.npy>', 'output: float32 (N, D); rows of unreadable images are NaN'))
     .action(async (o: PipeCli & { images: string[]; type: string; out: string }) => {
+      openOutputFile(o.out, 'embed'); // writable, and no other command writing it; released at exit
       const type = parseDreamsimType(o.type);
       const paths = listImages(o.images);
       const batch = parseIntOpt('--batch', o.batch, 1);
@@ -93,6 +95,7 @@ export function registerDream(program: Command): void {
     .option('--evaluate <n>', "also embed n held-out images (evenly spaced in the neuron's order, excluding the poles; 'all' for every one) and report the Spearman correlation of projection and response")
     .requiredOption('--out <axis.npy>', 'output: float32 (D)'))
     .action(async (o: PipeCli & { screen: string; neuron: string; k: string; type: string; evaluate?: string; out: string }) => {
+      openOutputFile(o.out, 'axis');
       const type = parseDreamsimType(o.type);
       const s = readScreen(o.screen);
       const neuron = parseIntOpt('--neuron', o.neuron);

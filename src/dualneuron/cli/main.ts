@@ -13,6 +13,7 @@ import { registerDemo } from './demo.js';
 import { registerScreen } from './screen.js';
 import { registerDream } from './dream.js';
 import { DualNeuronError } from '../../errors.js';
+import { writeError } from '../../io/atomic.js';
 
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const pkg = JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../../package.json'), 'utf8')) as { version: string };
@@ -34,7 +35,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   // expected failures (bad input, missing weights, no adapter) print their message; anything else its stack
-  if (e instanceof DualNeuronError) console.error(`dualneuron: ${e.message}`);
+  // OS conditions (no space, read-only file system...) raised outside the io helpers still get a plain message
+  const plain = e instanceof DualNeuronError ? e : writeError(e, (e as NodeJS.ErrnoException)?.path ?? 'a file');
+  if (plain instanceof DualNeuronError) console.error(`dualneuron: ${plain.message}`);
   else console.error(`dualneuron: unexpected error (please report it): ${(e as Error).stack ?? e}`);
   process.exitCode = 1;
 } finally {

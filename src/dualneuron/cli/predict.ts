@@ -11,6 +11,7 @@ import { imageToInput, makePipeline, type Preset } from '../input/pipeline.js';
 import { listImages } from '../input/sources.js';
 import { predict } from '../predict.js';
 import { startRecord, finishRecord } from '../run-record.js';
+import { openOutputFile } from '../output-folder.js';
 import { weightsDirOption } from './weights.js';
 
 export const modelOption = () => new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven)').makeOptionMandatory();
@@ -46,6 +47,7 @@ export function registerPredict(program: Command): void {
     .option('--batch <b>', 'images per forward pass', '16')
     .addOption(weightsDirOption())
     .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset: Preset; out: string; gradNeuron?: string; gradOut?: string; batch: string; weightsDir?: string }) => {
+      openOutputFile(o.out, 'predict'); // writable, and no other command writing it; released at exit
       const id = parseTwin(o.model);
       const spec = TWINS[id];
       if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');

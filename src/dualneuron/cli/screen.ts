@@ -3,21 +3,21 @@
 import { Command, Option } from 'commander';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
 import { InputError } from '../../errors.js';
 import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
 import { readImage, writePNG } from '../../io/image/index.js';
-import { ensureDir } from '../../io/atomic.js';
 import { loadTwin } from '../../models/twins/load.js';
 import { TWINS } from '../../models/twins/registry.js';
-import { loadMask, weightsHome } from '../../models/weights/store.js';
+import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.js';
+import { openOutputFolder, yieldToSignals } from '../output-folder.js';
+import { parseImagesTxt } from '../screening/images-list.js';
 import { makePipeline, toUint8, type Preset } from '../input/pipeline.js';
 import { listImages } from '../input/sources.js';
 import { DecodePool } from '../input/decode-pool.js';
 import { layerScreen, type Location } from '../screening/extract.js';
-import { runScreen, mergeShards, type ShardSpec } from '../screening/screen.js';
+import { runScreen, mergeShards, checkScreenOutput, type ShardSpec } from '../screening/screen.js';
 import { sampleAdaptively, unitStats, type UnitStats } from '../screening/stats.js';
 import { renderScene } from '../render/scenes.js';
 import { cutPatch, loadPhotos, skimagePhotos, SKIMAGE_DATA } from '../render/patches.js';
@@ -81,7 +81,9 @@ export function registerScreen(program: Command): void {
     .option('--strict', 'stop at the first unreadable image instead of skipping it')
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
-    .action(async (o: { model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset: Preset; dataset?: string; batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string }) => {
+    .option('--overwrite', 'replace a checkpoint or outputs in --out made with other options (default: refuse, naming them)')
+    .action(async (o: { model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset: Preset; dataset?: string; batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string; overwrite?: boolean }) => {
+      const lock = openOutputFolder(o.out, 'screen');
       const id = parseTwin(o.model);
       const spec = TWINS[id];
       const batch = parseIntOpt('--batch', o.batch, 1);
@@ -91,6 +93,13 @@ export function registerScreen(program: Command): void {
       const images = listImages(o.images);
       const home = weightsHome(o.weightsDir);
       const pipe = makePipeline(spec, loadMask(id, home), o.preset);
+      const members = member ? [member] : spec.members.map((_, i) => i + 1);
+      // every option that affects the outputs (--workers and --strict do not); checked before any GPU work
+      const config = {
+        '--model': id, '--members': members, '--centered': o.centered, '--layer': o.layer ?? null, '--location': loc, '--preset': o.preset,
+        '--dataset': o.dataset ?? o.preset, '--batch': batch, 'weights sha256': Object.fromEntries(members.map((k) => [`member_${k}`, memberSha256(id, k, home)])),
+      };
+      checkScreenOutput(resolve(o.out), config, images, shard, o.overwrite);
       const backend = await init('webgpu');
       const rec = startRecord('screen', { ...o }, backend.describe());
       const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
@@ -98,17 +107,17 @@ export function registerScreen(program: Command): void {
       const screen = noGrad(() => tidy(() => layerScreen(model, o.layer ?? null, loc, probe)));
       probe.dispose();
       const decoder = new DecodePool(pipe, o.workers !== undefined ? parseIntOpt('--workers', o.workers) : undefined);
-      const configKey = createHash('sha256').update(JSON.stringify({ id, member, centered: o.centered, layer: o.layer, loc, preset: o.preset, batch, w: weightsSha256 })).digest('hex');
       try {
         const res = await runScreen({
           out: resolve(o.out), images, screen, decoder, backend, inputShape: spec.inputShape, batch, shard, strict: o.strict,
-          prefix: `${id}_${screen.layerName}_${o.dataset ?? o.preset}`, progress: true, configKey,
+          prefix: `${id}_${screen.layerName}_${o.dataset ?? o.preset}`, progress: true, config, overwrite: o.overwrite,
         });
         finishRecord(rec, join(resolve(o.out), 'run.json'), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, units: res.units, range: res.range, skipped: res.skipped.length, imagesTotal: images.length });
         console.error(`screened ${res.images} images x ${res.units} units into ${o.out}${res.skipped.length ? ` (${res.skipped.length} unreadable, listed in skipped.txt)` : ''}`);
       } finally {
         await decoder.close();
         model.dispose();
+        lock.release();
       }
     });
 
@@ -117,8 +126,10 @@ export function registerScreen(program: Command): void {
     .description('combine shard outputs of `dualneuron screen --shard k/n` into the outputs of one run')
     .argument('<dirs...>', 'shard output folders')
     .requiredOption('--out <dir>', 'merged output folder')
-    .action((dirs: string[], o: { out: string }) => {
-      const m = mergeShards(dirs.map((d) => resolve(d)), resolve(o.out));
+    .action(async (dirs: string[], o: { out: string }) => {
+      const lock = openOutputFolder(o.out, 'merge');
+      const m = await mergeShards(dirs.map((d) => resolve(d)), resolve(o.out));
+      lock.release();
       console.error(`merged ${dirs.length} shards: ${m.total} images x ${m.units} units in ${o.out}`);
     });
 
@@ -130,17 +141,19 @@ export function registerScreen(program: Command): void {
     .option('--seed <s>', 'seed', '0')
     .option('--start <i>', 'first image index (to render in parts)', '0')
     .requiredOption('--out <dir>', 'output folder (scene_000000.png, ...)')
-    .action((o: { count: string; size: string; seed: string; start: string; out: string }) => {
+    .action(async (o: { count: string; size: string; seed: string; start: string; out: string }) => {
       const n = parseIntOpt('--count', o.count, 1), size = parseIntOpt('--size', o.size, 16), start = parseIntOpt('--start', o.start);
       const seed = BigInt(parseIntOpt('--seed', o.seed));
-      ensureDir(o.out);
+      const lock = openOutputFolder(o.out, 'render');
       const progress = new Progress({ total: n, unit: 'img', label: 'render' });
       for (let i = start; i < start + n; i++) {
         const p = join(o.out, `scene_${String(i).padStart(6, '0')}.png`);
         if (!existsSync(p)) writePNG(p, { width: size, height: size, channels: 3, data: renderScene(i, { size, seed }) });
         progress.tick();
+        await yieldToSignals();
       }
       progress.finish();
+      lock.release();
     });
 
   program
@@ -151,17 +164,19 @@ export function registerScreen(program: Command): void {
     .option('--seed <s>', 'seed', '0')
     .option('--from <dir>', `folder of photographs (default: the natural photos in ${SKIMAGE_DATA})`)
     .requiredOption('--out <dir>', 'output folder (patch_000000.png, ...)')
-    .action((o: { count: string; size: string; seed: string; from?: string; out: string }) => {
+    .action(async (o: { count: string; size: string; seed: string; from?: string; out: string }) => {
       const n = parseIntOpt('--count', o.count, 1), size = parseIntOpt('--size', o.size, 8), seed = parseIntOpt('--seed', o.seed);
       const photos = loadPhotos(o.from ? listImages([o.from]) : skimagePhotos());
-      ensureDir(o.out);
+      const lock = openOutputFolder(o.out, 'patches');
       const progress = new Progress({ total: n, unit: 'img', label: 'patches' });
       for (let i = 0; i < n; i++) {
         const p = join(o.out, `patch_${String(i).padStart(6, '0')}.png`);
         if (!existsSync(p)) writePNG(p, { width: size, height: size, channels: 3, data: cutPatch(photos, i, { seed, size }) });
         progress.tick();
+        await yieldToSignals();
       }
       progress.finish();
+      lock.release();
     });
 
   program
@@ -205,7 +220,7 @@ export function registerScreen(program: Command): void {
       const id = parseTwin(o.model);
       const resp = toFloat32(readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)));
       const idx = readNpy(join(orderedDir(dir, 'indices'), `${u}.npy`)).data as BigInt64Array;
-      const paths = new Map(readFileSync(join(dir, 'images.txt'), 'utf8').trim().split('\n').map((l) => { const t = l.indexOf('\t'); return [Number(l.slice(0, t)), l.slice(t + 1)] as [number, string]; }));
+      const paths = parseImagesTxt(readFileSync(join(dir, 'images.txt'), 'utf8'));
       const pipe = makePipeline(TWINS[id], loadMask(id, weightsHome(o.weightsDir)), o.preset);
       const [C, H] = TWINS[id].inputShape;
       const show = (ranks: number[]) => ranks.map((r) => ({

@@ -19,7 +19,11 @@ import { imageToInput, makePipeline, scaleMask } from '../input/pipeline.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
 import { DREAMSIM_TYPE_NAMES, isDreamsimType, type DreamSim, type DreamsimType } from '../../models/dreamsim.js';
-import { loadDreamsim } from '../../models/weights/dreamsim-weights.js';
+import { dreamsimSha256, loadDreamsim } from '../../models/weights/dreamsim-weights.js';
+import { memberSha256 } from '../../models/weights/store.js';
+import { openOutputFolder } from '../output-folder.js';
+import { synthesisConfig } from '../synthesis/config.js';
+import { planJobs } from '../synthesis/poles.js';
 import { modelOption, parseTwin, parseIntOpt } from './predict.js';
 
 const num = (name: string, v: string) => {
@@ -70,7 +74,8 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--axis-weight <w>', 'weight of the guidance term (default 1)')
     .addOption(new Option('--embedder <t>', 'DreamSim type that embeds for --axis (must match the axis)').choices(DREAMSIM_TYPE_NAMES).default('ensemble'))
     .addOption(weightsDirOption())
-    .requiredOption('--out <dir>', 'output folder');
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--overwrite', 'recompute and replace results in --out that were made with other options (default: refuse, naming them)');
 }
 
 export interface SynthCli {
@@ -78,7 +83,7 @@ export interface SynthCli {
   lr?: string; lrSchedule: boolean; etaMin?: string; momentum?: string; noise?: string; crops?: string; boxSize?: string; jitter?: string;
   oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
   prior?: string; initImage?: string; blur: boolean; aperture?: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
-  axis?: string; axisWeight?: string; embedder?: string;
+  axis?: string; axisWeight?: string; embedder?: string; overwrite?: boolean;
 }
 
 /** The --axis vector and weight, validated before any GPU work (null without --axis). */
@@ -168,7 +173,17 @@ export async function prepare(o: SynthCli) {
   }
   const aperture = r.aperture ? Float32Array.from(scaleMask(loadMask(id, home), S)) : null;
   const synth = recipeOptions(r, { saveAllSteps: o.saveAllSteps, aperture });
-  return { id, spec, recipe: r, members, batch, home, param, synth };
+  const priorName = r.param === 'fourier' ? o.prior ?? (C === 3 ? 'natural_rgb' : r.prior) : null;
+  const builtin = priorName === 'natural_gray' || priorName === 'natural_rgb';
+  const ids = members ?? spec.members.map((_, i) => i + 1);
+  const config = (guide: ReturnType<typeof parseAxis>) => synthesisConfig({
+    model: id, members: ids, centered: o.centered, weightsSha256: Object.fromEntries(ids.map((k) => [`member_${k}`, memberSha256(id, k, home)])),
+    recipeName: o.recipe ?? defaultRecipe(id, o.param), recipe: r,
+    prior: priorName === null ? null : { name: builtin ? priorName : 'file', file: builtin ? join(home, 'priors', `${priorName}.npy`) : priorName },
+    initImage: r.param === 'fourier' ? o.initImage ?? null : null, saveAllSteps: o.saveAllSteps ?? false,
+    guidance: guide && { axis: o.axis!, weight: guide.weight, embedder: guide.type, embedderSha256: dreamsimSha256(guide.type, home) },
+  });
+  return { id, spec, recipe: r, members, batch, home, param, synth, config };
 }
 
 export function parseNeurons(v: string, n: number): number[] {
@@ -194,9 +209,13 @@ export function parseSeeds(seeds: string | undefined, seed: string | undefined):
 }
 
 export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: Record<string, unknown>): Promise<void> {
+  const out = resolve(o.out);
+  const lock = openOutputFolder(out, command);
   const p = await prepare(o);
   const guide = parseAxis(o);
-  const out = resolve(o.out);
+  const config = p.config(guide);
+  // refuses results made with other options before any GPU work
+  planJobs(out, jobs, config, o.overwrite);
   const backend = await init('webgpu');
   const rec = startRecord(command, { ...o }, backend.describe());
   const { model, weightsSha256 } = loadTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
@@ -210,7 +229,7 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
       p.synth.axis = { embed: (u) => e.embed(u), axis: guide.axis, weight: guide.weight };
       extra = { ...extra, guidance: { axis: resolve(o.axis!), weight: guide.weight, embedder: guide.type, embedderSha256: ds.sha256 } };
     }
-    const n = await runPoles({ out, model, outputs: p.spec.neurons, param: p.param, synth: p.synth, jobs, batch: p.batch, animation: o.saveAllSteps, progress: true });
+    const n = await runPoles({ out, config, overwrite: o.overwrite, model, outputs: p.spec.neurons, param: p.param, synth: p.synth, jobs, batch: p.batch, animation: o.saveAllSteps, progress: true });
     finishRecord(rec, join(out, 'run.json'), {
       model: p.id, members: model.memberIds, centered: o.centered, weightsSha256, recipe: { name: o.recipe ?? defaultRecipe(p.id, o.param), ...p.recipe },
       jobs: jobs.length, computed: n, seedsNote: 'each result (neuron, seed, pole) draws its own streams from deriveSeed(seed, pole), independent of the batch', ...extra,
@@ -220,6 +239,7 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
     model.dispose();
     embedder?.dispose();
     p.param.dispose();
+    lock.release();
   }
 }
 

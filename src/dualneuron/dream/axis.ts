@@ -12,6 +12,7 @@ import { readImage } from '../../io/image/index.js';
 import { Progress } from '../../util/progress.js';
 import type { DreamSim } from '../../models/dreamsim.js';
 import { imageToEmbedInput, type EmbedPipeline } from './preprocess.js';
+import { parseImagesTxt } from '../screening/images-list.js';
 
 /**
  * Embeds N images given as a loader of (3, S, S) inputs in [0, 1], in batches; returns float32 (N, dim).
@@ -120,11 +121,7 @@ export interface ScreenOutput {
 export function readScreen(dir: string): ScreenOutput {
   const d = resolve(dir);
   for (const f of ['images.txt', 'responses.npy']) if (!existsSync(join(d, f))) throw new InputError(`${dir} is not a screening output: no ${f} (run dualneuron screen first)`);
-  const images = new Map<number, string>();
-  for (const line of readFileSync(join(d, 'images.txt'), 'utf8').split('\n')) {
-    const t = line.indexOf('\t');
-    if (t > 0) images.set(Number(line.slice(0, t)), line.slice(t + 1));
-  }
+  const images = parseImagesTxt(readFileSync(join(d, 'images.txt'), 'utf8'));
   const r = readNpy(join(d, 'responses.npy'));
   if (r.shape.length !== 2) throw new InputError(`${dir}/responses.npy has shape [${r.shape}], expected (images, units)`);
   let model: string | null = null;

@@ -5,17 +5,20 @@
 // Batches are aligned to global image indices (batch b = images [bB, bB+B)), and a shard is a contiguous run of
 // whole batches, so each image is always computed in the same batch composition: outputs are byte-identical
 // whether a list is screened at once, resumed after a kill, or split into shards and merged.
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Tensor, noGrad, tidy, type Backend } from '../../tensor/index.js';
 import { InputError } from '../../errors.js';
-import { writeFileAtomic, ensureDir } from '../../io/atomic.js';
+import { AtomicWriter, writeAt, writeFileAtomic, ensureDir, tempNameFor, writeError } from '../../io/atomic.js';
 import { encodeNpy, npyHeader, parseNpyHeader } from '../../io/npy.js';
 import { Progress } from '../../util/progress.js';
 import type { DecodePool } from '../input/decode-pool.js';
 import type { Screenable } from './extract.js';
 import { stableArgsort, statsCsv, unitStats, type UnitStats } from './stats.js';
+import { formatRows, parseImagesTxt, parseRows } from './images-list.js';
+import { configDiff, configHash, mismatchError, type ResultConfig } from '../result-config.js';
+import { yieldToSignals } from '../output-folder.js';
 
 export interface ShardSpec { k: number; n: number }
 
@@ -34,8 +37,12 @@ export interface ScreenOptions {
   /** prefix of the per-unit folders: <model>_<layer>_<dataset> */
   prefix: string;
   progress?: boolean;
-  /** identifies the configuration; a checkpoint made with another is not resumed */
-  configKey: string;
+  /**
+   * every option that affects the outputs (model, members, layer, location, preset, batch, weights...); a
+   * checkpoint or finished output made with others is refused (see checkScreenOutput) unless `overwrite`
+   */
+  config: ResultConfig;
+  overwrite?: boolean;
   /** stop after this many batches (tests of resumption); the run can be resumed later */
   stopAfterBatches?: number;
   log?: (s: string) => void;
@@ -55,10 +62,43 @@ export function listHash(images: string[]): string {
   return createHash('sha256').update(images.join('\n')).digest('hex');
 }
 
-/** screen.json: what a (shard) output folder covers, for merging. */
-export interface ScreenMeta { range: [number, number]; total: number; units: number; prefix: string; configKey: string; listHash: string; batch: number; shard: ShardSpec | null }
+/**
+ * screen.json: what a (shard) output folder covers, for merging. `configKey` is configHash(config); `identity`
+ * adds the image list and the shard (see runIdentity).
+ */
+export interface ScreenMeta { range: [number, number]; total: number; units: number; prefix: string; configKey: string; config?: ResultConfig; identity?: ResultConfig; listHash: string; batch: number; shard: ShardSpec | null }
 
-interface State { configKey: string; listHash: string; range: [number, number]; units: number; done: number; skipped: ScreenResult['skipped'] }
+interface State { configKey: string; identity?: ResultConfig; listHash: string; range: [number, number]; units: number; done: number; skipped: ScreenResult['skipped'] }
+
+/** What must match for a checkpoint to be resumed, or a finished output to be counted as the same run: the options, the image list and the shard. */
+export function runIdentity(config: ResultConfig, images: string[], shard: ShardSpec | undefined | null): ResultConfig {
+  return { ...config, '--images': { files: images.length, sha256: listHash(images) }, '--shard': shard ? `${shard.k}/${shard.n}` : 'none' };
+}
+
+/**
+ * Before any GPU work: a checkpoint (.partial) or finished output (screen.json) in `out` made with other
+ * options, another image list or another shard is refused with the differences named; with `overwrite` it is
+ * removed, with the outputs screen.json names, so the run starts clean.
+ */
+export function checkScreenOutput(out: string, config: ResultConfig, images: string[], shard: ShardSpec | undefined, overwrite = false, log: (s: string) => void = (s) => console.error(s)): void {
+  const asked = runIdentity(config, images, shard);
+  const found = [[join(out, '.partial', 'state.json'), 'The interrupted screening run', 'was'], [join(out, 'screen.json'), 'The screening outputs', 'were']] as const;
+  for (const [path, what, verb] of found) {
+    if (!existsSync(path)) continue;
+    const prev = JSON.parse(readFileSync(path, 'utf8')) as State | ScreenMeta;
+    const diffs = prev.identity ? configDiff(prev.identity, asked) : [];
+    if (prev.identity && !diffs.length) continue;
+    if (!overwrite) throw mismatchError(out, what, diffs, verb);
+    log(`--overwrite: removing ${what.toLowerCase()} in ${out} (made with other options)`);
+    removeScreenOutputs(out, 'prefix' in prev ? prev.prefix : null);
+  }
+}
+
+function removeScreenOutputs(out: string, prefix: string | null): void {
+  rmSync(join(out, '.partial'), { recursive: true, force: true });
+  for (const f of ['screen.json', 'responses.npy', 'images.txt', 'skipped.txt', 'stats.csv']) rmSync(join(out, f), { force: true });
+  if (prefix) for (const k of ['responses', 'indices']) rmSync(join(out, `${prefix}_ordered_${k}`), { recursive: true, force: true });
+}
 
 export async function runScreen(o: ScreenOptions): Promise<ScreenResult> {
   const log = o.log ?? ((s: string) => console.error(s));
@@ -71,16 +111,14 @@ export async function runScreen(o: ScreenOptions): Promise<ScreenResult> {
   mkdirSync(partDir, { recursive: true });
   const statePath = join(partDir, 'state.json'), rawPath = join(partDir, 'responses.f32');
   const lh = listHash(o.images);
-  let state: State = { configKey: o.configKey, listHash: lh, range: [start, end], units, done: start, skipped: [] };
+  const configKey = configHash(o.config), identity = runIdentity(o.config, o.images, o.shard);
+  checkScreenOutput(o.out, o.config, o.images, o.shard, o.overwrite, log);
+  let state: State = { configKey, identity, listHash: lh, range: [start, end], units, done: start, skipped: [] };
   if (existsSync(statePath)) {
     const prev = JSON.parse(readFileSync(statePath, 'utf8')) as State;
-    if (prev.configKey === o.configKey && prev.listHash === lh && prev.range[0] === start && prev.range[1] === end && prev.units === units) {
-      state = prev;
-      log(`resuming: ${state.done - start} of ${end - start} images already screened`);
-    } else {
-      log('a checkpoint from a different configuration is in the output folder; starting over');
-      rmSync(rawPath, { force: true });
-    }
+    if (prev.units !== units) throw new InputError(`${statePath}: the interrupted run screened ${prev.units} units, this one has ${units}; rerun with --overwrite or choose a new --out`);
+    state = prev;
+    log(`resuming: ${state.done - start} of ${end - start} images already screened`);
   }
   // the raw file holds exactly the rows of the images done so far (a kill may have left a partial row batch)
   const fd = openSync(rawPath, existsSync(rawPath) ? 'r+' : 'w+');
@@ -116,7 +154,7 @@ export async function runScreen(o: ScreenOptions): Promise<ScreenResult> {
       const vals = await y.dataF32();
       y.dispose();
       for (const i of bad) vals.fill(NaN, i * units, (i + 1) * units);
-      writeSync(fd, new Uint8Array(vals.buffer), 0, vals.byteLength, (s - start) * rowBytes);
+      writeAt(fd, new Uint8Array(vals.buffer), (s - start) * rowBytes, rawPath);
       state.done = e;
       writeFileAtomic(statePath, JSON.stringify(state));
       progress?.set(state.done - start);
@@ -130,8 +168,8 @@ export async function runScreen(o: ScreenOptions): Promise<ScreenResult> {
     closeSync(fd);
   }
   progress?.finish();
-  finishOutputs(o.out, rawPath, units, [start, end], o.images, state.skipped, o.prefix);
-  const meta: ScreenMeta = { range: [start, end], total: o.images.length, units, prefix: o.prefix, configKey: o.configKey, listHash: lh, batch: o.batch, shard: o.shard ?? null };
+  await finishOutputs(o.out, rawPath, units, [start, end], o.images, state.skipped, o.prefix);
+  const meta: ScreenMeta = { range: [start, end], total: o.images.length, units, prefix: o.prefix, configKey, config: o.config, identity, listHash: lh, batch: o.batch, shard: o.shard ?? null };
   writeFileAtomic(join(o.out, 'screen.json'), JSON.stringify(meta, null, 1) + '\n');
   rmSync(partDir, { recursive: true, force: true });
   return { images: end - start, units, skipped: state.skipped, complete: true, range: [start, end] };
@@ -148,25 +186,26 @@ function readRows(fd: number, units: number, r0: number, r1: number): Float32Arr
  * From the raw response rows: responses.npy, images.txt, skipped.txt, the per-unit ascending responses and
  * indices (upstream layout), stats.csv. Units are processed in groups so memory stays bounded.
  */
-export function finishOutputs(out: string, rawPath: string, units: number, range: [number, number], images: string[], skipped: ScreenResult['skipped'], prefix: string): void {
+export async function finishOutputs(out: string, rawPath: string, units: number, range: [number, number], images: string[], skipped: ScreenResult['skipped'], prefix: string): Promise<void> {
   const [start, end] = range;
   const N = end - start;
   const fd = openSync(rawPath, 'r');
   try {
     if (fstatSync(fd).size !== N * units * 4) throw new InputError(`${rawPath}: size ${fstatSync(fd).size} does not hold ${N} x ${units} float32 responses`);
     // responses.npy: the npy header, then the raw rows streamed in blocks
-    const tmp = join(out, `responses.npy.tmp-${process.pid}`);
-    const wfd = openSync(tmp, 'w');
-    writeSync(wfd, npyHeader('f32', [N, units]));
+    const header = npyHeader('f32', [N, units]);
+    const w = new AtomicWriter(join(out, 'responses.npy'), header.length + N * units * 4);
     const blockRows = Math.max(1, Math.floor((8 << 20) / (units * 4)));
-    for (let r = 0; r < N; r += blockRows) {
-      const rows = readRows(fd, units, r, Math.min(N, r + blockRows));
-      writeSync(wfd, new Uint8Array(rows.buffer));
+    try {
+      w.write(header);
+      for (let r = 0; r < N; r += blockRows) w.write(new Uint8Array(readRows(fd, units, r, Math.min(N, r + blockRows)).buffer));
+    } catch (err) {
+      w.abort();
+      throw err;
     }
-    closeSync(wfd);
-    renameSync(tmp, join(out, 'responses.npy'));
-    writeFileAtomic(join(out, 'images.txt'), images.slice(start, end).map((p, i) => `${start + i}\t${p}`).join('\n') + '\n');
-    writeFileAtomic(join(out, 'skipped.txt'), skipped.map((s) => `${s.index}\t${s.path}\t${s.reason.replace(/\s+/g, ' ')}`).join('\n') + (skipped.length ? '\n' : ''));
+    w.commit();
+    writeFileAtomic(join(out, 'images.txt'), formatRows(images.slice(start, end).map((p, i) => [start + i, p])));
+    writeFileAtomic(join(out, 'skipped.txt'), formatRows(skipped.map((s) => [s.index, s.path, s.reason.replace(/\s+/g, ' ')])));
     const respDir = join(out, `${prefix}_ordered_responses`), idxDir = join(out, `${prefix}_ordered_indices`);
     ensureDir(respDir); ensureDir(idxDir);
     const stats: UnitStats[] = [];
@@ -187,6 +226,7 @@ export function finishOutputs(out: string, rawPath: string, units: number, range
         writeFileAtomic(join(idxDir, `${u}.npy`), encodeNpy({ dtype: 'i64', shape: [order.length], data: BigInt64Array.from(order, (i) => BigInt(start + i)) }));
         stats.push(unitStats(u, sorted));
       });
+      await yieldToSignals();
     }
     writeFileAtomic(join(out, 'stats.csv'), statsCsv(stats));
   } finally {
@@ -198,7 +238,7 @@ export function finishOutputs(out: string, rawPath: string, units: number, range
  * Merge shard output folders into `out`: the same files a single run over the whole list writes (run.json
  * aside). The shards must come from one configuration and together cover the list exactly.
  */
-export function mergeShards(dirs: string[], out: string): ScreenMeta {
+export async function mergeShards(dirs: string[], out: string): Promise<ScreenMeta> {
   const metas = dirs.map((d) => {
     const p = join(d, 'screen.json');
     if (!existsSync(p)) throw new InputError(`${d} is not a finished screening output (no screen.json); finish or resume that shard first`);
@@ -208,40 +248,42 @@ export function mergeShards(dirs: string[], out: string): ScreenMeta {
   let at = 0;
   for (const { dir, meta } of metas) {
     if (meta.configKey !== first.configKey || meta.listHash !== first.listHash || meta.units !== first.units) {
-      throw new InputError(`${dir} was screened with a different configuration or image list than ${metas[0].dir}`);
+      const diffs = meta.config && first.config ? configDiff(first.config, meta.config).map((d) => d.replace('done with', `${metas[0].dir} has`).replace(', asked', `, ${dir} has`)) : [];
+      if (meta.listHash !== first.listHash) diffs.push('--images: the image lists differ');
+      throw new InputError(`${dir} was screened with a different configuration or image list than ${metas[0].dir}${diffs.length ? `:\n  ${diffs.join('\n  ')}` : ''}`);
     }
     if (meta.range[0] !== at) throw new InputError(`shards do not cover the list contiguously: expected one starting at image ${at}, found ${dir} starting at ${meta.range[0]}`);
     at = meta.range[1];
   }
   if (at !== first.total) throw new InputError(`shards cover images 0..${at - 1} of ${first.total}; a shard is missing`);
   ensureDir(out);
-  const raw = join(out, `.merge-${process.pid}.f32`);
-  const wfd = openSync(raw, 'w');
+  // the rows of all shards, concatenated (a temporary name, so an interrupted merge's leftover is cleaned up)
+  const raw = tempNameFor(join(out, 'merge.f32'));
   const images: string[] = new Array(first.total);
   const skipped: ScreenResult['skipped'] = [];
   try {
-    for (const { dir, meta } of metas) {
-      const bytes = readFileSync(join(dir, 'responses.npy'));
-      const hdr = parseNpyHeader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), join(dir, 'responses.npy'));
-      writeSync(wfd, bytes.subarray(hdr.dataOffset));
-      for (const line of readFileSync(join(dir, 'images.txt'), 'utf8').split('\n')) {
-        if (!line) continue;
-        const tab = line.indexOf('\t');
-        images[Number(line.slice(0, tab))] = line.slice(tab + 1);
+    let wfd: number;
+    try { wfd = openSync(raw, 'wx'); } catch (err) { throw writeError(err, raw); }
+    let at = 0;
+    try {
+      for (const { dir } of metas) {
+        const bytes = readFileSync(join(dir, 'responses.npy'));
+        const hdr = parseNpyHeader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), join(dir, 'responses.npy'));
+        const data = bytes.subarray(hdr.dataOffset);
+        writeAt(wfd, data, at, raw);
+        at += data.length;
+        for (const [i, p] of parseImagesTxt(readFileSync(join(dir, 'images.txt'), 'utf8'))) images[i] = p;
+        for (const [i, p, reason] of parseRows(readFileSync(join(dir, 'skipped.txt'), 'utf8'))) skipped.push({ index: Number(i), path: p, reason });
       }
-      for (const line of readFileSync(join(dir, 'skipped.txt'), 'utf8').split('\n')) {
-        if (!line) continue;
-        const [i, p, ...r] = line.split('\t');
-        skipped.push({ index: Number(i), path: p, reason: r.join('\t') });
-      }
-      void meta;
+    } finally {
+      closeSync(wfd);
     }
+    await finishOutputs(out, raw, first.units, [0, first.total], images, skipped, first.prefix);
   } finally {
-    closeSync(wfd);
+    rmSync(raw, { force: true });
   }
-  finishOutputs(out, raw, first.units, [0, first.total], images, skipped, first.prefix);
-  rmSync(raw, { force: true });
-  const meta: ScreenMeta = { ...first, range: [0, first.total], shard: null };
+  const identity = first.config ? runIdentity(first.config, images, null) : undefined;
+  const meta: ScreenMeta = { ...first, identity, range: [0, first.total], shard: null };
   writeFileAtomic(join(out, 'screen.json'), JSON.stringify(meta, null, 1) + '\n');
   return meta;
 }

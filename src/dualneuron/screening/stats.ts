@@ -43,9 +43,13 @@ export interface UnitStats {
 
 export const STAT_COLUMNS = ['unit', 'gini', 'skewness', 'mean', 'std', 'range', 'cv', 'max', 'q95', 'q05', 'active'] as const;
 
-/** Statistics of one unit's responses given in ascending order. */
+/**
+ * Statistics of one unit's responses given in ascending order. With no responses (an empty shard, or every
+ * image unreadable) every statistic is NaN and the unit is not active, as NumPy's mean/max of nothing.
+ */
 export function unitStats(unit: number, sorted: ArrayLike<number>): UnitStats {
   const n = sorted.length;
+  if (n === 0) return { unit, gini: NaN, skewness: NaN, mean: NaN, std: NaN, range: NaN, cv: NaN, max: NaN, q95: NaN, q05: NaN, active: false };
   let mean = 0;
   for (let i = 0; i < n; i++) mean += sorted[i];
   mean /= n;

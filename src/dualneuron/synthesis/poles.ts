@@ -2,7 +2,7 @@
 // written as DIR/neuron_NNNN/seed_SSSS/{most,least}/..., each run finished by a done.json so an interrupted job
 // resumes where it stopped. A run's seed stream depends only on (seed, pole), so results do not depend on the
 // batch they were computed in.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { readNpy } from '../../io/npy.js';
@@ -15,6 +15,7 @@ import { writeRunResult } from './outputs.js';
 import { polesFigure } from '../plot/charts.js';
 import { saveFigure } from '../plot/save.js';
 import { toDisplay } from './outputs.js';
+import { configDiff, configHash, mismatchError, type ResultConfig } from '../result-config.js';
 
 export type Pole = 'most' | 'least';
 
@@ -26,7 +27,8 @@ export function jobDir(out: string, j: Job): string {
   return join(out, `neuron_${String(j.neuron).padStart(4, '0')}`, `seed_${String(j.seed).padStart(4, '0')}`, j.pole);
 }
 
-export interface Done { neuron: number; seed: number; pole: Pole; final: number; initial: number; steps: number }
+/** done.json: the result's summary, and the options it was made with (readable, and hashed). */
+export interface Done { neuron: number; seed: number; pole: Pole; final: number; initial: number; steps: number; configHash?: string; config?: ResultConfig }
 
 export function isDone(out: string, j: Job): boolean { return existsSync(join(jobDir(out, j), 'done.json')); }
 
@@ -35,8 +37,40 @@ export function readDone(out: string, j: Job): Done | null {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Done) : null;
 }
 
+/**
+ * Which jobs still need computing. A finished result is reused only when it was made with the same options
+ * (`config`, every option that affects a result); results made with others, or by an older version that did
+ * not record its options, stop the run with a message naming the differences, unless `overwrite` (then they
+ * are recomputed). Reads only done.json files: call it before any GPU work.
+ */
+export function planJobs(out: string, jobs: Job[], config: ResultConfig, overwrite = false): Job[] {
+  const hash = configHash(config);
+  const todo: Job[] = [];
+  const stale: { job: Job; diffs: string[] }[] = [];
+  for (const j of jobs) {
+    const d = readDone(out, j);
+    if (!d) todo.push(j);
+    else if (d.configHash !== hash) {
+      todo.push(j);
+      stale.push({ job: j, diffs: d.config ? configDiff(d.config, config) : [] });
+    }
+  }
+  if (stale.length && !overwrite) {
+    // name the differences of the first result that has any (results of one earlier run share them)
+    const withDiffs = stale.find((s) => s.diffs.length);
+    const j = (withDiffs ?? stale[0]).job;
+    const what = `${stale.length} of the ${jobs.length} results (e.g. neuron ${j.neuron}, seed ${j.seed}, ${j.pole})`;
+    throw mismatchError(out, what, withDiffs ? withDiffs.diffs : []);
+  }
+  return todo;
+}
+
 export interface PolesOptions {
   out: string;
+  /** every option that affects a result, stored in done.json (see planJobs) */
+  config: ResultConfig;
+  /** recompute results made with other options instead of refusing */
+  overwrite?: boolean;
   model: Model;
   outputs: number;
   param: Parameterization;
@@ -51,9 +85,12 @@ export interface PolesOptions {
 
 /** Run every unfinished job; returns the number of runs computed (finished ones are skipped). */
 export async function runPoles(o: PolesOptions): Promise<number> {
-  const todo = o.jobs.filter((j) => !isDone(o.out, j));
+  const todo = planJobs(o.out, o.jobs, o.config, o.overwrite);
   const log = o.log ?? ((s: string) => console.error(s));
   if (todo.length < o.jobs.length) log(`resuming: ${o.jobs.length - todo.length} of ${o.jobs.length} results already done`);
+  const stale = todo.filter((j) => isDone(o.out, j)).length;
+  if (stale) log(`--overwrite: recomputing ${stale} result${stale > 1 ? 's' : ''} made with other options`);
+  const config = { configHash: configHash(o.config), config: o.config };
   const [C, S] = o.param.shape;
   const progress = o.progress ? new Progress({ total: todo.length * o.synth.steps, unit: 'run-steps', label: 'synthesis' }) : null;
   let doneSteps = 0;
@@ -62,7 +99,7 @@ export async function runPoles(o: PolesOptions): Promise<number> {
     const runs: RunSpec[] = chunk.map((j) => ({ objective: { neuron: j.neuron }, pole: j.pole, seed: runSeedOf(j.seed, j.pole) }));
     const results = await synthesize(o.model, o.param, runs, { ...o.synth, onStep: (t) => progress?.set(doneSteps + t * chunk.length, `batch ${Math.floor(s / o.batch) + 1}/${Math.ceil(todo.length / o.batch)}`) }, o.outputs);
     doneSteps += chunk.length * o.synth.steps;
-    chunk.forEach((j, k) => writeJob(o.out, j, results[k], C, S, o.synth.steps, o.animation ?? false));
+    chunk.forEach((j, k) => writeJob(o.out, j, results[k], C, S, o.synth.steps, o.animation ?? false, config));
     // a poles figure for every (neuron, seed) whose two poles are both done
     for (const j of chunk) writePolesFigureIfComplete(o.out, j.neuron, j.seed, C, S);
   }
@@ -70,10 +107,13 @@ export async function runPoles(o: PolesOptions): Promise<number> {
   return todo.length;
 }
 
-function writeJob(out: string, j: Job, r: RunResult, C: number, S: number, steps: number, animation: boolean): void {
+function writeJob(out: string, j: Job, r: RunResult, C: number, S: number, steps: number, animation: boolean, config: Pick<Done, 'configHash' | 'config'>): void {
   const dir = jobDir(out, j);
+  // a result being replaced (--overwrite) goes first, so a kill never leaves new files under an old done.json
+  // nor old files (e.g. trajectory.png) beside a new one
+  rmSync(dir, { recursive: true, force: true });
   writeRunResult(dir, r, C, S, { animation });
-  const done: Done = { ...j, final: r.activations[r.activations.length - 1], initial: r.activations[0], steps };
+  const done: Done = { ...j, final: r.activations[r.activations.length - 1], initial: r.activations[0], steps, ...config };
   writeFileAtomic(join(dir, 'done.json'), JSON.stringify(done) + '\n');
 }
 

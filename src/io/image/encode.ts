@@ -32,6 +32,7 @@ export function writePNG(path: string, img: PngImage): void {
   try {
     writeFileAtomic(path, bytes);
   } catch (err) {
+    if (err instanceof InputError) throw err; // already says what and where (no space, read-only...)
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(`cannot write PNG ${path}: ${code ? `${code}: ` : ''}${(err as Error).message}`);
   }

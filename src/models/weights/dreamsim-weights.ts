@@ -84,22 +84,24 @@ export function requireDreamsim(type: DreamsimType, home: string): void {
     `  dualneuron weights import <folder> --only ${targetOf(type)}${wd}`);
 }
 
+/** sha256 of each branch's original checkpoint, from the manifest (no weights are read; '' if not recorded). */
+export function dreamsimSha256(type: DreamsimType, home: string): Record<string, string> {
+  const man = readManifest(home);
+  return Object.fromEntries(DREAMSIM_TYPES[type].branches.map((b) => [b, man.files[storedBranchPath(type, b)]?.sha256Original ?? '']));
+}
+
 /** The installed DreamSim of a type, ready to embed (weights frozen). */
 export function loadDreamsim(type: DreamsimType, opts: { weightsDir?: string; backend?: Backend } = {}): { model: DreamSim; sha256: Record<string, string> } {
   const home = weightsHome(opts.weightsDir);
   requireDreamsim(type, home);
   const sds = new Map<BranchName, Map<string, HostArray>>();
   const configs: Partial<Record<BranchName, VitConfig>> = {};
-  const sha: Record<string, string> = {};
-  const man = readManifest(home);
   for (const b of DREAMSIM_TYPES[type].branches) {
-    const rel = storedBranchPath(type, b);
-    const st = readSafetensors(join(home, rel));
+    const st = readSafetensors(join(home, storedBranchPath(type, b)));
     sds.set(b, st.tensors);
     if (st.metadata?.config) configs[b] = JSON.parse(st.metadata.config) as VitConfig;
-    sha[b] = man.files[rel]?.sha256Original ?? '';
   }
-  return { model: dreamsimFromStateDicts(type, sds, opts.backend ?? getBackend(), configs), sha256: sha };
+  return { model: dreamsimFromStateDicts(type, sds, opts.backend ?? getBackend(), configs), sha256: dreamsimSha256(type, home) };
 }
 
 // ------------------------------------------------------------------ sources: folders and zips

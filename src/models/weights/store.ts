@@ -67,15 +67,21 @@ export function requireInstalled(target: PullTarget, home: string): void {
   }
 }
 
+const memberFile = (id: TwinId, k: number) => `${TWINS[id].name}/member_${k}.safetensors`;
+
+/** sha256 of member k's original upstream checkpoint, from the manifest (no file is read; '' if not recorded). */
+export function memberSha256(id: TwinId, k: number, home: string): string {
+  return readManifest(home).files[memberFile(id, k)]?.sha256Original ?? '';
+}
+
 /** State dict of member k (1-based) of a twin. */
 export function loadMemberStateDict(id: TwinId, k: number, home: string): { tensors: Map<string, HostArray>; path: string; sha256: string } {
   const spec = TWINS[id];
   if (!Number.isInteger(k) || k < 1 || k > spec.members.length) throw new WeightsError(`the ${id} twin has members 1..${spec.members.length}; got ${k}`);
   requireInstalled(id, home);
-  const rel = `${spec.name}/member_${k}.safetensors`;
-  const path = join(home, rel);
+  const path = join(home, memberFile(id, k));
   const st = readSafetensors(path);
-  return { tensors: st.tensors, path, sha256: readManifest(home).files[rel]?.sha256Original ?? '' };
+  return { tensors: st.tensors, path, sha256: memberSha256(id, k, home) };
 }
 
 export function loadMask(id: TwinId, home: string): HostArray {
