@@ -17,13 +17,14 @@ import type { HostArray } from '../../src/io/host-array.js';
 import { FormatError, InputError, ShapeError, WeightsError } from '../../src/errors.js';
 import { DEEPSIM_FC6, DeepSimFc6, deepsimFc6Config, deepsimFc6Shapes } from '../../src/models/deepsim-fc6.js';
 import {
-  DEEPSIM_FC6_STORED, checkDeepsimFc6StateDict, importDeepsimFc6, loadDeepsimFc6, pullDeepsimFc6, requireDeepsimFc6, rewriteDeepsimKeys,
+  DEEPSIM_FC6_STORED, checkDeepsimFc6StateDict, findDeepsimFc6, importDeepsimFc6, loadDeepsimFc6, pullDeepsimFc6, requireDeepsimFc6, rewriteDeepsimKeys,
 } from '../../src/models/weights/deepsim-weights.js';
 import { readManifest } from '../../src/models/weights/store.js';
 import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { detStateDict, detValue } from '../helpers/det-weights.js';
 import { assertThrowsWith } from '../io/io-helpers.js';
+import { cli } from '../helpers/cli.js';
 
 const test = suite('DeePSim fc6 generator vs PyTorch (deterministic random weights), import, pull');
 const fx = (name: string) => fixture('deepsim', name);
@@ -291,6 +292,27 @@ test('pull: downloads from a mirror, imports, and does not download twice', asyn
     }
   } finally {
     server.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('CLI: weights import --only deepsim-fc6 checks the file, weights list shows the target', () => {
+  const home = tmpHome();
+  try {
+    const r = cli(['weights', 'import', fx('fc6_s32.pt'), '--only', 'deepsim-fc6', '--weights-dir', home]);
+    assert.is.not(r.status, 0);
+    assert.ok(r.stderr.includes('defc7.weight: checkpoint [128, 128] vs model [4096, 4096]'), r.stderr);
+    const l = cli(['weights', 'list', '--weights-dir', home]);
+    assert.is(l.status, 0, l.stderr);
+    assert.ok(/deepsim-fc6 +missing +\(dualneuron weights pull deepsim-fc6\)/.test(l.stdout), l.stdout);
+    // importing everything from a folder without the generator leaves it alone
+    assert.is(findDeepsimFc6(fixture('deepsim')), null);
+    const hub = join(home, 'hub', 'checkpoints');
+    mkdirSync(hub, { recursive: true });
+    copyFileSync(fx('fc6_s32.pt'), join(hub, 'upconvGAN_fc6.pt'));
+    assert.is(findDeepsimFc6(join(home, 'hub')), join(hub, 'upconvGAN_fc6.pt'));
+    assert.is(findDeepsimFc6(join(hub, 'upconvGAN_fc6.pt')), join(hub, 'upconvGAN_fc6.pt'));
+  } finally {
     rmSync(home, { recursive: true, force: true });
   }
 });

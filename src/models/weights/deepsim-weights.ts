@@ -7,7 +7,7 @@
 // layer so that keys read 'deconv5.1.weight'); the published file loads as it is. Both spellings are accepted.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, WeightsError } from '../../errors.js';
 import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
@@ -79,7 +79,19 @@ export function checkDeepsimFc6StateDict(sd: ReadonlyMap<string, HostArray>, whe
   return new Map([...want.keys()].map((k) => [k, sd.get(k)!.dtype === 'f32' ? sd.get(k)! : castToF32(sd.get(k)!)]));
 }
 
-/** The checkpoint among the inputs: a file, or upconvGAN_fc6.pt in a folder or its checkpoints/ (torch hub's layout). */
+/**
+ * Where upconvGAN_fc6.pt is below `input` without being asked for by name: the file itself if it has that name,
+ * or the file in the folder or its checkpoints/ (torch hub's layout); null if none (`weights import` of all targets).
+ */
+export function findDeepsimFc6(input: string): string | null {
+  const p = resolve(input);
+  const name = fc6File().name;
+  if (!existsSync(p)) return null;
+  if (statSync(p).isFile()) return basename(p) === name ? p : null;
+  return [join(p, name), join(p, 'checkpoints', name)].find((c) => existsSync(c)) ?? null;
+}
+
+/** The checkpoint to import: `input` itself if a file (any name), or upconvGAN_fc6.pt in the folder or its checkpoints/. */
 function findCheckpoint(input: string): string {
   const p = resolve(input);
   if (!existsSync(p)) throw new InputError(`weights import: ${input} does not exist`);
