@@ -74,7 +74,11 @@ export function deepsimFc6Shapes(c: DeepSimFc6Config = DEEPSIM_FC6): Map<string,
   return s;
 }
 
-/** LeakyReLU for slopes in [0, 1] as max(x, slope * x): the same float32 values as torch's x > 0 ? x : x * slope. */
+/**
+ * LeakyReLU for slopes in [0, 1] as max(x, slope * x): two kernels, the same float32 values as torch's
+ * x > 0 ? x : x * slope, and the same gradient except at x == 0 exactly (maximum splits a tie: (1 + slope) / 2
+ * where torch takes slope), which float pre-activations do not hit in practice.
+ */
 export function leakyRelu(x: Tensor, slope = DEEPSIM_NEGATIVE_SLOPE): Tensor {
   return x.maximum(x.mul(slope));
 }

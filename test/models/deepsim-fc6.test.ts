@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tensor, tidy, noGrad, cpu, type Backend } from '../../src/tensor/index.js';
 import { readNpy } from '../../src/io/npy.js';
-import { readSafetensors } from '../../src/io/safetensors.js';
+import { encodeSafetensors, readSafetensors } from '../../src/io/safetensors.js';
 import type { HostArray } from '../../src/io/host-array.js';
 import { FormatError, InputError, ShapeError, WeightsError } from '../../src/errors.js';
 import { DEEPSIM_FC6, DeepSimFc6, deepsimFc6Config, deepsimFc6Shapes } from '../../src/models/deepsim-fc6.js';
@@ -225,6 +225,9 @@ test('import: the published format (torch.save zip) converts to <home>/deepsim/f
     const e = errors(every3rd(await raw.data(), 2), npy('fc6_s32_raw.npy'));
     assert.ok(e.scaled < 1e-4, `imported model output ${JSON.stringify(e)}`);
     raw.dispose(); z.dispose(); model.dispose();
+    // a stored file whose config metadata was damaged
+    writeFileSync(join(home, DEEPSIM_FC6_STORED), encodeSafetensors(st.tensors, { config: '{"x": 1}' }));
+    assertThrowsWith(() => loadDeepsimFc6({ weightsDir: home, backend: g }), WeightsError, 'fc6.safetensors', 'is not a DeePSim fc6 config', 'import the weights again');
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -170,7 +170,10 @@ export function loadDeepsimFc6(opts: { weightsDir?: string; backend?: Backend } 
     try {
       config = JSON.parse(st.metadata.config) as DeepSimFc6Config;
     } catch {
-      throw new WeightsError(`${path}: its metadata 'config' is not JSON; import the weights again`);
+      config = null as unknown as DeepSimFc6Config;
+    }
+    if (!config || typeof config.codeDim !== 'number' || !Array.isArray(config.channels)) {
+      throw new WeightsError(`${path}: its metadata 'config' (${st.metadata.config.slice(0, 80)}) is not a DeePSim fc6 config; import the weights again`);
     }
   }
   const sd = checkDeepsimFc6StateDict(st.tensors, path, config);
