@@ -27,7 +27,7 @@ Codes: det_value('code', [B, D], 1000000) * k (exact in float32): k = 16 for D =
 The det weights of deconv0 (weight and bias) are multiplied by a gain, 1024 at scale 1/32 and 256 at full size, so
 that the raw output spans tens to hundreds like the trained generator's and the clamp to [0, 255] takes effect.
 
-Run: /usr/bin/python3 tools/golden/deepsim_fc6.py      (the full-size part takes about a minute)
+Run: /usr/bin/python3 tools/golden/deepsim_fc6.py      (about 10 s; the full-size network in float64 needs ~1 GB)
 """
 import json, os, sys
 from collections import OrderedDict
