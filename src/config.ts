@@ -34,6 +34,8 @@ export interface Config {
   svg2png: string[] | null;
   /** DUALNEURON_DREAMSIM_MIRROR: download DreamSim files from <url>/<file name> */
   dreamsimMirror: string | null;
+  /** DUALNEURON_DEEPSIM_MIRROR: download the DeePSim fc6 generator from <url>/<file name> */
+  deepsimMirror: string | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -86,6 +88,7 @@ export function readConfig(env: Env): Config {
     fftMaxPrime: integer(env, 'DUALNEURON_FFT_MAX_PRIME', 31, 2, 'largest prime done directly in an FFT pass'),
     svg2png: svg2png.length ? svg2png : null,
     dreamsimMirror: value(env, 'DUALNEURON_DREAMSIM_MIRROR'),
+    deepsimMirror: value(env, 'DUALNEURON_DEEPSIM_MIRROR'),
   };
 }
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { config } from '../../config.js';
 import { fileURLToPath } from 'node:url';
 import { InputError, WeightsError } from '../../errors.js';
 import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
@@ -191,7 +192,7 @@ export async function pullDeepsimFc6(home: string, opts: { force?: boolean; mirr
   const log = opts.log ?? ((s: string) => console.error(s));
   if (!opts.force && deepsimFc6Installed(home)) { log(`DeePSim fc6: already installed in ${home}`); return null; }
   const f = fc6File();
-  const mirror = opts.mirror ?? process.env.DUALNEURON_DEEPSIM_MIRROR;
+  const mirror = opts.mirror ?? config().deepsimMirror ?? undefined;
   const url = mirror ? `${mirror.replace(/\/+$/, '')}/${f.name}` : f.url;
   const dst = join(home, 'downloads', f.name);
   log(`downloading ${f.name} (about 224 MB) from ${url}`);
