@@ -195,7 +195,7 @@ export class CholeskyCMAES implements Optimizer {
       generation: this.gen, counteval: this.counteval, sigma: this.sigma,
       mean: this.mean.slice(), ps: this.ps.slice(), pc: this.pc.slice(),
       psNorm: norm(this.ps), pcNorm: norm(this.pc), chiN: this.constants.chiN,
-      A: { rows: this.searchDimension, cols: this.dimension, updates: this.factor.updates, scale: this.factor.state().scaleA, frobenius: this.factor.frobenius() },
+      A: { rows: this.searchDimension, cols: this.dimension, updates: this.factor.updates, scale: this.factor.scale, frobenius: this.factor.frobenius() },
       scores: this.lastScores ? this.lastScores.slice() : null,
     };
   }

@@ -29,11 +29,14 @@ export class CholeskyFactor {
   private readonly vs: Float64Array[] = [];
   private readonly pcs: Float64Array[] = [];
   private readonly qs: Float64Array[] = [];
+  private baseNorm2: number | undefined;
 
   /** B is K x N row-major and Binv N x K row-major; both null for the identity (then K = N) */
   constructor(readonly rows: number, readonly cols: number, private readonly B: Float64Array | null = null, private readonly Binv: Float64Array | null = null) {}
 
   get updates(): number { return this.coefA.length; }
+  /** sA, the factor the updates have multiplied the base by ((1 - c1)^(updates/2)) */
+  get scale(): number { return this.scaleA; }
 
   /** out (N) = z (K) A */
   rowTimesA(z: Float64Array, out: Float64Array = new Float64Array(this.cols)): Float64Array {
@@ -135,7 +138,8 @@ export class CholeskyFactor {
   /** ||A||_F without forming A: ||sB||^2 + 2 s sum_j c_j v_j B pc_j^T + sum_jk c_j c_k (v_j.v_k)(pc_j.pc_k) */
   frobenius(): number {
     const s = this.scaleA, m = this.coefA.length;
-    let total = s * s * (this.B ? dot(this.B, this.B) : this.rows);
+    this.baseNorm2 ??= this.B ? dot(this.B, this.B) : this.rows;
+    let total = s * s * this.baseNorm2;
     for (let j = 0; j < m; j++) {
       const vBp = this.B ? dot(this.rowTimesBase(this.vs[j]), this.pcs[j]) : dot(this.vs[j], this.pcs[j]);
       total += 2 * s * this.coefA[j] * vBp;
