@@ -2,7 +2,7 @@
 // updates and h_sigma (Hansen, "The CMA Evolution Strategy: A Tutorial", 2016, default parameters with positive
 // weights only), for comparison with CholeskyCMAES. Samples are y = C^(1/2) z with the symmetric square root
 // B D B^T (not B D z), so a trajectory does not depend on the signs or order an eigensolver gives its vectors and
-// can be checked against a reference. C is dense (N x N) and decomposed by Jacobi: meant for moderate N.
+// can be checked against a reference. C is dense (N x N) and decomposed by Householder + QL: meant for moderate N.
 import { makeDraws, resumeDraws, type DrawSource, type DrawState } from './draws.js';
 import { decodeSized, encodeF64 } from './encode.js';
 import { spectralFunction, symmetricEigen } from './eigen.js';
