@@ -2,7 +2,7 @@
 // final state are bit-identical to an uninterrupted 40-generation run, for every optimiser (and for injected draws).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CholeskyCMAES, CMAES, Genetic, HessCMA, ReplayDraws, SphereCMA, restoreOptimizer, type Optimizer } from '../../src/dualneuron/evolve/index.js';
+import { CholeskyCMAES, CMAES, Concat, FixedPart, Genetic, HessCMA, ReplayDraws, SphereCMA, restoreOptimizer, type Optimizer } from '../../src/dualneuron/evolve/index.js';
 import { rosenbrock, quadratic } from './evolve-objectives.js';
 import { FormatError, InputError } from '../../src/errors.js';
 
@@ -23,6 +23,8 @@ const makers: [string, (draws?: ReplayDraws) => Optimizer][] = [
   ['spherecma', () => new SphereCMA({ dimension: N, populationSize: 10, selectSize: 5, sphereNorm: 3, seed: 8, schedule: { generations: 30 } })],
   ['ga', () => new Genetic({ dimension: N, populationSize: 16, nConserve: 4, seed: 9 })],
   ['cma', () => new CMAES({ dimension: N, sigma0: 0.4, seed: 10 })],
+  ['concat of two CholeskyCMAES halves', () => new Concat(new CholeskyCMAES({ dimension: 6, sigma0: 0.3, seed: 11 }), new CholeskyCMAES({ dimension: 6, sigma0: 0.2, seed: 12, aUpdateFreq: 1 }))],
+  ['SphereCMA with a fixed second half', () => new FixedPart(new SphereCMA({ dimension: 8, populationSize: 10, selectSize: 5, sphereNorm: 3, seed: 13 }), [0.5, -0.5, 0.25, 1], 'after')],
   ['ga on replayed draws', (d) => new Genetic({ dimension: N, populationSize: 16, nConserve: 4, draws: d })],
 ];
 

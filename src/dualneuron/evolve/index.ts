@@ -9,3 +9,4 @@ export { PhiloxDraws, ReplayDraws, type DrawSource, type DrawState } from './dra
 export { expMap, slerp, renormalize, angle } from './geometry.js';
 export { symmetricEigen } from './eigen.js';
 export { restoreOptimizer } from './restore.js';
+export { Concat, FixedPart, type WrapperRestoreOptions } from './wrappers.js';
