@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PhiloxDraws, type CholeskyCMAES } from '../../src/dualneuron/evolve/index.js';
+import { HostRng } from '../../src/dualneuron/render/rng.js';
 import { buildFromCase, loadReference, objectives, relErr, step, type RefCase, type RefRecord } from './evolve-objectives.js';
 
 const test = suite('evolve optimisers vs the NumPy reference');
@@ -16,6 +17,17 @@ test('our Philox draws equal the reference reimplementation (uniforms exactly, n
   const u = d.uniform(8), n = d.normal(8);
   assert.equal([...u], ref.philox.uniform);
   assert.ok(relErr(n, ref.philox.normal) < 1e-15, `normals differ: ${[...n]} vs ${ref.philox.normal}`);
+});
+
+test('PhiloxDraws is HostRng\'s stream, and resumes mid-block from its state', () => {
+  const d = new PhiloxDraws(99n), h = new HostRng(99n);
+  const u = d.uniform(3);
+  assert.equal([...u], [h.uniform(), h.uniform(), h.uniform()]);
+  const saved = d.state();
+  assert.equal(saved, { kind: 'philox', seed: '99', block: 2, used: 2 });
+  const n = d.normal(5), n2 = PhiloxDraws.fromState(saved as { seed: string; block: number; used: number }).normal(5);
+  assert.equal([...n], [...n2]);
+  assert.equal([...n], [h.normal(), h.normal(), h.normal(), h.normal(), h.normal()]);
 });
 
 function label(c: RefCase): string {
