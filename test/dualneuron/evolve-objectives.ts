@@ -33,7 +33,7 @@ export interface RefCase {
   sigma0?: number; aUpdateFreq?: number; topK?: number; exponent?: number; eigenvalues?: number[]; eigenvectors?: number[];
   B?: number; select?: number; lr?: number; R?: number; schedule?: ['exp' | 'inv' | 'lin', number, [number, number]];
   pop?: number; rate?: number; size?: number; kT?: number; skew?: number; conserve?: number;
-  records: RefRecord[]; finalA?: number[]; normals?: number[]; uniforms?: number[];
+  records: RefRecord[]; finalA?: number[]; init?: number[][]; normals?: number[]; uniforms?: number[];
 }
 
 export function loadReference(): { philox: { seed: number; uniform: number[]; normal: number[] }; cases: RefCase[] } {
@@ -45,7 +45,7 @@ export function buildFromCase(c: RefCase): Optimizer {
   const draws = c.normals ? new ReplayDraws(Float64Array.from(c.normals), Float64Array.from(c.uniforms ?? [])) : undefined;
   const seed = c.seed;
   switch (c.algo) {
-    case 'cholcma': return new CholeskyCMAES({ dimension: c.N, sigma0: c.sigma0, aUpdateFreq: c.aUpdateFreq, seed, draws });
+    case 'cholcma': return new CholeskyCMAES({ dimension: c.N, sigma0: c.sigma0, aUpdateFreq: c.aUpdateFreq, seed, draws, init: c.init?.map((x) => Float64Array.from(x)) });
     case 'hesscma': return HessCMA.create({
       dimension: c.N, sigma0: c.sigma0, aUpdateFreq: c.aUpdateFreq, seed, draws, topK: c.topK, exponent: c.exponent,
       eigenvalues: c.eigenvalues!, eigenvectors: Float64Array.from(c.eigenvectors!),

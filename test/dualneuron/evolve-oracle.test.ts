@@ -31,7 +31,7 @@ test('PhiloxDraws is HostRng\'s stream, and resumes mid-block from its state', (
 });
 
 function label(c: RefCase): string {
-  return `${c.algo} ${c.objective} N=${c.N}${c.normals ? ' (replayed numpy draws)' : ` seed ${c.seed}`}${c.aUpdateFreq === 0 ? ' A updated every generation' : ''}${c.schedule ? ` ${c.schedule[0]} schedule` : ''}`;
+  return `${c.algo} ${c.objective} N=${c.N}${c.normals ? ' (replayed numpy draws)' : ` seed ${c.seed}`}${c.aUpdateFreq === 0 ? ' A updated every generation' : ''}${c.init ? ` ${c.init.length} init codes` : ''}${c.schedule ? ` ${c.schedule[0]} schedule` : ''}`;
 }
 
 const worst: string[] = [];

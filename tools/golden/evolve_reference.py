@@ -103,9 +103,17 @@ def cholesky_cmaes(f, N, draws, gens, sigma0, init, aupdate=10, A0=None):
         A, Ainv = np.eye(N), np.eye(N)
     else:
         A, Ainv = A0[0], A0[1]
-    m, ps, pc, sigma = init.copy(), np.zeros(K), np.zeros(N), sigma0
+    ps, pc, sigma = np.zeros(K), np.zeros(N), sigma0
     counteval = eigeneval = 0
-    recs = [dict(mean=m.tolist(), sigma=sigma, best=float(f(m[None])[0]), psNorm=0.0)]   # generation 0: init code
+    if init.ndim == 1:   # generation 0: one init code, its score ignored
+        m = init.copy()
+        recs = [dict(mean=m.tolist(), sigma=sigma, best=float(f(m[None])[0]), psNorm=0.0)]
+    else:                # several: the weighted mean of the best min(mu, count), weights renormalised
+        s0 = f(init)
+        n0 = min(mu, len(init))
+        w0 = w[:n0] / w[:n0].sum()
+        m = w0 @ init[desc(s0)[:n0]]
+        recs = [dict(mean=m.tolist(), sigma=sigma, best=float(s0.max()), psNorm=0.0)]
     for g in range(1, gens + 1):
         Z = draws.normal(lam * K).reshape(lam, K)
         X = m + sigma * (Z @ A)
@@ -275,6 +283,9 @@ def main():
     for obj, sigma in [('quadratic', 0.5), ('rosenbrock', 0.3)]:
         recs = cmaes(OBJECTIVES[obj], 12, PhiloxDraws(41), G, sigma)
         cases.append(dict(algo='cma', objective=obj, seed=41, N=12, sigma0=sigma, records=recs))
+    init = np.array([[0.1 * ((i * 7 + j * 3) % 5 - 2) for j in range(8)] for i in range(6)])
+    recs, _ = cholesky_cmaes(quadratic, 8, PhiloxDraws(14), 20, 0.4, init)
+    cases.append(dict(algo='cholcma', objective='quadratic', seed=14, N=8, sigma0=0.4, aUpdateFreq=10, init=init.tolist(), records=recs))
     # injected draws: numpy's generator, recorded and replayed by the TS side
     d = NumpyDraws(123)
     recs, _ = cholesky_cmaes(rosenbrock, 8, d, 12, 0.3, np.zeros(8))
