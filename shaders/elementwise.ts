@@ -2,9 +2,9 @@
 // Layout: output contiguous; each operand is `contig` (same linear index as the output), `strided` (offset and
 // strides over the collapsed output shape, stride 0 = broadcast) or `scalar` (a constant in the params).
 // Workgroup: 256 invocations, one output element each, 2-D grid past 65535 groups.
-// Params: [n, shape[rank], then per operand: contig -> offset; strided -> offset, strides[rank]; scalar -> bits;
-//          then the op's float params p0..p3].
-import { bindings, linearMain, stridedOffsets, pi, pf, type WType } from './common.js';
+// Params (elementwiseLayout): [n, shape[rank], then per operand: contig -> offset; strided -> offset,
+//          strides[rank]; scalar -> bits; then the op's float params p0..p3; `grid` layout: the tile base].
+import { bindings, linearMain, stridedOffsets, pi, pf, tiledMain, type WType } from './common.js';
 import { TRIG_WGSL } from './trig.js';
 
 export type OperandMode = 'contig' | 'strided' | 'scalar';
@@ -28,8 +28,8 @@ export interface ElementwiseSpec {
 export const WG = 256;
 export const GRID_WG = 64;
 
-/** Word positions of each operand's parameters and of the op params, given the spec. */
-export function elementwiseLayout(spec: ElementwiseSpec): { shapeAt: number; operandAt: number[]; paramsAt: number; words: number } {
+/** Word positions of each operand's parameters, of the op params and (grid layout) of the tile base, given the spec. */
+export function elementwiseLayout(spec: ElementwiseSpec): { shapeAt: number; operandAt: number[]; paramsAt: number; tileAt?: number; words: number } {
   let w = 1;
   const shapeAt = w;
   w += spec.rank;
@@ -40,7 +40,8 @@ export function elementwiseLayout(spec: ElementwiseSpec): { shapeAt: number; ope
   }
   const paramsAt = w;
   w += spec.nParams;
-  return { shapeAt, operandAt, paramsAt, words: w };
+  if (spec.layout !== 'grid') return { shapeAt, operandAt, paramsAt, words: w };
+  return { shapeAt, operandAt, paramsAt, tileAt: w, words: w + 3 };
 }
 
 export function elementwiseWGSL(spec: ElementwiseSpec): string {
@@ -83,8 +84,7 @@ ${linearMain(WG).replace('let i =', 'let t =')}
       return `let o_${names[j]} = ${pi(L.operandAt[j])} + ${terms.join(' + ')};`;
     });
     return `${head}
-@compute @workgroup_size(${GRID_WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+${tiledMain(L.tileAt!, [GRID_WG])}
   let d1 = ${dim(1)}; let d2 = ${dim(2)};
   if (gid.x >= d2) { return; }
   let i = (gid.z * d1 + gid.y) * d2 + gid.x;

@@ -10,7 +10,7 @@ import { acquireDevice, type AcquiredDevice } from './device.js';
 import { elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
 import { grid1d } from '../../../../shaders/common.js';
 import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
-import { matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
+import { MATMUL_PARAMS, matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
 import { assignWGSL, rampWGSL } from '../../../../shaders/copy.js';
 import { randomWGSL } from '../../../../shaders/random.js';
 import { gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddWGSL } from '../../../../shaders/indexing.js';
@@ -142,8 +142,8 @@ export class WebGPUBackend implements Backend {
       return { mode, type: wgslType(o.dtype), o, strides: st };
     });
     const allContig = operands.every((x) => x.mode !== 'strided');
-    // grid layout: the collapsed shape fits a 3-D dispatch and the last dim fills most of a 64-wide workgroup
-    const gridOk = !allContig && rank <= 3 && col.shape[rank - 1] >= 32 && col.shape.slice(0, rank - 1).every((d) => d <= 65535);
+    // grid layout: rank <= 3 and the last dim fills most of a 64-wide workgroup (the engine tiles grids past its limit)
+    const gridOk = !allContig && rank <= 3 && col.shape[rank - 1] >= 32;
     const layout = allContig ? (n >= 4096 ? 'unroll4' : 'linear') : gridOk ? 'grid' : 'linear';
     const spec: ElementwiseSpec = {
       rank,
@@ -168,7 +168,7 @@ export class WebGPUBackend implements Backend {
     const workgroups: [number, number, number] = layout === 'grid'
       ? [Math.ceil(col.shape[rank - 1] / GRID_WG), rank >= 2 ? col.shape[rank - 2] : 1, rank >= 3 ? col.shape[0] : 1]
       : grid1d(layout === 'unroll4' ? Math.ceil(n / 4) : n, WG);
-    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups, params: P,
+    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups, params: P, tileAt: L.tileAt,
       outputs: [out], inputs: views.map((v) => v.buf as GpuBuffer) });
     return out;
   }
@@ -222,19 +222,19 @@ export class WebGPUBackend implements Backend {
     const out = this.alloc(batch * M * N);
     if (batch * M * N === 0) return out;
     if (K === 0 && !bias) { this.fillInto(out, batch * M * N, 0, 'f32'); return out; }
-    const P = new Uint32Array([M, N, K, batch, a.offset, bitsOf(a.strides[0], 'i32'), bitsOf(a.strides[1], 'i32'), bitsOf(a.strides[2], 'i32'),
-      b.offset, bitsOf(b.strides[0], 'i32'), bitsOf(b.strides[1], 'i32'), bitsOf(b.strides[2], 'i32'), bias?.offset ?? 0]);
+    const P = MATMUL_PARAMS.pack({ M, N, K, batch, offA: a.offset, sA: a.strides, offB: b.offset, sB: b.strides, offBias: bias?.offset ?? 0 });
+    const tileAt = MATMUL_PARAMS.at('tile');
     const kind = this.matmulKind(a, b, K, N, kernel ?? 'auto');
     const hb = Boolean(bias);
     const bufs = [a.buf as GpuBuffer, b.buf as GpuBuffer, ...(bias ? [bias.buf as GpuBuffer] : [])];
     const sfx = hb ? ':bias' : '';
     if (kind === 'vec4') {
-      this.dispatch({ name: 'matmul(vec4)', key: `mm:vec4${sfx}`, source: () => matmulVec4WGSL(4, hb), workgroups: vec4Grid(M, N, batch), params: P, outputs: [out], inputs: bufs });
+      this.dispatch({ name: 'matmul(vec4)', key: `mm:vec4${sfx}`, source: () => matmulVec4WGSL(4, hb), workgroups: vec4Grid(M, N, batch), params: P, tileAt, outputs: [out], inputs: bufs });
       return out;
     }
     if (kind === 'vec4nt') {
       this.dispatch({ name: 'matmul(vec4nt)', key: `mm:vec4nt${sfx}`, source: () => matmulVec4NTWGSL(4, 4, hb),
-        workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), batch], params: P, outputs: [out], inputs: bufs });
+        workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), batch], params: P, tileAt, outputs: [out], inputs: bufs });
       return out;
     }
     const useNaive = kind === 'naive';
@@ -243,7 +243,7 @@ export class WebGPUBackend implements Backend {
       ? [Math.ceil(N / 16), Math.ceil(M / 16), batch]
       : [Math.ceil(N / (MM_T * t.RN)), Math.ceil(M / (MM_T * t.RM)), batch];
     this.dispatch({ name: useNaive ? 'matmul(naive)' : 'matmul(tiled)', key: useNaive ? `mm:naive${sfx}` : `mm:tiled:${t.RM}:${t.RN}:${t.BK}${sfx}`,
-      source: () => (useNaive ? matmulNaiveWGSL(hb) : matmulTiledWGSL(t, hb)), workgroups, params: P, outputs: [out], inputs: bufs });
+      source: () => (useNaive ? matmulNaiveWGSL(hb) : matmulTiledWGSL(t, hb)), workgroups, params: P, tileAt, outputs: [out], inputs: bufs });
     return out;
   }
 
