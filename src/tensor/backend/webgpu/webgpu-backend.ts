@@ -11,9 +11,9 @@ import { elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, 
 import { grid1d } from '../../../../shaders/common.js';
 import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
 import { MATMUL_PARAMS, matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
-import { assignWGSL, rampWGSL } from '../../../../shaders/copy.js';
-import { randomWGSL } from '../../../../shaders/random.js';
-import { gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddWGSL } from '../../../../shaders/indexing.js';
+import { assignLayout, assignWGSL, rampLayout, rampWGSL } from '../../../../shaders/copy.js';
+import { randomLayout, randomWGSL } from '../../../../shaders/random.js';
+import { INDEX_SELECT, gatherLayout, gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddLayout, scatterAddWGSL } from '../../../../shaders/indexing.js';
 import { seedWords } from '../../random.js';
 
 export class GpuBuffer implements BackendBuffer {
@@ -187,13 +187,6 @@ export class WebGPUBackend implements Backend {
     const mode = this.isCpuAdapter ? (outer >= 256 || (inner <= 256 && outer >= 64) ? 'row' : 'wg') : (inner <= 64 ? 'row' : 'wg');
     const spec: ReduceSpec = { op, inType: wgslType(x.dtype), outType: wgslType(outDType), outerRank: co.shape.length, innerRank: ci.shape.length, mode };
     const L = reduceLayout(spec);
-    const P = new Uint32Array(L.words);
-    P[0] = outer; P[1] = inner;
-    co.shape.forEach((s, d) => { P[L.outerShapeAt + d] = s; });
-    ci.shape.forEach((s, d) => { P[L.innerShapeAt + d] = s; });
-    P[L.offsetAt] = x.offset;
-    co.strides[0].forEach((s, d) => { P[L.outerStridesAt + d] = bitsOf(s, 'i32'); });
-    ci.strides[0].forEach((s, d) => { P[L.innerStridesAt + d] = bitsOf(s, 'i32'); });
     // few long rows (a whole-tensor sum, a norm): split each row into segments so that the work spreads over many
     // workgroups (one workgroup per row used one core of the GPU: 4 GB/s for a 4M-element sum on an H200), then
     // reduce the partial results
@@ -201,7 +194,8 @@ export class WebGPUBackend implements Backend {
     // (CPU adapters: a few long segments, as each workgroup's barriers cost much there)
     const segments = mode === 'wg' && !isArg && outer < 256 && inner >= 32768 ? Math.min(Math.ceil(inner / 8192), this.isCpuAdapter ? 8 : 1024) : 1;
     const segLen = Math.ceil(inner / segments);
-    P[L.segmentsAt] = segments; P[L.segmentsAt + 1] = segLen;
+    const P = L.pack({ outer, inner, outerShape: co.shape, innerShape: ci.shape, offset: x.offset, outerStrides: co.strides[0], innerStrides: ci.strides[0],
+      segments, segLen });
     // (with segments: one partial result per segment)
     const target = this.alloc(outer * segments);
     const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer * segments, 1);
@@ -272,12 +266,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return;
     const col = collapseDims(dst.shape, [dst.strides, src.strides]);
     const rank = col.shape.length;
-    const P = new Uint32Array(1 + rank + 2 * (1 + rank));
-    P[0] = n;
-    col.shape.forEach((s, d) => { P[1 + d] = s; });
-    const dstAt = 1 + rank, srcAt = dstAt + 1 + rank;
-    P[dstAt] = dst.offset; col.strides[0].forEach((s, d) => { P[dstAt + 1 + d] = bitsOf(s, 'i32'); });
-    P[srcAt] = src.offset; col.strides[1].forEach((s, d) => { P[srcAt + 1 + d] = bitsOf(s, 'i32'); });
+    const P = assignLayout(rank).pack({ n, shape: col.shape, dstOffset: dst.offset, dstStrides: col.strides[0], srcOffset: src.offset, srcStrides: col.strides[1] });
     const type = wgslType(dst.dtype);
     this.dispatch({ name: 'assign', key: `assign:${type}:${rank}`, source: () => assignWGSL(type, rank), workgroups: grid1d(n, 256), params: P,
       outputs: [dst.buf as GpuBuffer], inputs: [src.buf as GpuBuffer] });
@@ -286,7 +275,7 @@ export class WebGPUBackend implements Backend {
   private fillInto(out: GpuBuffer, size: number, value: number, dtype: DType, step = 0): void {
     if (size === 0) return;
     const type = wgslType(dtype);
-    const P = new Uint32Array([size, bitsOf(value, dtype), bitsOf(step, dtype)]);
+    const P = rampLayout(type).pack({ n: size, start: value, step });
     this.dispatch({ name: 'ramp', key: `ramp:${type}`, source: () => rampWGSL(type), workgroups: grid1d(size, 256), params: P, outputs: [out], inputs: [] });
   }
 
@@ -309,9 +298,8 @@ export class WebGPUBackend implements Backend {
     void dtype;
     const off = BigInt.asUintN(64, offsetBlocks);
     const bpr = Math.ceil(rowSize / 4);
-    const P = new Uint32Array(7 + 2 * rows);
-    P.set([rows, rowSize, bpr, Number(off & 0xffffffffn), Number(off >> 32n), bitsOf(params[0] ?? 0, 'f32'), bitsOf(params[1] ?? 1, 'f32')]);
-    seeds.forEach((sd, r) => { const [a, b] = seedWords(sd); P[7 + 2 * r] = a; P[8 + 2 * r] = b; });
+    const P = randomLayout(rows).pack({ rows, rowSize, blocksPerRow: bpr, offLo: Number(off & 0xffffffffn), offHi: Number(off >> 32n),
+      p0: params[0] ?? 0, p1: params[1] ?? 1, seeds: seeds.flatMap((sd) => seedWords(sd)) });
     this.dispatch({ name: `random(${kind})`, key: `rand:${kind}`, source: () => randomWGSL(kind), workgroups: grid1d(rows * bpr, 64), params: P, outputs: [out], inputs: [] });
     return out;
   }
@@ -323,7 +311,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const type = wgslType(x.dtype);
     this.dispatch({ name: 'indexSelect', key: `isel:${type}`, source: () => indexSelectWGSL(type), workgroups: grid1d(n, 256),
-      params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
+      params: INDEX_SELECT.pack({ n, O, D, R, J }), outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }
 
@@ -334,7 +322,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const type = wgslType(g.dtype);
     this.dispatch({ name: 'indexAdd', key: `iadd:${type}`, source: () => indexAddWGSL(type), workgroups: grid1d(n, 256),
-      params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
+      params: INDEX_SELECT.pack({ n, O, D, R, J }), outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }
 
@@ -344,7 +332,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const rank = x.shape.length;
     const type = wgslType(x.dtype);
-    const P = new Uint32Array([n, ...idx.shape, ...contiguousStrides(x.shape)]);
+    const P = gatherLayout(rank).pack({ n, idxShape: idx.shape, xStrides: contiguousStrides(x.shape) });
     this.dispatch({ name: 'gather', key: `gather:${type}:${rank}:${dim}`, source: () => gatherWGSL(type, rank, dim), workgroups: grid1d(n, 256),
       params: P, outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
@@ -356,7 +344,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const rank = outShape.length;
     const type = wgslType(g.dtype);
-    const P = new Uint32Array([n, ...outShape, ...idx.shape]);
+    const P = scatterAddLayout(rank).pack({ n, outShape, idxShape: idx.shape });
     this.dispatch({ name: 'scatterAdd', key: `scat:${type}:${rank}:${dim}`, source: () => scatterAddWGSL(type, rank, dim), workgroups: grid1d(n, 256),
       params: P, outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
