@@ -7,7 +7,7 @@ import type { ElementwiseOp } from '../../ops/elementwise-table.js';
 import { DeviceError } from '../../../errors.js';
 import { Engine, type Kernel } from './engine.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
-import { elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
+import { OPERAND_NAMES, elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
 import { grid1d } from '../../../../shaders/common.js';
 import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
 import { MATMUL_PARAMS, matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
@@ -21,15 +21,6 @@ export class GpuBuffer implements BackendBuffer {
   constructor(readonly gpu: GPUBuffer, readonly size: number) {}
 }
 
-const f32bits = new Float32Array(1);
-const u32view = new Uint32Array(f32bits.buffer);
-const i32view = new Int32Array(f32bits.buffer);
-/** The 32-bit pattern of a number stored as dtype `d`. */
-export function bitsOf(value: number, d: DType): number {
-  if (d === 'f32') { f32bits[0] = value; return u32view[0]; }
-  if (d === 'i32') { i32view[0] = value; return u32view[0]; }
-  return value >>> 0;
-}
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
@@ -154,21 +145,18 @@ export class WebGPUBackend implements Backend {
       layout,
     };
     const L = elementwiseLayout(spec);
-    const P = new Uint32Array(L.words);
-    P[0] = n;
-    col.shape.forEach((s, d) => { P[L.shapeAt + d] = s; });
+    const values: Parameters<typeof L.pack>[0] = { n, shape: col.shape, p: params };
     operands.forEach((x, j) => {
-      const at = L.operandAt[j];
-      if (x.mode === 'scalar') { const s = x.o as { scalar: number; dtype: DType }; P[at] = bitsOf(s.scalar, s.dtype); return; }
-      P[at] = bitsOf((x.o as View).offset, 'i32');
-      if (x.mode === 'strided') x.strides.forEach((s, d) => { P[at + 1 + d] = bitsOf(s, 'i32'); });
+      const name = OPERAND_NAMES[j];
+      if (x.mode === 'scalar') values[name] = (x.o as { scalar: number }).scalar;
+      else values[name] = x.mode === 'strided' ? [(x.o as View).offset, ...x.strides] : (x.o as View).offset;
     });
-    params.forEach((p, k) => { P[L.paramsAt + k] = bitsOf(p, 'f32'); });
+    const P = L.pack(values);
     const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => `${o.mode}-${o.type}`).join(',')}:${spec.nParams}:${layout}`;
     const workgroups: [number, number, number] = layout === 'grid'
       ? [Math.ceil(col.shape[rank - 1] / GRID_WG), rank >= 2 ? col.shape[rank - 2] : 1, rank >= 3 ? col.shape[0] : 1]
       : grid1d(layout === 'unroll4' ? Math.ceil(n / 4) : n, WG);
-    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups, params: P, tileAt: L.tileAt,
+    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups, params: P, tileAt: layout === 'grid' ? L.at('tile') : undefined,
       outputs: [out], inputs: views.map((v) => v.buf as GpuBuffer) });
     return out;
   }
