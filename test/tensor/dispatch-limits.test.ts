@@ -46,23 +46,23 @@ test('elementwise: a strided operand over 4.2M elements (the 67571x1x1 grid of t
   await check('x * y[1]', [[4_200_000], [1]], (x, y) => x.mul(y));
 });
 
-test('matmul: 70000 batches of 4x4 matrices, every kernel (batch on z)', async () => {
-  for (const kernel of ['auto', 'naive', 'tiled', 'vec4', 'vec4nt'] as const) {
+// (the tiled and vec4nt kernels take seconds per 70000 workgroups on lavapipe: the small-tile test below splits
+// their grids along every dimension instead)
+test('matmul: 70000 batches of 4x4 matrices (batch on z)', async () => {
+  for (const kernel of ['auto', 'naive', 'vec4'] as const) {
     await check(`matmul [${kernel}]`, [[70_000, 4, 4], [70_000, 4, 4]], (a, b) => matmul(a, b, { kernel }));
   }
 });
 
-test('matmul: 4.2M output columns (tiled, x) and 1.1M rows (naive, y)', async () => {
-  await check('matmul [tiled] wide', [[1, 1], [1, 4_200_000]], (a, b) => matmul(a, b, { kernel: 'tiled' }));
+test('matmul: 1.1M output columns (x) and 1.1M rows (y)', async () => {
+  await check('matmul [naive] wide', [[1, 1], [1, 1_100_000]], (a, b) => matmul(a, b, { kernel: 'naive' }));
   await check('matmul [naive] tall', [[1_100_000, 1], [1, 1]], (a, b) => matmul(a, b, { kernel: 'naive' }));
 });
 
 test('conv2d: 70000 groups through the GEMM kernels, with input and weight gradients', async () => {
   // forward: GEMM (forced), channel blocks x groups on z; input gradient (stride 2): GEMM over 4 phases x 70000
   // groups; weight gradient: 70000 channel blocks
-  for (const kernel of ['gemm', 'auto'] as ConvKernel[]) {
-    await check(`conv2d groups 70000 [${kernel}]`, [[1, 70_000, 2, 2], [70_000, 1, 1, 1]], (x, w) => conv2d(x, w, null, { groups: 70_000, stride: 2, kernel }), true);
-  }
+  await check('conv2d groups 70000', [[1, 70_000, 2, 2], [70_000, 1, 1, 1]], (x, w) => conv2d(x, w, null, { groups: 70_000, stride: 2, kernel: 'gemm' }), true);
 });
 
 test('pooling: 70000 planes, and rows of 1.1M columns', async () => {
@@ -76,17 +76,18 @@ test('batchNorm (eval): 4.2M values per channel, and 70000 channels', async () =
   const stats = (C: number) => [[C], [C], [C], [C]];
   const bn = (x: Tensor, m: Tensor, v: Tensor, w: Tensor, b: Tensor) => batchNorm(x, m, v.abs().add(0.5), w, b);
   await check('batchNorm long channel', [[1, 1, 4_200_000], ...stats(1)], bn);
-  await check('batchNorm many channels', [[2, 70_000, 32], ...stats(70_000)], bn);
+  await check('batchNorm many channels', [[1, 70_000, 32], ...stats(70_000)], bn);
 });
 
-test('interpolate: 70000 output rows, and 262200 planes', async () => {
+test('interpolate: 70000 output rows, and 262200 planes (65550 blocks of 4, once capped at 65535)', async () => {
   await check('interpolate rows', [[1, 1, 35_000, 1]], (x) => interpolate(x, { size: [70_000, 2], mode: 'bilinear' }), true);
   await check('interpolate planes', [[1, 262_200, 1, 1]], (x) => interpolate(x, { size: [1, 2], mode: 'bilinear' }), true);
 });
 
-test('roiAlign: 70000 pooled rows, and the backward over 70000 input rows', async () => {
+test('roiAlign: 70000 pooled rows and input rows, and 262200 channels (65550 blocks of 4, once capped at 65535)', async () => {
   const boxes = [[0, 0, 0, 0.9, 69_000]];
-  await check('roiAlign', [[1, 1, 70_000, 1]], (x) => roiAlign(x, boxes, [70_000, 1], { samplingRatio: 1 }), true);
+  await check('roiAlign rows', [[1, 1, 70_000, 1]], (x) => roiAlign(x, boxes, [70_000, 1], { samplingRatio: 1 }), true);
+  await check('roiAlign channels', [[1, 262_200, 1, 1]], (x) => roiAlign(x, [[0, 0, 0, 0.5, 0.5]], [1, 1], { samplingRatio: 2 }), true);
 });
 
 // ------------------------------------------------------------------ every tiled kernel, split along x, y and z
