@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Tensor, tidy, cpu, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, type Backend, type ConvKernel,
+  Tensor, tidy, cpu, randomRows, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, type Backend, type ConvKernel,
 } from '../../src/tensor/index.js';
 import { DeviceError } from '../../src/errors.js';
 import type { WebGPUBackend } from '../../src/tensor/backend/webgpu/webgpu-backend.js';
@@ -88,6 +88,15 @@ test('roiAlign: 70000 pooled rows and input rows, and 262200 channels (65550 blo
   const boxes = [[0, 0, 0, 0.9, 69_000]];
   await check('roiAlign rows', [[1, 1, 70_000, 1]], (x) => roiAlign(x, boxes, [70_000, 1], { samplingRatio: 1 }), true);
   await check('roiAlign channels', [[1, 262_200, 1, 1]], (x) => roiAlign(x, [[0, 0, 0, 0.5, 0.5]], [1, 1], { samplingRatio: 2 }), true);
+});
+
+test('randomRows: 140000 independent streams (parameters larger than the 1 MiB parameter arena)', async () => {
+  // each row's stream is what a one-row call with its seed draws (src/tensor/random.ts documents this)
+  const seeds = Array.from({ length: 140_000 }, (_, r) => BigInt(r) * 7919n + 3n);
+  const rows = randomRows('uniform', seeds, [5], { backend: cpu() });
+  const got = randomRows('uniform', seeds, [5], { backend: await gpu() });
+  assertClose(await got.data(), await rows.data(), { rtol: 0, atol: 0, what: 'randomRows' });
+  rows.dispose(); got.dispose();
 });
 
 // ------------------------------------------------------------------ every tiled kernel, split along x, y and z

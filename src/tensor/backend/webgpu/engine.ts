@@ -134,17 +134,29 @@ export class Engine {
   private encode(k: Kernel, x: number, y: number, z: number, params: Uint32Array): void {
     const pipeline = this.pipelineFor(k);
     const words = Math.max(1, params.length);
-    if (this.arenaUsed + words > this.arenaCPU.length) this.flush();
-    const offsetWords = this.arenaUsed;
-    this.arenaCPU.set(params, offsetWords);
-    this.arenaUsed = Math.ceil((offsetWords + words) / this.align) * this.align;
+    let paramsEntry: GPUBindGroupEntry;
+    let ownParams: GPUBuffer | null = null;
+    if (words > this.arenaCPU.length) {
+      // parameters larger than the arena (one seed pair per row of a huge randomRows): a buffer of their own,
+      // back in the pool once this batch is submitted
+      ownParams = this.pool.acquire(words * 4);
+      this.write(ownParams, 0, params);
+      paramsEntry = { binding: 0, resource: { buffer: ownParams, offset: 0, size: words * 4 } };
+    } else {
+      if (this.arenaUsed + words > this.arenaCPU.length) this.flush();
+      const offsetWords = this.arenaUsed;
+      this.arenaCPU.set(params, offsetWords);
+      this.arenaUsed = Math.ceil((offsetWords + words) / this.align) * this.align;
+      paramsEntry = { binding: 0, resource: { buffer: this.arenaGPU, offset: offsetWords * 4, size: words * 4 } };
+    }
 
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arenaGPU, offset: offsetWords * 4, size: words * 4 } }];
+    const entries: GPUBindGroupEntry[] = [paramsEntry];
     let b = 1;
     for (const bind of [...k.outputs, ...k.inputs]) {
       entries.push({ binding: b++, resource: { buffer: bind.buffer, offset: bind.offset ?? 0, size: bind.size ?? bind.buffer.size - (bind.offset ?? 0) } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: k.name });
+    if (ownParams) this.pool.release(ownParams);
     if (this.profiling && this.querySet) {
       // one pass per dispatch, timestamped at its start and end
       const enc = this.ensureEncoderNoPass();
