@@ -114,10 +114,9 @@ fn main(@builtin(global_invocation_id) gid0: vec3<u32>, @builtin(workgroup_id) w
   let gid = gid0 + (wid - wid0) * vec3<u32>(${x}u, ${y}u, ${z}u);`;
 }
 
-/** `f32(bitcast)` of param word k, as a WGSL expression. */
-export const pf = (k: number) => `bitcast<f32>(P[${k}u])`;
-export const pi = (k: number) => `bitcast<i32>(P[${k}u])`;
-export const pu = (k: number) => `P[${k}u]`;
+// param word k as i32 / u32 (for stridedOffsets, which takes the word positions of a layout's fields)
+const pi = (k: number) => `bitcast<i32>(P[${k}u])`;
+const pu = (k: number) => `P[${k}u]`;
 
 /**
  * WGSL statements that turn the linear row-major index `idx` over a shape stored at P[shapeAt..shapeAt+rank)
