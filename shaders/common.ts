@@ -1,6 +1,9 @@
 // Shared WGSL snippets for kernel templates.
 // Binding convention: @binding(0) is the read-only u32 parameter array `P`; then outputs (read_write), then
-// inputs (read). Dispatches with more than 65535 workgroups use a 2-D grid; `linearIndex` flattens it.
+// inputs (read).
+// Grids past the device's 65535 workgroups per dimension: 1-D work folds its count into x and y (`grid1d`, read
+// back by `linearMain`); kernels on 3-D grids declare a `tile` field in their parameter layout, and the engine
+// splits a grid too large for one dispatch into several, each with its first workgroup in `tile` (`tiledMain`).
 
 export type WType = 'f32' | 'i32' | 'u32';
 
@@ -30,10 +33,90 @@ export function grid1d(n: number, wg: number, maxDim = 65535): [number, number, 
   return [Math.ceil(groups / y), y, 1];
 }
 
-/** `f32(bitcast)` of param word k, as a WGSL expression. */
-export const pf = (k: number) => `bitcast<f32>(P[${k}u])`;
-export const pi = (k: number) => `bitcast<i32>(P[${k}u])`;
-export const pu = (k: number) => `P[${k}u]`;
+// ------------------------------------------------------------------ named parameter layouts
+/** How a parameter word is read: as u32, or its bits as i32 or f32. */
+export type WordType = 'u32' | 'i32' | 'f32';
+/** One field of a layout: a word of that type, or [type, count] for several consecutive words. */
+export type FieldSpec = WordType | readonly [WordType, number];
+type FieldValues<F extends string> = { [K in F]?: number | ArrayLike<number> };
+
+const bitsF32 = new Float32Array(1);
+const bitsU32 = new Uint32Array(bitsF32.buffer);
+function wordOf(value: number, type: WordType): number {
+  if (type === 'f32') { bitsF32[0] = value; return bitsU32[0]; }
+  return value >>> 0; // i32: two's complement bits
+}
+
+/**
+ * The words of a kernel's parameter array `P`, by name: the TypeScript side packs them with `pack()` and the WGSL
+ * generator reads them with `get()`, so a word's position is written in one place only. Fields are laid out in
+ * declaration order; layouts that depend on a compile-time spec (a rank, an operand count) are built per spec.
+ */
+export class ParamLayout<F extends string> {
+  readonly words: number;
+  private readonly fields = new Map<string, { at: number; count: number; type: WordType }>();
+
+  constructor(spec: { readonly [K in F]: FieldSpec }) {
+    let w = 0;
+    for (const [name, f] of Object.entries(spec) as [string, FieldSpec][]) {
+      const [type, count] = typeof f === 'string' ? [f, 1] : f;
+      this.fields.set(name, { at: w, count, type });
+      w += count;
+    }
+    this.words = Math.max(1, w);
+  }
+
+  private field(f: F) {
+    const d = this.fields.get(f);
+    if (!d) throw new Error(`parameter layout has no field '${f}'`);
+    return d;
+  }
+
+  /** Word index of field f (of its element k). */
+  at(f: F, k = 0): number { return this.field(f).at + k; }
+
+  /** WGSL expression: field f (element k, a number or a WGSL u32 expression) read as its declared type. */
+  get(f: F, k: number | string = 0): string {
+    const d = this.field(f);
+    const word = typeof k === 'number' ? `P[${d.at + k}u]` : `P[${d.at}u + ${k}]`;
+    return d.type === 'u32' ? word : `bitcast<${d.type}>(${word})`;
+  }
+
+  /** Pack the given fields (numbers converted by their declared type; array fields take arrays); the rest are 0. */
+  pack(values: FieldValues<F>): Uint32Array {
+    const P = new Uint32Array(this.words);
+    for (const [name, v] of Object.entries(values) as [F, number | ArrayLike<number> | undefined][]) {
+      if (v === undefined) continue;
+      const d = this.field(name);
+      if (typeof v === 'number') { P[d.at] = wordOf(v, d.type); continue; }
+      if (v.length > d.count) throw new Error(`parameter field '${name}' holds ${d.count} words, got ${v.length}`);
+      for (let k = 0; k < v.length; k++) P[d.at + k] = wordOf(v[k], d.type);
+    }
+    return P;
+  }
+}
+
+export const paramLayout = <S extends Record<string, FieldSpec>>(spec: S) => new ParamLayout<keyof S & string>(spec);
+
+/** The layout field every kernel on a 3-D grid declares: the first workgroup of this dispatch (x, y, z). */
+export const TILE: readonly ['u32', 3] = ['u32', 3];
+
+/**
+ * Entry point header for a kernel on a 3-D grid of `wg`-sized workgroups whose params hold a tile base (the
+ * `tile` field, at word `tileAt`): declares `gid` and `wid`, the global invocation and workgroup ids in the
+ * whole grid (this dispatch's ids plus its tile base), and `lid`, the local invocation id.
+ */
+export function tiledMain(tileAt: number, wg: readonly [number, number?, number?]): string {
+  const [x, y = 1, z = 1] = wg;
+  return `@compute @workgroup_size(${x}, ${y}, ${z})
+fn main(@builtin(global_invocation_id) gid0: vec3<u32>, @builtin(workgroup_id) wid0: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let wid = wid0 + vec3<u32>(P[${tileAt}u], P[${tileAt + 1}u], P[${tileAt + 2}u]);
+  let gid = gid0 + (wid - wid0) * vec3<u32>(${x}u, ${y}u, ${z}u);`;
+}
+
+// param word k as i32 / u32 (for stridedOffsets, which takes the word positions of a layout's fields)
+const pi = (k: number) => `bitcast<i32>(P[${k}u])`;
+const pu = (k: number) => `P[${k}u]`;
 
 /**
  * WGSL statements that turn the linear row-major index `idx` over a shape stored at P[shapeAt..shapeAt+rank)

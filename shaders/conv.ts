@@ -5,12 +5,13 @@
 // y, the `backwardInput` kernels dx (conv2d's input gradient = convTranspose2d's forward), the `backwardWeight`
 // kernels dw.
 //
-// Params (u32 words; i32 where marked) shared by all of them:
-//   [0] N [1] C [2] H [3] W [4] O [5] OH [6] OW [7] kH [8] kW [9] sH [10] sW [11] pT (i32) [12] pL (i32)
-//   [13] dH [14] dW [15] groups [16] Cg [17] Og [18] offset of the first input [19] of the second [20] of the bias
-//   [21] invocations (or work items) [22..26] kernel-specific, listed per kernel, [27] 1 if a bias is given.
+// Params: every kernel has its own named layout (CONV_NAIVE, CONV_GEMM, CONV_GEMM_BWI, CONV_WEIGHT_GRAD,
+// CONV_DEPTHWISE below): the geometry fields of CONV_GEOMETRY (offsets of the first input `off0`, of the second
+// `off1` and of the bias `offBias`; `work` = invocations or work items), then the kernel's own fields, the bias
+// flag and the tile base of its grid (x = invocations / workgroup size, z = a block of channels; split by the
+// engine past the device's limit).
 // The register-blocked kernels always bind a bias buffer (the weights stand in when there is none) and read the
-// flag [27] at runtime: one pipeline serves both cases.
+// flag `hasBias` at runtime: one pipeline serves both cases.
 // The depthwise kernel takes kH, kW, strides and dilations as compile-time constants (its pipeline key includes
 // them); the other kernels keep the whole geometry at runtime.
 //
@@ -21,27 +22,48 @@
 // same across the workgroup. Arithmetic is cheap next to that, so the fast kernels keep blocks of outputs in
 // registers to raise FMAs per loaded element (8 channels x 8 pixels: 4 FMAs per scalar load), put output pixels
 // on the lanes and a block of channels on workgroup_id.z, and use no workgroup memory (barriers are expensive).
-import { bindings } from './common.js';
+import { TILE, bindings, linearMain, paramLayout, tiledMain, type ParamLayout } from './common.js';
 
-export const CONV_PARAMS = 32;
+/** The conv2d geometry (src/tensor/backend/kernels/conv.ts), the operand offsets and the amount of work. */
+export const CONV_GEOMETRY = {
+  N: 'u32', C: 'u32', H: 'u32', W: 'u32', O: 'u32', OH: 'u32', OW: 'u32', kH: 'u32', kW: 'u32', sH: 'u32', sW: 'u32',
+  pT: 'i32', pL: 'i32', dH: 'u32', dW: 'u32', groups: 'u32', Cg: 'u32', Og: 'u32', off0: 'u32', off1: 'u32', offBias: 'u32', work: 'u32',
+} as const;
+export type ConvGeometryField = keyof typeof CONV_GEOMETRY;
+type ConvLayout = ParamLayout<ConvGeometryField | 'hasBias' | 'tile'>;
+const FLAGS = { hasBias: 'u32', tile: TILE } as const;
 
-const geometry = `
-  let N = i32(P[0]); let C = i32(P[1]); let H = i32(P[2]); let W = i32(P[3]);
-  let O = i32(P[4]); let OH = i32(P[5]); let OW = i32(P[6]);
-  let pT = bitcast<i32>(P[11]); let pL = bitcast<i32>(P[12]);
-  let Cg = i32(P[16]); let Og = i32(P[17]);
-  let off0 = i32(P[18]); let off1 = i32(P[19]); let off2 = i32(P[20]); let hasBias = P[27] != 0u;`;
+export const CONV_NAIVE = paramLayout({ ...CONV_GEOMETRY, ...FLAGS });
+/** [PC] pixel chunks per image, [CB] channel blocks per group, [Og4] Og rounded up to 4 (repacked weights) */
+export const CONV_GEMM = paramLayout({ ...CONV_GEOMETRY, PC: 'u32', CB: 'u32', Og4: 'u32', ...FLAGS });
+/** [PC] pixel chunks of phase (0, 0), [CB] channel blocks per group, [Cg4] Cg rounded up to 4 (repacked weights) */
+export const CONV_GEMM_BWI = paramLayout({ ...CONV_GEOMETRY, PC: 'u32', CB: 'u32', Cg4: 'u32', ...FLAGS });
+/** [OB] channel blocks per group, [rowsPer] (n, oy) rows per split, [TB] channel blocks in all (groups * OB) */
+export const CONV_WEIGHT_GRAD = paramLayout({ ...CONV_GEOMETRY, OB: 'u32', rowsPer: 'u32', TB: 'u32', ...FLAGS });
+/** [BW] = ceil(OW / RX), [BH] = ceil(OH / RY) blocks per plane */
+export const CONV_DEPTHWISE = paramLayout({ ...CONV_GEOMETRY, BW: 'u32', BH: 'u32', ...FLAGS });
+/** conv2d bias after the matmul fast path: [n] elements, [HW] pixels per channel, [O] channels, bias offset */
+export const CONV_BIAS = paramLayout({ n: 'u32', HW: 'u32', O: 'u32', offBias: 'u32' });
 
-const runtimeKernel = `
-  let kH = i32(P[7]); let kW = i32(P[8]); let sH = i32(P[9]); let sW = i32(P[10]);
-  let dH = i32(P[13]); let dW = i32(P[14]);`;
+const geometry = (L: ConvLayout) => `
+  let N = i32(${L.get('N')}); let C = i32(${L.get('C')}); let H = i32(${L.get('H')}); let W = i32(${L.get('W')});
+  let O = i32(${L.get('O')}); let OH = i32(${L.get('OH')}); let OW = i32(${L.get('OW')});
+  let pT = ${L.get('pT')}; let pL = ${L.get('pL')};
+  let Cg = i32(${L.get('Cg')}); let Og = i32(${L.get('Og')});
+  let off0 = i32(${L.get('off0')}); let off1 = i32(${L.get('off1')}); let off2 = i32(${L.get('offBias')}); let hasBias = ${L.get('hasBias')} != 0u;`;
 
-/** main() over a 1-D (possibly 2-D folded) grid of `wg` invocations; `i` is the linear invocation index (i32). */
-function main(wg: number): string {
-  return `@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let i = i32(gid.x + gid.y * nwg.x * ${wg}u);`;
+const runtimeKernel = (L: ConvLayout) => `
+  let kH = i32(${L.get('kH')}); let kW = i32(${L.get('kW')}); let sH = i32(${L.get('sH')}); let sW = i32(${L.get('sW')});
+  let dH = i32(${L.get('dH')}); let dW = i32(${L.get('dW')});`;
+
+/** main() over a grid (invocations / wg, 1, channel blocks); `i` is the invocation index along x (i32). */
+function main(L: ConvLayout, wg: number): string {
+  return `${tiledMain(L.at('tile'), [wg])}
+  let i = i32(gid.x);`;
 }
+
+/** `if (i >= work) { return; }` */
+const bound = (L: ConvLayout) => `if (i >= i32(${L.get('work')})) { return; }`;
 
 const f32buf = (name: string, access: 'read' | 'read_write') => ({ name, type: 'f32', access });
 
@@ -50,14 +72,14 @@ export const NAIVE_WG = 64;
 
 /**
  * Naive forward: one output element per invocation, every size at runtime (the benchmark reference and the
- * fallback). Bindings: y, x, w[, bias]. [21] = N*O*OH*OW.
+ * fallback). Bindings: y, x, w[, bias]. CONV_NAIVE, work = N*O*OH*OW.
  */
 export function convNaiveWGSL(hasBias: boolean): string {
   return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), f32buf('w', 'read'), ...(hasBias ? [f32buf('bias', 'read')] : [])])}
-${main(NAIVE_WG)}
-  if (i >= i32(P[21])) { return; }
-  ${geometry}
-  ${runtimeKernel}
+${main(CONV_NAIVE, NAIVE_WG)}
+  ${bound(CONV_NAIVE)}
+  ${geometry(CONV_NAIVE)}
+  ${runtimeKernel(CONV_NAIVE)}
   let ox = i % OW; var t = i / OW; let oy = t % OH; t = t / OH; let o = t % O; let n = t / O;
   let grp = o / Og;
   var acc = ${hasBias ? 'bias[off2 + o]' : '0.0'};
@@ -81,14 +103,14 @@ ${main(NAIVE_WG)}
 
 /**
  * Naive input gradient: one dx element per invocation, gathering every (o, ky, kx) whose tap lands on it.
- * Bindings: dx, gy, w[, bias (per input channel)]. [21] = N*C*H*W.
+ * Bindings: dx, gy, w[, bias (per input channel)]. CONV_NAIVE, work = N*C*H*W.
  */
 export function convNaiveBackwardInputWGSL(hasBias: boolean): string {
   return `${bindings([f32buf('dx', 'read_write')], [f32buf('gy', 'read'), f32buf('w', 'read'), ...(hasBias ? [f32buf('bias', 'read')] : [])])}
-${main(NAIVE_WG)}
-  if (i >= i32(P[21])) { return; }
-  ${geometry}
-  ${runtimeKernel}
+${main(CONV_NAIVE, NAIVE_WG)}
+  ${bound(CONV_NAIVE)}
+  ${geometry(CONV_NAIVE)}
+  ${runtimeKernel(CONV_NAIVE)}
   let ix = i % W; var t = i / W; let iy = t % H; t = t / H; let c = t % C; let n = t / C;
   let grp = c / Cg; let cw = c % Cg;
   var acc = ${hasBias ? 'bias[off2 + c]' : '0.0'};
@@ -111,13 +133,13 @@ ${main(NAIVE_WG)}
 `;
 }
 
-/** Naive weight gradient: one dw element per invocation. Bindings: dw, x, gy. [21] = O*Cg*kH*kW. */
+/** Naive weight gradient: one dw element per invocation. Bindings: dw, x, gy. CONV_NAIVE, work = O*Cg*kH*kW. */
 export function convNaiveBackwardWeightWGSL(): string {
   return `${bindings([f32buf('dw', 'read_write')], [f32buf('x', 'read'), f32buf('gy', 'read')])}
-${main(NAIVE_WG)}
-  if (i >= i32(P[21])) { return; }
-  ${geometry}
-  ${runtimeKernel}
+${main(CONV_NAIVE, NAIVE_WG)}
+  ${bound(CONV_NAIVE)}
+  ${geometry(CONV_NAIVE)}
+  ${runtimeKernel(CONV_NAIVE)}
   let kx = i % kW; var t = i / kW; let ky = t % kH; t = t / kH; let cw = t % Cg; let o = t / Cg;
   let c = (o / Og) * Cg + cw;
   var acc = 0.0;
@@ -154,7 +176,7 @@ export interface ConvTileSpec {
   WG: number;
   /**
    * weights repacked and read as vec4 over the block's channels: (groups, Cg, kH, kW, Og rounded up to 4) forward,
-   * (groups, Og, kH, kW, Cg rounded up to 4) for the input gradient; the params' [24] is the rounded count
+   * (groups, Og, kH, kW, Cg rounded up to 4) for the input gradient; the params' Og4 / Cg4 is the rounded count
    */
   vecW?: boolean;
 }
@@ -167,21 +189,22 @@ const v4 = (s: string[]) => `vec4<f32>(${s.join(', ')})`;
 /**
  * Implicit-GEMM forward (M = output pixels, N = output channels, K = Cg*kH*kW, no im2col buffer). Invocation =
  * RP consecutive pixels of one image's flattened OH*OW plane x RC output channels of one group, RC*RP
- * accumulators in vec4 registers. Lanes run over pixel chunks (n, chunk; a 2-D grid past 65535 workgroups),
+ * accumulators in vec4 registers. Lanes run over pixel chunks (n, chunk),
  * workgroup_id.z is the channel block. The tap loops (ky, kx) are outside the channel loop: each pixel's im2col
  * offset and zero-padding mask are computed once per tap, the channel loop only loads and multiplies.
- * Bindings: y, x, w, bias. [21] = pixel chunks (N*PC), [22] PC = ceil(OH*OW/RP), [23] channel blocks per group.
+ * Bindings: y, x, w, bias. CONV_GEMM: work = pixel chunks (N*PC), PC = ceil(OH*OW/RP), CB channel blocks per group.
  */
 export function convGemmWGSL(s: ConvTileSpec): string {
+  const L = CONV_GEMM;
   const { RC, RP, WG } = s;
   const R = range(RC), J = range(RP), Q = range(RP / 4);
   const vw = s.vecW === true;
   return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), vw ? { name: 'w', type: 'vec4<f32>', access: 'read' } : f32buf('w', 'read'), f32buf('bias', 'read')])}
-${main(WG)}
-  ${geometry}
-  ${runtimeKernel}
-  let PC = i32(P[22]); let CB = i32(P[23]);
-  if (i >= i32(P[21])) { return; }
+${main(L, WG)}
+  ${geometry(L)}
+  ${runtimeKernel(L)}
+  let PC = i32(${L.get('PC')}); let CB = i32(${L.get('CB')});
+  ${bound(L)}
   let ii = i;
   let blk = i32(wid.z); let grp = blk / CB;
   let o0 = grp * Og + (blk % CB) * ${RC}; let oLast = grp * Og + Og - 1;
@@ -191,7 +214,7 @@ ${main(WG)}
   let xb = off0 + (n * C + grp * Cg) * HW;
   let KHW = kH * kW;
   let K = Cg * KHW;
-  ${vw ? `let Og4 = i32(P[24]) / 4; let wg0 = grp * Cg * KHW * Og4 + (blk % CB) * ${RC / 4};` : R.map((r) => `let wr${r} = off1 + min(o0 + ${r}, oLast) * K;`).join('\n  ')}
+  ${vw ? `let Og4 = i32(${L.get('Og4')}) / 4; let wg0 = grp * Cg * KHW * Og4 + (blk % CB) * ${RC / 4};` : R.map((r) => `let wr${r} = off1 + min(o0 + ${r}, oLast) * K;`).join('\n  ')}
   ${R.map((r) => Q.map((q) => `var acc${r}_${q} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
   ${J.map((j) => `let iys${j} = ((p0 + ${j}) / OW) * sH - pT; let ixs${j} = ((p0 + ${j}) % OW) * sW - pL;`).join('\n  ')}
   for (var ky = 0; ky < kH; ky++) {
@@ -227,21 +250,22 @@ ${main(WG)}
  * of gy with a fixed subset of the taps, and no work is spent on taps that do not apply. Invocation = RP
  * consecutive pixels of one image's phase grid (QH x QW) x RC input channels of one group; workgroup_id.z =
  * phase * (groups * channel blocks) + channel block, so which taps apply is uniform across the workgroup.
- * Bindings: dx, gy, w, bias (per input channel). [21] = pixel chunks (N*PC), [22] PC = ceil(QH*QW/RP) of
- * phase (0, 0), the largest, [23] channel blocks per group.
+ * Bindings: dx, gy, w, bias (per input channel). CONV_GEMM_BWI: work = pixel chunks (N*PC), PC =
+ * ceil(QH*QW/RP) of phase (0, 0), the largest, CB channel blocks per group.
  */
 export function convGemmBackwardInputWGSL(s: ConvTileSpec): string {
+  const L = CONV_GEMM_BWI;
   const { RC, RP, WG } = s;
   const R = range(RC), J = range(RP), Q = range(RP / 4);
   const vw = s.vecW === true;
   return `${bindings([f32buf('dx', 'read_write')], [f32buf('gy', 'read'), vw ? { name: 'w', type: 'vec4<f32>', access: 'read' } : f32buf('w', 'read'), f32buf('bias', 'read')])}
-${main(WG)}
-  ${geometry}
-  ${runtimeKernel}
-  let PC = i32(P[22]); let CB = i32(P[23]);
-  if (i >= i32(P[21])) { return; }
+${main(L, WG)}
+  ${geometry(L)}
+  ${runtimeKernel(L)}
+  let PC = i32(${L.get('PC')}); let CB = i32(${L.get('CB')});
+  ${bound(L)}
   let ii = i;
-  let z = i32(wid.z); let GB = CB * i32(P[15]);
+  let z = i32(wid.z); let GB = CB * i32(${L.get('groups')});
   let phase = z / GB; let blk = z % GB;
   let ry = phase / sW; let rx = phase % sW;
   let QH = (H - ry + sH - 1) / sH; let QW = (W - rx + sW - 1) / sW;
@@ -251,7 +275,7 @@ ${main(WG)}
   let OHW = OH * OW;
   let gb = off0 + (n * O + grp * Og) * OHW;
   let KHW = kH * kW;
-  ${vw ? `let Cg4 = i32(P[24]) / 4; let wg0 = grp * Og * KHW * Cg4 + c0 / 4;` : R.map((r) => `let wr${r} = off1 + (grp * Og * Cg + min(c0 + ${r}, Cg - 1)) * KHW;`).join('\n  ')}
+  ${vw ? `let Cg4 = i32(${L.get('Cg4')}) / 4; let wg0 = grp * Og * KHW * Cg4 + c0 / 4;` : R.map((r) => `let wr${r} = off1 + (grp * Og * Cg + min(c0 + ${r}, Cg - 1)) * KHW;`).join('\n  ')}
   ${R.map((r) => Q.map((q) => `var acc${r}_${q} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
   ${J.map((j) => `let qy${j} = (p0 + ${j}) / QW; let qx${j} = (p0 + ${j}) % QW;`).join('\n  ')}
   for (var ky = 0; ky < kH; ky++) {
@@ -294,18 +318,19 @@ export const weightGradKey = (s: ConvWeightGradSpec) => `ro${s.RO}:rt${s.RT}:wg$
  * once) x RO output channels; lanes run over tap blocks, workgroup_id.z = channel block + blocks * split. The
  * (n, oy) rows are split into ranges (workgroup_id.z / blocks) that write separate partial sums, added up
  * afterwards: enough parallel work when there are few taps and many pixels.
- * Bindings: part (splits, O, Cg, kH, kW), x, gy. [21] = tap blocks, [22] channel blocks per group,
- * [23] rows per split, [24] total channel blocks (groups * [22]).
+ * Bindings: part (splits, O, Cg, kH, kW), x, gy. CONV_WEIGHT_GRAD: work = tap blocks, OB channel blocks per
+ * group, rowsPer rows per split, TB total channel blocks (groups * OB).
  */
 export function convWeightGradWGSL(s: ConvWeightGradSpec): string {
+  const L = CONV_WEIGHT_GRAD;
   const { RO, RT, WG } = s;
   const R = range(RO), T = range(RT);
   return `${bindings([f32buf('part', 'read_write')], [f32buf('x', 'read'), f32buf('gy', 'read')])}
-${main(WG)}
-  ${geometry}
-  ${runtimeKernel}
-  let OB = i32(P[22]); let rowsPer = i32(P[23]); let TB = i32(P[24]);
-  if (i >= i32(P[21])) { return; }
+${main(L, WG)}
+  ${geometry(L)}
+  ${runtimeKernel(L)}
+  let OB = i32(${L.get('OB')}); let rowsPer = i32(${L.get('rowsPer')}); let TB = i32(${L.get('TB')});
+  ${bound(L)}
   let ii = i;
   let z = i32(wid.z); let split = z / TB; let blk = z % TB;
   let grp = blk / OB; let o0 = grp * Og + (blk % OB) * ${RO}; let oLast = grp * Og + Og - 1;
@@ -350,11 +375,12 @@ export const depthwiseKey = (s: DepthwiseSpec) => `${s.kH}x${s.kW}:s${s.sH}x${s.
  * pair that uses it, so a 7x7 kernel on a 4x4 block does 784 FMAs for 100 input and 49 weight loads. (Loops
  * over ky with a sliding row window compile 4x faster but run 40% slower on lavapipe, where every loop-carried
  * value is blended with the loop mask; a zero-padded copy of x instead of the masks costs more than it saves.)
- * Lanes run over the blocks of one plane, workgroup (y, z) is the plane. Uses the forward geometry names with
+ * Lanes run over the blocks of one plane, workgroup y is the plane. Uses the forward geometry names with
  * input (H, W) and output (OH, OW) as given in the params.
- * Bindings: y, x, w, bias. [22] BW = ceil(OW/RX), [23] BH = ceil(OH/RY).
+ * Bindings: y, x, w, bias. CONV_DEPTHWISE: BW = ceil(OW/RX), BH = ceil(OH/RY).
  */
 export function depthwiseWGSL(s: DepthwiseSpec): string {
+  const L = CONV_DEPTHWISE;
   const { kH, kW, sH, sW, dH, dW, RY, RX, WG } = s;
   const rows = (RY - 1) * sH + (kH - 1) * dH + 1, cols = (RX - 1) * sW + (kW - 1) * dW + 1;
   const need = new Set<number>();
@@ -377,11 +403,11 @@ export function depthwiseWGSL(s: DepthwiseSpec): string {
   const weights: string[] = [];
   for (let ky = 0; ky < kH; ky++) weights.push(range(kW).map((kx) => `let w${ky}_${kx} = w[wb + ${ky * kW + kx}];`).join(' '));
   return `${bindings([f32buf('y', 'read_write')], [f32buf('x', 'read'), f32buf('w', 'read'), f32buf('bias', 'read')])}
-${main(WG)}
-  ${geometry}
-  let BW = i32(P[22]); let BH = i32(P[23]);
+${main(L, WG)}
+  ${geometry(L)}
+  let BW = i32(${L.get('BW')}); let BH = i32(${L.get('BH')});
   // one plane (n, c) per workgroup row: the weights are the same across the workgroup
-  let plane = i32(wid.z * nwg.y + wid.y);
+  let plane = i32(wid.y);
   let b = i32(gid.x);
   if (b >= BW * BH || plane >= N * C) { return; }
   let bx = b % BW; let by = b / BW; let c = plane % C;
@@ -401,13 +427,14 @@ ${main(WG)}
 }
 
 // ------------------------------------------------------------------------------------------------ bias
-/** y[i] += bias[(i / HW) % O] in place (after the matmul fast path). Params: [0] n [1] HW [2] O [3] bias offset. */
+/** y[i] += bias[(i / HW) % O] in place (after the matmul fast path). Params: CONV_BIAS. */
 export function convBiasAddWGSL(): string {
+  const B = CONV_BIAS;
   return `${bindings([f32buf('y', 'read_write')], [f32buf('bias', 'read')])}
-${main(256)}
-  if (u32(i) >= P[0]) { return; }
-  let k = (u32(i) / P[1]) % P[2];
-  y[i] += bias[P[3] + k];
+${linearMain(256)}
+  if (i >= ${B.get('n')}) { return; }
+  let k = (i / ${B.get('HW')}) % ${B.get('O')};
+  y[i] += bias[${B.get('offBias')} + k];
 }
 `;
 }

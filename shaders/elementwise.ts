@@ -2,9 +2,8 @@
 // Layout: output contiguous; each operand is `contig` (same linear index as the output), `strided` (offset and
 // strides over the collapsed output shape, stride 0 = broadcast) or `scalar` (a constant in the params).
 // Workgroup: 256 invocations, one output element each, 2-D grid past 65535 groups.
-// Params: [n, shape[rank], then per operand: contig -> offset; strided -> offset, strides[rank]; scalar -> bits;
-//          then the op's float params p0..p3].
-import { bindings, linearMain, stridedOffsets, pi, pf, type WType } from './common.js';
+// Params: elementwiseLayout(spec).
+import { TILE, bindings, linearMain, paramLayout, stridedOffsets, tiledMain, type FieldSpec, type WType } from './common.js';
 import { TRIG_WGSL } from './trig.js';
 
 export type OperandMode = 'contig' | 'strided' | 'scalar';
@@ -28,33 +27,34 @@ export interface ElementwiseSpec {
 export const WG = 256;
 export const GRID_WG = 64;
 
-/** Word positions of each operand's parameters and of the op params, given the spec. */
-export function elementwiseLayout(spec: ElementwiseSpec): { shapeAt: number; operandAt: number[]; paramsAt: number; words: number } {
-  let w = 1;
-  const shapeAt = w;
-  w += spec.rank;
-  const operandAt: number[] = [];
-  for (const o of spec.operands) {
-    operandAt.push(w);
-    w += o.mode === 'strided' ? 1 + spec.rank : 1;
-  }
-  const paramsAt = w;
-  w += spec.nParams;
-  return { shapeAt, operandAt, paramsAt, words: w };
+/** Operand names, in order (the expression's variables and their parameter fields). */
+export const OPERAND_NAMES = ['a', 'b', 'c'] as const;
+
+/**
+ * Parameters, given the spec: [n] elements, the collapsed [shape], per operand (a, b, c): contig -> its offset;
+ * strided -> offset then strides[rank]; scalar -> its value; then the op's float params [p]; `grid` layout: the
+ * tile base.
+ */
+export function elementwiseLayout(spec: ElementwiseSpec) {
+  const operands: Partial<Record<(typeof OPERAND_NAMES)[number], FieldSpec>> = {};
+  spec.operands.forEach((o, j) => {
+    operands[OPERAND_NAMES[j]] = o.mode === 'scalar' ? o.type : o.mode === 'strided' ? ['i32', 1 + spec.rank] : 'i32';
+  });
+  return paramLayout({ n: 'u32', shape: ['u32', spec.rank], ...operands, p: ['f32', spec.nParams], ...(spec.layout === 'grid' ? { tile: TILE } : {}) });
 }
 
 export function elementwiseWGSL(spec: ElementwiseSpec): string {
   const L = elementwiseLayout(spec);
-  const names = ['a', 'b', 'c'];
+  const names = OPERAND_NAMES;
   const inputs = spec.operands.map((o, j) => ({ o, j })).filter(({ o }) => o.mode !== 'scalar');
   const strided = spec.operands.map((o, j) => ({ o, j })).filter(({ o }) => o.mode === 'strided');
   const loads = spec.operands.map((o, j) => {
     const n = names[j];
-    if (o.mode === 'scalar') return `let ${n} = bitcast<${o.type}>(P[${L.operandAt[j]}u]);`;
-    if (o.mode === 'contig') return `let ${n} = in_${n}[u32(${pi(L.operandAt[j])}) + i];`;
+    if (o.mode === 'scalar') return `let ${n} = ${L.get(n)};`;
+    if (o.mode === 'contig') return `let ${n} = in_${n}[u32(${L.get(n)}) + i];`;
     return `let ${n} = in_${n}[o_${n}];`;
   });
-  const params = Array.from({ length: spec.nParams }, (_, k) => `let p${k} = ${pf(L.paramsAt + k)};`);
+  const params = Array.from({ length: spec.nParams }, (_, k) => `let p${k} = ${L.get('p', k)};`);
   const head = `${PRELUDE}
 ${bindings([{ name: 'out', type: spec.outType, access: 'read_write' }], inputs.map(({ o, j }) => ({ name: `in_${names[j]}`, type: o.type, access: 'read' as const })))}
 `;
@@ -67,7 +67,7 @@ fn elem(i: u32) {
   ${compute}
 }
 ${linearMain(WG).replace('let i =', 'let t =')}
-  let n = P[0]; let q = (n + 3u) / 4u;
+  let n = ${L.get('n')}; let q = (n + 3u) / 4u;
   if (t >= q) { return; }
   for (var k = 0u; k < 4u; k++) { let i = t + k * q; if (i < n) { elem(i); } }
 }
@@ -76,15 +76,14 @@ ${linearMain(WG).replace('let i =', 'let t =')}
   if (spec.layout === 'grid') {
     // dims [d0, d1, d2] (rank padded to 3 on the left); ids: x = last dim, y = middle, z = first
     const r = spec.rank;
-    const dim = (d: number) => (d < 3 - r ? '1u' : `P[${L.shapeAt + d - (3 - r)}u]`);
+    const dim = (d: number) => (d < 3 - r ? '1u' : L.get('shape', d - (3 - r)));
     const coord = ['gid.z', 'gid.y', 'gid.x'];
     const offs = strided.map(({ j }) => {
-      const terms = [0, 1, 2].filter((d) => d >= 3 - r).map((d) => `i32(${coord[d]}) * ${pi(L.operandAt[j] + 1 + d - (3 - r))}`);
-      return `let o_${names[j]} = ${pi(L.operandAt[j])} + ${terms.join(' + ')};`;
+      const terms = [0, 1, 2].filter((d) => d >= 3 - r).map((d) => `i32(${coord[d]}) * ${L.get(names[j], 1 + d - (3 - r))}`);
+      return `let o_${names[j]} = ${L.get(names[j])} + ${terms.join(' + ')};`;
     });
     return `${head}
-@compute @workgroup_size(${GRID_WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+${tiledMain(L.at('tile'), [GRID_WG])}
   let d1 = ${dim(1)}; let d2 = ${dim(2)};
   if (gid.x >= d2) { return; }
   let i = (gid.z * d1 + gid.y) * d2 + gid.x;
@@ -95,8 +94,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   return `${head}
 ${linearMain(WG)}
-  if (i >= P[0]) { return; }
-  ${stridedOffsets('i', spec.rank, L.shapeAt, strided.map(({ j }) => `o_${names[j]}`), strided.map(({ j }) => L.operandAt[j]), strided.map(({ j }) => L.operandAt[j] + 1))}
+  if (i >= ${L.get('n')}) { return; }
+  ${stridedOffsets('i', spec.rank, L.at('shape'), strided.map(({ j }) => `o_${names[j]}`), strided.map(({ j }) => L.at(names[j])), strided.map(({ j }) => L.at(names[j], 1)))}
   ${compute}
 }
 `;

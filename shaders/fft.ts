@@ -30,12 +30,12 @@
 // 8 x 8 and 64 x 1 workgroups over (i, (o, j)) for column passes and matches them for row passes.
 //
 // Bindings: P, dst (vec2, or f32 for a pass that stores real numbers), src (vec2; a real input is read as f32
-// element q = component q & 1 of vec2 q >> 1, so any offset works), tab (vec2: twiddles at 0, chirp at P[TC],
-// filter at P[TB]).
-import { bindings, linearMain } from './common.js';
+// element q = component q & 1 of vec2 q >> 1, so any offset works), tab (vec2: twiddles at 0, chirp at TC,
+// filter at TB).
+import { bindings, linearMain, paramLayout } from './common.js';
 import { TRIG_WGSL } from './trig.js';
 
-/** Input kinds of a first pass that reads real or Hermitian-half input (P[FP.load]). */
+/** Input kinds of a first pass that reads real or Hermitian-half input (FFT_PASS `load`). */
 export const FFT_LOAD = { complex: 1, real: 2, hermitian: 3 } as const;
 
 /**
@@ -56,12 +56,15 @@ export interface FftPassSpec {
   chirpOut: boolean;
 }
 
-/** Parameter words (u32; f32 as bits). */
-export const FP = {
-  outer: 0, inner: 1, srcOff: 2, lin: 3, lout: 4, scale: 5, double: 6, L: 7, Q: 8, NS: 9, n: 10, TC: 11, TB: 12,
-  invQ: 13, invInner: 14, invNS: 15, twStride: 16, signIn: 17, signOut: 18, load: 19,
-  count: 20,
-} as const;
+/** Parameters of a pass. */
+export const FFT_PASS = paramLayout({
+  outer: 'u32', inner: 'u32', srcOff: 'u32', lin: 'u32', lout: 'u32', scale: 'f32', double: 'u32', L: 'u32', Q: 'u32', NS: 'u32', n: 'u32',
+  TC: 'u32', TB: 'u32', invQ: 'f32', invInner: 'f32', invNS: 'f32', twStride: 'u32', signIn: 'f32', signOut: 'f32', load: 'u32',
+});
+/** complexFromParts: [size] elements, offsets of re and im */
+export const COMPLEX_PARTS = paramLayout({ size: 'u32', reOff: 'u32', imOff: 'u32' });
+/** polar and its VJP: [size] elements, magnitudes repeat every magSize elements; gOff in vec2 units */
+export const POLAR = paramLayout({ size: 'u32', magOff: 'u32', phaseOff: 'u32', magSize: 'u32', gOff: 'u32' });
 
 export const FFT_WG = 64;
 
@@ -169,12 +172,11 @@ function oddPrime(a: string[], fresh: () => string, lines: string[]): string[] {
   return out;
 }
 
-const p = (k: keyof typeof FP) => `P[${FP[k]}u]`;
-const pfl = (k: keyof typeof FP) => `bitcast<f32>(P[${FP[k]}u])`;
+const p = (k: Parameters<typeof FFT_PASS.get>[0]) => FFT_PASS.get(k);
 
 /**
  * Element m of the pass's input sequence at (o, i): a work buffer, the caller's complex input (zero past lin),
- * or its real or Hermitian-half input (kind P[load], computed without branches so that R inlined copies stay
+ * or its real or Hermitian-half input (kind `load`, computed without branches so that R inlined copies stay
  * cheap to compile); conjugated for an inverse transform, times the Bluestein chirp where compiled in.
  */
 function loadFn(s: FftPassSpec): string {
@@ -184,7 +186,7 @@ function loadFn(s: FftPassSpec): string {
     return `fn load(o: u32, m: u32, i: u32) -> vec2<f32> {
   var v = vec2<f32>(0.0, 0.0);
   if (m < ${p('lin')}) { v = src[${p('srcOff')} + (o * ${p('lin')} + m) * ${p('inner')} + i]; }
-  v.y = v.y * ${pfl('signIn')};${chirp}
+  v.y = v.y * ${p('signIn')};${chirp}
   return v;
 }`;
   }
@@ -200,7 +202,7 @@ function loadFn(s: FftPassSpec): string {
   let w = src[select(q >> 1u, q, herm)];
   let re = select(select(w.x, w.y, (q & 1u) == 1u), w.x, herm);
   let keepIm = herm && k != 0u && 2u * k != n;
-  let im = select(0.0, w.y, keepIm) * select(1.0, -1.0, up) * ${pfl('signIn')};
+  let im = select(0.0, w.y, keepIm) * select(1.0, -1.0, up) * ${p('signIn')};
   var v = select(vec2<f32>(0.0, 0.0), vec2<f32>(re, im), ok);${chirp}
   return v;
 }`;
@@ -219,8 +221,8 @@ function storeFn(s: FftPassSpec): string {
   return `fn store(o: u32, k: u32, i: u32, v0: vec2<f32>) {
   if (k >= ${p('lout')}) { return; }
   var v = ${s.chirpOut ? `cm(tab[${p('TC')} + k], vec2<f32>(v0.x, -v0.y))` : 'v0'};
-  v = v * ${pfl('scale')};
-  v.y = v.y * ${pfl('signOut')};
+  v = v * ${p('scale')};
+  v.y = v.y * ${p('signOut')};
   v = v * select(1.0, 2.0, k >= 1u && k <= ${p('double')});
   dst[(o * ${p('lout')} + k) * ${p('inner')} + i] = v${s.store === 'real' ? '.x' : ''};
 }`;
@@ -239,7 +241,7 @@ export function fftPassWGSL(s: FftPassSpec): string {
     ...a.map((x, r) => `${s.twiddle && r > 0 ? 'var' : 'let'} ${x} = load(o, j + ${r}u * Q, i);`),
     ...(s.twiddle ? [
       `let NS = ${p('NS')};`,
-      `let jq = udiv(j, NS, ${pfl('invNS')});`,
+      `let jq = udiv(j, NS, ${p('invNS')});`,
       'let jm = j - jq * NS;',
       `let tw = jm * ${p('twStride')};`,
       ...a.slice(1).map((x, r) => `${x} = cm(${x}, tab[${r + 1}u * tw]);`),
@@ -272,9 +274,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let t = gid.x + gid.y * nwg.x * ${FFT_WG}u;
   let inner = ${p('inner')};
   if (t >= ${p('outer')} * ${p('Q')} * inner) { return; }
-  let u = udiv(t, inner, ${pfl('invInner')});
+  let u = udiv(t, inner, ${p('invInner')});
   let i = t - u * inner;
-  let o = udiv(u, ${p('Q')}, ${pfl('invQ')});
+  let o = udiv(u, ${p('Q')}, ${p('invQ')});
   let j = u - o * ${p('Q')};
   ${body.join('\n  ')}
 }
@@ -283,26 +285,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 // ---------------------------------------------------------------------------------------------------------
 // Elementwise complex kernels, one complex element per invocation, 256 per workgroup, 2-D grid past 65535
-// groups. Params: [size, offsets of the inputs (in their element units)..., magSize].
+// groups. Params: COMPLEX_PARTS, POLAR.
 
 /** out[e] = (re[e], im[e]), a missing part 0. Bindings: out (vec2), then re and/or im (f32). */
 export function complexFromPartsWGSL(hasRe: boolean, hasIm: boolean): string {
+  const C = COMPLEX_PARTS;
   const ins = [...(hasRe ? [{ name: 're', type: 'f32', access: 'read' as const }] : []), ...(hasIm ? [{ name: 'im', type: 'f32', access: 'read' as const }] : [])];
   return `${bindings([{ name: 'out', type: 'vec2<f32>', access: 'read_write' }], ins)}
 ${linearMain(256)}
-  if (i >= P[0]) { return; }
-  out[i] = vec2<f32>(${hasRe ? 're[P[1] + i]' : '0.0'}, ${hasIm ? 'im[P[2] + i]' : '0.0'});
+  if (i >= ${C.get('size')}) { return; }
+  out[i] = vec2<f32>(${hasRe ? `re[${C.get('reOff')} + i]` : '0.0'}, ${hasIm ? `im[${C.get('imOff')} + i]` : '0.0'});
 }
 `;
 }
 
-/** out[e] = mag[e % magSize] (cos phase[e], sin phase[e]). Params: [size, magOff, phaseOff, magSize]. */
+/** out[e] = mag[e % magSize] (cos phase[e], sin phase[e]). Params: POLAR. */
 export function polarWGSL(): string {
+  const L = POLAR;
   return `${TRIG_WGSL}${bindings([{ name: 'out', type: 'vec2<f32>', access: 'read_write' }], [{ name: 'mag', type: 'f32', access: 'read' }, { name: 'phase', type: 'f32', access: 'read' }])}
 ${linearMain(256)}
-  if (i >= P[0]) { return; }
-  let m = mag[P[1] + i % P[3]];
-  let sc = sincos_(phase[P[2] + i]);
+  if (i >= ${L.get('size')}) { return; }
+  let m = mag[${L.get('magOff')} + i % ${L.get('magSize')}];
+  let sc = sincos_(phase[${L.get('phaseOff')} + i]);
   out[i] = m * vec2<f32>(sc.y, sc.x);
 }
 `;
@@ -310,18 +314,19 @@ ${linearMain(256)}
 
 /**
  * VJP of polar: dphase[e] = mag (g_im cos - g_re sin), dmag[e] = g_re cos + g_im sin (when wanted).
- * Params: [size, magOff, phaseOff, magSize, gOff (vec2 units)]. Bindings: dphase, (dmag), mag, phase, g.
+ * Params: POLAR. Bindings: dphase, (dmag), mag, phase, g.
  */
 export function polarBackwardWGSL(wantMag: boolean): string {
+  const L = POLAR;
   return `${TRIG_WGSL}${bindings([{ name: 'dphase', type: 'f32', access: 'read_write' }, ...(wantMag ? [{ name: 'dmag', type: 'f32', access: 'read_write' as const }] : [])],
     [{ name: 'mag', type: 'f32', access: 'read' }, { name: 'phase', type: 'f32', access: 'read' }, { name: 'g', type: 'vec2<f32>', access: 'read' }])}
 ${linearMain(256)}
-  if (i >= P[0]) { return; }
-  let sc = sincos_(phase[P[2] + i]);
+  if (i >= ${L.get('size')}) { return; }
+  let sc = sincos_(phase[${L.get('phaseOff')} + i]);
   let c = sc.y;
   let s = sc.x;
-  let g = g[P[4] + i];
-  dphase[i] = mag[P[1] + i % P[3]] * (g.y * c - g.x * s);${wantMag ? `
+  let g = g[${L.get('gOff')} + i];
+  dphase[i] = mag[${L.get('magOff')} + i % ${L.get('magSize')}] * (g.y * c - g.x * s);${wantMag ? `
   dmag[i] = g.x * c + g.y * s;` : ''}
 }
 `;

@@ -5,9 +5,15 @@
 // keeps RM x RN accumulators in registers (rows ty + 16*i, columns tx + 16*j). K advances in slabs of BK that
 // are staged in workgroup memory (As[BK][BM], Bs[BK][BN]); out-of-range elements load as 0.
 // `naive`: one invocation per output element, the reference for benchmarks.
-// Params: [M, N, K, batch, offA, sAb, sAm, sAk, offB, sBb, sBk, sBn, offBias]. With a bias (binding after A
-// and B), C[b, m, n] += bias[offBias + n] in the epilogue.
-import { bindings } from './common.js';
+// Params: MATMUL_PARAMS (strides of A and B as (batch, row, column)). With a bias (binding after A and B),
+// C[b, m, n] += bias[offBias + n] in the epilogue. Grids: (columns, rows, batch) in workgroups, split by the
+// engine past the device limit (the `tile` field).
+import { TILE, bindings, paramLayout, tiledMain } from './common.js';
+
+export const MATMUL_PARAMS = paramLayout({
+  M: 'u32', N: 'u32', K: 'u32', batch: 'u32', offA: 'u32', sA: ['i32', 3], offB: 'u32', sB: ['i32', 3], offBias: 'u32', tile: TILE,
+});
+const L = MATMUL_PARAMS;
 
 export interface MatmulTile { RM: number; RN: number; BK: number }
 export const DEFAULT_TILE: MatmulTile = { RM: 8, RN: 4, BK: 16 };
@@ -15,17 +21,18 @@ export const MM_T = 16; // invocations per side
 
 const io = (bias: boolean, aType = 'f32', bType = 'f32', cType = 'f32') => bindings([{ name: 'C', type: cType, access: 'read_write' }],
   [{ name: 'A', type: aType, access: 'read' }, { name: 'B', type: bType, access: 'read' }, ...(bias ? [{ name: 'bias', type: 'f32', access: 'read' as const }] : [])]);
-const biasOf = (bias: boolean, n: string) => (bias ? ` + bias[P[12] + ${n}]` : '');
+const biasOf = (bias: boolean, n: string) => (bias ? ` + bias[${L.get('offBias')} + ${n}]` : '');
 
 const prologue = `
-  let M = P[0]; let N = P[1]; let K = P[2];
-  let offA = bitcast<i32>(P[4]); let sAb = bitcast<i32>(P[5]); let sAm = bitcast<i32>(P[6]); let sAk = bitcast<i32>(P[7]);
-  let offB = bitcast<i32>(P[8]); let sBb = bitcast<i32>(P[9]); let sBk = bitcast<i32>(P[10]); let sBn = bitcast<i32>(P[11]);`;
+  let M = ${L.get('M')}; let N = ${L.get('N')}; let K = ${L.get('K')};
+  let offA = i32(${L.get('offA')}); let sAb = ${L.get('sA', 0)}; let sAm = ${L.get('sA', 1)}; let sAk = ${L.get('sA', 2)};
+  let offB = i32(${L.get('offB')}); let sBb = ${L.get('sB', 0)}; let sBk = ${L.get('sB', 1)}; let sBn = ${L.get('sB', 2)};`;
+/** a stride or offset of a vec4 operand in vec4 units (the vec4 kernels need them non-negative multiples of 4) */
+const v4u = (e: string) => `u32(${e}) / 4u`;
 
 export function matmulNaiveWGSL(bias = false): string {
   return `${io(bias)}
-@compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+${tiledMain(L.at('tile'), [16, 16])}
   ${prologue}
   let n = gid.x; let m = gid.y; let b = gid.z;
   if (m >= M || n >= N) { return; }
@@ -54,8 +61,7 @@ export function matmulTiledWGSL(t: MatmulTile = DEFAULT_TILE, bias = false): str
 var<workgroup> As: array<array<f32, ${BM}>, ${BK}>;
 var<workgroup> Bs: array<array<f32, ${BN}>, ${BK}>;
 
-@compute @workgroup_size(${MM_T}, ${MM_T})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+${tiledMain(L.at('tile'), [MM_T, MM_T])}
   ${prologue}
   let tx = lid.x; let ty = lid.y; let flat = ty * ${MM_T}u + tx;
   let n0 = wid.x * ${BN}u; let m0 = wid.y * ${BM}u; let b = wid.z;
@@ -105,12 +111,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 export function matmulVec4WGSL(RM = 4, bias = false): string {
   const rows = Array.from({ length: RM }, (_, i) => i);
   return `${io(bias, 'vec4<f32>', 'vec4<f32>', 'vec4<f32>')}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let M = P[0]; let N4 = P[1] / 4u; let K4 = P[2] / 4u;
-  let offA = P[4] / 4u; let sAb = P[5] / 4u; let sAm = P[6] / 4u;
-  let offB = P[8] / 4u; let sBb = P[9] / 4u; let sBk = P[10] / 4u;
-  let idx = gid.x + gid.y * nwg.x * 64u; let b = gid.z;
+${tiledMain(L.at('tile'), [64])}
+  let M = ${L.get('M')}; let N4 = ${L.get('N')} / 4u; let K4 = ${L.get('K')} / 4u;
+  let offA = ${L.get('offA')} / 4u; let sAb = ${v4u(L.get('sA', 0))}; let sAm = ${v4u(L.get('sA', 1))};
+  let offB = ${L.get('offB')} / 4u; let sBb = ${v4u(L.get('sB', 0))}; let sBk = ${v4u(L.get('sB', 1))};
+  let idx = gid.x; let b = gid.z;
   let n4 = idx % N4; let m0 = (idx / N4) * ${RM}u;
   if (m0 >= M) { return; }
   ${rows.map((i) => `var acc${i} = vec4<f32>(0.0);
@@ -122,18 +127,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ${rows.map((i) => `{ let a = A[ra${i} + k4]; acc${i} = fma(vec4<f32>(a.x), b0, fma(vec4<f32>(a.y), b1, fma(vec4<f32>(a.z), b2, fma(vec4<f32>(a.w), b3, acc${i})))); }`).join('\n    ')}
   }
   let cb = b * M * N4;
-  ${bias ? 'let bv = vec4<f32>(bias[P[12] + 4u * n4], bias[P[12] + 4u * n4 + 1u], bias[P[12] + 4u * n4 + 2u], bias[P[12] + 4u * n4 + 3u]);' : ''}
+  ${bias ? `let bo = ${L.get('offBias')} + 4u * n4; let bv = vec4<f32>(bias[bo], bias[bo + 1u], bias[bo + 2u], bias[bo + 3u]);` : ''}
   ${rows.map((i) => `if (m0 + ${i}u < M) { C[cb + (m0 + ${i}u) * N4 + n4] = acc${i}${bias ? ' + bv' : ''}; }`).join('\n  ')}
 }
 `;
 }
 
-/** Workgroups for the vec4 kernel: ceil(M / RM) * N/4 invocations, 64 per group, 2-D past 65535; batch on z. */
+/** Workgroups for the vec4 kernel: ceil(M / RM) * N/4 invocations, 64 per group; batch on z. */
 export function vec4Grid(M: number, N: number, batch: number, RM = 4): [number, number, number] {
-  const groups = Math.ceil((Math.ceil(M / RM) * (N / 4)) / 64);
-  if (groups <= 65535) return [groups, 1, batch];
-  const y = Math.ceil(groups / 65535);
-  return [Math.ceil(groups / y), y, batch];
+  return [Math.ceil((Math.ceil(M / RM) * (N / 4)) / 64), 1, batch];
 }
 
 /**
@@ -144,11 +146,10 @@ export function vec4Grid(M: number, N: number, batch: number, RM = 4): [number, 
 export function matmulVec4NTWGSL(RM = 4, RN = 4, bias = false): string {
   const rows = Array.from({ length: RM }, (_, i) => i), cols = Array.from({ length: RN }, (_, j) => j);
   return `${io(bias, 'vec4<f32>', 'vec4<f32>')}
-@compute @workgroup_size(8, 8)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let M = P[0]; let N = P[1]; let K4 = P[2] / 4u;
-  let offA = P[4] / 4u; let sAb = P[5] / 4u; let sAm = P[6] / 4u;
-  let offB = P[8] / 4u; let sBb = P[9] / 4u; let sBn = P[11] / 4u;
+${tiledMain(L.at('tile'), [8, 8])}
+  let M = ${L.get('M')}; let N = ${L.get('N')}; let K4 = ${L.get('K')} / 4u;
+  let offA = ${L.get('offA')} / 4u; let sAb = ${v4u(L.get('sA', 0))}; let sAm = ${v4u(L.get('sA', 1))};
+  let offB = ${L.get('offB')} / 4u; let sBb = ${v4u(L.get('sB', 0))}; let sBn = ${v4u(L.get('sB', 2))};
   let n0 = gid.x * ${RN}u; let m0 = gid.y * ${RM}u; let b = gid.z;
   if (n0 >= N || m0 >= M) { return; }
   ${rows.map((i) => `let ra${i} = offA + b * sAb + min(m0 + ${i}u, M - 1u) * sAm;`).join('\n  ')}

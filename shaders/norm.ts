@@ -3,22 +3,29 @@
 // Layer norm runs one invocation per row (64 per workgroup): on CPU adapters (lavapipe) that beats a workgroup
 // per row with barriers, and channels-first rows (inner = H*W) make neighbouring invocations read neighbouring
 // addresses. Two passes over the row for the statistics (mean, then centred squares) keep the variance accurate.
-import { bindings, linearMain } from './common.js';
+import { TILE, bindings, linearMain, paramLayout, tiledMain, type ParamLayout } from './common.js';
+
+export const LAYER_NORM = paramLayout({ rows: 'u32', D: 'u32', inner: 'u32', xOff: 'u32', wOff: 'u32', bOff: 'u32', eps: 'f32' });
+export const LAYER_NORM_BACKWARD = paramLayout({ rows: 'u32', D: 'u32', inner: 'u32', gOff: 'u32', xOff: 'u32', meanOff: 'u32', rstdOff: 'u32', wOff: 'u32' });
+export const CHANNEL_STATS = paramLayout({ C: 'u32', outer: 'u32', inner: 'u32', xOff: 'u32' });
+/** [n] elements; `grid` layout: the tile base of its grid, split by the engine past the device's limit */
+export const CHANNEL_AFFINE = paramLayout({ n: 'u32', C: 'u32', inner: 'u32', xOff: 'u32', scaleOff: 'u32', shiftOff: 'u32', tile: TILE });
 
 export const NORM_ROW_WG = 64;
 export const NORM_ELEM_WG = 256;
 export const AFFINE_GRID_WG = 64;
 
-const rowHead = `
-  let D = P[1]; let inner = P[2];
+const rowHead = (L: ParamLayout<'D' | 'inner'>) => `
+  let D = ${L.get('D')}; let inner = ${L.get('inner')};
   let o = row / inner; let j = row % inner;
   let rel = o * D * inner + j;`;
 
 /**
- * layerNorm forward. Params: [rows, D, inner, xOff, wOff, bOff, epsBits].
+ * layerNorm forward. Params: LAYER_NORM.
  * Bindings: out, [mean, rstd], x, [weight], [bias].
  */
 export function layerNormWGSL(hasWeight: boolean, hasBias: boolean, withStats: boolean): string {
+  const L = LAYER_NORM;
   const outs = [{ name: 'out', type: 'f32', access: 'read_write' as const }];
   if (withStats) outs.push({ name: 'meanOut', type: 'f32', access: 'read_write' }, { name: 'rstdOut', type: 'f32', access: 'read_write' });
   const ins = [{ name: 'x', type: 'f32', access: 'read' as const }];
@@ -27,19 +34,19 @@ export function layerNormWGSL(hasWeight: boolean, hasBias: boolean, withStats: b
   return `${bindings(outs, ins)}
 ${linearMain(NORM_ROW_WG)}
   let row = i;
-  if (row >= P[0]) { return; }
-  ${rowHead}
-  let base = P[3] + rel;
+  if (row >= ${L.get('rows')}) { return; }
+  ${rowHead(L)}
+  let base = ${L.get('xOff')} + rel;
   var s = 0.0;
   for (var d = 0u; d < D; d++) { s += x[base + d * inner]; }
   let mean = s / f32(D);
   var v = 0.0;
   for (var d = 0u; d < D; d++) { let c = x[base + d * inner] - mean; v += c * c; }
-  let rstd = inverseSqrt(v / f32(D) + bitcast<f32>(P[6]));
+  let rstd = inverseSqrt(v / f32(D) + ${L.get('eps')});
   for (var d = 0u; d < D; d++) {
     var y = (x[base + d * inner] - mean) * rstd;
-    ${hasWeight ? 'y = y * weight[P[4] + d];' : ''}
-    ${hasBias ? 'y = y + bias[P[5] + d];' : ''}
+    ${hasWeight ? `y = y * weight[${L.get('wOff')} + d];` : ''}
+    ${hasBias ? `y = y + bias[${L.get('bOff')} + d];` : ''}
     out[rel + d * inner] = y;
   }
   ${withStats ? 'meanOut[row] = mean; rstdOut[row] = rstd;' : ''}
@@ -48,22 +55,23 @@ ${linearMain(NORM_ROW_WG)}
 }
 
 /**
- * layerNorm backward (input gradient, and g * xhat for the weight gradient). Params:
- * [rows, D, inner, gOff, xOff, meanOff, rstdOff, wOff]. Bindings: dx, [gxhat], g, x, mean, rstd, [weight].
+ * layerNorm backward (input gradient, and g * xhat for the weight gradient). Params: LAYER_NORM_BACKWARD.
+ * Bindings: dx, [gxhat], g, x, mean, rstd, [weight].
  */
 export function layerNormBackwardWGSL(hasWeight: boolean, withGxhat: boolean): string {
+  const L = LAYER_NORM_BACKWARD;
   const outs = [{ name: 'dx', type: 'f32', access: 'read_write' as const }];
   if (withGxhat) outs.push({ name: 'gxhat', type: 'f32', access: 'read_write' });
   const ins = ['g', 'x', 'mean', 'rstd'].map((name) => ({ name, type: 'f32', access: 'read' as const }));
   if (hasWeight) ins.push({ name: 'weight', type: 'f32', access: 'read' });
-  const gy = hasWeight ? 'g[gb + d * inner] * weight[P[7] + d]' : 'g[gb + d * inner]';
+  const gy = hasWeight ? `g[gb + d * inner] * weight[${L.get('wOff')} + d]` : 'g[gb + d * inner]';
   return `${bindings(outs, ins)}
 ${linearMain(NORM_ROW_WG)}
   let row = i;
-  if (row >= P[0]) { return; }
-  ${rowHead}
-  let gb = P[3] + rel; let xb = P[4] + rel;
-  let m = mean[P[5] + row]; let rs = rstd[P[6] + row];
+  if (row >= ${L.get('rows')}) { return; }
+  ${rowHead(L)}
+  let gb = ${L.get('gOff')} + rel; let xb = ${L.get('xOff')} + rel;
+  let m = mean[${L.get('meanOff')} + row]; let rs = rstd[${L.get('rstdOff')} + row];
   var sg = 0.0; var sgx = 0.0;
   for (var d = 0u; d < D; d++) {
     let xh = (x[xb + d * inner] - m) * rs;
@@ -83,19 +91,20 @@ ${linearMain(NORM_ROW_WG)}
 
 /**
  * Per-channel mean and biased variance of [outer, C, inner], one invocation per channel, two passes; sums go
- * through a per-`o` partial to limit float32 rounding over long channels. Params: [C, outer, inner, xOff].
+ * through a per-`o` partial to limit float32 rounding over long channels. Params: CHANNEL_STATS.
  * Bindings: mean, variance, x.
  */
 export function channelStatsWGSL(): string {
+  const L = CHANNEL_STATS;
   return `${bindings([{ name: 'meanOut', type: 'f32', access: 'read_write' }, { name: 'varOut', type: 'f32', access: 'read_write' }], [{ name: 'x', type: 'f32', access: 'read' }])}
 ${linearMain(NORM_ROW_WG)}
   let c = i;
-  let C = P[0]; let outer = P[1]; let inner = P[2];
+  let C = ${L.get('C')}; let outer = ${L.get('outer')}; let inner = ${L.get('inner')};
   if (c >= C) { return; }
   let count = f32(outer * inner);
   var s = 0.0;
   for (var o = 0u; o < outer; o++) {
-    let base = P[3] + (o * C + c) * inner;
+    let base = ${L.get('xOff')} + (o * C + c) * inner;
     var part = 0.0;
     for (var j = 0u; j < inner; j++) { part += x[base + j]; }
     s += part;
@@ -103,7 +112,7 @@ ${linearMain(NORM_ROW_WG)}
   let mean = s / count;
   var v = 0.0;
   for (var o = 0u; o < outer; o++) {
-    let base = P[3] + (o * C + c) * inner;
+    let base = ${L.get('xOff')} + (o * C + c) * inner;
     var part = 0.0;
     for (var j = 0u; j < inner; j++) { let t = x[base + j] - mean; part += t * t; }
     v += part;
@@ -116,30 +125,30 @@ ${linearMain(NORM_ROW_WG)}
 
 /**
  * out[o, c, j] = x[o, c, j] * scale[c] + shift[c]: batch norm's per-channel affine map, one element per
- * invocation. `grid` layout (inner >= 32): x = j in workgroups of 64, y = c, z = o (+ P[6] chunk base), so no
- * lane divides (lavapipe scalarises integer division: 2x slower); `flat` layout otherwise.
- * Params: [n, C, inner, xOff, scaleOff, shiftOff, oBase]. Bindings: out, x, scale, [shift].
+ * invocation. `grid` layout (inner >= 32): x = j in workgroups of 64, y = c, z = o, so no lane divides
+ * (lavapipe scalarises integer division: 2x slower); `flat` layout otherwise.
+ * Params: CHANNEL_AFFINE. Bindings: out, x, scale, [shift].
  */
 export function channelAffineWGSL(hasShift: boolean, layout: 'grid' | 'flat'): string {
+  const L = CHANNEL_AFFINE;
   const ins = ['x', 'scale'].map((name) => ({ name, type: 'f32', access: 'read' as const }));
   if (hasShift) ins.push({ name: 'shift', type: 'f32', access: 'read' });
-  const body = `out[i] = x[P[3] + i] * scale[P[4] + c]${hasShift ? ' + shift[P[5] + c]' : ''};`;
+  const body = `out[i] = x[${L.get('xOff')} + i] * scale[${L.get('scaleOff')} + c]${hasShift ? ` + shift[${L.get('shiftOff')} + c]` : ''};`;
   if (layout === 'grid') {
     return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], ins)}
-@compute @workgroup_size(${AFFINE_GRID_WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x; let inner = P[2];
+${tiledMain(L.at('tile'), [AFFINE_GRID_WG])}
+  let j = gid.x; let inner = ${L.get('inner')};
   if (j >= inner) { return; }
-  let c = gid.y; let o = gid.z + P[6];
-  let i = (o * P[1] + c) * inner + j;
+  let c = gid.y; let o = gid.z;
+  let i = (o * ${L.get('C')} + c) * inner + j;
   ${body}
 }
 `;
   }
   return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], ins)}
 ${linearMain(NORM_ELEM_WG)}
-  if (i >= P[0]) { return; }
-  let c = (i / P[2]) % P[1];
+  if (i >= ${L.get('n')}) { return; }
+  let c = (i / ${L.get('inner')}) % ${L.get('C')};
   ${body}
 }
 `;

@@ -8,12 +8,15 @@
 // have disjoint windows when PH*sH and PW*sW cover the window extent, so a phase can add without atomics and
 // the result does not depend on scheduling. Adaptive pooling keeps a 1-D layout (bins need divisions anyway).
 //
-// Params (u32 words): [0] planes in this dispatch [1] plane base [2] H [3] W [4] OH [5] OW [6] input offset
-//   [7] second input offset (max backward: indices) [8] phase row ph [9] phase col pw (max backward).
-// Adaptive kernels: [0] n [1] unused [2] H [3] W [4] OH [5] OW [6] input offset.
-import { bindings, linearMain } from './common.js';
+// Params: POOL_PARAMS (window kernels; the tile base of the grid, split by the engine past the device's limit)
+// and ADAPTIVE_PARAMS.
+import { TILE, bindings, linearMain, paramLayout, tiledMain } from './common.js';
 
-export const POOL_PARAMS = 10;
+/** [off0] input offset, [off1] second input offset (max backward: indices), [ph, pw] phase (max backward) */
+export const POOL_PARAMS = paramLayout({ H: 'u32', W: 'u32', OH: 'u32', OW: 'u32', off0: 'u32', off1: 'u32', ph: 'u32', pw: 'u32', tile: TILE });
+/** [n] invocations, [off] input offset */
+export const ADAPTIVE_PARAMS = paramLayout({ n: 'u32', H: 'u32', W: 'u32', OH: 'u32', OW: 'u32', off: 'u32' });
+const L = POOL_PARAMS, A = ADAPTIVE_PARAMS;
 export const POOL_WG: readonly [number, number] = [16, 4];
 export const ADAPTIVE_WG = 256;
 
@@ -30,10 +33,9 @@ const consts = (c: PoolConsts) => `
 const kH = ${c.kH}; const kW = ${c.kW}; const sH = ${c.sH}; const sW = ${c.sW};
 const pH = ${c.pH}; const pW = ${c.pW}; const dH = ${c.dH}; const dW = ${c.dW};`;
 
-const gridMain = `@compute @workgroup_size(${POOL_WG[0]}, ${POOL_WG[1]}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let H = i32(P[2]); let W = i32(P[3]); let OH = i32(P[4]); let OW = i32(P[5]);
-  let plane = gid.z + P[1];`;
+const gridMain = `${tiledMain(L.at('tile'), POOL_WG)}
+  let H = i32(${L.get('H')}); let W = i32(${L.get('W')}); let OH = i32(${L.get('OH')}); let OW = i32(${L.get('OW')});
+  let plane = gid.z;`;
 
 /**
  * maxPool2d forward: out[plane, oh, ow] = max over the window's in-bounds taps (padding counts as -inf); the
@@ -49,7 +51,7 @@ ${consts(c)}
 ${gridMain}
   let ow = i32(gid.x); let oh = i32(gid.y);
   if (ow >= OW || oh >= OH) { return; }
-  let base = P[6] + plane * u32(H * W);
+  let base = ${L.get('off0')} + plane * u32(H * W);
   let h0 = oh * sH - pH; let w0 = ow * sW - pW;
   // PyTorch starts from the first in-bounds tap
   var at = (h0 + select(0, ((-h0 + dH - 1) / dH) * dH, h0 < 0)) * W + w0 + select(0, ((-w0 + dW - 1) / dW) * dW, w0 < 0);
@@ -85,11 +87,11 @@ export function maxPool2dBackwardWGSL(c: PoolConsts): string {
   const [PH, PW] = maxPoolPhases(c);
   return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }], [{ name: 'gy', type: 'f32', access: 'read' }, { name: 'indices', type: 'i32', access: 'read' }])}
 ${gridMain}
-  let oh = i32(P[8]) + ${PH} * i32(gid.y); let ow = i32(P[9]) + ${PW} * i32(gid.x);
+  let oh = i32(${L.get('ph')}) + ${PH} * i32(gid.y); let ow = i32(${L.get('pw')}) + ${PW} * i32(gid.x);
   if (ow >= OW || oh >= OH) { return; }
   let o = plane * u32(OH * OW) + u32(oh * OW + ow);
-  let t = plane * u32(H * W) + u32(indices[P[7] + o]);
-  dx[t] = dx[t] + gy[P[6] + o];
+  let t = plane * u32(H * W) + u32(indices[${L.get('off1')} + o]);
+  dx[t] = dx[t] + gy[${L.get('off0')} + o];
 }
 `;
 }
@@ -110,7 +112,7 @@ ${avgDivisor(c)}
 ${gridMain}
   let ow = i32(gid.x); let oh = i32(gid.y);
   if (ow >= OW || oh >= OH) { return; }
-  let base = P[6] + plane * u32(H * W);
+  let base = ${L.get('off0')} + plane * u32(H * W);
   let h0 = max(oh * sH - pH, 0); let w0 = max(ow * sW - pW, 0);
   let h1 = min(oh * sH - pH + kH, H); let w1 = min(ow * sW - pW + kW, W);
   let o = plane * u32(OH * OW) + u32(oh * OW + ow);
@@ -135,7 +137,7 @@ ${avgDivisor(c)}
 ${gridMain}
   let iw = i32(gid.x); let ih = i32(gid.y);
   if (iw >= W || ih >= H) { return; }
-  let obase = P[6] + plane * u32(OH * OW);
+  let obase = ${L.get('off0')} + plane * u32(OH * OW);
   var acc = 0.0;
   for (var kh = kH - 1; kh >= 0; kh--) {
     let nh = ih + pH - kh;
@@ -159,10 +161,10 @@ ${gridMain}
 export function adaptiveAvgPool2dWGSL(): string {
   return `${bindings([{ name: 'out', type: 'f32', access: 'read_write' }], [{ name: 'x', type: 'f32', access: 'read' }])}
 ${linearMain(ADAPTIVE_WG)}
-  if (i >= P[0]) { return; }
-  let H = P[2]; let W = P[3]; let OH = P[4]; let OW = P[5];
+  if (i >= ${A.get('n')}) { return; }
+  let H = ${A.get('H')}; let W = ${A.get('W')}; let OH = ${A.get('OH')}; let OW = ${A.get('OW')};
   let ow = i % OW; let t = i / OW; let oh = t % OH; let plane = t / OH;
-  let base = P[6] + plane * H * W;
+  let base = ${A.get('off')} + plane * H * W;
   let h0 = (oh * H) / OH; let h1 = ((oh + 1u) * H + OH - 1u) / OH;
   let w0 = (ow * W) / OW; let w1 = ((ow + 1u) * W + OW - 1u) / OW;
   var s = 0.0;
@@ -178,10 +180,10 @@ ${linearMain(ADAPTIVE_WG)}
 export function adaptiveAvgPool2dBackwardWGSL(): string {
   return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }], [{ name: 'gy', type: 'f32', access: 'read' }])}
 ${linearMain(ADAPTIVE_WG)}
-  if (i >= P[0]) { return; }
-  let H = P[2]; let W = P[3]; let OH = P[4]; let OW = P[5];
+  if (i >= ${A.get('n')}) { return; }
+  let H = ${A.get('H')}; let W = ${A.get('W')}; let OH = ${A.get('OH')}; let OW = ${A.get('OW')};
   let iw = i % W; let t = i / W; let ih = t % H; let plane = t / H;
-  let obase = P[6] + plane * OH * OW;
+  let obase = ${A.get('off')} + plane * OH * OW;
   // bins that can hold row ih: [floor(ih*OH/H), ceil((ih+1)*OH/H)); membership is checked exactly below
   let oh0 = (ih * OH) / H; let oh1 = min(((ih + 1u) * OH + H - 1u) / H, OH);
   let ow0 = (iw * OW) / W; let ow1 = min(((iw + 1u) * OW + W - 1u) / W, OW);

@@ -6,8 +6,8 @@
 //   uniform: low + (w >> 8) * 2^-24 * (high - low)
 //   normal:  Box-Muller on word pairs, u1 = ((w >> 8) + 1) * 2^-24, u2 = (w >> 8) * 2^-24
 //   randint: low + w % (high - low)
-// Params: [rows, rowSize, blocksPerRow, offLo, offHi, p0Bits, p1Bits, then (seedLo, seedHi) per row]
-import { bindings, linearMain } from './common.js';
+// Params: randomLayout(rows).
+import { bindings, linearMain, paramLayout } from './common.js';
 import { TRIG_WGSL } from './trig.js';
 
 export type RandomKindW = 'uniform' | 'normal' | 'randint';
@@ -31,7 +31,13 @@ fn philox(ctr: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
 }
 `;
 
+/** [offLo, offHi] the 64-bit block offset, [p0, p1] the distribution's parameters, [seeds] (lo, hi) per row */
+export const randomLayout = (rows: number) => paramLayout({
+  rows: 'u32', rowSize: 'u32', blocksPerRow: 'u32', offLo: 'u32', offHi: 'u32', p0: 'f32', p1: 'f32', seeds: ['u32', 2 * rows],
+});
+
 export function randomWGSL(kind: RandomKindW): string {
+  const L = randomLayout(0); // the seeds are read at run-time indices: one pipeline for every row count
   const outType = kind === 'randint' ? 'i32' : 'f32';
   let body: string;
   if (kind === 'uniform') {
@@ -53,13 +59,13 @@ export function randomWGSL(kind: RandomKindW): string {
   return `${TRIG_WGSL}${PHILOX_WGSL}
 ${bindings([{ name: 'out', type: outType, access: 'read_write' }], [])}
 ${linearMain(64)}
-  let rowSize = P[1]; let bpr = P[2];
+  let rowSize = ${L.get('rowSize')}; let bpr = ${L.get('blocksPerRow')};
   let row = i / bpr; let blk = i % bpr;
-  if (row >= P[0]) { return; }
-  let lo = bitcast<f32>(P[5]); let hi = bitcast<f32>(P[6]);
-  let c0 = P[3] + blk;
-  let carry = select(0u, 1u, c0 < P[3]);
-  let w = philox(vec4<u32>(c0, P[4] + carry, 0u, 0u), vec2<u32>(P[7u + 2u * row], P[8u + 2u * row]));
+  if (row >= ${L.get('rows')}) { return; }
+  let lo = ${L.get('p0')}; let hi = ${L.get('p1')};
+  let c0 = ${L.get('offLo')} + blk;
+  let carry = select(0u, 1u, c0 < ${L.get('offLo')});
+  let w = philox(vec4<u32>(c0, ${L.get('offHi')} + carry, 0u, 0u), vec2<u32>(${L.get('seeds', '2u * row')}, ${L.get('seeds', '2u * row + 1u')}));
   var vals: array<${outType}, 4>;
   ${body}
   for (var e = 0u; e < 4u; e++) { if (blk * 4u + e < rowSize) { out[row * rowSize + blk * 4u + e] = vals[e]; } }

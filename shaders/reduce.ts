@@ -6,26 +6,28 @@
 // Long rows with few outputs can also be split into `segments` per row (wg mode): workgroup w reduces segment
 // w % segments of row w / segments into out[w], and a second reduction combines the partial results. Not for the
 // arg-reductions (their partial results would need indices too).
-// Params: [outer, inner, outerShape[ro], innerShape[ri], offset, outerStrides[ro], innerStrides[ri], segments,
-// segment length].
-import { bindings, type WType } from './common.js';
+// Params: reduceLayout(spec).
+import { bindings, paramLayout, type WType } from './common.js';
 
 export type ReduceKind = 'sum' | 'sumsq' | 'max' | 'min' | 'argmax' | 'argmin';
 export interface ReduceSpec { op: ReduceKind; inType: WType; outType: WType; outerRank: number; innerRank: number; mode: 'row' | 'wg' }
 export const REDUCE_WG = 256;
 
+/** [outer] rows, [inner] elements per row (both sides collapsed), [segments] per row and their length */
 export function reduceLayout(s: ReduceSpec) {
-  const outerShapeAt = 2, innerShapeAt = 2 + s.outerRank, offsetAt = innerShapeAt + s.innerRank;
-  const outerStridesAt = offsetAt + 1, innerStridesAt = outerStridesAt + s.outerRank;
-  const segmentsAt = innerStridesAt + s.innerRank;
-  return { outerShapeAt, innerShapeAt, offsetAt, outerStridesAt, innerStridesAt, segmentsAt, words: segmentsAt + 2 };
+  return paramLayout({
+    outer: 'u32', inner: 'u32', outerShape: ['u32', s.outerRank], innerShape: ['u32', s.innerRank], offset: 'i32',
+    outerStrides: ['i32', s.outerRank], innerStrides: ['i32', s.innerRank], segments: 'u32', segLen: 'u32',
+  });
 }
+type ReduceLayout = ReturnType<typeof reduceLayout>;
 
-function decompose(idx: string, rank: number, shapeAt: number, stridesAt: number, acc: string): string {
+function decompose(L: ReduceLayout, idx: string, rank: number, side: 'outer' | 'inner', acc: string): string {
+  const shape = side === 'outer' ? 'outerShape' : 'innerShape', strides = side === 'outer' ? 'outerStrides' : 'innerStrides';
   const lines = [`var ${acc}: i32 = 0;`, `{ var rem: u32 = ${idx};`];
   for (let d = rank - 1; d >= 0; d--) {
-    if (d > 0) lines.push(`  { let dim = P[${shapeAt + d}u]; ${acc} += i32(rem % dim) * bitcast<i32>(P[${stridesAt + d}u]); rem = rem / dim; }`);
-    else lines.push(`  ${acc} += i32(rem) * bitcast<i32>(P[${stridesAt}u]);`);
+    if (d > 0) lines.push(`  { let dim = ${L.get(shape, d)}; ${acc} += i32(rem % dim) * ${L.get(strides, d)}; rem = rem / dim; }`);
+    else lines.push(`  ${acc} += i32(rem) * ${L.get(strides, 0)};`);
   }
   lines.push('}');
   return lines.join('\n  ');
@@ -42,7 +44,7 @@ export function reduceWGSL(s: ReduceSpec): string {
   const better = s.op === 'argmax' || s.op === 'max' ? '(bv > av)' : '(bv < av)';
   const combineVal = s.op === 'sum' ? 'av + bv' : s.op === 'sumsq' ? 'av + bv * bv' : s.op === 'max' ? 'max(av, bv)' : s.op === 'min' ? 'min(av, bv)' : '';
 
-  const load = `${decompose('j', s.innerRank, L.innerShapeAt, L.innerStridesAt, 'io')}
+  const load = `${decompose(L, 'j', s.innerRank, 'inner', 'io')}
       let bv = x[u32(base + io)]; let bi = j;`;
   const step = isArg
     ? `if (${better} || (bv == av && bi < ai)) { av = bv; ai = bi; }`
@@ -54,16 +56,16 @@ export function reduceWGSL(s: ReduceSpec): string {
   const head = `fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
 ${bindings([{ name: 'out', type: s.outType, access: 'read_write' }], [{ name: 'x', type: T, access: 'read' }])}
 `;
-  const rowBase = `${decompose('row', s.outerRank, L.outerShapeAt, L.outerStridesAt, 'ro')}
-  let base = bitcast<i32>(P[${L.offsetAt}u]) + ro;`;
+  const rowBase = `${decompose(L, 'row', s.outerRank, 'outer', 'ro')}
+  let base = ${L.get('offset')} + ro;`;
 
   if (s.mode === 'row') {
     return `${head}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let row = gid.x + gid.y * nwg.x * 64u;
-  if (row >= P[0]) { return; }
-  let inner = P[1];
+  if (row >= ${L.get('outer')}) { return; }
+  let inner = ${L.get('inner')};
   ${rowBase}
   var av: ${T} = ${init};
   var ai: u32 = 0xffffffffu;
@@ -81,14 +83,14 @@ var<workgroup> si: array<u32, ${REDUCE_WG}>;
 @compute @workgroup_size(${REDUCE_WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let w = wid.x + wid.y * nwg.x;
-  let row = w / P[${L.segmentsAt}u];
-  let seg = w % P[${L.segmentsAt}u];
-  let segLen = P[${L.segmentsAt + 1}u];
-  let inner = min(P[1], (seg + 1u) * segLen);
+  let row = w / ${L.get('segments')};
+  let seg = w % ${L.get('segments')};
+  let segLen = ${L.get('segLen')};
+  let inner = min(${L.get('inner')}, (seg + 1u) * segLen);
   ${rowBase}
   var av: ${T} = ${init};
   var ai: u32 = 0xffffffffu;
-  if (row < P[0]) {
+  if (row < ${L.get('outer')}) {
     for (var j: u32 = seg * segLen + lid; j < inner; j += ${REDUCE_WG}u) {
       ${load}
       ${step}
@@ -105,7 +107,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     workgroupBarrier();
   }
-  if (lid == 0u && row < P[0]) {
+  if (lid == 0u && row < ${L.get('outer')}) {
     av = sv[0]; ai = si[0];
     ${store('w')}
   }

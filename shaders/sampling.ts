@@ -3,7 +3,7 @@
 // channels) per invocation: 1-D grids of 256 invocations (2-D past 65535 groups), or 3-D grids (columns / 64,
 // rows, planes) that spare the integer divisions CPU adapters pay dearly for. Backward passes gather, so there
 // are no atomics and results are deterministic.
-import { bindings, linearMain, pf, pi, pu } from './common.js';
+import { TILE, bindings, linearMain, paramLayout, tiledMain } from './common.js';
 
 export const SAMPLING_WG = 256;
 /** invocations per workgroup of the kernels on 3-D grids (one row of outputs each) */
@@ -13,9 +13,15 @@ export type GridPadding = 'zeros' | 'border' | 'reflection';
 
 // ------------------------------------------------------------------ grid_sample
 //
-// Params (u32 words) shared by the grid_sample kernels:
-//   [0] n (invocations)  [1] N  [2] C  [3] H  [4] W  [5] Ho  [6] Wo  [7] x offset  [8] grid offset  [9] gy offset
-//   [10] channels per invocation (forward) or first entry in idx (backward x)  [11] channel blocks (forward)
+// Params: GRID_SAMPLE, shared by the grid_sample kernels.
+/**
+ * [n] invocations, [CB] channels per invocation and [nCB] channel blocks (forward), [entriesAt] first entry in
+ * idx (backward x)
+ */
+export const GRID_SAMPLE = paramLayout({
+  n: 'u32', N: 'u32', C: 'u32', H: 'u32', W: 'u32', Ho: 'u32', Wo: 'u32', xOff: 'u32', gridOff: 'u32', gyOff: 'u32', CB: 'u32', nCB: 'u32', entriesAt: 'u32',
+});
+const G = GRID_SAMPLE;
 
 /**
  * `source_index(coord, size)` of ATen's GridSampler.h: unnormalise a grid coordinate, then apply the padding
@@ -59,7 +65,8 @@ fn floor_i(v: f32, size: i32) -> i32 { return i32(floor(clamp(v, -4.0, f32(size)
 }
 
 const gridGeometry = `
-  let N = P[1]; let C = P[2]; let H = i32(P[3]); let W = i32(P[4]); let Ho = P[5]; let Wo = P[6];
+  if (i >= ${G.get('n')}) { return; }
+  let N = ${G.get('N')}; let C = ${G.get('C')}; let H = i32(${G.get('H')}); let W = i32(${G.get('W')}); let Ho = ${G.get('Ho')}; let Wo = ${G.get('Wo')};
   let HoWo = Ho * Wo;`;
 
 /**
@@ -92,7 +99,7 @@ function tapValues(mode: 'bilinear' | 'nearest', buf: string, plane: string): st
 }
 
 /**
- * grid_sample forward. One invocation per grid point and block of P[10] channels (P[11] blocks), grid points
+ * grid_sample forward. One invocation per grid point and block of CB channels (nCB blocks), grid points
  * fastest: the coordinates and taps are computed once and reused for every channel of the block.
  * out[n, c, ho, wo] samples x[n, c] at grid[n, ho, wo] = (x, y) in [-1, 1]; bilinear weighs the four
  * neighbours, nearest rounds half to even (WGSL round, as nearbyint). Bindings: out, x, grid.
@@ -102,16 +109,15 @@ export function gridSampleWGSL(mode: 'bilinear' | 'nearest', padding: GridPaddin
 ${sourceIndexWGSL(padding, alignCorners)}
 ${tapsWGSL(mode)}
 ${linearMain(SAMPLING_WG)}
-  if (i >= P[0]) { return; }
   ${gridGeometry}
-  let CB = P[10]; let nCB = P[11];
+  let CB = ${G.get('CB')}; let nCB = ${G.get('nCB')};
   let p = i % HoWo; let q = i / HoWo; let cb = q % nCB; let n = q / nCB;
-  let gi = P[8] + (n * HoWo + p) * 2u;
+  let gi = ${G.get('gridOff')} + (n * HoWo + p) * 2u;
   let t = taps_of(vec2<f32>(source_index(grid[gi], W).x, source_index(grid[gi + 1u], H).x), H, W);
   let c1 = min(cb * CB + CB, C);
   for (var c = cb * CB; c < c1; c++) {
     let nc = n * C + c;
-    let plane = P[7] + nc * u32(H * W);
+    let plane = ${G.get('xOff')} + nc * u32(H * W);
     out[nc * HoWo + p] = dot(${tapValues(mode, 'x', 'plane')}, t.w);
   }
 }
@@ -121,8 +127,8 @@ ${linearMain(SAMPLING_WG)}
 /**
  * grid_sample backward w.r.t. x, step 1: for each batch n (one invocation each), the transpose of the sampling
  * as compressed rows: for every input pixel, the grid points that read it and their weights, in grid order.
- * Layout of idx: per batch n at n * (2 * HW + 1): starts[HW + 1] then cursors[HW]; then from P[10] on, the
- * entries (grid point index) of batch n at P[10] + n * 4 * P; wts holds their weights at n * 4 * P.
+ * Layout of idx: per batch n at n * (2 * HW + 1): starts[HW + 1] then cursors[HW]; then from entriesAt on, the
+ * entries (grid point index) of batch n at entriesAt + n * 4 * P; wts holds their weights at n * 4 * P.
  * Bindings: idx, wts, grid.
  */
 export function gridSampleTransposeWGSL(mode: 'bilinear' | 'nearest', padding: GridPadding, alignCorners: boolean): string {
@@ -131,23 +137,22 @@ export function gridSampleTransposeWGSL(mode: 'bilinear' | 'nearest', padding: G
 ${sourceIndexWGSL(padding, alignCorners)}
 ${tapsWGSL(mode)}
 ${linearMain(1)}
-  if (i >= P[0]) { return; }
   ${gridGeometry}
   let n = i;
   let HW = u32(H * W);
   let st = n * (2u * HW + 1u);
   let cur = st + HW + 1u;
-  let ent = P[10] + n * 4u * HoWo;
+  let ent = ${G.get('entriesAt')} + n * 4u * HoWo;
   let wb = n * 4u * HoWo;
   for (var k = 0u; k <= HW; k++) { idx[st + k] = 0u; }
   for (var p = 0u; p < HoWo; p++) {
-    let gi = P[8] + (n * HoWo + p) * 2u;
+    let gi = ${G.get('gridOff')} + (n * HoWo + p) * 2u;
     let t = taps_of(vec2<f32>(source_index(grid[gi], W).x, source_index(grid[gi + 1u], H).x), H, W);
     for (var j = 0; j < ${J}; j++) { if (t.ok[j]) { let k = st + u32(t.o[j]) + 1u; idx[k] = idx[k] + 1u; } }
   }
   for (var k = 0u; k < HW; k++) { idx[st + k + 1u] = idx[st + k + 1u] + idx[st + k]; idx[cur + k] = idx[st + k]; }
   for (var p = 0u; p < HoWo; p++) {
-    let gi = P[8] + (n * HoWo + p) * 2u;
+    let gi = ${G.get('gridOff')} + (n * HoWo + p) * 2u;
     let t = taps_of(vec2<f32>(source_index(grid[gi], W).x, source_index(grid[gi + 1u], H).x), H, W);
     for (var j = 0; j < ${J}; j++) {
       if (t.ok[j]) {
@@ -173,17 +178,16 @@ export function gridSampleGatherWGSL(): string {
   return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }],
     [{ name: 'gy', type: 'f32', access: 'read' }, { name: 'idx', type: 'u32', access: 'read' }, { name: 'wts', type: 'f32', access: 'read' }])}
 ${linearMain(SAMPLING_WG)}
-  if (i >= P[0]) { return; }
   ${gridGeometry}
   let HW = u32(H * W);
   let nCB = (C + 7u) / 8u;
   let hw = i % HW; let q = i / HW; let cb = q % nCB; let n = q / nCB;
   let st = n * (2u * HW + 1u);
-  let ent = P[10] + n * 4u * HoWo;
+  let ent = ${G.get('entriesAt')} + n * 4u * HoWo;
   let wb = n * 4u * HoWo;
   let c0 = cb * 8u;
   // rows of gy for the block's channels (the last block repeats channel C - 1 and drops it when writing)
-  let base = P[9] + (n * C) * HoWo;
+  let base = ${G.get('gyOff')} + (n * C) * HoWo;
   let ra = base + vec4<u32>(min(c0, C - 1u), min(c0 + 1u, C - 1u), min(c0 + 2u, C - 1u), min(c0 + 3u, C - 1u)) * HoWo;
   let rb = base + vec4<u32>(min(c0 + 4u, C - 1u), min(c0 + 5u, C - 1u), min(c0 + 6u, C - 1u), min(c0 + 7u, C - 1u)) * HoWo;
   var a = vec4<f32>(0.0); var b = vec4<f32>(0.0);
@@ -210,10 +214,9 @@ export function gridSampleBackwardGridWGSL(padding: GridPadding, alignCorners: b
 ${sourceIndexWGSL(padding, alignCorners)}
 ${tapsWGSL('bilinear')}
 ${linearMain(SAMPLING_WG)}
-  if (i >= P[0]) { return; }
   ${gridGeometry}
   let p = i % HoWo; let n = i / HoWo;
-  let gi = P[8] + i * 2u;
+  let gi = ${G.get('gridOff')} + i * 2u;
   let sx = source_index(grid[gi], W);
   let sy = source_index(grid[gi + 1u], H);
   let t = taps_of(vec2<f32>(sx.x, sy.x), H, W);
@@ -222,8 +225,8 @@ ${linearMain(SAMPLING_WG)}
   var gix = 0.0; var giy = 0.0;
   for (var c = 0u; c < C; c++) {
     let nc = n * C + c;
-    let plane = P[7] + nc * u32(H * W);
-    let go = gy[P[9] + nc * HoWo + p];
+    let plane = ${G.get('xOff')} + nc * u32(H * W);
+    let go = gy[${G.get('gyOff')} + nc * HoWo + p];
     let v = ${tapValues('bilinear', 'x', 'plane')}; // nw, ne, sw, se
     gix += (wy0 * (v.y - v.x) + wy1 * (v.w - v.z)) * go;
     giy += (wx0 * (v.z - v.x) + wx1 * (v.w - v.y)) * go;
@@ -236,28 +239,36 @@ ${linearMain(SAMPLING_WG)}
 
 // ------------------------------------------------------------------ roi_align
 //
-// Params: [0] channel blocks of 4 (K * ceil(C / 4) forward, N * ceil(C / 4) backward)  [1] N  [2] C  [3] H  [4] W  [5] K  [6] PH  [7] PW
-//   [8] spatialScale (f32)  [9] samplingRatio (i32, <= 0: adaptive)  [10] aligned  [11] x / gy offset
-//   [12] boxes offset
-// Both kernels run on 3-D grids (columns / RESAMPLE_WG, rows, channel blocks), blocks looping past 65535.
+// Params: ROI_ALIGN. Both kernels run on 3-D grids (columns / RESAMPLE_WG, rows, channel blocks), split by the
+// engine past the device's limit.
+/**
+ * [blocks] channel blocks of 4 (K * ceil(C / 4) forward, N * ceil(C / 4) backward), [samplingRatio] <= 0:
+ * adaptive, [aligned] 0 or 1, [off] x (forward) or gy (backward) offset
+ */
+export const ROI_ALIGN = paramLayout({
+  blocks: 'u32', N: 'u32', C: 'u32', H: 'u32', W: 'u32', K: 'u32', PH: 'u32', PW: 'u32', spatialScale: 'f32', samplingRatio: 'i32', aligned: 'u32',
+  off: 'u32', boxesOff: 'u32', tile: TILE,
+});
+const R = ROI_ALIGN;
 
-const roiMain = `@compute @workgroup_size(${RESAMPLE_WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`;
+const roiMain = `${tiledMain(R.at('tile'), [RESAMPLE_WG])}
+  let N = ${R.get('N')}; let C = ${R.get('C')}; let H = i32(${R.get('H')}); let W = i32(${R.get('W')}); let K = ${R.get('K')}; let PH = ${R.get('PH')}; let PW = ${R.get('PW')};
+  let nCB = (C + 3u) / 4u;`;
 
 const roiCommon = `
 struct Box { n: i32, x1: f32, y1: f32, bw: f32, bh: f32, gw: i32, gh: i32, count: f32 }
 // box k as torchvision reads it: coordinates scaled (and shifted by -0.5 when aligned), at least 1 pixel wide
 // unless aligned, bins of roi/pooled, and sampling_ratio or ceil(roi / pooled) samples per bin and axis
 fn box_of(k: u32) -> Box {
-  let at = ${pu(12)} + k * 5u;
-  let off = select(0.0, 0.5, ${pu(10)} == 1u);
-  let s = ${pf(8)};
+  let at = ${R.get('boxesOff')} + k * 5u;
+  let off = select(0.0, 0.5, ${R.get('aligned')} == 1u);
+  let s = ${R.get('spatialScale')};
   let x1 = boxes[at + 1u] * s - off; let y1 = boxes[at + 2u] * s - off;
   let x2 = boxes[at + 3u] * s - off; let y2 = boxes[at + 4u] * s - off;
   var rw = x2 - x1; var rh = y2 - y1;
-  if (${pu(10)} == 0u) { rw = max(rw, 1.0); rh = max(rh, 1.0); }
-  let bh = rh / f32(${pu(6)}); let bw = rw / f32(${pu(7)});
-  var gh = ${pi(9)}; var gw = ${pi(9)};
+  if (${R.get('aligned')} == 0u) { rw = max(rw, 1.0); rh = max(rh, 1.0); }
+  let bh = rh / f32(${R.get('PH')}); let bw = rw / f32(${R.get('PW')});
+  var gh = ${R.get('samplingRatio')}; var gw = ${R.get('samplingRatio')};
   if (gh <= 0) { gh = i32(ceil(bh)); gw = i32(ceil(bw)); }
   return Box(i32(boxes[at]), x1, y1, bw, bh, gw, gh, f32(max(gh * gw, 1)));
 }
@@ -291,16 +302,15 @@ fn bilinear(pb: vec4<u32>, yin: f32, xin: f32, H: i32, W: i32) -> vec4<f32> {
   return hy * hx * ld(pb, yl * W + xl) + hy * lx * ld(pb, yl * W + xh) + ly * hx * ld(pb, yh * W + xl) + ly * lx * ld(pb, yh * W + xh);
 }
 ${roiMain}
-  let N = P[1]; let C = P[2]; let H = i32(P[3]); let W = i32(P[4]); let PH = P[6]; let PW = P[7];
-  let nCB = (C + 3u) / 4u;
   let pw = gid.x; let ph = gid.y;
-  if (pw >= PW) { return; }
-  for (var kb = gid.z; kb < P[0]; kb += nwg.z) {
+  let kb = gid.z;
+  if (pw >= PW || kb >= ${R.get('blocks')}) { return; }
+  {
     let c0 = (kb % nCB) * 4u; let k = kb / nCB;
     let b = box_of(k);
     var acc = vec4<f32>(0.0);
     if (b.n >= 0 && b.n < i32(N)) {
-      let pb = ${channelBlock(`${pu(11)} + u32(b.n) * C * u32(H * W)`, 'u32(H * W)')};
+      let pb = ${channelBlock(`${R.get('off')} + u32(b.n) * C * u32(H * W)`, 'u32(H * W)')};
       for (var iy = 0; iy < b.gh; iy++) {
         let y = sample_at(b.y1, b.bh, ph, iy, b.gh);
         for (var ix = 0; ix < b.gw; ix++) { acc += bilinear(pb, y, sample_at(b.x1, b.bw, pw, ix, b.gw), H, W); }
@@ -344,14 +354,13 @@ fn bin_range(start: f32, bin: f32, lo: f32, hi: f32, count: u32) -> vec2<i32> {
   return vec2<i32>(i32(a), i32(b));
 }
 ${roiMain}
-  let N = P[1]; let C = P[2]; let H = i32(P[3]); let W = i32(P[4]); let K = P[5]; let PH = P[6]; let PW = P[7];
-  let nCB = (C + 3u) / 4u;
   let w = i32(gid.x); let h = i32(gid.y);
-  if (w >= W) { return; }
+  let nb = gid.z;
+  if (w >= W || nb >= ${R.get('blocks')}) { return; }
   // a sample reaches row h when its coordinate is in [h - 1, h + 1], or below 0 (row 0), or above H - 1 (row H - 1)
   let ylo = select(f32(h) - 1.0, -1.0, h == 0); let yhi = select(f32(h) + 1.0, f32(H), h == H - 1);
   let xlo = select(f32(w) - 1.0, -1.0, w == 0); let xhi = select(f32(w) + 1.0, f32(W), w == W - 1);
-  for (var nb = gid.z; nb < P[0]; nb += nwg.z) {
+  {
     let c0 = (nb % nCB) * 4u; let n = nb / nCB;
     var acc = vec4<f32>(0.0);
     for (var k = 0u; k < K; k++) {
@@ -359,7 +368,7 @@ ${roiMain}
       if (b.n != i32(n) || b.gh <= 0 || b.gw <= 0) { continue; }
       let rh = bin_range(b.y1, b.bh, ylo, yhi, PH);
       let rw = bin_range(b.x1, b.bw, xlo, xhi, PW);
-      let gb = ${channelBlock(`${pu(11)} + k * C * PH * PW`, 'PH * PW')};
+      let gb = ${channelBlock(`${R.get('off')} + k * C * PH * PW`, 'PH * PW')};
       var sum = vec4<f32>(0.0);
       for (var ph = rh.x; ph <= rh.y; ph++) {
         var ay = 0.0;
@@ -387,10 +396,14 @@ ${roiMain}
 
 // ------------------------------------------------------------------ separable resampling (interpolate)
 //
-// Params: [0] n  [1] planes  [2] H  [3] W (input)  [4] OH  [5] OW  [6] Ty  [7] Tx  [8] input offset
-//   [9] / [10] first row / column window start in tidx  [11] / [12] first row / column weight in twt
-// Tables: output row oh reads input rows tidx[P9 + oh] + t with weights twt[P11 + oh * Ty + t], t < Ty (zero
-// where it does not read); columns likewise from P10 and P12.
+// Params: RESAMPLE. Tables: output row oh reads input rows tidx[rowStarts + oh] + t with weights
+// twt[rowWeights + oh * Ty + t], t < Ty (zero where it does not read); columns likewise from colStarts and
+// colWeights.
+/** input (H, W), output (OH, OW), taps per output row (Ty) and column (Tx), the tile base of the grid */
+export const RESAMPLE = paramLayout({
+  n: 'u32', planes: 'u32', H: 'u32', W: 'u32', OH: 'u32', OW: 'u32', Ty: 'u32', Tx: 'u32', xOff: 'u32',
+  rowStarts: 'u32', colStarts: 'u32', rowWeights: 'u32', colWeights: 'u32', tile: TILE,
+});
 
 /**
  * out[plane, oh, ow] = sum_t sum_u wy[oh, t] * wx[ow, u] * x[plane, sy[oh] + t, sx[ow] + u]. With transposed
@@ -398,6 +411,7 @@ ${roiMain}
  * Bindings: out, x, tidx, twt.
  */
 export function resample2dWGSL(kind: '2d' | 'rows' | 'cols' = '2d'): string {
+  const L = RESAMPLE;
   // four planes per invocation share every table load: x4(k) reads offset k of the four planes
   const x4 = (k: string) => `vec4<f32>(x[pb.x + ${k}], x[pb.y + ${k}], x[pb.z + ${k}], x[pb.w + ${k}])`;
   // 'rows': Tx = 1 with an identity column table (a vertical 1-D pass); 'cols': Ty = 1 likewise (horizontal)
@@ -418,18 +432,17 @@ export function resample2dWGSL(kind: '2d' | 'rows' | 'cols' = '2d'): string {
     [{ name: 'x', type: 'f32', access: 'read' }, { name: 'tidx', type: 'i32', access: 'read' }, { name: 'twt', type: 'f32', access: 'read' }])}
 // 3-D grid (columns / ${RESAMPLE_WG}, rows, blocks of 4 planes): no integer division per output (costly on CPU
 // adapters), table entries loaded once for four planes
-@compute @workgroup_size(${RESAMPLE_WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let planes = P[1]; let H = P[2]; let W = P[3]; let OH = P[4]; let OW = P[5]; let Ty = P[6]; let Tx = P[7];
+${tiledMain(L.at('tile'), [RESAMPLE_WG])}
+  let planes = ${L.get('planes')}; let H = ${L.get('H')}; let W = ${L.get('W')}; let OH = ${L.get('OH')}; let OW = ${L.get('OW')}; let Ty = ${L.get('Ty')}; let Tx = ${L.get('Tx')};
   let ow = gid.x; let oh = gid.y;
-  if (ow >= OW) { return; }
-  let sy = u32(tidx[P[9] + oh]); let sx = u32(tidx[P[10] + ow]);
-  let wy0 = P[11] + oh * Ty; let wx0 = P[12] + ow * Tx;
-  for (var blk = gid.z; blk * 4u < planes; blk += nwg.z) {
-    let p0 = blk * 4u;
+  let p0 = gid.z * 4u;
+  if (ow >= OW || p0 >= planes) { return; }
+  let sy = u32(tidx[${L.get('rowStarts')} + oh]); let sx = u32(tidx[${L.get('colStarts')} + ow]);
+  let wy0 = ${L.get('rowWeights')} + oh * Ty; let wx0 = ${L.get('colWeights')} + ow * Tx;
+  {
     // the last block repeats the last plane and drops it when writing
     let pl = min(vec4<u32>(p0, p0 + 1u, p0 + 2u, p0 + 3u), vec4<u32>(planes - 1u));
-    let pb = P[8] + pl * (H * W) + sx;
+    let pb = ${L.get('xOff')} + pl * (H * W) + sx;
     var acc = vec4<f32>(0.0);
     ${body}
     let o = (p0 * OH + oh) * OW + ow;

@@ -16,9 +16,16 @@ export interface Kernel {
   key: string;
   /** builds the WGSL source (called only on a cache miss) */
   source: () => string;
+  /** the whole grid; see `tileAt` for grids past the device's per-dimension limit */
   workgroups: readonly [number, number, number];
   /** u32 words for binding 0; must be non-empty and read by the shader */
   params: Uint32Array;
+  /**
+   * word index of the kernel's `tile` field (shaders/common.ts `tiledMain`): a grid with more workgroups in some
+   * dimension than the device allows is then run as several dispatches, each with its first workgroup written
+   * there. Kernels without it must fit their grid (1-D work folds into x and y with `grid1d`).
+   */
+  tileAt?: number;
   outputs: Binding[];
   inputs: Binding[];
 }
@@ -51,6 +58,11 @@ export class Engine {
   readonly syncKernels = config().syncKernels;
   dispatchCount = 0;
   submitCount = 0;
+  /**
+   * Workgroups per dimension of one dispatch of a kernel that can split its grid (`Kernel.tileAt`): the device's
+   * limit; tests lower it to run the splitting on small tensors.
+   */
+  maxTileWorkgroups: number;
   // ---- profiling (timestamp queries around every dispatch; see startProfile)
   private profiling = false;
   private querySet: GPUQuerySet | null = null;
@@ -62,6 +74,7 @@ export class Engine {
     this.pool = new BufferPool(device, STORAGE_USAGE, config().poolMB * 2 ** 20, 'tensor');
     this.stagingPool = new BufferPool(device, MAP_READ | COPY_DST, 256 * 2 ** 20, 'staging');
     this.align = Math.max(1, limits.minStorageBufferOffsetAlignment / 4);
+    this.maxTileWorkgroups = limits.maxComputeWorkgroupsPerDimension;
     this.arenaGPU = this.newArena();
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => { this.errors.push(`WebGPU error: ${ev.error.message}`); };
     void device.lost?.then((info) => {
@@ -101,23 +114,50 @@ export class Engine {
   dispatch(k: Kernel): void {
     const [x, y, z] = k.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
-    const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
-    if (x > maxDim || y > maxDim || z > maxDim) {
-      throw new DeviceError(`kernel ${k.name}: ${x}x${y}x${z} workgroups exceed the device limit of ${maxDim} per dimension`);
+    const at = k.tileAt;
+    const maxDim = at === undefined ? this.limits.maxComputeWorkgroupsPerDimension : this.maxTileWorkgroups;
+    if (x <= maxDim && y <= maxDim && z <= maxDim) { this.encode(k, x, y, z, k.params); return; }
+    if (at === undefined) {
+      throw new DeviceError(`kernel ${k.name}: ${x}x${y}x${z} workgroups exceed the device limit of ${maxDim} per dimension, ` +
+        'and this kernel cannot split its grid (an internal error: please report it with the shapes involved)');
     }
-    const pipeline = this.pipelineFor(k);
-    const words = Math.max(1, k.params.length);
-    if (this.arenaUsed + words > this.arenaCPU.length) this.flush();
-    const offsetWords = this.arenaUsed;
-    this.arenaCPU.set(k.params, offsetWords);
-    this.arenaUsed = Math.ceil((offsetWords + words) / this.align) * this.align;
+    for (let bz = 0; bz < z; bz += maxDim) {
+      for (let by = 0; by < y; by += maxDim) {
+        for (let bx = 0; bx < x; bx += maxDim) {
+          const P = k.params.slice();
+          P[at] = bx; P[at + 1] = by; P[at + 2] = bz;
+          this.encode(k, Math.min(maxDim, x - bx), Math.min(maxDim, y - by), Math.min(maxDim, z - bz), P);
+        }
+      }
+    }
+  }
 
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arenaGPU, offset: offsetWords * 4, size: words * 4 } }];
+  private encode(k: Kernel, x: number, y: number, z: number, params: Uint32Array): void {
+    const pipeline = this.pipelineFor(k);
+    const words = Math.max(1, params.length);
+    let paramsEntry: GPUBindGroupEntry;
+    let ownParams: GPUBuffer | null = null;
+    if (words > this.arenaCPU.length) {
+      // parameters larger than the arena (one seed pair per row of a huge randomRows): a buffer of their own,
+      // back in the pool once this batch is submitted
+      ownParams = this.pool.acquire(words * 4);
+      this.write(ownParams, 0, params);
+      paramsEntry = { binding: 0, resource: { buffer: ownParams, offset: 0, size: words * 4 } };
+    } else {
+      if (this.arenaUsed + words > this.arenaCPU.length) this.flush();
+      const offsetWords = this.arenaUsed;
+      this.arenaCPU.set(params, offsetWords);
+      this.arenaUsed = Math.ceil((offsetWords + words) / this.align) * this.align;
+      paramsEntry = { binding: 0, resource: { buffer: this.arenaGPU, offset: offsetWords * 4, size: words * 4 } };
+    }
+
+    const entries: GPUBindGroupEntry[] = [paramsEntry];
     let b = 1;
     for (const bind of [...k.outputs, ...k.inputs]) {
       entries.push({ binding: b++, resource: { buffer: bind.buffer, offset: bind.offset ?? 0, size: bind.size ?? bind.buffer.size - (bind.offset ?? 0) } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: k.name });
+    if (ownParams) this.pool.release(ownParams);
     if (this.profiling && this.querySet) {
       // one pass per dispatch, timestamped at its start and end
       const enc = this.ensureEncoderNoPass();

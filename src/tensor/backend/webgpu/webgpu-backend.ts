@@ -8,13 +8,13 @@ import { DeviceError } from '../../../errors.js';
 import { config } from '../../../config.js';
 import { Engine, type Kernel } from './engine.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
-import { elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
+import { OPERAND_NAMES, elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
 import { grid1d } from '../../../../shaders/common.js';
 import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
-import { matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
-import { assignWGSL, rampWGSL } from '../../../../shaders/copy.js';
-import { randomWGSL } from '../../../../shaders/random.js';
-import { gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddWGSL } from '../../../../shaders/indexing.js';
+import { MATMUL_PARAMS, matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
+import { assignLayout, assignWGSL, rampLayout, rampWGSL } from '../../../../shaders/copy.js';
+import { randomLayout, randomWGSL } from '../../../../shaders/random.js';
+import { INDEX_SELECT, gatherLayout, gatherWGSL, indexAddWGSL, indexSelectWGSL, scatterAddLayout, scatterAddWGSL } from '../../../../shaders/indexing.js';
 import { seedWords } from '../../random.js';
 import type { KernelFamilies } from '../kernels/families.js';
 
@@ -23,15 +23,6 @@ export class GpuBuffer implements BackendBuffer {
   constructor(readonly gpu: GPUBuffer, readonly size: number) {}
 }
 
-const f32bits = new Float32Array(1);
-const u32view = new Uint32Array(f32bits.buffer);
-const i32view = new Int32Array(f32bits.buffer);
-/** The 32-bit pattern of a number stored as dtype `d`. */
-export function bitsOf(value: number, d: DType): number {
-  if (d === 'f32') { f32bits[0] = value; return u32view[0]; }
-  if (d === 'i32') { i32view[0] = value; return u32view[0]; }
-  return value >>> 0;
-}
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
@@ -145,8 +136,8 @@ export class WebGPUBackend implements Backend {
       return { mode, type: wgslType(o.dtype), o, strides: st };
     });
     const allContig = operands.every((x) => x.mode !== 'strided');
-    // grid layout: the collapsed shape fits a 3-D dispatch and the last dim fills most of a 64-wide workgroup
-    const gridOk = !allContig && rank <= 3 && col.shape[rank - 1] >= 32 && col.shape.slice(0, rank - 1).every((d) => d <= 65535);
+    // grid layout: rank <= 3 and the last dim fills most of a 64-wide workgroup (the engine tiles grids past its limit)
+    const gridOk = !allContig && rank <= 3 && col.shape[rank - 1] >= 32;
     const layout = allContig ? (n >= 4096 ? 'unroll4' : 'linear') : gridOk ? 'grid' : 'linear';
     const spec: ElementwiseSpec = {
       rank,
@@ -157,21 +148,18 @@ export class WebGPUBackend implements Backend {
       layout,
     };
     const L = elementwiseLayout(spec);
-    const P = new Uint32Array(L.words);
-    P[0] = n;
-    col.shape.forEach((s, d) => { P[L.shapeAt + d] = s; });
+    const values: Parameters<typeof L.pack>[0] = { n, shape: col.shape, p: params };
     operands.forEach((x, j) => {
-      const at = L.operandAt[j];
-      if (x.mode === 'scalar') { const s = x.o as { scalar: number; dtype: DType }; P[at] = bitsOf(s.scalar, s.dtype); return; }
-      P[at] = bitsOf((x.o as View).offset, 'i32');
-      if (x.mode === 'strided') x.strides.forEach((s, d) => { P[at + 1 + d] = bitsOf(s, 'i32'); });
+      const name = OPERAND_NAMES[j];
+      if (x.mode === 'scalar') values[name] = (x.o as { scalar: number }).scalar;
+      else values[name] = x.mode === 'strided' ? [(x.o as View).offset, ...x.strides] : (x.o as View).offset;
     });
-    params.forEach((p, k) => { P[L.paramsAt + k] = bitsOf(p, 'f32'); });
+    const P = L.pack(values);
     const key = `ew:${op.name}:${spec.outType}:${rank}:${spec.operands.map((o) => `${o.mode}-${o.type}`).join(',')}:${spec.nParams}:${layout}`;
     const workgroups: [number, number, number] = layout === 'grid'
       ? [Math.ceil(col.shape[rank - 1] / GRID_WG), rank >= 2 ? col.shape[rank - 2] : 1, rank >= 3 ? col.shape[0] : 1]
       : grid1d(layout === 'unroll4' ? Math.ceil(n / 4) : n, WG);
-    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups, params: P,
+    this.dispatch({ name: `elementwise(${op.name})`, key, source: () => elementwiseWGSL(spec), workgroups, params: P, tileAt: layout === 'grid' ? L.at('tile') : undefined,
       outputs: [out], inputs: views.map((v) => v.buf as GpuBuffer) });
     return out;
   }
@@ -190,13 +178,6 @@ export class WebGPUBackend implements Backend {
     const mode = this.isCpuAdapter ? (outer >= 256 || (inner <= 256 && outer >= 64) ? 'row' : 'wg') : (inner <= 64 ? 'row' : 'wg');
     const spec: ReduceSpec = { op, inType: wgslType(x.dtype), outType: wgslType(outDType), outerRank: co.shape.length, innerRank: ci.shape.length, mode };
     const L = reduceLayout(spec);
-    const P = new Uint32Array(L.words);
-    P[0] = outer; P[1] = inner;
-    co.shape.forEach((s, d) => { P[L.outerShapeAt + d] = s; });
-    ci.shape.forEach((s, d) => { P[L.innerShapeAt + d] = s; });
-    P[L.offsetAt] = x.offset;
-    co.strides[0].forEach((s, d) => { P[L.outerStridesAt + d] = bitsOf(s, 'i32'); });
-    ci.strides[0].forEach((s, d) => { P[L.innerStridesAt + d] = bitsOf(s, 'i32'); });
     // few long rows (a whole-tensor sum, a norm): split each row into segments so that the work spreads over many
     // workgroups (one workgroup per row used one core of the GPU: 4 GB/s for a 4M-element sum on an H200), then
     // reduce the partial results
@@ -204,7 +185,8 @@ export class WebGPUBackend implements Backend {
     // (CPU adapters: a few long segments, as each workgroup's barriers cost much there)
     const segments = mode === 'wg' && !isArg && outer < 256 && inner >= 32768 ? Math.min(Math.ceil(inner / 8192), this.isCpuAdapter ? 8 : 1024) : 1;
     const segLen = Math.ceil(inner / segments);
-    P[L.segmentsAt] = segments; P[L.segmentsAt + 1] = segLen;
+    const P = L.pack({ outer, inner, outerShape: co.shape, innerShape: ci.shape, offset: x.offset, outerStrides: co.strides[0], innerStrides: ci.strides[0],
+      segments, segLen });
     // (with segments: one partial result per segment)
     const target = this.alloc(outer * segments);
     const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer * segments, 1);
@@ -225,19 +207,19 @@ export class WebGPUBackend implements Backend {
     const out = this.alloc(batch * M * N);
     if (batch * M * N === 0) return out;
     if (K === 0 && !bias) { this.fillInto(out, batch * M * N, 0, 'f32'); return out; }
-    const P = new Uint32Array([M, N, K, batch, a.offset, bitsOf(a.strides[0], 'i32'), bitsOf(a.strides[1], 'i32'), bitsOf(a.strides[2], 'i32'),
-      b.offset, bitsOf(b.strides[0], 'i32'), bitsOf(b.strides[1], 'i32'), bitsOf(b.strides[2], 'i32'), bias?.offset ?? 0]);
+    const P = MATMUL_PARAMS.pack({ M, N, K, batch, offA: a.offset, sA: a.strides, offB: b.offset, sB: b.strides, offBias: bias?.offset ?? 0 });
+    const tileAt = MATMUL_PARAMS.at('tile');
     const kind = this.matmulKind(a, b, K, N, kernel ?? 'auto');
     const hb = Boolean(bias);
     const bufs = [a.buf as GpuBuffer, b.buf as GpuBuffer, ...(bias ? [bias.buf as GpuBuffer] : [])];
     const sfx = hb ? ':bias' : '';
     if (kind === 'vec4') {
-      this.dispatch({ name: 'matmul(vec4)', key: `mm:vec4${sfx}`, source: () => matmulVec4WGSL(4, hb), workgroups: vec4Grid(M, N, batch), params: P, outputs: [out], inputs: bufs });
+      this.dispatch({ name: 'matmul(vec4)', key: `mm:vec4${sfx}`, source: () => matmulVec4WGSL(4, hb), workgroups: vec4Grid(M, N, batch), params: P, tileAt, outputs: [out], inputs: bufs });
       return out;
     }
     if (kind === 'vec4nt') {
       this.dispatch({ name: 'matmul(vec4nt)', key: `mm:vec4nt${sfx}`, source: () => matmulVec4NTWGSL(4, 4, hb),
-        workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), batch], params: P, outputs: [out], inputs: bufs });
+        workgroups: [Math.ceil(N / 4 / 8), Math.ceil(M / 4 / 8), batch], params: P, tileAt, outputs: [out], inputs: bufs });
       return out;
     }
     const useNaive = kind === 'naive';
@@ -246,7 +228,7 @@ export class WebGPUBackend implements Backend {
       ? [Math.ceil(N / 16), Math.ceil(M / 16), batch]
       : [Math.ceil(N / (MM_T * t.RN)), Math.ceil(M / (MM_T * t.RM)), batch];
     this.dispatch({ name: useNaive ? 'matmul(naive)' : 'matmul(tiled)', key: useNaive ? `mm:naive${sfx}` : `mm:tiled:${t.RM}:${t.RN}:${t.BK}${sfx}`,
-      source: () => (useNaive ? matmulNaiveWGSL(hb) : matmulTiledWGSL(t, hb)), workgroups, params: P, outputs: [out], inputs: bufs });
+      source: () => (useNaive ? matmulNaiveWGSL(hb) : matmulTiledWGSL(t, hb)), workgroups, params: P, tileAt, outputs: [out], inputs: bufs });
     return out;
   }
 
@@ -275,12 +257,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return;
     const col = collapseDims(dst.shape, [dst.strides, src.strides]);
     const rank = col.shape.length;
-    const P = new Uint32Array(1 + rank + 2 * (1 + rank));
-    P[0] = n;
-    col.shape.forEach((s, d) => { P[1 + d] = s; });
-    const dstAt = 1 + rank, srcAt = dstAt + 1 + rank;
-    P[dstAt] = dst.offset; col.strides[0].forEach((s, d) => { P[dstAt + 1 + d] = bitsOf(s, 'i32'); });
-    P[srcAt] = src.offset; col.strides[1].forEach((s, d) => { P[srcAt + 1 + d] = bitsOf(s, 'i32'); });
+    const P = assignLayout(rank).pack({ n, shape: col.shape, dstOffset: dst.offset, dstStrides: col.strides[0], srcOffset: src.offset, srcStrides: col.strides[1] });
     const type = wgslType(dst.dtype);
     this.dispatch({ name: 'assign', key: `assign:${type}:${rank}`, source: () => assignWGSL(type, rank), workgroups: grid1d(n, 256), params: P,
       outputs: [dst.buf as GpuBuffer], inputs: [src.buf as GpuBuffer] });
@@ -289,7 +266,7 @@ export class WebGPUBackend implements Backend {
   private fillInto(out: GpuBuffer, size: number, value: number, dtype: DType, step = 0): void {
     if (size === 0) return;
     const type = wgslType(dtype);
-    const P = new Uint32Array([size, bitsOf(value, dtype), bitsOf(step, dtype)]);
+    const P = rampLayout(type).pack({ n: size, start: value, step });
     this.dispatch({ name: 'ramp', key: `ramp:${type}`, source: () => rampWGSL(type), workgroups: grid1d(size, 256), params: P, outputs: [out], inputs: [] });
   }
 
@@ -312,9 +289,8 @@ export class WebGPUBackend implements Backend {
     void dtype;
     const off = BigInt.asUintN(64, offsetBlocks);
     const bpr = Math.ceil(rowSize / 4);
-    const P = new Uint32Array(7 + 2 * rows);
-    P.set([rows, rowSize, bpr, Number(off & 0xffffffffn), Number(off >> 32n), bitsOf(params[0] ?? 0, 'f32'), bitsOf(params[1] ?? 1, 'f32')]);
-    seeds.forEach((sd, r) => { const [a, b] = seedWords(sd); P[7 + 2 * r] = a; P[8 + 2 * r] = b; });
+    const P = randomLayout(rows).pack({ rows, rowSize, blocksPerRow: bpr, offLo: Number(off & 0xffffffffn), offHi: Number(off >> 32n),
+      p0: params[0] ?? 0, p1: params[1] ?? 1, seeds: seeds.flatMap((sd) => seedWords(sd)) });
     this.dispatch({ name: `random(${kind})`, key: `rand:${kind}`, source: () => randomWGSL(kind), workgroups: grid1d(rows * bpr, 64), params: P, outputs: [out], inputs: [] });
     return out;
   }
@@ -326,7 +302,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const type = wgslType(x.dtype);
     this.dispatch({ name: 'indexSelect', key: `isel:${type}`, source: () => indexSelectWGSL(type), workgroups: grid1d(n, 256),
-      params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
+      params: INDEX_SELECT.pack({ n, O, D, R, J }), outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }
 
@@ -337,7 +313,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const type = wgslType(g.dtype);
     this.dispatch({ name: 'indexAdd', key: `iadd:${type}`, source: () => indexAddWGSL(type), workgroups: grid1d(n, 256),
-      params: new Uint32Array([n, O, D, R, J]), outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
+      params: INDEX_SELECT.pack({ n, O, D, R, J }), outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
   }
 
@@ -347,7 +323,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const rank = x.shape.length;
     const type = wgslType(x.dtype);
-    const P = new Uint32Array([n, ...idx.shape, ...contiguousStrides(x.shape)]);
+    const P = gatherLayout(rank).pack({ n, idxShape: idx.shape, xStrides: contiguousStrides(x.shape) });
     this.dispatch({ name: 'gather', key: `gather:${type}:${rank}:${dim}`, source: () => gatherWGSL(type, rank, dim), workgroups: grid1d(n, 256),
       params: P, outputs: [out], inputs: [x.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;
@@ -359,7 +335,7 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return out;
     const rank = outShape.length;
     const type = wgslType(g.dtype);
-    const P = new Uint32Array([n, ...outShape, ...idx.shape]);
+    const P = scatterAddLayout(rank).pack({ n, outShape, idxShape: idx.shape });
     this.dispatch({ name: 'scatterAdd', key: `scat:${type}:${rank}:${dim}`, source: () => scatterAddWGSL(type, rank, dim), workgroups: grid1d(n, 256),
       params: P, outputs: [out], inputs: [g.buf as GpuBuffer, idx.buf as GpuBuffer] });
     return out;

@@ -13,20 +13,22 @@ import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import type { Conv2dGeometry, ConvKernel, ConvKernels } from '../../kernels/conv.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import {
-  CONV_PARAMS, NAIVE_WG, convBiasAddWGSL, convGemmBackwardInputWGSL, convGemmWGSL, convNaiveBackwardInputWGSL,
+  CONV_BIAS, CONV_DEPTHWISE, CONV_GEMM, CONV_GEMM_BWI, CONV_NAIVE, CONV_WEIGHT_GRAD, NAIVE_WG, type ConvGeometryField, convBiasAddWGSL, convGemmBackwardInputWGSL, convGemmWGSL, convNaiveBackwardInputWGSL,
   convNaiveBackwardWeightWGSL, convNaiveWGSL, convWeightGradWGSL, depthwiseKey, depthwiseWGSL, tileKey, weightGradKey,
   type ConvTileSpec, type ConvWeightGradSpec, type DepthwiseSpec,
 } from '../../../../../shaders/conv.js';
 
 const bufOf = (v: View) => v.buf as GpuBuffer;
 
-function params(g: Conv2dGeometry, off0: number, off1: number, bias: View | null, n: number, extra: number[] = []): Uint32Array {
-  const P = new Uint32Array(CONV_PARAMS);
-  P.set([g.N, g.C, g.H, g.W, g.O, g.OH, g.OW, g.kH, g.kW, g.sH, g.sW, g.pT >>> 0, g.pL >>> 0, g.dH, g.dW, g.groups,
-    g.C / g.groups, g.O / g.groups, off0, off1, bias?.offset ?? 0, n, ...extra]);
-  P[27] = bias ? 1 : 0;
-  return P;
+/** The geometry fields of every conv layout (shaders/conv.ts), and the bias flag. */
+function geometry(g: Conv2dGeometry, off0: number, off1: number, bias: View | null, work: number): Record<ConvGeometryField | 'hasBias', number> {
+  const { N, C, H, W, O, OH, OW, kH, kW, sH, sW, pT, pL, dH, dW, groups } = g;
+  return { N, C, H, W, O, OH, OW, kH, kW, sH, sW, pT, pL, dH, dW, groups, Cg: C / groups, Og: O / groups, off0, off1,
+    offBias: bias?.offset ?? 0, work, hasBias: bias ? 1 : 0 };
 }
+
+/** Workgroups for `invocations` lanes of `wg` along x and `z` blocks (the engine splits grids past its limit). */
+const grid = (invocations: number, wg: number, z = 1): [number, number, number] => [Math.ceil(invocations / wg), 1, z];
 
 /**
  * Invocations per workgroup. Lanes past the end of the work return at once; sizing workgroups to small problems
@@ -65,8 +67,8 @@ function forward(be: WebGPUBackend, x: View, w: View, bias: View | null, g: Conv
   if (n === 0) return out;
   const hasBias = bias !== null;
   if (kind === 'naive') {
-    be.dispatch({ name: 'conv2d(naive)', key: `conv:naive:${hasBias}`, source: () => convNaiveWGSL(hasBias), workgroups: grid1d(n, NAIVE_WG),
-      params: params(g, x.offset, w.offset, bias, n), outputs: [out], inputs: [bufOf(x), bufOf(w), ...(bias ? [bufOf(bias)] : [])] });
+    be.dispatch({ name: 'conv2d(naive)', key: `conv:naive:${hasBias}`, source: () => convNaiveWGSL(hasBias), workgroups: grid(n, NAIVE_WG),
+      params: CONV_NAIVE.pack(geometry(g, x.offset, w.offset, bias, n)), tileAt: CONV_NAIVE.at('tile'), outputs: [out], inputs: [bufOf(x), bufOf(w), ...(bias ? [bufOf(bias)] : [])] });
   } else if (kind === 'depthwise') {
     depthwise(be, out, x, w, bias, g, false);
   } else {
@@ -78,11 +80,10 @@ function forward(be: WebGPUBackend, x: View, w: View, bias: View | null, g: Conv
     const vecW = RC === 8 && g.N * g.OH * g.OW >= VECW_MIN_PIXELS;
     const spec: ConvTileSpec = { RC, RP, WG, vecW };
     const CB = Math.ceil(Og / spec.RC);
-    const [gx, gy] = grid1d(chunks, spec.WG);
     const Og4 = Math.ceil(Og / 4) * 4;
     const wt = vecW ? repackWeights(be, w, g) : null;
-    be.dispatch({ name: 'conv2d(gemm)', key: `conv:gemm:${tileKey(spec)}`, source: () => convGemmWGSL(spec), workgroups: [gx, gy, CB * g.groups],
-      params: params(g, x.offset, wt ? 0 : w.offset, bias, chunks, [PC, CB, Og4]), outputs: [out], inputs: [bufOf(x), wt ?? bufOf(w), bufOf(bias ?? w)] });
+    be.dispatch({ name: 'conv2d(gemm)', key: `conv:gemm:${tileKey(spec)}`, source: () => convGemmWGSL(spec), workgroups: grid(chunks, spec.WG, CB * g.groups),
+      params: CONV_GEMM.pack({ ...geometry(g, x.offset, wt ? 0 : w.offset, bias, chunks), PC, CB, Og4 }), tileAt: CONV_GEMM.at('tile'), outputs: [out], inputs: [bufOf(x), wt ?? bufOf(w), bufOf(bias ?? w)] });
     if (wt) be.free(wt);
   }
   return out;
@@ -114,7 +115,7 @@ function forwardMatmul(be: WebGPUBackend, x: View, w: View, bias: View | null, g
   });
   if (bias && n > 0) {
     be.dispatch({ name: 'conv2d bias', key: 'conv:bias', source: convBiasAddWGSL, workgroups: grid1d(n, 256),
-      params: new Uint32Array([n, HW, g.O, bias.offset]), outputs: [y], inputs: [bufOf(bias)] });
+      params: CONV_BIAS.pack({ n, HW, O: g.O, offBias: bias.offset }), outputs: [y], inputs: [bufOf(bias)] });
   }
   return y;
 }
@@ -139,10 +140,9 @@ function depthwise(be: WebGPUBackend, out: GpuBuffer, x: View, w: View, bias: Vi
   const BW = Math.ceil(geo.OW / RX), BH = Math.ceil(geo.OH / RY);
   const planes = geo.N * geo.C;
   const spec: DepthwiseSpec = { kH: g.kH, kW: g.kW, sH: g.sH, sW: g.sW, dH: g.dH, dW: g.dW, RY, RX, WG };
-  const gy = Math.ceil(planes / 65535);
   be.dispatch({ name: transposed ? 'conv2d backward input(depthwise)' : 'conv2d(depthwise)', key: `conv:dw:${depthwiseKey(spec)}`,
-    source: () => depthwiseWGSL(spec), workgroups: [Math.ceil((BW * BH) / spec.WG), gy, Math.ceil(planes / gy)],
-    params: params(geo, x.offset, wr ? 0 : w.offset, bias, planes * BW * BH, [BW, BH]), outputs: [out], inputs: [bufOf(x), wr ?? bufOf(w), bufOf(bias ?? w)] });
+    source: () => depthwiseWGSL(spec), workgroups: [Math.ceil((BW * BH) / spec.WG), planes, 1],
+    params: CONV_DEPTHWISE.pack({ ...geometry(geo, x.offset, wr ? 0 : w.offset, bias, planes * BW * BH), BW, BH }), tileAt: CONV_DEPTHWISE.at('tile'), outputs: [out], inputs: [bufOf(x), wr ?? bufOf(w), bufOf(bias ?? w)] });
   if (wr) be.free(wr);
 }
 
@@ -153,7 +153,7 @@ function backwardInput(be: WebGPUBackend, gy: View, w: View, bias: View | null, 
   const hasBias = bias !== null;
   if (kernel === 'naive') {
     be.dispatch({ name: 'conv2d backward input(naive)', key: `conv:naive:bwi:${hasBias}`, source: () => convNaiveBackwardInputWGSL(hasBias),
-      workgroups: grid1d(n, NAIVE_WG), params: params(g, gy.offset, w.offset, bias, n), outputs: [out], inputs: [bufOf(gy), bufOf(w), ...(bias ? [bufOf(bias)] : [])] });
+      workgroups: grid(n, NAIVE_WG), params: CONV_NAIVE.pack(geometry(g, gy.offset, w.offset, bias, n)), tileAt: CONV_NAIVE.at('tile'), outputs: [out], inputs: [bufOf(gy), bufOf(w), ...(bias ? [bufOf(bias)] : [])] });
     return out;
   }
   if (isDepthwise(g) && g.sH === 1 && g.sW === 1 && kernel !== 'gemm') {
@@ -167,11 +167,11 @@ function backwardInput(be: WebGPUBackend, gy: View, w: View, bias: View | null, 
   const vecW = RC === 8 && g.N * g.H * g.W >= VECW_MIN_PIXELS;
   const spec: ConvTileSpec = { RC, RP, WG, vecW };
   const CB = Math.ceil(Cg / spec.RC);
-  const [gx, gy2] = grid1d(chunks, spec.WG);
   const Cg4 = Math.ceil(Cg / 4) * 4;
   const wt = vecW ? repackWeights(be, w, g, true) : null;
   be.dispatch({ name: 'conv2d backward input(gemm)', key: `conv:gemm:bwi:${tileKey(spec)}`, source: () => convGemmBackwardInputWGSL(spec),
-    workgroups: [gx, gy2, g.sH * g.sW * g.groups * CB], params: params(g, gy.offset, wt ? 0 : w.offset, bias, chunks, [PC, CB, Cg4]),
+    workgroups: grid(chunks, spec.WG, g.sH * g.sW * g.groups * CB),
+    params: CONV_GEMM_BWI.pack({ ...geometry(g, gy.offset, wt ? 0 : w.offset, bias, chunks), PC, CB, Cg4 }), tileAt: CONV_GEMM_BWI.at('tile'),
     outputs: [out], inputs: [bufOf(gy), wt ?? bufOf(w), bufOf(bias ?? w)] });
   if (wt) be.free(wt);
   return out;
@@ -183,8 +183,8 @@ function backwardWeight(be: WebGPUBackend, x: View, gy: View, g: Conv2dGeometry,
   const size = g.O * taps;
   if (kernel === 'naive') {
     const out = be.alloc(size);
-    be.dispatch({ name: 'conv2d backward weight(naive)', key: 'conv:naive:bww', source: convNaiveBackwardWeightWGSL, workgroups: grid1d(size, NAIVE_WG),
-      params: params(g, x.offset, gy.offset, null, size), outputs: [out], inputs: [bufOf(x), bufOf(gy)] });
+    be.dispatch({ name: 'conv2d backward weight(naive)', key: 'conv:naive:bww', source: convNaiveBackwardWeightWGSL, workgroups: grid(size, NAIVE_WG),
+      params: CONV_NAIVE.pack(geometry(g, x.offset, gy.offset, null, size)), tileAt: CONV_NAIVE.at('tile'), outputs: [out], inputs: [bufOf(x), bufOf(gy)] });
     return out;
   }
   // one channel per invocation for depthwise-like groups (a block of 4 would repeat the one channel's work)
@@ -199,9 +199,9 @@ function backwardWeight(be: WebGPUBackend, x: View, gy: View, g: Conv2dGeometry,
   const rowsPer = Math.ceil(rows / splits);
   const used = Math.ceil(rows / rowsPer);
   const part = be.alloc(size * used);
-  const [gx, gy2] = grid1d(lanes, spec.WG);
   be.dispatch({ name: 'conv2d backward weight', key: `conv:bww:${weightGradKey(spec)}`, source: () => convWeightGradWGSL(spec),
-    workgroups: [gx, gy2, TB * used], params: params(g, x.offset, gy.offset, null, lanes, [OB, rowsPer, TB]), outputs: [part], inputs: [bufOf(x), bufOf(gy)] });
+    workgroups: grid(lanes, spec.WG, TB * used), params: CONV_WEIGHT_GRAD.pack({ ...geometry(g, x.offset, gy.offset, null, lanes), OB, rowsPer, TB }),
+    tileAt: CONV_WEIGHT_GRAD.at('tile'), outputs: [part], inputs: [bufOf(x), bufOf(gy)] });
   if (used === 1) return part;
   const out = be.reduce('sum', { buf: part, shape: [size, used], strides: [1, size], offset: 0, dtype: 'f32' }, 1, 'f32');
   be.free(part);

@@ -13,7 +13,7 @@ import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import type { FftAxisArgs, FftCacheInfo, FftKernels, PolarArgs } from '../../kernels/fft.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { FFT_LOAD, FFT_WG, FP, complexFromPartsWGSL, fftPassKey, fftPassUsesTable, fftPassWGSL, polarBackwardWGSL, polarWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
+import { COMPLEX_PARTS, FFT_LOAD, FFT_PASS, FFT_WG, POLAR, complexFromPartsWGSL, fftPassKey, fftPassUsesTable, fftPassWGSL, polarBackwardWGSL, polarWGSL, type FftPassSpec } from '../../../../../shaders/fft.js';
 import { DeviceError } from '../../../../errors.js';
 import { config } from '../../../../config.js';
 
@@ -218,9 +218,6 @@ function cacheOf(be: WebGPUBackend): FftPlanCache {
   return c;
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-const bits = (v: number) => { f32[0] = v; return u32[0]; };
 
 function fft1d(be: WebGPUBackend, a: FftAxisArgs): GpuBuffer {
   const { outer, inner, n, lout } = a;
@@ -247,17 +244,14 @@ function fft1d(be: WebGPUBackend, a: FftAxisArgs): GpuBuffer {
         R, twiddle: NS > 1, load: !first ? 'buf' : a.input === 'complex' ? 'complex' : 'realOrHermitian', chirpIn: first && plan.bluestein,
         store: last ? a.output : plan.bluestein && run === 0 && p === radices.length - 1 ? 'mulB' : 'buf', chirpOut: last && plan.bluestein,
       };
-      const P = new Uint32Array(FP.count);
-      P[FP.outer] = outer; P[FP.inner] = inner;
-      P[FP.srcOff] = first ? (a.input === 'real' ? a.x.offset : a.x.offset / 2) : 0;
-      P[FP.lin] = a.lin; P[FP.lout] = lout; P[FP.scale] = bits(last ? a.scale : 1); P[FP.double] = last ? a.double ?? 0 : 0;
-      P[FP.L] = L; P[FP.Q] = Q; P[FP.NS] = NS; P[FP.n] = n; P[FP.TC] = plan.TC; P[FP.TB] = plan.TB;
-      P[FP.invQ] = bits(1 / Q); P[FP.invInner] = bits(1 / inner); P[FP.invNS] = bits(1 / NS);
-      P[FP.twStride] = L / (NS * R);
-      // an inverse transform is conj(forward(conj(x))): conjugate on the first load and on the last store
-      P[FP.signIn] = bits(first && a.inverse ? -1 : 1);
-      P[FP.signOut] = bits(last && a.inverse ? -1 : 1);
-      P[FP.load] = FFT_LOAD[a.input];
+      const P = FFT_PASS.pack({
+        outer, inner, srcOff: first ? (a.input === 'real' ? a.x.offset : a.x.offset / 2) : 0,
+        lin: a.lin, lout, scale: last ? a.scale : 1, double: last ? a.double ?? 0 : 0,
+        L, Q, NS, n, TC: plan.TC, TB: plan.TB, invQ: 1 / Q, invInner: 1 / inner, invNS: 1 / NS, twStride: L / (NS * R),
+        // an inverse transform is conj(forward(conj(x))): conjugate on the first load and on the last store
+        signIn: first && a.inverse ? -1 : 1, signOut: last && a.inverse ? -1 : 1,
+        load: FFT_LOAD[a.input],
+      });
       // ping-pong between two work buffers; the last pass writes the output
       if (!last && temps.length <= step % 2) temps.push(be.alloc(tempSize));
       const dst = last ? out : temps[step % 2];
@@ -282,7 +276,7 @@ function complexFromParts(be: WebGPUBackend, re: View | null, im: View | null, s
   if (size === 0) return out;
   const inputs = [re, im].filter((v): v is View => v !== null).map((v) => v.buf as GpuBuffer);
   be.dispatch({ name: 'complex', key: `cplx:${re ? 'r' : ''}${im ? 'i' : ''}`, source: () => complexFromPartsWGSL(re !== null, im !== null),
-    workgroups: grid1d(size, EW_WG), params: new Uint32Array([size, re?.offset ?? 0, im?.offset ?? 0]), outputs: [out], inputs });
+    workgroups: grid1d(size, EW_WG), params: COMPLEX_PARTS.pack({ size, reOff: re?.offset ?? 0, imOff: im?.offset ?? 0 }), outputs: [out], inputs });
   return out;
 }
 
@@ -290,7 +284,7 @@ function polar(be: WebGPUBackend, a: PolarArgs): GpuBuffer {
   const out = be.alloc(2 * a.size);
   if (a.size === 0) return out;
   be.dispatch({ name: 'polar', key: 'polar', source: polarWGSL, workgroups: grid1d(a.size, EW_WG),
-    params: new Uint32Array([a.size, a.mag.offset, a.phase.offset, a.magSize]), outputs: [out], inputs: [a.mag.buf as GpuBuffer, a.phase.buf as GpuBuffer] });
+    params: POLAR.pack({ size: a.size, magOff: a.mag.offset, phaseOff: a.phase.offset, magSize: a.magSize }), outputs: [out], inputs: [a.mag.buf as GpuBuffer, a.phase.buf as GpuBuffer] });
   return out;
 }
 
@@ -299,7 +293,7 @@ function polarBackward(be: WebGPUBackend, a: PolarArgs & { g: View; wantMag: boo
   if (a.size === 0) return { dphase, dmag };
   if (a.g.offset % 2 !== 0) throw new DeviceError('polar backward: the complex gradient must start at an even element offset');
   be.dispatch({ name: 'polar backward', key: `polar:bw:${a.wantMag ? 'm' : ''}`, source: () => polarBackwardWGSL(a.wantMag), workgroups: grid1d(a.size, EW_WG),
-    params: new Uint32Array([a.size, a.mag.offset, a.phase.offset, a.magSize, a.g.offset / 2]), outputs: dmag ? [dphase, dmag] : [dphase],
+    params: POLAR.pack({ size: a.size, magOff: a.mag.offset, phaseOff: a.phase.offset, magSize: a.magSize, gOff: a.g.offset / 2 }), outputs: dmag ? [dphase, dmag] : [dphase],
     inputs: [a.mag.buf as GpuBuffer, a.phase.buf as GpuBuffer, a.g.buf as GpuBuffer] });
   return { dphase, dmag };
 }

@@ -3,16 +3,10 @@ import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import type { FilterDims, ImageKernels } from '../../kernels/image.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { IMAGE_WG, TAPS_AT, filter1dReflectBackwardWGSL, filter1dReflectWGSL } from '../../../../../shaders/image.js';
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+import { IMAGE_WG, filter1dReflectBackwardWGSL, filter1dReflectWGSL, filterLayout } from '../../../../../shaders/image.js';
 
 function params(n: number, d: FilterDims, offset: number, taps: readonly number[]): Uint32Array {
-  const P = new Uint32Array(TAPS_AT + taps.length);
-  P.set([n, d.L, d.inner, taps.length, offset]);
-  taps.forEach((t, k) => { f32[0] = t; P[TAPS_AT + k] = u32[0]; });
-  return P;
+  return filterLayout(taps.length).pack({ n, L: d.L, inner: d.inner, K: taps.length, offset, taps });
 }
 
 function run(be: WebGPUBackend, name: string, key: string, source: () => string, v: View, d: FilterDims, taps: readonly number[]) {

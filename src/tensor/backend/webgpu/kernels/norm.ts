@@ -3,13 +3,9 @@ import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import type { NormKernels } from '../../kernels/norm.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { AFFINE_GRID_WG, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL } from '../../../../../shaders/norm.js';
+import { AFFINE_GRID_WG, CHANNEL_AFFINE, CHANNEL_STATS, LAYER_NORM, LAYER_NORM_BACKWARD, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL } from '../../../../../shaders/norm.js';
 
 const bufOf = (v: View) => v.buf as GpuBuffer;
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-const MAX_GRID = 65535;
-const f32Bits = (v: number) => { f32[0] = v; return u32[0]; };
 
 /** The WebGPU `norm` kernels (part of WEBGPU_KERNELS in ./index.ts). */
 export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
@@ -18,7 +14,7 @@ export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
     const out = be.alloc(rows * d.D);
     const mean = withStats ? be.alloc(rows) : null, rstd = withStats ? be.alloc(rows) : null;
     const hw = weight !== null, hb = bias !== null;
-    const P = new Uint32Array([rows, d.D, d.inner, x.offset, weight?.offset ?? 0, bias?.offset ?? 0, f32Bits(eps)]);
+    const P = LAYER_NORM.pack({ rows, D: d.D, inner: d.inner, xOff: x.offset, wOff: weight?.offset ?? 0, bOff: bias?.offset ?? 0, eps });
     be.dispatch({ name: 'layerNorm', key: `norm:ln:${+hw}${+hb}${+withStats}`, source: () => layerNormWGSL(hw, hb, withStats),
       workgroups: grid1d(rows, NORM_ROW_WG), params: P,
       outputs: withStats ? [out, mean!, rstd!] : [out],
@@ -30,7 +26,8 @@ export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
     const dx = be.alloc(rows * d.D);
     const gxhat = withGxhat ? be.alloc(rows * d.D) : null;
     const hw = weight !== null;
-    const P = new Uint32Array([rows, d.D, d.inner, g.offset, x.offset, mean.offset, rstd.offset, weight?.offset ?? 0]);
+    const P = LAYER_NORM_BACKWARD.pack({ rows, D: d.D, inner: d.inner, gOff: g.offset, xOff: x.offset, meanOff: mean.offset, rstdOff: rstd.offset,
+      wOff: weight?.offset ?? 0 });
     be.dispatch({ name: 'layerNorm backward', key: `norm:ln:bw:${+hw}${+withGxhat}`, source: () => layerNormBackwardWGSL(hw, withGxhat),
       workgroups: grid1d(rows, NORM_ROW_WG), params: P, outputs: gxhat ? [dx, gxhat] : [dx],
       inputs: [bufOf(g), bufOf(x), bufOf(mean), bufOf(rstd), ...(weight ? [bufOf(weight)] : [])] });
@@ -39,24 +36,19 @@ export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
   channelStats(be, x, d) {
     const mean = be.alloc(d.D), variance = be.alloc(d.D);
     be.dispatch({ name: 'channelStats', key: 'norm:stats', source: channelStatsWGSL, workgroups: grid1d(d.D, NORM_ROW_WG),
-      params: new Uint32Array([d.D, d.outer, d.inner, x.offset]), outputs: [mean, variance], inputs: [bufOf(x)] });
+      params: CHANNEL_STATS.pack({ C: d.D, outer: d.outer, inner: d.inner, xOff: x.offset }), outputs: [mean, variance], inputs: [bufOf(x)] });
     return { mean, variance };
   },
   channelAffine(be, x, d, scale, shift) {
     const n = d.outer * d.D * d.inner;
     const out = be.alloc(n);
     const hs = shift !== null;
-    const layout = d.inner >= 32 && d.D <= MAX_GRID ? 'grid' : 'flat';
+    const layout = d.inner >= 32 ? 'grid' : 'flat';
     const inputs = [bufOf(x), bufOf(scale), ...(shift ? [bufOf(shift)] : [])];
     const base = { name: 'channelAffine', key: `norm:affine:${+hs}:${layout}`, source: () => channelAffineWGSL(hs, layout), outputs: [out], inputs };
-    const P = (oBase: number) => new Uint32Array([n, d.D, d.inner, x.offset, scale.offset, shift?.offset ?? 0, oBase]);
-    if (layout === 'flat') {
-      be.dispatch({ ...base, workgroups: grid1d(n, NORM_ELEM_WG), params: P(0) });
-      return out;
-    }
-    for (let o = 0; o < d.outer; o += MAX_GRID) {
-      be.dispatch({ ...base, workgroups: [Math.ceil(d.inner / AFFINE_GRID_WG), d.D, Math.min(MAX_GRID, d.outer - o)], params: P(o) });
-    }
+    const params = CHANNEL_AFFINE.pack({ n, C: d.D, inner: d.inner, xOff: x.offset, scaleOff: scale.offset, shiftOff: shift?.offset ?? 0 });
+    const workgroups: [number, number, number] = layout === 'flat' ? grid1d(n, NORM_ELEM_WG) : [Math.ceil(d.inner / AFFINE_GRID_WG), d.D, d.outer];
+    be.dispatch({ ...base, workgroups, params, tileAt: layout === 'grid' ? CHANNEL_AFFINE.at('tile') : undefined });
     return out;
   },
 };

@@ -1,35 +1,29 @@
 // WebGPU implementation of the `pool` kernel family (shaders/pool.ts): window geometry compiled in, 3-D grids
-// (column, row, plane) split into chunks of at most 65535 planes.
+// (column, row, plane), split by the engine past the device's limit.
 import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import type { AdaptiveGeometry, AvgPoolOptions, Pool2dGeometry, PoolKernels } from '../../kernels/pool.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import {
-  ADAPTIVE_WG, POOL_PARAMS, POOL_WG, adaptiveAvgPool2dBackwardWGSL, adaptiveAvgPool2dWGSL, avgPool2dBackwardWGSL, avgPool2dWGSL,
+  ADAPTIVE_PARAMS, ADAPTIVE_WG, POOL_PARAMS, POOL_WG, adaptiveAvgPool2dBackwardWGSL, adaptiveAvgPool2dWGSL, avgPool2dBackwardWGSL, avgPool2dWGSL,
   maxPool2dBackwardWGSL, maxPool2dWGSL, maxPoolPhases, poolConstsKey, type PoolConsts,
 } from '../../../../../shaders/pool.js';
 
 const bufOf = (v: View) => v.buf as GpuBuffer;
-const MAX_PLANES = 65535;
 
 const constsOf = (g: Pool2dGeometry, avg?: AvgPoolOptions): PoolConsts =>
   ({ kH: g.kH, kW: g.kW, sH: g.sH, sW: g.sW, pH: g.pH, pW: g.pW, dH: g.dH, dW: g.dW, countIncludePad: avg?.countIncludePad, divisor: avg?.divisor });
 
-/** One dispatch per chunk of planes over a (cols x rows) grid of 16x4 workgroups. */
+/** A (cols x rows x planes) grid of 16x4 workgroups. */
 function gridDispatch(be: WebGPUBackend, name: string, key: string, source: () => string, g: { planes: number; H: number; W: number; OH: number; OW: number },
   cols: number, rows: number, offsets: [number, number], phase: [number, number], outputs: GpuBuffer[], inputs: GpuBuffer[]): void {
-  for (let base = 0; base < g.planes; base += MAX_PLANES) {
-    const planes = Math.min(MAX_PLANES, g.planes - base);
-    const P = new Uint32Array(POOL_PARAMS);
-    P.set([planes, base, g.H, g.W, g.OH, g.OW, offsets[0], offsets[1], phase[0], phase[1]]);
-    be.dispatch({ name, key, source, workgroups: [Math.ceil(cols / POOL_WG[0]), Math.ceil(rows / POOL_WG[1]), planes], params: P, outputs, inputs });
-  }
+  const P = POOL_PARAMS.pack({ H: g.H, W: g.W, OH: g.OH, OW: g.OW, off0: offsets[0], off1: offsets[1], ph: phase[0], pw: phase[1] });
+  be.dispatch({ name, key, source, workgroups: [Math.ceil(cols / POOL_WG[0]), Math.ceil(rows / POOL_WG[1]), g.planes], params: P,
+    tileAt: POOL_PARAMS.at('tile'), outputs, inputs });
 }
 
 function adaptiveParams(n: number, g: AdaptiveGeometry, off: number): Uint32Array {
-  const P = new Uint32Array(POOL_PARAMS);
-  P.set([n, 0, g.H, g.W, g.OH, g.OW, off]);
-  return P;
+  return ADAPTIVE_PARAMS.pack({ n, H: g.H, W: g.W, OH: g.OH, OW: g.OW, off });
 }
 
 /** The WebGPU `pool` kernels (part of WEBGPU_KERNELS in ./index.ts). */

@@ -7,29 +7,29 @@
 // filters (large down-scaling factors) run as two 1-D passes instead.
 import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
-import { bitsOf } from '../webgpu-backend.js';
 import type { GridSampleGeometry, InterpolateGeometry, RoiAlignGeometry, SamplingKernels } from '../../kernels/sampling.js';
 import { grid1d } from '../../../../../shaders/common.js';
 import { antialiasTaps, areaScale, cubic1, cubic2 } from '../../kernels/resample-taps.js';
 import {
-  RESAMPLE_WG, SAMPLING_WG, gridSampleBackwardGridWGSL, gridSampleGatherWGSL, gridSampleTransposeWGSL, gridSampleWGSL, resample2dWGSL, roiAlignBackwardWGSL, roiAlignWGSL,
+  GRID_SAMPLE, RESAMPLE, RESAMPLE_WG, ROI_ALIGN, SAMPLING_WG, gridSampleBackwardGridWGSL, gridSampleGatherWGSL, gridSampleTransposeWGSL, gridSampleWGSL, resample2dWGSL, roiAlignBackwardWGSL, roiAlignWGSL,
 } from '../../../../../shaders/sampling.js';
 
 const bufOf = (v: View) => v.buf as GpuBuffer;
 
 // ------------------------------------------------------------------ grid_sample
 
-function gridParams(n: number, g: GridSampleGeometry, xOff: number, gridOff: number, gyOff: number, bands = 0, rows = 0): Uint32Array {
-  return new Uint32Array([n, g.N, g.C, g.H, g.W, g.Ho, g.Wo, xOff, gridOff, gyOff, bands, rows]);
+function gridParams(n: number, g: GridSampleGeometry, offsets: { xOff?: number; gridOff?: number; gyOff?: number },
+  blocks: { CB?: number; nCB?: number; entriesAt?: number } = {}): Uint32Array {
+  return GRID_SAMPLE.pack({ n, N: g.N, C: g.C, H: g.H, W: g.W, Ho: g.Ho, Wo: g.Wo, ...offsets, ...blocks });
 }
 
 const gridKey = (g: GridSampleGeometry) => `${g.mode}:${g.padding}:${g.alignCorners ? 1 : 0}`;
 
 // ------------------------------------------------------------------ roi_align
 
-function roiParams(n: number, g: RoiAlignGeometry, off: number, boxesOff: number): Uint32Array {
-  return new Uint32Array([n, g.N, g.C, g.H, g.W, g.K, g.PH, g.PW, bitsOf(g.spatialScale, 'f32'), bitsOf(g.samplingRatio, 'i32'),
-    g.aligned ? 1 : 0, off, boxesOff]);
+function roiParams(blocks: number, g: RoiAlignGeometry, off: number, boxesOff: number): Uint32Array {
+  const { N, C, H, W, K, PH, PW, spatialScale, samplingRatio } = g;
+  return ROI_ALIGN.pack({ blocks, N, C, H, W, K, PH, PW, spatialScale, samplingRatio, aligned: g.aligned ? 1 : 0, off, boxesOff });
 }
 
 // ------------------------------------------------------------------ interpolate tables
@@ -132,8 +132,8 @@ function resample(be: WebGPUBackend, x: GpuBuffer, xOff: number, planes: number,
   // 1-D passes (an identity table on one axis) skip the other axis' loop
   const kind = tx.T === 1 && isIdentity(tx) ? 'rows' : ty.T === 1 && isIdentity(ty) ? 'cols' : '2d';
   be.dispatch({ name: 'resample2d', key: `sampling:resample2d:${kind}`, source: () => resample2dWGSL(kind),
-    workgroups: [Math.ceil(OW / RESAMPLE_WG), OH, Math.min(Math.ceil(planes / 4), 65535)],
-    params: new Uint32Array([n, planes, H, W, OH, OW, ty.T, tx.T, xOff, 0, OH, 0, ty.w.length]), outputs: [out], inputs: [x, tidx, twt] });
+    workgroups: [Math.ceil(OW / RESAMPLE_WG), OH, Math.ceil(planes / 4)], tileAt: RESAMPLE.at('tile'),
+    params: RESAMPLE.pack({ n, planes, H, W, OH, OW, Ty: ty.T, Tx: tx.T, xOff, rowStarts: 0, colStarts: OH, rowWeights: 0, colWeights: ty.w.length }), outputs: [out], inputs: [x, tidx, twt] });
   be.free(tidx); be.free(twt);
   return out;
 }
@@ -151,7 +151,7 @@ export const webgpuSamplingKernels: SamplingKernels<WebGPUBackend> = {
     const blocks = Math.ceil(g.C / cb);
     const n = points * blocks;
     be.dispatch({ name: 'gridSample', key: `sampling:grid:${gridKey(g)}`, source: () => gridSampleWGSL(g.mode, g.padding, g.alignCorners),
-      workgroups: grid1d(n, SAMPLING_WG), params: gridParams(n, g, x.offset, grid.offset, 0, cb, blocks), outputs: [out], inputs: [bufOf(x), bufOf(grid)] });
+      workgroups: grid1d(n, SAMPLING_WG), params: gridParams(n, g, { xOff: x.offset, gridOff: grid.offset }, { CB: cb, nCB: blocks }), outputs: [out], inputs: [bufOf(x), bufOf(grid)] });
     return out;
   },
 
@@ -164,11 +164,11 @@ export const webgpuSamplingKernels: SamplingKernels<WebGPUBackend> = {
       const header = g.N * (2 * HW + 1);
       const idx = be.alloc(header + g.N * 4 * P), wts = be.alloc(g.N * 4 * P);
       be.dispatch({ name: 'gridSample transpose', key: `sampling:grid:tr:${gridKey(g)}`, source: () => gridSampleTransposeWGSL(g.mode, g.padding, g.alignCorners),
-        workgroups: grid1d(g.N, 1), params: gridParams(g.N, g, 0, grid.offset, 0, header), outputs: [idx, wts], inputs: [bufOf(grid)] });
+        workgroups: grid1d(g.N, 1), params: gridParams(g.N, g, { gridOff: grid.offset }, { entriesAt: header }), outputs: [idx, wts], inputs: [bufOf(grid)] });
       const n = g.N * Math.ceil(g.C / 8) * HW;
       dx = be.alloc(g.N * g.C * HW);
       be.dispatch({ name: 'gridSample backward (x)', key: 'sampling:grid:gather', source: gridSampleGatherWGSL, workgroups: grid1d(n, SAMPLING_WG),
-        params: gridParams(n, g, 0, 0, gy.offset, header), outputs: [dx], inputs: [bufOf(gy), idx, wts] });
+        params: gridParams(n, g, { gyOff: gy.offset }, { entriesAt: header }), outputs: [dx], inputs: [bufOf(gy), idx, wts] });
       be.free(idx); be.free(wts);
     }
     if (want.grid) {
@@ -178,7 +178,7 @@ export const webgpuSamplingKernels: SamplingKernels<WebGPUBackend> = {
         dgrid = be.alloc(n * 2);
         be.dispatch({ name: 'gridSample backward (grid)', key: `sampling:grid:bg:${g.padding}:${g.alignCorners ? 1 : 0}`,
           source: () => gridSampleBackwardGridWGSL(g.padding, g.alignCorners), workgroups: grid1d(n, SAMPLING_WG),
-          params: gridParams(n, g, x.offset, grid.offset, gy.offset), outputs: [dgrid], inputs: [bufOf(gy), bufOf(x), bufOf(grid)] });
+          params: gridParams(n, g, { xOff: x.offset, gridOff: grid.offset, gyOff: gy.offset }), outputs: [dgrid], inputs: [bufOf(gy), bufOf(x), bufOf(grid)] });
       }
     }
     return { dx, dgrid };
@@ -187,7 +187,7 @@ export const webgpuSamplingKernels: SamplingKernels<WebGPUBackend> = {
   roiAlign(be, x, boxes, g) {
     const out = be.alloc(g.K * g.C * g.PH * g.PW);
     const blocks = g.K * Math.ceil(g.C / 4);
-    be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: [Math.ceil(g.PW / RESAMPLE_WG), g.PH, Math.min(blocks, 65535)],
+    be.dispatch({ name: 'roiAlign', key: 'sampling:roi', source: roiAlignWGSL, workgroups: [Math.ceil(g.PW / RESAMPLE_WG), g.PH, blocks], tileAt: ROI_ALIGN.at('tile'),
       params: roiParams(blocks, g, x.offset, boxes.offset), outputs: [out], inputs: [bufOf(x), bufOf(boxes)] });
     return out;
   },
@@ -195,7 +195,7 @@ export const webgpuSamplingKernels: SamplingKernels<WebGPUBackend> = {
   roiAlignBackward(be, gy, boxes, g) {
     const dx = be.alloc(g.N * g.C * g.H * g.W);
     be.dispatch({ name: 'roiAlign backward', key: 'sampling:roi:bx', source: roiAlignBackwardWGSL,
-      workgroups: [Math.ceil(g.W / RESAMPLE_WG), g.H, Math.min(g.N * Math.ceil(g.C / 4), 65535)],
+      workgroups: [Math.ceil(g.W / RESAMPLE_WG), g.H, g.N * Math.ceil(g.C / 4)], tileAt: ROI_ALIGN.at('tile'),
       params: roiParams(g.N * Math.ceil(g.C / 4), g, gy.offset, boxes.offset), outputs: [dx], inputs: [bufOf(gy), bufOf(boxes)] });
     return dx;
   },
