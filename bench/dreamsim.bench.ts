@@ -1,7 +1,7 @@
 // DreamSim benchmarks (issue 5): one ViT-B/16 (DINO configuration, deterministic random weights) at 224: embed
 // images/s at batch 1 and 8, embed + backward to the input (what synthesis guidance pays per image and step), and
 // the full ensemble (three B/16 backbones) at batch 1, beside PyTorch CPU (torchvision's vit_b_16 encoder).
-import { Tensor, tidy, noGrad, keep, rand, type Backend } from '../src/tensor/index.js';
+import { tidy, noGrad, keep, rand, type Backend } from '../src/tensor/index.js';
 import { VisionTransformer, VIT_B16_DINO, toVitKeys, vitLayoutShapes } from '../src/models/vit.js';
 import { DreamSim, IMAGENET_MEAN, IMAGENET_STD } from '../src/models/dreamsim.js';
 import { timeIt, runTorch, printRows, type Row } from './harness.js';
@@ -43,5 +43,4 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
     ens.dispose();
   } else ds.dispose();
   printRows('DreamSim (ViT-B/16 at 224)', rows);
-  void Tensor;
 }

@@ -1,6 +1,6 @@
 // Model benchmarks (issue 4): V1 ensemble forward images/s (batch 1, 64), forward + backward to the input
 // steps/s (batch 4), the V4 trunk (ResNet-50 to layer3.0) forward at batch 1 and 16, beside PyTorch CPU.
-import { Tensor, tidy, noGrad, randn, keep, type Backend } from '../src/tensor/index.js';
+import { tidy, noGrad, randn, keep, type Backend } from '../src/tensor/index.js';
 import { loadTwin } from '../src/models/twins/load.js';
 import { resnet50 } from '../src/models/resnet.js';
 import { isInstalled, weightsHome } from '../src/models/weights/store.js';
@@ -34,5 +34,4 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
   }
   trunk.dispose();
   printRows('twins', rows);
-  void Tensor;
 }

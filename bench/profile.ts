@@ -1,6 +1,6 @@
 // Kernel-level GPU time of one V1 synthesis step (forward + backward of the ensemble on a batch of crops), from
 // timestamp queries: `node dist/bench/profile.js [batch] [members]`. Needs the V1 weights in the cache.
-import { init, shutdownAll, Tensor, tidy, randn } from '../src/tensor/index.js';
+import { init, shutdownAll, tidy, randn } from '../src/tensor/index.js';
 import { loadTwin } from '../src/models/twins/load.js';
 import { printKernelProfile } from './harness.js';
 import type { WebGPUBackend } from '../src/tensor/backend/webgpu/webgpu-backend.js';

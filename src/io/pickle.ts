@@ -109,8 +109,6 @@ function toInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-const MARK = Symbol('mark');
-
 /** Runs the pickle in `bytes` and returns the unpickled value. Every error is a FormatError naming `source`. */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): unknown {
   const source = options.source ?? '<pickle>';

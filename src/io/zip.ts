@@ -127,7 +127,7 @@ export class ZipArchive {
     const tailStart = Math.max(0, size - EOCD_SEARCH);
     const { dv, bytes: b } = this.at(tailStart, size - tailStart, 'end of the file');
     for (let o = b.length - 22; o >= 0; o--) {
-      if (b[o] === 0x50 && b[o + 1] === 0x4b && b[o + 2] === 0x05 && b[o + 3] === 0x06) {
+      if (dv.getUint32(o, true) === SIG_EOCD) {
         // The comment length must reach exactly to the end of the file (guards against the signature in data).
         if (o + 22 + dv.getUint16(o + 20, true) === b.length) return tailStart + o;
       }

@@ -4,7 +4,7 @@
 // against the adapter run unmerged. ViT-B/16 at real size when the --big fixtures exist.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Tensor, tidy, noGrad } from '../../src/tensor/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { VisionTransformer, toVitKeys, vitLayoutShapes, type VitConfig, type VitLayout } from '../../src/models/vit.js';

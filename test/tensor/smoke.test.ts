@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, tidy } from '../../src/tensor/index.js';
+import { tidy } from '../../src/tensor/index.js';
 import { gpu, pair, assertTensorsClose, seededValues } from '../helpers/backends.js';
 
 const test = suite('tensor smoke');

@@ -142,7 +142,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     const { img, act } = evaluate();
     acts.push(await act.dataF32());
     if (withFrames) {
-      const im = await img.dataF32(), al = await normalizedAlpha(alphaAcc, C).dataF32();
+      const im = await img.dataF32(), al = await normalizedAlpha(alphaAcc).dataF32();
       const per = C * S * S;
       runs.forEach((_, k) => { frames[k].push(im.slice(k * per, (k + 1) * per)); alphaFrames[k].push(al.slice(k * per, (k + 1) * per)); });
     }
@@ -191,7 +191,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     const { img } = evaluate();
     const im = await img.dataF32();
     img.dispose();
-    const al = tidy(() => normalizedAlpha(alphaAcc, C));
+    const al = tidy(() => normalizedAlpha(alphaAcc));
     const alv = await al.dataF32();
     al.dispose();
     const per = C * S * S;
@@ -208,8 +208,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   }
 }
 
-/** acc / (max + 1e-8) per run; gray images keep one channel as upstream (mean over the broadcast channels). */
-function normalizedAlpha(acc: Tensor, C: number): Tensor {
-  void C;
+/** acc / (max + 1e-8) per run, the max taken over all channels and pixels of the run. */
+function normalizedAlpha(acc: Tensor): Tensor {
   return acc.div(acc.max([1, 2, 3], true).add(1e-8));
 }

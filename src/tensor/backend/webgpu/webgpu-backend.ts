@@ -10,7 +10,7 @@ import { Engine, type Kernel } from './engine.js';
 import { acquireDevice, type AcquiredDevice } from './device.js';
 import { OPERAND_NAMES, elementwiseLayout, elementwiseWGSL, WG, GRID_WG, type ElementwiseSpec, type OperandMode } from '../../../../shaders/elementwise.js';
 import { grid1d } from '../../../../shaders/common.js';
-import { reduceLayout, reduceWGSL, REDUCE_WG, type ReduceSpec } from '../../../../shaders/reduce.js';
+import { reduceLayout, reduceWGSL, type ReduceSpec } from '../../../../shaders/reduce.js';
 import { MATMUL_PARAMS, matmulNaiveWGSL, matmulTiledWGSL, matmulVec4WGSL, matmulVec4NTWGSL, vec4Grid, DEFAULT_TILE, MM_T } from '../../../../shaders/matmul.js';
 import { assignLayout, assignWGSL, rampLayout, rampWGSL } from '../../../../shaders/copy.js';
 import { randomLayout, randomWGSL } from '../../../../shaders/random.js';
@@ -192,7 +192,6 @@ export class WebGPUBackend implements Backend {
     const workgroups = mode === 'row' ? grid1d(outer, 64) : grid1d(outer * segments, 1);
     this.dispatch({ name: `reduce(${op})`, key: `red:${op}:${spec.inType}:${spec.outType}:${spec.outerRank}:${spec.innerRank}:${mode}`,
       source: () => reduceWGSL(spec), workgroups, params: P, outputs: [target], inputs: [x.buf as GpuBuffer] });
-    void REDUCE_WG;
     if (segments === 1) return target;
     // partial sums of squares add as sums; the partial results already have the output type
     const partial: View = { buf: target, shape: [outer, segments], strides: [segments, 1], offset: 0, dtype: outDType };
@@ -282,11 +281,11 @@ export class WebGPUBackend implements Backend {
     return out;
   }
 
-  random(kind: RandomKind, rowSize: number, seeds: readonly bigint[], offsetBlocks: bigint, params: readonly number[], dtype: DType): GpuBuffer {
+  random(kind: RandomKind, rowSize: number, seeds: readonly bigint[], offsetBlocks: bigint, params: readonly number[], _dtype: DType): GpuBuffer {
+    // f32 only: the Backend interface passes the dtype for backends that produce others
     const rows = seeds.length;
     const out = this.alloc(rows * rowSize);
     if (rows * rowSize === 0) return out;
-    void dtype;
     const off = BigInt.asUintN(64, offsetBlocks);
     const bpr = Math.ceil(rowSize / 4);
     const P = randomLayout(rows).pack({ rows, rowSize, blocksPerRow: bpr, offLo: Number(off & 0xffffffffn), offHi: Number(off >> 32n),
