@@ -60,7 +60,7 @@ function unitFile(dir: string, kind: 'responses' | 'indices', u: number): string
   return p;
 }
 
-/** Images per forward pass of a screen: beyond this one batch of V4 inputs alone would pass 1 GiB. */
+/** Images per forward pass of a screen: at 8192, one batch of V4 inputs (3x100x100 float32) is already 1 GB. */
 const MAX_SCREEN_BATCH = 8192;
 
 /** The preset a screening output recorded in its run.json (null when it has none). */
