@@ -47,3 +47,18 @@ export function maxRunsPerBatch(id: TwinId, r: { channels: number; size: number;
   const perRun = Math.max(perCrop * r.nbCrops, r.guided ? LARGEST_PER_GUIDED_RUN : 0);
   return Math.max(1, Math.floor(maxBufferBytes / (2 * 4 * perRun)));
 }
+
+/** The largest buffer an adapter allows: a storage binding and a buffer must both hold it. */
+export function maxBufferBytes(limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
+/**
+ * Refuses a screen/predict --batch whose forward pass would need a tensor larger than the adapter's buffers (the
+ * same estimate as synthesis, one image per input); screening results are reproducible only for a given batch,
+ * so the batch is not split silently.
+ */
+export function checkImageBatch(id: TwinId, batch: number, maxBytes: number): void {
+  const cap = Math.max(1, Math.floor(maxBytes / (2 * 4 * LARGEST_PER_CROP[id])));
+  if (batch > cap) throw new InputError(`--batch ${batch} is more than this adapter's buffers hold (${(maxBytes / 2 ** 20).toFixed(0)} MiB per buffer): at most ${cap} images per batch for the ${id} twin`);
+}

@@ -11,7 +11,7 @@ export interface IntBounds { min?: number; max?: number }
 /** A decimal integer within [min, max] (min defaults to 0; a leading '-' only when min < 0). */
 export function parseIntStrict(name: string, v: string, { min = 0, max = Number.MAX_SAFE_INTEGER }: IntBounds = {}): number {
   if (typeof v !== 'string' || !INT.test(v) || (v.startsWith('-') && min >= 0)) {
-    throw new InputError(`${name} must be a whole number in decimal digits${min >= 0 ? ` >= ${min}` : ''}, got '${v}'`);
+    throw new InputError(`${name} must be an integer${min >= 0 ? ` >= ${min}` : ''} in decimal digits (no '+', spaces, hex or exponent), got '${v}'`);
   }
   const b = BigInt(v);
   if (b < BigInt(min) || b > BigInt(max)) throw new InputError(`${name} must lie in ${min}..${max}, got '${v}'`);
@@ -30,7 +30,7 @@ export const MAX_SEED = 2n ** 64n - 1n;
 
 /** A seed: a decimal integer in 0..2^64-1, exact (no rounding above 2^53). */
 export function parseSeed(name: string, v: string): bigint {
-  if (typeof v !== 'string' || !/^[0-9]+$/.test(v)) throw new InputError(`${name} must be a whole number in decimal digits (0..${MAX_SEED}), got '${v}'`);
+  if (typeof v !== 'string' || !/^[0-9]+$/.test(v)) throw new InputError(`${name} must be an integer in 0..${MAX_SEED} in decimal digits, got '${v}'`);
   const b = BigInt(v);
   if (b > MAX_SEED) throw new InputError(`${name} must lie in 0..${MAX_SEED} (2^64-1), got '${v}'`);
   return b;

@@ -14,6 +14,8 @@ import { predict } from '../predict.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
 import { parseIntStrict } from './parse.js';
+import { checkImageBatch, maxBufferBytes } from './limits.js';
+import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
 export const modelOption = () => new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven)').makeOptionMandatory();
 
@@ -72,6 +74,7 @@ export function registerPredict(program: Command): void {
       }
 
       const backend = await init('webgpu');
+      checkImageBatch(id, Math.min(batch, B), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('predict', { ...o }, backend.describe());
       const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, weightsDir: o.weightsDir, backend });
       const r = await predict(model, x, B, { batch, gradNeuron, progress: B > batch });

@@ -15,9 +15,10 @@ import { TWINS } from '../../models/twins/registry.js';
 import { loadMask, weightsHome } from '../../models/weights/store.js';
 import { makePipeline, toUint8, type Preset } from '../input/pipeline.js';
 import { announcePreset, parsePreset, presetOption, PRESETS } from './preset.js';
-import { IMAGE_SIDE, MAX_IMAGES, maxWorkers } from './limits.js';
+import { IMAGE_SIDE, MAX_IMAGES, checkImageBatch, maxBufferBytes, maxWorkers } from './limits.js';
 import { listImages } from '../input/sources.js';
-import { DecodePool } from '../input/decode-pool.js';
+import { DecodePool, defaultWorkers } from '../input/decode-pool.js';
+import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 import { layerScreen, type Location } from '../screening/extract.js';
 import { runScreen, mergeShards, type ShardSpec } from '../screening/screen.js';
 import { sampleAdaptively, unitStats, type UnitStats } from '../screening/stats.js';
@@ -129,12 +130,13 @@ export function registerScreen(program: Command): void {
       const home = weightsHome(o.weightsDir);
       const pipe = makePipeline(spec, loadMask(id, home), announcePreset(preset));
       const backend = await init('webgpu');
+      checkImageBatch(id, Math.min(batch, images.length), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('screen', { ...o }, backend.describe());
       const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
       const probe = Tensor.from(new Float32Array(spec.inputShape.reduce((a, b) => a * b, 1)), [1, ...spec.inputShape], { backend });
       const screen = noGrad(() => tidy(() => layerScreen(model, o.layer ?? null, loc, probe)));
       probe.dispose();
-      const decoder = new DecodePool(pipe, workers);
+      const decoder = new DecodePool(pipe, workers ?? Math.min(defaultWorkers(), cap));
       const configKey = createHash('sha256').update(JSON.stringify({ id, member, centered: o.centered, layer: o.layer, loc, preset, batch, w: weightsSha256 })).digest('hex');
       try {
         const res = await runScreen({

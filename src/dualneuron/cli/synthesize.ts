@@ -23,7 +23,7 @@ import { loadDreamsim } from '../../models/weights/dreamsim-weights.js';
 import { modelOption, parseTwin } from './predict.js';
 import { announcePreset, parsePreset, presetOption } from './preset.js';
 import { parseFloatStrict, parseIntStrict, parseSeed } from './parse.js';
-import { MAX_RESULTS, checkResultCount, maxRunsPerBatch } from './limits.js';
+import { MAX_RESULTS, checkResultCount, maxBufferBytes, maxRunsPerBatch } from './limits.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
 const num = parseFloatStrict;
@@ -215,8 +215,7 @@ export function makeJobs(neurons: number[], seeds: bigint[], poles: Pole[]): Job
 
 /** --batch, split to what the adapter's buffers hold (results do not depend on the batch), with a note when split. */
 function fitBatch(p: Awaited<ReturnType<typeof prepare>>, guided: boolean, backend: WebGPUBackend): number {
-  const l = backend.limits;
-  const maxBytes = Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
+  const maxBytes = maxBufferBytes(backend.limits);
   const [C, S] = [p.spec.inputShape[0], p.spec.inputShape[1]];
   const cap = maxRunsPerBatch(p.id, { channels: C, size: S, nbCrops: p.recipe.nbCrops, oversample: p.recipe.oversample, guided }, maxBytes);
   if (p.batch <= cap) return p.batch;
