@@ -1,7 +1,7 @@
 // `dualneuron embed` (DreamSim embeddings of image files) and `dualneuron axis` (a neuron's semantic axis from a
 // screening output: its k most minus its k least activating images, optionally evaluated on held-out images).
 import { Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';

@@ -1,6 +1,6 @@
 // `dualneuron screen | merge | render | stats | plot`: screening image sets for every unit's most and least
 // activating images, the rendered-scene generator, and the screening figures.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';

@@ -2,7 +2,6 @@
 // options: every knob of the algorithm, with each twin's recipe supplying the defaults.
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { readNpy } from '../../io/npy.js';
@@ -69,7 +68,7 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--aperture', 'multiply the image by the twin\'s screening aperture before the norm constraint, so the whole norm budget goes to the receptive field and MEIs compare with screened images at the same norm and mask (default of v1-pixel)')
     .option('--no-aperture', 'no aperture (default of every recipe but v1-pixel)')
     .option('--save-all-steps', 'also write images_all_steps.npy and an animated trajectory.png')
-    .option('--batch <n>', 'runs optimised together (default 8)', '8')
+    .option('--batch <n>', "runs optimised together; split into smaller batches when the adapter's buffers hold fewer (with a note)", '8')
     .option('--axis <axis.npy>', 'DreamSim guidance: loss -= weight * projection of the (min-max stretched, 224, RGB) image\'s embedding onto this axis (dualneuron axis)')
     .option('--axis-weight <w>', `weight of the guidance term (default ${DEFAULT_AXIS_WEIGHT}; with Adam 0.05-0.2 moves the projection a lot while keeping the activation within a few percent)`)
     .addOption(new Option('--embedder <t>', 'DreamSim type that embeds for --axis (must match the axis)').choices(DREAMSIM_TYPE_NAMES).default('ensemble'))
