@@ -2,7 +2,7 @@
 // differ between a stored result and a rerun, statistics of an empty shard, and plain messages for OS errors.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { configDiff, configHash } from '../../src/dualneuron/result-config.js';
 import { statsCsv, unitStats } from '../../src/dualneuron/screening/stats.js';
 import { ensureDir, writeError, writeFileAtomic } from '../../src/io/atomic.js';
 import { InputError } from '../../src/errors.js';
+import { mergeShards } from '../../src/dualneuron/screening/screen.js';
 import { mountTmpfs, withTmpfs } from '../helpers/tmpfs.js';
 
 const test = suite('output helpers');
@@ -76,6 +77,21 @@ withTmpfs(test)('on a read-only file system ensureDir reports EROFS (Node says E
     assert.instance(err, InputError);
     assert.match((err as Error).message, /read-only file system/);
   }
+});
+
+test('merge refuses a shard whose screen.json names a folder prefix with a path in it (nothing written outside --out)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'dualneuron-merge-prefix-'));
+  const shard = join(root, 'shard');
+  mkdirSync(shard);
+  const meta = { range: [0, 1], total: 1, units: 1, prefix: '../../escape', configKey: 'k', listHash: 'h', batch: 1, shard: null };
+  writeFileSync(join(shard, 'screen.json'), JSON.stringify(meta));
+  const out = join(root, 'a', 'b', 'out');
+  try { await mergeShards([shard], out); assert.unreachable('merge accepted the prefix'); } catch (err) {
+    assert.instance(err, InputError);
+    assert.match((err as Error).message, /screen\.json: its folder prefix "\.\.\/\.\.\/escape" is not a plain name/);
+  }
+  assert.not.ok(existsSync(join(root, 'escape_ordered_responses')));
+  assert.not.ok(existsSync(out), 'nothing was written');
 });
 
 test.run();

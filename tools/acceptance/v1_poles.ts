@@ -96,7 +96,7 @@ async function poles(dir: string, r: Recipe, jobs: Job[], o: { members?: number[
   param.dispose(); model.dispose();
 }
 const SUB = NEURONS.slice(0, SUBSET);
-const both = (seed: number, neurons = NEURONS): Job[] => neurons.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
+const both = (seed: number, neurons = NEURONS): Job[] => neurons.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed: BigInt(seed), pole })));
 
 if (want('main')) {
   await poles('fourier', VARIANTS.fourier, both(0));
@@ -104,7 +104,7 @@ if (want('main')) {
 }
 if (want('aperture')) await poles('pixel-aperture', VARIANTS['pixel-aperture'], both(0));
 if (want('heldout')) await poles('heldout', RECIPES.v1, both(0, SUB), { members: [1, 2, 3, 4] });
-if (want('seeds')) await poles('fourier', VARIANTS.fourier, SUB.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed, pole: 'most' as const }))));
+if (want('seeds')) await poles('fourier', VARIANTS.fourier, SUB.flatMap((neuron) => [1, 2, 3, 4].map((seed) => ({ neuron, seed: BigInt(seed), pole: 'most' as const }))));
 
 const col = (a: Float32Array, u: number) => Array.from({ length: a.length / 458 }, (_, i) => a[i * 458 + u]).sort((p, q) => p - q);
 const naturalEnsemble = () => readNpy(join(out, 'natural_ensemble.npy')).data as Float32Array;
@@ -144,14 +144,14 @@ if (want('report')) {
   for (const dir of Object.keys(VARIANTS).filter(complete)) {
     const rows = NEURONS.map((u) => {
       const nat = col(ens, u);
-      const mei = readDone(join(out, dir), { neuron: u, seed: 0, pole: 'most' })!.final;
-      const lei = readDone(join(out, dir), { neuron: u, seed: 0, pole: 'least' })!.final;
+      const mei = readDone(join(out, dir), { neuron: u, seed: 0n, pole: 'most' })!.final;
+      const lei = readDone(join(out, dir), { neuron: u, seed: 0n, pole: 'least' })!.final;
       return { u, best: nat[nat.length - 1], worst: nat[0], mei, lei, meiOk: mei > nat[nat.length - 1], leiOk: lei < nat[0] };
     });
     const ratiosM = rows.map((r) => r.mei / r.best).sort((p, q) => p - q), ratiosL = rows.map((r) => r.lei / r.worst).sort((p, q) => p - q);
     result[dir] = { rows, meiAboveBest: rows.filter((r) => r.meiOk).length, leiBelowWorst: rows.filter((r) => r.leiOk).length, medianMeiOverBest: median(ratiosM), medianLeiOverWorst: median(ratiosL) };
     lines.push(`${dir}: MEI > best natural for ${rows.filter((r) => r.meiOk).length}/20, LEI < worst natural for ${rows.filter((r) => r.leiOk).length}/20; median MEI/best ${median(ratiosM).toFixed(3)}, median LEI/worst ${median(ratiosL).toFixed(3)}`);
-    const again = rows.flatMap((r) => (['most', 'least'] as const).filter((pole) => (pole === 'most' ? !r.meiOk : !r.leiOk)).map((pole) => ({ r, pole, full: readDone(join(out, `${dir}-full`), { neuron: r.u, seed: 0, pole }) })));
+    const again = rows.flatMap((r) => (['most', 'least'] as const).filter((pole) => (pole === 'most' ? !r.meiOk : !r.leiOk)).map((pole) => ({ r, pole, full: readDone(join(out, `${dir}-full`), { neuron: r.u, seed: 0n, pole }) })));
     if (again.length && STEPS) {
       const txt = again.map(({ r, pole, full }) => `${pole === 'most' ? 'MEI' : 'LEI'} ${r.u}: ${(pole === 'most' ? r.mei : r.lei).toFixed(3)} -> ${full ? full.final.toFixed(3) : 'not run'} (natural ${(pole === 'most' ? r.best : r.worst).toFixed(3)})`);
       (result[dir] as Record<string, unknown>).fullSteps = again.map(({ r, pole, full }) => ({ neuron: r.u, pole, short: pole === 'most' ? r.mei : r.lei, full: full?.final ?? null }));
@@ -159,10 +159,10 @@ if (want('report')) {
     }
   }
   // the held-out and seed parts may have run on fewer neurons (--subset): report those whose results are all there
-  const HELD = NEURONS.filter((u) => (['most', 'least'] as const).every((pole) => readDone(join(out, 'heldout'), { neuron: u, seed: 0, pole })));
+  const HELD = NEURONS.filter((u) => (['most', 'least'] as const).every((pole) => readDone(join(out, 'heldout'), { neuron: u, seed: 0n, pole })));
   if (HELD.length) {
     // evaluate the members-1-4 results on member 5
-    const imgs = HELD.flatMap((u) => (['most', 'least'] as const).map((pole) => readNpy(join(jobDir(join(out, 'heldout'), { neuron: u, seed: 0, pole }), 'image.npy')).data as Float32Array));
+    const imgs = HELD.flatMap((u) => (['most', 'least'] as const).map((pole) => readNpy(join(jobDir(join(out, 'heldout'), { neuron: u, seed: 0n, pole }), 'image.npy')).data as Float32Array));
     const x = new Float32Array(imgs.length * 8649);
     imgs.forEach((im, i) => x.set(im, i * 8649));
     const y = await respond([5], x, imgs.length);
@@ -175,10 +175,10 @@ if (want('report')) {
     result.heldout = { neurons: HELD, meiAboveMedian: meiOk, leiBelowMedian: leiOk };
     lines.push(`held-out member 5: MEI above its median natural response for ${meiOk}/${HELD.length}, LEI below it for ${leiOk}/${HELD.length} (neurons ${HELD.join(', ')})`);
   }
-  const SEEDED = NEURONS.filter((u) => [0, 1, 2, 3, 4].every((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })));
+  const SEEDED = NEURONS.filter((u) => [0, 1, 2, 3, 4].every((s) => readDone(join(out, 'fourier'), { neuron: u, seed: BigInt(s), pole: 'most' })));
   if (SEEDED.length) {
     const cvs = SEEDED.map((u) => {
-      const v = [0, 1, 2, 3, 4].map((s) => readDone(join(out, 'fourier'), { neuron: u, seed: s, pole: 'most' })!.final);
+      const v = [0, 1, 2, 3, 4].map((s) => readDone(join(out, 'fourier'), { neuron: u, seed: BigInt(s), pole: 'most' })!.final);
       const m = v.reduce((p, q) => p + q, 0) / 5;
       return Math.sqrt(v.reduce((p, q) => p + (q - m) ** 2, 0) / 5) / m;
     });

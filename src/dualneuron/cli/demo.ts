@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WeightsError } from '../../errors.js';
+import { InputError, WeightsError } from '../../errors.js';
 import { isInstalled, loadCorrelations, weightsHome } from '../../models/weights/store.js';
 import { pull } from '../../models/weights/pull.js';
 import { importDir } from '../../models/weights/import.js';
@@ -17,9 +17,13 @@ import { toDisplay } from '../synthesis/outputs.js';
 import { jobDir, readDone, type Job } from '../synthesis/poles.js';
 import { runJobs, type SynthCli } from './synthesize.js';
 import { weightsDirOption } from './weights.js';
-import { parseIntOpt } from './predict.js';
 import { config } from '../../config.js';
 import { openOutputFolder } from '../output-folder.js';
+import { parseIntStrict, parseSeed } from './parse.js';
+import { TWINS } from '../../models/twins/registry.js';
+
+/** The demo's default batch: all its runs when few, else batches of 8 (the default of synthesize and poles). */
+const DEMO_BATCH = 8;
 
 function localUpstream(): string | null {
   const pkgRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -51,22 +55,28 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('get the V1 twin and synthesise the MEI and LEI of a few well-predicted neurons; writes figures and previews')
     .option('--out <dir>', 'output folder', 'dualneuron-demo')
-    .option('--neurons <k>', 'how many neurons (the best predicted ones)', '3')
+    .option('--neurons <k>', 'how many neurons (the best predicted ones; the V1 twin has 458)', '3')
     .option('--steps <n>', 'optimisation steps', '48')
-    .option('--seed <s>', 'seed', '0')
+    .option('--seed <s>', 'seed, 0..2^64-1', '0')
+    .option('--batch <n>', 'runs optimised together (default: all of them, at most 8; fewer when the adapter\'s buffers hold fewer)')
     .option('--overwrite', 'recompute and replace results in --out that were made with other options')
     .addOption(weightsDirOption())
-    .action(async (o: { out: string; neurons: string; steps: string; seed: string; weightsDir?: string; overwrite?: boolean }) => {
+    .action(async (o: { out: string; neurons: string; steps: string; seed: string; batch?: string; weightsDir?: string; overwrite?: boolean }) => {
+      // options first: a typo fails before anything is downloaded or imported
+      const k = parseIntStrict('--neurons', o.neurons, { min: 1 });
+      if (k > TWINS.v1.neurons) throw new InputError(`--neurons ${k}: the V1 twin has ${TWINS.v1.neurons} neurons; choose 1..${TWINS.v1.neurons}`);
+      const seed = parseSeed('--seed', o.seed);
+      parseIntStrict('--steps', o.steps);
+      const batch = o.batch ?? String(Math.min(2 * k, DEMO_BATCH));
+      parseIntStrict('--batch', batch, { min: 1 });
       const lock = openOutputFolder(o.out, 'demo');
       const home = weightsHome(o.weightsDir);
       await ensureV1(home);
-      const k = parseIntOpt('--neurons', o.neurons, 1);
       const corr = toFloat64(loadCorrelations('v1', home));
       const best = Array.from(corr.keys()).sort((a, b) => corr[b] - corr[a] || a - b).slice(0, k);
-      const seed = parseIntOpt('--seed', o.seed);
       console.error(`synthesising MEI and LEI of V1 neurons ${best.join(', ')} (the best predicted: r = ${best.map((i) => corr[i].toFixed(2)).join(', ')})`);
       const jobs: Job[] = best.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
-      const cli = { model: 'v1', steps: o.steps, centered: true, lrSchedule: true, blur: true, batch: String(jobs.length), weightsDir: o.weightsDir, out: o.out, saveAllSteps: true, overwrite: o.overwrite } as SynthCli;
+      const cli = { model: 'v1', steps: o.steps, centered: true, lrSchedule: true, blur: true, batch, weightsDir: o.weightsDir, out: o.out, saveAllSteps: true, overwrite: o.overwrite } as SynthCli;
       await runJobs(cli, jobs, 'demo', { neurons: best });
       // one overview figure: a row per neuron, LEI and MEI with their final responses
       const rows = best.map((neuron) => ({

@@ -1,7 +1,7 @@
 // `dualneuron embed` (DreamSim embeddings of image files) and `dualneuron axis` (a neuron's semantic axis from a
 // screening output: its k most minus its k least activating images, optionally evaluated on held-out images).
 import { Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
@@ -17,7 +17,9 @@ import { embedFiles, poleImages, project, readScreen, response, semanticAxis, sp
 import { startRecord, finishRecord } from '../run-record.js';
 import { openOutputFile } from '../output-folder.js';
 import { weightsDirOption } from './weights.js';
-import { parseIntOpt } from './predict.js';
+import { parseFloatStrict, parseIntStrict } from './parse.js';
+import { announcePreset, parsePreset, presetOption, DEFAULT_PRESET } from './preset.js';
+import { screenPreset } from './screen.js';
 
 export const embedderOption = (flag = '--type <t>') =>
   new Option(flag, `DreamSim type: ${DREAMSIM_TYPE_NAMES.join(', ')}`).choices(DREAMSIM_TYPE_NAMES).default('ensemble');
@@ -27,7 +29,7 @@ export function parseDreamsimType(s: string): DreamsimType {
   return s;
 }
 
-interface PipeCli { area?: 'v1' | 'v4'; mask: boolean; norm: string | false; gray?: boolean; crop: string; preset?: Preset; bgValue: string; batch: string; weightsDir?: string }
+interface PipeCli { area?: 'v1' | 'v4'; mask: boolean; norm: string | false; gray?: boolean; crop: string; preset?: string; bgValue: string; batch: string; weightsDir?: string }
 
 function addPipelineOptions(c: Command): Command {
   return c
@@ -37,7 +39,7 @@ function addPipelineOptions(c: Command): Command {
     .option('--no-norm', 'keep the norm of the image')
     .option('--gray', 'grayscale (PIL L), repeated to 3 channels')
     .option('--crop <n>', 'centre crop before resizing to 224', '236')
-    .addOption(new Option('--preset <p>', 'rendered (upstream default: crop, resize) or imagenet (short side to 256 first)').choices(['rendered', 'imagenet']))
+    .addOption(presetOption())
     .option('--bg-value <x>', 'value outside the aperture', '0')
     .option('--batch <n>', 'images per forward pass (no limit on the number of images)', '8')
     .addOption(weightsDirOption());
@@ -51,13 +53,13 @@ function areaMask(area: 'v1' | 'v4', home: string): HostArray {
   return readNpy(p);
 }
 
-function pipelineOf(o: PipeCli, defaults: { area: 'v1' | 'v4'; preset: Preset }): { pipe: EmbedPipeline; describe: Record<string, unknown> } {
-  const area = o.area ?? defaults.area, preset = o.preset ?? defaults.preset;
-  const norm = o.norm === false ? null : Number(o.norm);
+function pipelineOf(o: PipeCli, defaults: { area: 'v1' | 'v4'; preset: Preset; source?: string }): { pipe: EmbedPipeline; describe: Record<string, unknown> } {
+  const area = o.area ?? defaults.area;
+  const preset = announcePreset(o.preset !== undefined ? parsePreset(o.preset) : defaults.preset, o.preset === undefined && defaults.source ? defaults.source : '');
+  const norm = o.norm === false ? null : parseFloatStrict('--norm', o.norm);
   if (norm !== null && !(norm > 0)) throw new InputError(`--norm must be > 0, got '${o.norm}'`);
-  const crop = parseIntOpt('--crop', o.crop, 1);
-  const bg = Number(o.bgValue);
-  if (!Number.isFinite(bg)) throw new InputError(`--bg-value must be a number, got '${o.bgValue}'`);
+  const crop = parseIntStrict('--crop', o.crop, { min: 1, max: 4096 });
+  const bg = parseFloatStrict('--bg-value', o.bgValue);
   const mask = o.mask ? areaMask(area, weightsHome(o.weightsDir)) : null;
   return { pipe: makeEmbedPipeline({ mask, preset, crop, gray: o.gray ?? false, norm, bgValue: bg }), describe: { area: o.mask ? area : null, preset, crop, size: 224, gray: o.gray ?? false, norm, bgValue: bg, clip: [0, 1] } };
 }
@@ -72,8 +74,8 @@ export function registerDream(program: Command): void {
       openOutputFile(o.out, 'embed'); // writable, and no other command writing it; released at exit
       const type = parseDreamsimType(o.type);
       const paths = listImages(o.images);
-      const batch = parseIntOpt('--batch', o.batch, 1);
-      const { pipe, describe } = pipelineOf(o, { area: 'v4', preset: 'rendered' });
+      const batch = parseIntStrict('--batch', o.batch, { min: 1 });
+      const { pipe, describe } = pipelineOf(o, { area: 'v4', preset: DEFAULT_PRESET });
       const backend = await init('webgpu');
       const rec = startRecord('embed', { ...o }, backend.describe());
       const { model, sha256 } = loadDreamsim(type, { weightsDir: o.weightsDir, backend });
@@ -98,19 +100,18 @@ export function registerDream(program: Command): void {
       openOutputFile(o.out, 'axis');
       const type = parseDreamsimType(o.type);
       const s = readScreen(o.screen);
-      const neuron = parseIntOpt('--neuron', o.neuron);
-      const k = parseIntOpt('--k', o.k, 1);
-      const batch = parseIntOpt('--batch', o.batch, 1);
+      const neuron = parseIntStrict('--neuron', o.neuron);
+      const k = parseIntStrict('--k', o.k, { min: 1 });
+      const batch = parseIntStrict('--batch', o.batch, { min: 1 });
       const { mais, lais, rest } = poleImages(s, neuron, k);
       let held: number[] = [];
       if (o.evaluate !== undefined) {
-        const n = o.evaluate === 'all' ? rest.length : Math.min(rest.length, parseIntOpt('--evaluate', o.evaluate, 2));
+        const n = o.evaluate === 'all' ? rest.length : Math.min(rest.length, parseIntStrict('--evaluate', o.evaluate, { min: 2 }));
         held = n >= rest.length ? rest : Array.from({ length: n }, (_, i) => rest[Math.round((i * (rest.length - 1)) / Math.max(1, n - 1))]);
       }
-      let preset: Preset = 'rendered';
-      const runJson = join(s.dir, 'run.json');
-      if (existsSync(runJson)) { try { preset = ((JSON.parse(readFileSync(runJson, 'utf8')) as { options?: { preset?: Preset } }).options?.preset) ?? preset; } catch { /* default */ } }
-      const { pipe, describe } = pipelineOf(o, { area: s.model === 'v1' ? 'v1' : 'v4', preset });
+      // the images as the screen saw them: the preset its run.json records
+      const recorded = screenPreset(s.dir);
+      const { pipe, describe } = pipelineOf(o, { area: s.model === 'v1' ? 'v1' : 'v4', preset: recorded ?? DEFAULT_PRESET, source: recorded ? "from the screen's run.json" : undefined });
       const backend = await init('webgpu');
       const rec = startRecord('axis', { ...o }, backend.describe());
       const { model, sha256 } = loadDreamsim(type, { weightsDir: o.weightsDir, backend });

@@ -7,12 +7,16 @@ import { readImage } from '../../io/image/index.js';
 import { loadTwin } from '../../models/twins/load.js';
 import { TWINS, isTwinId, type TwinId } from '../../models/twins/registry.js';
 import { loadMask, weightsHome } from '../../models/weights/store.js';
-import { imageToInput, makePipeline, type Preset } from '../input/pipeline.js';
+import { imageToInput, makePipeline } from '../input/pipeline.js';
+import { announcePreset, parsePreset, presetOption } from './preset.js';
 import { listImages } from '../input/sources.js';
 import { predict } from '../predict.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { openOutputFile } from '../output-folder.js';
 import { weightsDirOption } from './weights.js';
+import { parseIntStrict } from './parse.js';
+import { checkImageBatch, maxBufferBytes } from './limits.js';
+import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
 export const modelOption = () => new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven)').makeOptionMandatory();
 
@@ -21,11 +25,6 @@ export function parseTwin(s: string): TwinId {
   return s;
 }
 
-export function parseIntOpt(name: string, v: string, min = 0): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InputError(`${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
-}
 
 const runJsonPath = (out: string) => out.replace(/\.npy$/i, '') + '.run.json';
 
@@ -40,23 +39,23 @@ export function registerPredict(program: Command): void {
     .option('--no-centered', 'use the learned receptive-field positions of the readout')
     .option('--input <x.npy>', 'float32 array (B, C, H, W) already in model space (C, H, W: 1x93x93 v1, 3x100x100 v4, 1x100x100 v4g)')
     .option('--images <paths...>', 'image files, folders (recursive, sorted) or .txt lists; preprocessed as upstream screening')
-    .addOption(new Option('--preset <p>', 'image preprocessing: imagenet (short side to 256 first) or rendered (none)').choices(['imagenet', 'rendered']).default('imagenet'))
+    .addOption(presetOption('--images preprocessing'))
     .requiredOption('--out <y.npy>', 'output: float32 (B, neurons)')
     .option('--grad-neuron <n>', "also compute d(sum of neuron n's outputs)/d(input)")
     .option('--grad-out <g.npy>', 'where to write the gradient: float32 (B, C, H, W)')
     .option('--batch <b>', 'images per forward pass', '16')
     .addOption(weightsDirOption())
-    .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset: Preset; out: string; gradNeuron?: string; gradOut?: string; batch: string; weightsDir?: string }) => {
+    .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; weightsDir?: string }) => {
       openOutputFile(o.out, 'predict'); // writable, and no other command writing it; released at exit
       const id = parseTwin(o.model);
       const spec = TWINS[id];
       if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
       if ((o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
-      const gradNeuron = o.gradNeuron !== undefined ? parseIntOpt('--grad-neuron', o.gradNeuron) : undefined;
+      const gradNeuron = o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
       if (gradNeuron !== undefined && gradNeuron >= spec.neurons) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the ${id} twin has neurons 0..${spec.neurons - 1}`);
-      const member = o.member !== undefined ? parseIntOpt('--member', o.member, 1) : undefined;
+      const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
       if (member !== undefined && member > spec.members.length) throw new InputError(`--member ${member}: the ${id} twin has members 1..${spec.members.length}`);
-      const batch = parseIntOpt('--batch', o.batch, 1);
+      const batch = parseIntStrict('--batch', o.batch, { min: 1 });
       const [C, H, W] = spec.inputShape;
 
       // inputs first, so bad input fails before any GPU work
@@ -70,6 +69,7 @@ export function registerPredict(program: Command): void {
         x = a.data as Float32Array; B = a.shape[0]; // dtype checked just above
       } else {
         paths = listImages(o.images!);
+        const preset = announcePreset(parsePreset(o.preset));
         B = paths.length;
         x = new Float32Array(B * C * H * W);
         // each image is decoded before the pipeline (which needs the twin's mask from the weights) is made, so
@@ -77,18 +77,19 @@ export function registerPredict(program: Command): void {
         let pipe: ReturnType<typeof makePipeline> | null = null;
         for (const [i, p] of paths.entries()) {
           const img = readImage(p);
-          pipe ??= makePipeline(spec, loadMask(id, weightsHome(o.weightsDir)), o.preset);
+          pipe ??= makePipeline(spec, loadMask(id, weightsHome(o.weightsDir)), preset);
           x.set(imageToInput(pipe, img), i * C * H * W);
         }
       }
 
       const backend = await init('webgpu');
+      checkImageBatch(id, Math.min(batch, B), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('predict', { ...o }, backend.describe());
       const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, weightsDir: o.weightsDir, backend });
       const r = await predict(model, x, B, { batch, gradNeuron, progress: B > batch });
       writeNpy(o.out, { dtype: 'f32', shape: [B, spec.neurons], data: r.responses });
       if (r.grad && o.gradOut) writeNpy(o.gradOut, { dtype: 'f32', shape: [B, C, H, W], data: r.grad });
-      finishRecord(rec, runJsonPath(o.out), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, images: paths, outputs: [o.out, o.gradOut].filter(Boolean) });
+      finishRecord(rec, runJsonPath(o.out), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, images: paths, preset: paths ? parsePreset(o.preset) : undefined, outputs: [o.out, o.gradOut].filter(Boolean) });
       model.dispose();
       console.error(`wrote ${o.out} (${B} x ${spec.neurons})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
     });

@@ -1,8 +1,9 @@
 // `dualneuron screen | merge | render | stats | plot`: screening image sets for every unit's most and least
 // activating images, the rendered-scene generator, and the screening figures.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import os from 'node:os';
 import { InputError } from '../../errors.js';
 import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
 import { readNpy } from '../../io/npy.js';
@@ -14,8 +15,11 @@ import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.
 import { openOutputFolder, yieldToSignals } from '../output-folder.js';
 import { parseImagesTxt } from '../screening/images-list.js';
 import { makePipeline, toUint8, type Preset } from '../input/pipeline.js';
+import { announcePreset, parsePreset, presetOption, PRESETS } from './preset.js';
+import { IMAGE_SIDE, MAX_IMAGES, checkImageBatch, maxBufferBytes, maxWorkers } from './limits.js';
 import { listImages } from '../input/sources.js';
-import { DecodePool } from '../input/decode-pool.js';
+import { DecodePool, defaultWorkers } from '../input/decode-pool.js';
+import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 import { layerScreen, type Location } from '../screening/extract.js';
 import { runScreen, mergeShards, checkScreenOutput, type ShardSpec } from '../screening/screen.js';
 import { sampleAdaptively, unitStats, type UnitStats } from '../screening/stats.js';
@@ -27,21 +31,49 @@ import { populationFigure, neuronCurveFigure, imageRowsFigure } from '../plot/ch
 import { saveFigure } from '../plot/save.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
-import { modelOption, parseTwin, parseIntOpt } from './predict.js';
+import { modelOption, parseTwin } from './predict.js';
+import { parseIntStrict, parseName, parseSeed } from './parse.js';
 
 function parseShard(v: string | undefined): ShardSpec | undefined {
-  if (!v) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(v);
-  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new InputError(`--shard must be k/n with 0 <= k < n (e.g. 0/3), got '${v}'`);
-  return { k: Number(m[1]), n: Number(m[2]) };
+  if (v === undefined) return undefined;
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(v);
+  const bad = () => new InputError(`--shard must be k/n with 0 <= k < n in decimal digits (e.g. 0/3), got '${v}'`);
+  if (!m) throw bad();
+  const k = parseIntStrict('--shard k', m[1]), n = parseIntStrict('--shard n', m[2], { min: 1 });
+  if (k >= n) throw bad();
+  return { k, n };
 }
 
 function parseLocation(v: string): Location {
   if (v === 'center' || v === 'mean') return v;
-  const p = v.split(',').map(Number);
-  if (p.length === 1 && Number.isInteger(p[0])) return p[0];
-  if (p.length === 2 && p.every(Number.isInteger)) return [p[0], p[1]];
+  const p = v.split(',');
+  if (p.length === 1) return parseIntStrict('--location', p[0]);
+  if (p.length === 2) return [parseIntStrict('--location h', p[0]), parseIntStrict('--location w', p[1])];
   throw new InputError(`--location must be center, mean, a token index or h,w; got '${v}'`);
+}
+
+/** The ordered file of unit u, after checking that the screen has that unit (not a bare "file not found"). */
+function unitFile(dir: string, kind: 'responses' | 'indices', u: number): string {
+  const d = orderedDir(dir, kind);
+  const units = readdirSync(d).filter((f) => /^[0-9]+\.npy$/.test(f)).length;
+  if (u >= units) throw new InputError(`--neuron ${u} is out of range: ${dir} has units 0..${units - 1}`);
+  const p = join(d, `${u}.npy`);
+  if (!existsSync(p)) throw new InputError(`${p} is missing: ${dir} is not a complete screening output (rerun the screen, or merge its shards)`);
+  return p;
+}
+
+/** Images per forward pass of a screen: at 8192, one batch of V4 inputs (3x100x100 float32) is already 1 GB. */
+const MAX_SCREEN_BATCH = 8192;
+
+/** The preset a screening output recorded in its run.json (null when it has none). */
+export function screenPreset(dir: string): Preset | null {
+  const p = join(dir, 'run.json');
+  if (!existsSync(p)) return null;
+  try {
+    const r = JSON.parse(readFileSync(p, 'utf8')) as { preset?: unknown; options?: { preset?: unknown } };
+    const v = r.preset ?? r.options?.preset;
+    return (PRESETS as readonly unknown[]).includes(v) ? (v as Preset) : null;
+  } catch { return null; }
 }
 
 function readStats(dir: string): UnitStats[] {
@@ -73,46 +105,54 @@ export function registerScreen(program: Command): void {
     .option('--location <loc>', 'for --layer: center, mean, a token index, or h,w', 'center')
     .option('--member <k>', 'one ensemble member instead of the ensemble')
     .option('--no-centered', 'use the learned readout positions')
-    .addOption(new Option('--preset <p>', 'imagenet (short side to 256 first) or rendered').choices(['imagenet', 'rendered']).default('imagenet'))
-    .option('--dataset <name>', 'dataset name used in output folder names (default: the preset)')
+    .addOption(presetOption())
+    .option('--dataset <name>', "dataset name used in output folder names: letters, digits, '.', '_', '-' (default: the preset)")
     .option('--batch <b>', 'images per forward pass (results are identical for any split of the list, given the same batch)', '32')
     .option('--shard <k/n>', 'screen only shard k of n (contiguous, batch-aligned); combine with `dualneuron merge`')
-    .option('--workers <n>', 'decoding threads (default: cores - 1, at most 4)')
+    .option('--workers <n>', `decoding threads (default: cores - 1, at most 4; at most one per core and per 512 MiB of free memory, here ${maxWorkers()})`)
     .option('--strict', 'stop at the first unreadable image instead of skipping it')
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--overwrite', 'replace a checkpoint or outputs in --out made with other options (default: refuse, naming them)')
-    .action(async (o: { model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset: Preset; dataset?: string; batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string; overwrite?: boolean }) => {
-      const lock = openOutputFolder(o.out, 'screen');
+    .action(async (o: { model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset?: string; dataset?: string; batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string; overwrite?: boolean }) => {
       const id = parseTwin(o.model);
       const spec = TWINS[id];
-      const batch = parseIntOpt('--batch', o.batch, 1);
+      const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_SCREEN_BATCH });
       const shard = parseShard(o.shard);
       const loc = parseLocation(o.location);
-      const member = o.member !== undefined ? parseIntOpt('--member', o.member, 1) : undefined;
+      const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
+      const preset = parsePreset(o.preset);
+      // both become part of the per-unit folder names
+      const dataset = parseName('--dataset', o.dataset ?? preset);
+      if (o.layer !== undefined) parseName('--layer', o.layer);
+      const cap = maxWorkers();
+      const workers = o.workers !== undefined ? parseIntStrict('--workers', o.workers, { min: 0 }) : undefined;
+      if (workers !== undefined && workers > cap) throw new InputError(`--workers ${workers} is more than this machine can run: at most ${cap} (one per core, ${os.availableParallelism()}, and per 512 MiB of free memory, ${(os.freemem() / 2 ** 30).toFixed(1)} GiB)`);
       const images = listImages(o.images);
       const home = weightsHome(o.weightsDir);
-      const pipe = makePipeline(spec, loadMask(id, home), o.preset);
+      const lock = openOutputFolder(o.out, 'screen');
+      const pipe = makePipeline(spec, loadMask(id, home), announcePreset(preset));
       const members = member ? [member] : spec.members.map((_, i) => i + 1);
       // every option that affects the outputs (--workers and --strict do not); checked before any GPU work
       const config = {
-        '--model': id, '--members': members, '--centered': o.centered, '--layer': o.layer ?? null, '--location': loc, '--preset': o.preset,
-        '--dataset': o.dataset ?? o.preset, '--batch': batch, 'weights sha256': Object.fromEntries(members.map((k) => [`member_${k}`, memberSha256(id, k, home)])),
+        '--model': id, '--members': members, '--centered': o.centered, '--layer': o.layer ?? null, '--location': loc, '--preset': preset,
+        '--dataset': dataset, '--batch': batch, 'weights sha256': Object.fromEntries(members.map((k) => [`member_${k}`, memberSha256(id, k, home)])),
       };
       checkScreenOutput(resolve(o.out), config, images, shard, o.overwrite);
       const backend = await init('webgpu');
+      checkImageBatch(id, Math.min(batch, images.length), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('screen', { ...o }, backend.describe());
       const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
       const probe = Tensor.from(new Float32Array(spec.inputShape.reduce((a, b) => a * b, 1)), [1, ...spec.inputShape], { backend });
       const screen = noGrad(() => tidy(() => layerScreen(model, o.layer ?? null, loc, probe)));
       probe.dispose();
-      const decoder = new DecodePool(pipe, o.workers !== undefined ? parseIntOpt('--workers', o.workers) : undefined);
+      const decoder = new DecodePool(pipe, workers ?? Math.min(defaultWorkers(), cap));
       try {
         const res = await runScreen({
           out: resolve(o.out), images, screen, decoder, backend, inputShape: spec.inputShape, batch, shard, strict: o.strict,
-          prefix: `${id}_${screen.layerName}_${o.dataset ?? o.preset}`, progress: true, config, overwrite: o.overwrite,
+          prefix: `${id}_${screen.layerName}_${dataset}`, progress: true, config, overwrite: o.overwrite,
         });
-        finishRecord(rec, join(resolve(o.out), 'run.json'), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, units: res.units, range: res.range, skipped: res.skipped.length, imagesTotal: images.length });
+        finishRecord(rec, join(resolve(o.out), 'run.json'), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, preset, dataset, units: res.units, range: res.range, skipped: res.skipped.length, imagesTotal: images.length });
         console.error(`screened ${res.images} images x ${res.units} units into ${o.out}${res.skipped.length ? ` (${res.skipped.length} unreadable, listed in skipped.txt)` : ''}`);
       } finally {
         await decoder.close();
@@ -136,14 +176,15 @@ export function registerScreen(program: Command): void {
   program
     .command('render')
     .description('procedural natural-statistics scenes (1/f backgrounds, textured occluding shapes) as PNG, reproducible from the seed; resumable')
-    .requiredOption('--count <n>', 'number of images')
-    .option('--size <px>', 'image side', '236')
-    .option('--seed <s>', 'seed', '0')
+    .requiredOption('--count <n>', `number of images (at most ${MAX_IMAGES})`)
+    .option('--size <px>', `image side, ${IMAGE_SIDE.min}..${IMAGE_SIDE.max}`, '236')
+    .option('--seed <s>', 'seed, 0..2^64-1', '0')
     .option('--start <i>', 'first image index (to render in parts)', '0')
     .requiredOption('--out <dir>', 'output folder (scene_000000.png, ...)')
     .action(async (o: { count: string; size: string; seed: string; start: string; out: string }) => {
-      const n = parseIntOpt('--count', o.count, 1), size = parseIntOpt('--size', o.size, 16), start = parseIntOpt('--start', o.start);
-      const seed = BigInt(parseIntOpt('--seed', o.seed));
+      const n = parseIntStrict('--count', o.count, { min: 1, max: MAX_IMAGES }), size = parseIntStrict('--size', o.size, IMAGE_SIDE);
+      const start = parseIntStrict('--start', o.start, { max: MAX_IMAGES * 1000 });
+      const seed = parseSeed('--seed', o.seed);
       const lock = openOutputFolder(o.out, 'render');
       const progress = new Progress({ total: n, unit: 'img', label: 'render' });
       for (let i = start; i < start + n; i++) {
@@ -159,13 +200,13 @@ export function registerScreen(program: Command): void {
   program
     .command('patches')
     .description("natural image patches cut from photographs (default: Debian python3-skimage's), random squares at random scales, resized; reproducible from the seed")
-    .requiredOption('--count <n>', 'number of patches')
-    .option('--size <px>', 'patch side', '236')
-    .option('--seed <s>', 'seed', '0')
+    .requiredOption('--count <n>', `number of patches (at most ${MAX_IMAGES})`)
+    .option('--size <px>', `patch side, ${IMAGE_SIDE.min}..${IMAGE_SIDE.max}`, '236')
+    .option('--seed <s>', 'seed, 0..2^64-1', '0')
     .option('--from <dir>', `folder of photographs (default: the natural photos in ${SKIMAGE_DATA})`)
     .requiredOption('--out <dir>', 'output folder (patch_000000.png, ...)')
     .action(async (o: { count: string; size: string; seed: string; from?: string; out: string }) => {
-      const n = parseIntOpt('--count', o.count, 1), size = parseIntOpt('--size', o.size, 8), seed = parseIntOpt('--seed', o.seed);
+      const n = parseIntStrict('--count', o.count, { min: 1, max: MAX_IMAGES }), size = parseIntStrict('--size', o.size, IMAGE_SIDE), seed = parseSeed('--seed', o.seed);
       const photos = loadPhotos(o.from ? listImages([o.from]) : skimagePhotos());
       const lock = openOutputFolder(o.out, 'patches');
       const progress = new Progress({ total: n, unit: 'img', label: 'patches' });
@@ -189,7 +230,7 @@ export function registerScreen(program: Command): void {
       const active = s.filter((r) => r.active);
       console.log(`${s.length} units, ${active.length} active (max > 0.5, mean > 0.01, std > 0)`);
       console.log('unit     gini  skewness      mean       max       q05       q95');
-      for (const r of s.slice(0, parseIntOpt('--top', o.top, 1))) {
+      for (const r of s.slice(0, parseIntStrict('--top', o.top, { min: 1 }))) {
         console.log(`${String(r.unit).padStart(4)} ${r.gini.toFixed(4).padStart(8)} ${r.skewness.toFixed(3).padStart(9)} ${r.mean.toFixed(4).padStart(9)} ${r.max.toFixed(4).padStart(9)} ${r.q05.toFixed(4).padStart(9)} ${r.q95.toFixed(4).padStart(9)}`);
       }
     });
@@ -202,26 +243,28 @@ export function registerScreen(program: Command): void {
     .option('--out <base>', 'output path without extension (default <dir>/neuron_N)')
     .description("one unit's sorted response curve (with adaptively sampled points)")
     .action((dir: string, o: { neuron: string; samples: string; out?: string }) => {
-      const u = parseIntOpt('--neuron', o.neuron);
-      const sorted = toFloat32(readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)));
-      const k = parseIntOpt('--samples', o.samples);
+      const u = parseIntStrict('--neuron', o.neuron);
+      const sorted = toFloat32(readNpy(unitFile(dir, 'responses', u)));
+      const k = parseIntStrict('--samples', o.samples);
       const rng = new HostRng(BigInt(k));
       const picks = k ? sampleAdaptively(sorted, k, () => rng.uniform()) : [];
       console.log(saveFigure(neuronCurveFigure(u, sorted, unitStats(u, sorted), picks), o.out ?? join(dir, `neuron_${u}`)).join('\n'));
     });
   plot.command('poles').argument('<dir>', 'screening output').requiredOption('--neuron <n>', 'unit').option('--k <k>', 'images per row', '10')
     .requiredOption('--model <id>', 'the twin whose preprocessing shows the images as it saw them')
-    .addOption(new Option('--preset <p>', 'preprocessing preset of the screen').choices(['imagenet', 'rendered']).default('imagenet'))
+    .addOption(presetOption('preprocessing preset of the screen (default: the one its run.json records, else rendered)'))
     .addOption(weightsDirOption())
     .option('--out <base>', 'output path without extension (default <dir>/poles_N)')
     .description('lowest, first positive and highest images of a unit with their responses')
-    .action((dir: string, o: { neuron: string; k: string; model: string; preset: Preset; weightsDir?: string; out?: string }) => {
-      const u = parseIntOpt('--neuron', o.neuron), k = parseIntOpt('--k', o.k, 1);
+    .action((dir: string, o: { neuron: string; k: string; model: string; preset?: string; weightsDir?: string; out?: string }) => {
+      const u = parseIntStrict('--neuron', o.neuron), k = parseIntStrict('--k', o.k, { min: 1 });
       const id = parseTwin(o.model);
-      const resp = toFloat32(readNpy(join(orderedDir(dir, 'responses'), `${u}.npy`)));
-      const idx = readNpy(join(orderedDir(dir, 'indices'), `${u}.npy`)).data as BigInt64Array;
+      const resp = toFloat32(readNpy(unitFile(dir, 'responses', u)));
+      const idx = readNpy(unitFile(dir, 'indices', u)).data as BigInt64Array;
       const paths = parseImagesTxt(readFileSync(join(dir, 'images.txt'), 'utf8'));
-      const pipe = makePipeline(TWINS[id], loadMask(id, weightsHome(o.weightsDir)), o.preset);
+      const recorded = screenPreset(dir);
+      const preset = announcePreset(o.preset !== undefined ? parsePreset(o.preset) : recorded ?? parsePreset(undefined), o.preset === undefined && recorded ? 'from the screen\'s run.json' : '');
+      const pipe = makePipeline(TWINS[id], loadMask(id, weightsHome(o.weightsDir)), preset);
       const [C, H] = TWINS[id].inputShape;
       const show = (ranks: number[]) => ranks.map((r) => ({
         image: { width: H, height: H, channels: C as 1 | 3, data: toUint8(pipe, readImage(paths.get(Number(idx[r]))!)) },

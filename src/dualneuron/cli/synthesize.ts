@@ -2,7 +2,6 @@
 // options: every knob of the algorithm, with each twin's recipe supplying the defaults.
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { readNpy } from '../../io/npy.js';
@@ -24,19 +23,22 @@ import { memberSha256 } from '../../models/weights/store.js';
 import { openOutputFolder } from '../output-folder.js';
 import { synthesisConfig } from '../synthesis/config.js';
 import { planJobs } from '../synthesis/poles.js';
-import { modelOption, parseTwin, parseIntOpt } from './predict.js';
+import { modelOption, parseTwin } from './predict.js';
+import { announcePreset, parsePreset, presetOption } from './preset.js';
+import { parseFloatStrict, parseIntStrict, parseSeed } from './parse.js';
+import { MAX_RESULTS, checkResultCount, maxBufferBytes, maxRunsPerBatch } from './limits.js';
+import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
-const num = (name: string, v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InputError(`${name} must be a number, got '${v}'`);
-  return n;
-};
+const num = parseFloatStrict;
 const pair = (name: string, v: string): [number, number] => {
-  const p = v.split(',').map((s) => num(name, s.trim()));
+  const p = v.split(',').map((s) => num(name, s));
   if (p.length !== 2) throw new InputError(`${name} takes two numbers 'lo,hi', got '${v}'`);
   if (!(p[0] <= p[1])) throw new InputError(`${name}: lo must not exceed hi, got '${v}'`);
   return [p[0], p[1]];
 };
+
+/** --axis-weight when not given: with Adam, 0.05-0.2 moved the projection a lot on the V1 twin while keeping the activation within a few percent; 1 let the guidance term dominate. */
+export const DEFAULT_AXIS_WEIGHT = 0.1;
 
 export function addSynthesisOptions(c: Command): Command {
   return c
@@ -64,14 +66,15 @@ export function addSynthesisOptions(c: Command): Command {
     .addOption(new Option('--range-fn <f>', 'how the range is enforced').choices(['linear', 'sigmoid', 'tanh']))
     .option('--init-std <x>', 'pixel parameterisation: std of the initial parameters')
     .option('--prior <name|file.npy>', 'Fourier magnitude prior: natural_gray, natural_rgb or a (C,S,S) .npy')
-    .option('--init-image <file>', 'Fourier parameterisation: start from the phase of this image (.npy in model space, or PNG/JPEG preprocessed as screening)')
+    .option('--init-image <file>', 'Fourier parameterisation: start from the phase of this image (.npy in model space, or PNG/JPEG preprocessed as screening with --preset)')
+    .addOption(presetOption('preprocessing of a PNG/JPEG --init-image'))
     .option('--no-blur', 'pixel parameterisation: do not blur the gradient')
     .option('--aperture', 'multiply the image by the twin\'s screening aperture before the norm constraint, so the whole norm budget goes to the receptive field and MEIs compare with screened images at the same norm and mask (default of v1-pixel)')
     .option('--no-aperture', 'no aperture (default of every recipe but v1-pixel)')
     .option('--save-all-steps', 'also write images_all_steps.npy and an animated trajectory.png')
-    .option('--batch <n>', 'runs optimised together (default 8)', '8')
+    .option('--batch <n>', "runs optimised together; split into smaller batches when the adapter's buffers hold fewer (with a note)", '8')
     .option('--axis <axis.npy>', 'DreamSim guidance: loss -= weight * projection of the (min-max stretched, 224, RGB) image\'s embedding onto this axis (dualneuron axis)')
-    .option('--axis-weight <w>', 'weight of the guidance term (default 1)')
+    .option('--axis-weight <w>', `weight of the guidance term (default ${DEFAULT_AXIS_WEIGHT}; with Adam 0.05-0.2 moves the projection a lot while keeping the activation within a few percent)`)
     .addOption(new Option('--embedder <t>', 'DreamSim type that embeds for --axis (must match the axis)').choices(DREAMSIM_TYPE_NAMES).default('ensemble'))
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
@@ -83,7 +86,7 @@ export interface SynthCli {
   lr?: string; lrSchedule: boolean; etaMin?: string; momentum?: string; noise?: string; crops?: string; boxSize?: string; jitter?: string;
   oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
   prior?: string; initImage?: string; blur: boolean; aperture?: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
-  axis?: string; axisWeight?: string; embedder?: string; overwrite?: boolean;
+  axis?: string; axisWeight?: string; embedder?: string; preset?: string; overwrite?: boolean;
 }
 
 /** The --axis vector and weight, validated before any GPU work (null without --axis). */
@@ -96,7 +99,7 @@ export function parseAxis(o: SynthCli): { axis: Float32Array; weight: number; ty
   if (a.shape.length !== 1 || a.shape[0] < 1) throw new InputError(`${o.axis}: shape (${a.shape.join(', ')}); an axis is a vector (D,)`);
   const axis = toFloat32(a);
   if (!axis.every(Number.isFinite)) throw new InputError(`${o.axis} holds non-finite values`);
-  const weight = o.axisWeight === undefined ? 1 : num('--axis-weight', o.axisWeight);
+  const weight = o.axisWeight === undefined ? DEFAULT_AXIS_WEIGHT : num('--axis-weight', o.axisWeight);
   const type = (o.embedder ?? 'ensemble') as DreamsimType;
   if (!isDreamsimType(type)) throw new InputError(`--embedder: unknown DreamSim type '${type}'`);
   return { axis, weight, type };
@@ -109,17 +112,17 @@ export function resolveRecipe(o: SynthCli, id: TwinId): Recipe {
   if (!base) throw new InputError(`unknown recipe '${name}'; choose from ${Object.keys(RECIPES).join(', ')}`);
   const r: Recipe = { ...base };
   if (o.param) r.param = o.param;
-  if (o.steps !== undefined) r.steps = parseIntOpt('--steps', o.steps);
+  if (o.steps !== undefined) r.steps = parseIntStrict('--steps', o.steps);
   if (o.optimizer) r.optimizer = o.optimizer;
   if (o.lr !== undefined) r.lr = num('--lr', o.lr);
   r.lrSchedule = o.lrSchedule && r.lrSchedule;
   if (o.etaMin !== undefined) r.etaMin = num('--eta-min', o.etaMin);
   if (o.momentum !== undefined) r.momentum = num('--momentum', o.momentum);
   if (o.noise !== undefined) r.noise = num('--noise', o.noise);
-  if (o.crops !== undefined) r.nbCrops = parseIntOpt('--crops', o.crops, 1);
+  if (o.crops !== undefined) r.nbCrops = parseIntStrict('--crops', o.crops, { min: 1 });
   if (o.boxSize !== undefined) r.boxSize = pair('--box-size', o.boxSize);
   if (o.jitter !== undefined) r.jitterStd = num('--jitter', o.jitter);
-  if (o.oversample !== undefined) r.oversample = parseIntOpt('--oversample', o.oversample, 1);
+  if (o.oversample !== undefined) r.oversample = parseIntStrict('--oversample', o.oversample, { min: 1 });
   if (o.padFrac !== undefined) r.reflectPadFrac = num('--pad-frac', o.padFrac);
   if (o.targetNorm !== undefined) r.targetNorm = num('--target-norm', o.targetNorm);
   if (o.tvWeight !== undefined) r.tvWeight = num('--tv-weight', o.tvWeight);
@@ -137,10 +140,17 @@ export function resolveRecipe(o: SynthCli, id: TwinId): Recipe {
   return r;
 }
 
+/** `data` when every value is finite, else an InputError naming `what`, the first bad index and its value. */
+function assertFinite(what: string, data: Float32Array, why: string): Float32Array {
+  const i = data.findIndex((v) => !Number.isFinite(v));
+  if (i >= 0) throw new InputError(`${what} holds a non-finite value (${data[i]} at flat index ${i}); ${why}. Nothing was computed.`);
+  return data;
+}
+
 export function parseMembers(v: string | undefined, id: TwinId): number[] | undefined {
   if (!v) return undefined;
   const k = TWINS[id].members.length;
-  const list = v.split(',').map((s) => parseIntOpt('--members', s.trim(), 1));
+  const list = v.split(',').map((s) => parseIntStrict('--members', s, { min: 1 }));
   for (const m of list) if (m > k) throw new InputError(`--members: the ${id} twin has members 1..${k}, got ${m}`);
   return [...new Set(list)];
 }
@@ -151,7 +161,7 @@ export async function prepare(o: SynthCli) {
   const spec = TWINS[id];
   const r = resolveRecipe(o, id);
   const members = parseMembers(o.members, id);
-  const batch = parseIntOpt('--batch', o.batch, 1);
+  const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_RESULTS });
   const home = weightsHome(o.weightsDir);
   const [C, S] = [spec.inputShape[0], spec.inputShape[1]];
   let param: Parameterization;
@@ -161,13 +171,14 @@ export async function prepare(o: SynthCli) {
     const priorName = o.prior ?? (C === 3 ? 'natural_rgb' : r.prior);
     const prior = priorName === 'natural_gray' || priorName === 'natural_rgb' ? loadPrior(priorName, home) : readNpy(priorName);
     if (prior.shape[0] !== C) throw new InputError(`the prior ${priorName} has ${prior.shape[0]} channels; the ${id} twin takes ${C}`);
+    assertFinite(`the prior ${priorName}`, toFloat32(prior), 'a magnitude spectrum must be finite everywhere');
     let initImages: Float32Array[] | undefined;
     if (o.initImage) {
       if (o.initImage.endsWith('.npy')) {
         const a = readNpy(o.initImage);
         if (a.shape.join(',') !== `${C},${S},${S}`) throw new InputError(`${o.initImage}: shape (${a.shape.join(', ')}), expected (${C}, ${S}, ${S})`);
-        initImages = [toFloat32(a)];
-      } else initImages = [imageToInput(makePipeline(spec, loadMask(id, home), 'imagenet'), readImage(o.initImage))];
+        initImages = [assertFinite(`--init-image ${o.initImage}`, toFloat32(a), 'its phase would be undefined')];
+      } else initImages = [imageToInput(makePipeline(spec, loadMask(id, home), announcePreset(parsePreset(o.preset), '--init-image')), readImage(o.initImage))];
     }
     param = new FourierParameterization({ prior, size: S, valuesRange: r.valuesRange, rangeFn: r.rangeFn, initImages });
   }
@@ -189,23 +200,41 @@ export async function prepare(o: SynthCli) {
 export function parseNeurons(v: string, n: number): number[] {
   const out: number[] = [];
   for (const part of v.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new InputError(`--neurons: cannot read '${part}'; use e.g. 0-457 or 3,7,10-19`);
-    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+    const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(part);
+    if (!m) throw new InputError(`--neurons: cannot read '${part}'; use e.g. 0-457 or 3,7,10-19 (decimal digits, no spaces)`);
+    const [a, b] = [m[1], m[2] ?? m[1]].map((x) => {
+      if (BigInt(x) >= BigInt(n)) throw new InputError(`--neurons: neuron ${x} is out of range (0..${n - 1})`);
+      return Number(x);
+    });
     if (b < a) throw new InputError(`--neurons: range ${part} is empty`);
-    for (let i = a; i <= b; i++) {
-      if (i >= n) throw new InputError(`--neurons: neuron ${i} is out of range (0..${n - 1})`);
-      out.push(i);
-    }
+    for (let i = a; i <= b; i++) out.push(i);
   }
   return [...new Set(out)];
 }
 
-export function parseSeeds(seeds: string | undefined, seed: string | undefined): number[] {
+/** The seeds of --seed S (one seed, 0..2^64-1, exact) or --seeds K (0..K-1; at most MAX_RESULTS). */
+export function parseSeeds(seeds: string | undefined, seed: string | undefined): bigint[] {
   if (seeds !== undefined && seed !== undefined) throw new InputError('give --seeds K or --seed S, not both');
-  if (seed !== undefined) return [parseIntOpt('--seed', seed)];
-  const k = parseIntOpt('--seeds', seeds ?? '1', 1);
-  return Array.from({ length: k }, (_, i) => i);
+  if (seed !== undefined) return [parseSeed('--seed', seed)];
+  const k = parseIntStrict('--seeds', seeds ?? '1', { min: 1 });
+  checkResultCount(k, `--seeds ${k}`);
+  return Array.from({ length: k }, (_, i) => BigInt(i));
+}
+
+/** Every (neuron, seed, pole), refused up front when there are more than MAX_RESULTS. */
+export function makeJobs(neurons: number[], seeds: bigint[], poles: Pole[]): Job[] {
+  checkResultCount(neurons.length * seeds.length * poles.length, `${neurons.length} neurons x ${seeds.length} seeds x ${poles.length} poles`);
+  return neurons.flatMap((neuron) => seeds.flatMap((seed) => poles.map((pole) => ({ neuron, seed, pole }))));
+}
+
+/** --batch, split to what the adapter's buffers hold (results do not depend on the batch), with a note when split. */
+function fitBatch(p: Awaited<ReturnType<typeof prepare>>, guided: boolean, backend: WebGPUBackend): number {
+  const maxBytes = maxBufferBytes(backend.limits);
+  const [C, S] = [p.spec.inputShape[0], p.spec.inputShape[1]];
+  const cap = maxRunsPerBatch(p.id, { channels: C, size: S, nbCrops: p.recipe.nbCrops, oversample: p.recipe.oversample, guided }, maxBytes);
+  if (p.batch <= cap) return p.batch;
+  console.error(`--batch ${p.batch} is more than this adapter's buffers hold (${(maxBytes / 2 ** 20).toFixed(0)} MiB per buffer: at most ${cap} runs of ${p.recipe.nbCrops} crops per batch); running in batches of ${cap} (results do not depend on the batch)`);
+  return cap;
 }
 
 export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: Record<string, unknown>): Promise<void> {
@@ -217,6 +246,7 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
   // refuses results made with other options before any GPU work
   planJobs(out, jobs, config, o.overwrite);
   const backend = await init('webgpu');
+  const batch = fitBatch(p, guide !== null, backend as WebGPUBackend);
   const rec = startRecord(command, { ...o }, backend.describe());
   const { model, weightsSha256 } = loadTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
   let embedder: DreamSim | null = null;
@@ -229,10 +259,10 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
       p.synth.axis = { embed: (u) => e.embed(u), axis: guide.axis, weight: guide.weight };
       extra = { ...extra, guidance: { axis: resolve(o.axis!), weight: guide.weight, embedder: guide.type, embedderSha256: ds.sha256 } };
     }
-    const n = await runPoles({ out, config, overwrite: o.overwrite, model, outputs: p.spec.neurons, param: p.param, synth: p.synth, jobs, batch: p.batch, animation: o.saveAllSteps, progress: true });
+    const n = await runPoles({ out, config, overwrite: o.overwrite, model, outputs: p.spec.neurons, param: p.param, synth: p.synth, jobs, batch, animation: o.saveAllSteps, progress: true });
     finishRecord(rec, join(out, 'run.json'), {
       model: p.id, members: model.memberIds, centered: o.centered, weightsSha256, recipe: { name: o.recipe ?? defaultRecipe(p.id, o.param), ...p.recipe },
-      jobs: jobs.length, computed: n, seedsNote: 'each result (neuron, seed, pole) draws its own streams from deriveSeed(seed, pole), independent of the batch', ...extra,
+      jobs: jobs.length, computed: n, batch, initImagePreset: o.initImage ? parsePreset(o.preset) : undefined, seedsNote: 'each result (neuron, seed, pole) draws its own streams from deriveSeed(seed, pole), independent of the batch', ...extra,
     });
     console.error(`${n} results computed (${jobs.length - n} were already done) in ${out}`);
   } finally {
@@ -247,25 +277,25 @@ export function registerSynthesize(program: Command): void {
   addSynthesisOptions(program.command('synthesize').description('most/least exciting inputs (MEI/LEI) of one neuron by gradient ascent'))
     .requiredOption('--neuron <n>', 'neuron index')
     .addOption(new Option('--pole <p>', 'most (MEI), least (LEI) or both').choices(['most', 'least', 'both']).default('both'))
-    .option('--seeds <k>', 'seeds 0..k-1 (default 1)')
-    .option('--seed <s>', 'a single seed')
+    .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
+    .option('--seed <s>', 'a single seed, 0..2^64-1')
     .action(async (o: SynthCli & { neuron: string; pole: 'most' | 'least' | 'both'; seeds?: string; seed?: string }) => {
       const id = parseTwin(o.model);
-      const neuron = parseIntOpt('--neuron', o.neuron);
+      const neuron = parseIntStrict('--neuron', o.neuron);
       if (neuron >= TWINS[id].neurons) throw new InputError(`--neuron ${neuron} is out of range: the ${id} twin has neurons 0..${TWINS[id].neurons - 1}`);
       const poles: Pole[] = o.pole === 'both' ? ['least', 'most'] : [o.pole];
-      const jobs = parseSeeds(o.seeds, o.seed).flatMap((seed) => poles.map((pole) => ({ neuron, seed, pole })));
+      const jobs = makeJobs([neuron], parseSeeds(o.seeds, o.seed), poles);
       await runJobs(o, jobs, 'synthesize', { neuron, poles });
     });
 
   addSynthesisOptions(program.command('poles').description('MEIs and LEIs of many neurons, optimised in batches; resumes an interrupted run'))
     .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19')
-    .option('--seeds <k>', 'seeds 0..k-1 (default 1)')
-    .option('--seed <s>', 'a single seed')
+    .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
+    .option('--seed <s>', 'a single seed, 0..2^64-1')
     .action(async (o: SynthCli & { neurons: string; seeds?: string; seed?: string }) => {
       const id = parseTwin(o.model);
       const neurons = parseNeurons(o.neurons, TWINS[id].neurons);
-      const jobs = neurons.flatMap((neuron) => parseSeeds(o.seeds, o.seed).flatMap((seed) => (['least', 'most'] as Pole[]).map((pole) => ({ neuron, seed, pole }))));
+      const jobs = makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']);
       await runJobs(o, jobs, 'poles', { neurons });
     });
 }

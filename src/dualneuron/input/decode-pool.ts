@@ -5,6 +5,9 @@ import os from 'node:os';
 import { readImage } from '../../io/image/index.js';
 import { imageToInput, type InputPipeline } from './pipeline.js';
 
+/** Decode threads when not told: one core left for the main thread, at most 4. */
+export const defaultWorkers = () => Math.max(1, Math.min(4, os.availableParallelism() - 1));
+
 export type Decoded = { data: Float32Array } | { error: string };
 
 export class DecodePool {
@@ -13,7 +16,7 @@ export class DecodePool {
   private nextId = 0;
   private rr = 0;
 
-  constructor(private readonly pipe: InputPipeline, workers = Math.max(1, Math.min(4, os.cpus().length - 1))) {
+  constructor(private readonly pipe: InputPipeline, workers = defaultWorkers()) {
     for (let i = 0; i < workers; i++) {
       const w = new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: pipe });
       w.on('message', (m: { id: number; data?: Float32Array; error?: string }) => {

@@ -90,8 +90,20 @@ export function checkScreenOutput(out: string, config: ResultConfig, images: str
     if (prev.identity && !diffs.length) continue;
     if (!overwrite) throw mismatchError(out, what, diffs, verb);
     log(`--overwrite: removing ${what.toLowerCase()} in ${out} (made with other options)`);
-    removeScreenOutputs(out, 'prefix' in prev ? prev.prefix : null);
+    removeScreenOutputs(out, 'prefix' in prev ? checkPrefix(prev.prefix, path) : null);
   }
+}
+
+/**
+ * A per-unit folder prefix read back from a screen.json: the CLI only writes names of letters, digits, '.', '_'
+ * and '-' (never '.' or '..' alone), so anything else (a path separator) means an edited or foreign file, refused
+ * before it becomes part of a path.
+ */
+function checkPrefix(prefix: unknown, file: string): string {
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9._-]{1,600}$/.test(prefix) || prefix === '.' || prefix === '..') {
+    throw new InputError(`${file}: its folder prefix ${JSON.stringify(prefix)} is not a plain name (letters, digits, '.', '_', '-'); the file was edited or is not a dualneuron screening output`);
+  }
+  return prefix;
 }
 
 function removeScreenOutputs(out: string, prefix: string | null): void {
@@ -242,7 +254,9 @@ export async function mergeShards(dirs: string[], out: string): Promise<ScreenMe
   const metas = dirs.map((d) => {
     const p = join(d, 'screen.json');
     if (!existsSync(p)) throw new InputError(`${d} is not a finished screening output (no screen.json); finish or resume that shard first`);
-    return { dir: d, meta: JSON.parse(readFileSync(p, 'utf8')) as ScreenMeta };
+    const meta = JSON.parse(readFileSync(p, 'utf8')) as ScreenMeta;
+    checkPrefix(meta.prefix, p);
+    return { dir: d, meta };
   }).sort((a, b) => a.meta.range[0] - b.meta.range[0]);
   const first = metas[0].meta;
   let at = 0;

@@ -10,7 +10,7 @@
 import { Tensor, tidy, noGrad, keep, backward, stack, type Backend } from '../../tensor/index.js';
 import { interpolate } from '../../tensor/index.js';
 import { Adam, SGD, CosineAnnealing, ConstantLr, type Optimizer, type Schedule } from '../../nn/optim.js';
-import { InputError } from '../../errors.js';
+import { DualNeuronError, InputError } from '../../errors.js';
 import type { Parameterization } from './parameterization.js';
 import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
 
@@ -66,6 +66,24 @@ export interface RunResult {
 }
 
 export interface Model { forward(x: Tensor): Tensor; readonly backend: Backend }
+
+/**
+ * A run's activation became NaN or infinite: its result would be meaningless, so the batch stops and nothing is
+ * written for it (a result marked done with "final": null would be skipped forever after).
+ */
+export class NonFiniteActivationError extends DualNeuronError {
+  constructor(readonly run: number, readonly step: number, readonly value: number, describe: string, steps: number) {
+    super(`synthesis failed: the activation of ${describe} is ${value} ${step === 0 ? 'before the first step (the initial image)' : `after step ${step} of ${steps}`}; ` +
+      'nothing was written for the runs of this batch. Check the prior, --init-image and the model inputs, or lower --lr.');
+  }
+}
+
+/** 'run k (neuron n, pole p[, label])' for messages. */
+function describeRun(r: RunSpec, k: number): string {
+  const o = r.objective;
+  const what = 'neuron' in o ? `neuron ${o.neuron}` : 'neurons' in o ? `neurons ${o.neurons.join(',')}` : 'a custom objective';
+  return `run ${k} (${r.label ? `${r.label}, ` : ''}${what}, pole ${r.pole})`;
+}
 
 /** (K, N) objective weights of each run over the model outputs. */
 export function objectiveMatrix(runs: readonly RunSpec[], outputs: number): Float32Array {
@@ -140,7 +158,10 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   }));
   const record = async (withFrames: boolean) => {
     const { img, act } = evaluate();
-    acts.push(await act.dataF32());
+    const a = await act.dataF32();
+    const bad = a.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) { img.dispose(); act.dispose(); throw new NonFiniteActivationError(bad, acts.length, a[bad], describeRun(runs[bad], bad), o.steps); }
+    acts.push(a);
     if (withFrames) {
       const im = await img.dataF32(), al = await normalizedAlpha(alphaAcc).dataF32();
       const per = C * S * S;

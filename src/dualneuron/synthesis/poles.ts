@@ -19,16 +19,18 @@ import { configDiff, configHash, mismatchError, type ResultConfig } from '../res
 
 export type Pole = 'most' | 'least';
 
-export interface Job { neuron: number; seed: number; pole: Pole }
+/** seed: 0..2^64-1, exact (a folder seed_SSSS and the run's streams come from it) */
+export interface Job { neuron: number; seed: bigint; pole: Pole }
 
-export const runSeedOf = (seed: number, pole: Pole) => deriveSeed(BigInt(seed), pole === 'most' ? 1 : 0);
+export const runSeedOf = (seed: bigint, pole: Pole) => deriveSeed(seed, pole === 'most' ? 1 : 0);
 
 export function jobDir(out: string, j: Job): string {
   return join(out, `neuron_${String(j.neuron).padStart(4, '0')}`, `seed_${String(j.seed).padStart(4, '0')}`, j.pole);
 }
 
-/** done.json: the result's summary, and the options it was made with (readable, and hashed). */
-export interface Done { neuron: number; seed: number; pole: Pole; final: number; initial: number; steps: number; configHash?: string; config?: ResultConfig }
+/** done.json: the result's summary, and the options it was made with (readable, and hashed); the seed is a number
+ * when it is exact as one (below 2^53), else a decimal string. */
+export interface Done { neuron: number; seed: number | string; pole: Pole; final: number; initial: number; steps: number; configHash?: string; config?: ResultConfig }
 
 export function isDone(out: string, j: Job): boolean { return existsSync(join(jobDir(out, j), 'done.json')); }
 
@@ -113,11 +115,14 @@ function writeJob(out: string, j: Job, r: RunResult, C: number, S: number, steps
   // nor old files (e.g. trajectory.png) beside a new one
   rmSync(dir, { recursive: true, force: true });
   writeRunResult(dir, r, C, S, { animation });
-  const done: Done = { ...j, final: r.activations[r.activations.length - 1], initial: r.activations[0], steps, ...config };
+  const done: Done = { ...j, seed: seedJson(j.seed), final: r.activations[r.activations.length - 1], initial: r.activations[0], steps, ...config };
   writeFileAtomic(join(dir, 'done.json'), JSON.stringify(done) + '\n');
 }
 
-function writePolesFigureIfComplete(out: string, neuron: number, seed: number, C: number, S: number): void {
+/** A seed in JSON: a number where that is exact, else its decimal string (JSON numbers are doubles). */
+export const seedJson = (seed: bigint): number | string => (seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed.toString());
+
+function writePolesFigureIfComplete(out: string, neuron: number, seed: bigint, C: number, S: number): void {
   const parts = (['least', 'most'] as const).map((pole) => {
     const d = jobDir(out, { neuron, seed, pole });
     if (!existsSync(join(d, 'done.json'))) return null;
