@@ -128,9 +128,10 @@ export function registerScreen(program: Command): void {
       const cap = maxWorkers();
       const workers = o.workers !== undefined ? parseIntStrict('--workers', o.workers, { min: 0 }) : undefined;
       if (workers !== undefined && workers > cap) throw new InputError(`--workers ${workers} is more than this machine can run: at most ${cap} (one per core, ${os.availableParallelism()}, and per 512 MiB of free memory, ${(os.freemem() / 2 ** 30).toFixed(1)} GiB)`);
+      // the options above are checked before --out is locked; the image list and weights after
+      const lock = openOutputFolder(o.out, 'screen');
       const images = listImages(o.images);
       const home = weightsHome(o.weightsDir);
-      const lock = openOutputFolder(o.out, 'screen');
       const pipe = makePipeline(spec, loadMask(id, home), announcePreset(preset));
       const members = member ? [member] : spec.members.map((_, i) => i + 1);
       // every option that affects the outputs (--workers and --strict do not); checked before any GPU work

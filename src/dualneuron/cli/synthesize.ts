@@ -155,14 +155,18 @@ export function parseMembers(v: string | undefined, id: TwinId): number[] | unde
   return [...new Set(list)];
 }
 
-/** Everything a synthesis run needs, from the options; validates before loading the model. */
-export async function prepare(o: SynthCli) {
+/** The options alone, checked without reading any file: a typo fails before --out is created or locked. */
+export function parseSynthOptions(o: SynthCli) {
   const id = parseTwin(o.model);
-  const spec = TWINS[id];
   const r = resolveRecipe(o, id);
   const members = parseMembers(o.members, id);
   const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_RESULTS });
-  const home = weightsHome(o.weightsDir);
+  return { id, spec: TWINS[id], recipe: r, members, batch, home: weightsHome(o.weightsDir) };
+}
+
+/** Everything a synthesis run needs: the parsed options, the parameterisation (priors, init images, aperture) read. */
+export async function prepare(o: SynthCli, opts = parseSynthOptions(o)) {
+  const { id, spec, recipe: r, members, batch, home } = opts;
   const [C, S] = [spec.inputShape[0], spec.inputShape[1]];
   let param: Parameterization;
   if (r.param === 'pixel') {
@@ -239,9 +243,10 @@ function fitBatch(p: Awaited<ReturnType<typeof prepare>>, guided: boolean, backe
 
 export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: Record<string, unknown>): Promise<void> {
   const out = resolve(o.out);
-  const lock = openOutputFolder(out, command);
-  const p = await prepare(o);
+  const opts = parseSynthOptions(o);
   const guide = parseAxis(o);
+  const lock = openOutputFolder(out, command);
+  const p = await prepare(o, opts);
   const config = p.config(guide);
   // refuses results made with other options before any GPU work
   planJobs(out, jobs, config, o.overwrite);
