@@ -6,7 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { repoRoot } from '../helpers/upstream.js';
 import { readNpy } from '../../src/io/npy.js';
 import { InputError } from '../../src/errors.js';
 import { deepsimFc6Config } from '../../src/models/deepsim-fc6.js';
@@ -199,6 +201,45 @@ test('CLI: gan-hessian writes what HessCMA takes; bad options fail before any wo
   } finally {
     rmSync(home, { recursive: true, force: true });
     rmSync(join(out, '..'), { recursive: true, force: true });
+  }
+});
+
+test('CLI: killed (SIGKILL) mid-run, the same command resumes from the saved Lanczos state and writes the same bytes', async () => {
+  const home = smallHome();
+  const dir = tmp();
+  const args = (out: string) => ['gan-hessian', '--code', fx('z0.npy'), '--k', '4', '--iterations', '40', '--tol', '1e-300',
+    '--save-every', '0', '--residuals', '0', '--out', out, '--weights-dir', home];
+  try {
+    const a = join(dir, 'a'), b = join(dir, 'b');
+    const whole = cli(args(a));
+    assert.is(whole.status, 0, whole.stderr);
+    const child = spawn(process.execPath, [resolve(repoRoot, 'dist/src/dualneuron/cli/main.js'), ...args(b)], { env: { ...process.env, DUALNEURON_QUIET: '1' }, stdio: 'ignore' });
+    const exited = new Promise((res) => child.on('exit', res));
+    const t0 = Date.now();
+    while (!existsSync(join(b, 'lanczos-state.json')) && Date.now() - t0 < 120_000) await new Promise((res) => setTimeout(res, 10));
+    child.kill('SIGKILL');
+    await exited;
+    assert.not.ok(existsSync(join(b, 'eigvals.npy')), 'killed before the end');
+    const saved = (JSON.parse(readFileSync(join(b, 'lanczos-state.json'), 'utf8')) as { alpha: number[] }).alpha.length;
+    assert.ok(saved >= 10 && saved < 40, `saved after ${saved} steps`);
+    const r = cli(args(b));
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(r.stderr.includes(`resuming from ${saved} Lanczos steps`), r.stderr);
+    for (const f of ['eigvals.npy', 'eigvecs.npy']) assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs`);
+    assert.is(JSON.parse(readFileSync(join(b, 'hessian.json'), 'utf8')).resumedFrom, saved);
+    assert.not.ok(existsSync(join(b, 'lanczos-state.json')) || existsSync(join(b, 'lanczos-basis.npy')), 'state removed at the end');
+    // another code in the same folder refuses the state of the first
+    const child2 = spawn(process.execPath, [resolve(repoRoot, 'dist/src/dualneuron/cli/main.js'), ...args(b)], { env: { ...process.env, DUALNEURON_QUIET: '1' }, stdio: 'ignore' });
+    const exited2 = new Promise((res) => child2.on('exit', res));
+    while (!existsSync(join(b, 'lanczos-state.json')) && Date.now() - t0 < 240_000) await new Promise((res) => setTimeout(res, 10));
+    child2.kill('SIGKILL');
+    await exited2;
+    const other = cli([...args(b).filter((x, i, all) => x !== '--code' && all[i - 1] !== '--code'), '--at', 'zero']);
+    assert.is.not(other.status, 0);
+    assert.ok(other.stderr.includes('holds the Lanczos state of another computation') && other.stderr.includes('codeSha256'), other.stderr);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

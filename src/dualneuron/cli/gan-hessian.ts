@@ -121,7 +121,8 @@ export function registerGanHessian(program: Command): void {
         const rec = startRecord('gan-hessian', { ...o }, backend.describe());
         const key = { gan: o.gan, weightsSha256, codeSha256, eps, seed };
         const resume = loadState(o.out, key, n) ?? undefined;
-        if (resume) console.error(`resuming from ${resume.alpha.length} Lanczos steps saved in ${o.out}`);
+        const resumedFrom = resume?.alpha.length ?? 0; // lanczosTop continues the state in place
+        if (resume) console.error(`resuming from ${resumedFrom} Lanczos steps saved in ${o.out}`);
         const H = await ImageDistanceHessian.create(model, z0, { eps });
         try {
           const progress = new Progress({ total: iterations, unit: 'HVP', label: 'Lanczos' });
@@ -155,7 +156,7 @@ export function registerGanHessian(program: Command): void {
             method: 'Lanczos with full reorthogonalisation (float64, host) on H v = 2 J^T (J v): J v by central finite differences of the raw output, masked by the clamp at z0; J^T u by one backward pass',
             eps, epsRule: epsOpt === undefined ? `${DEFAULT_EPS_REL} x max(1, rms(z0))` : 'given',
             iterations: res.iterations, maxIterations: iterations, tol, converged: res.converged, restarts: res.restarts, seed,
-            resumedFrom: resume?.alpha.length ?? 0, products: H.products, lanczosSeconds,
+            resumedFrom, products: H.products, lanczosSeconds,
             clampedFraction: await H.clampedFraction(),
             ritzResidualsTop: Array.from(res.ritzResiduals.slice(0, Math.min(k, 16))),
             residuals,
