@@ -14,7 +14,7 @@ import { Progress } from '../../util/progress.js';
 import { loadDeepsimFc6, requireDeepsimFc6 } from '../../models/weights/deepsim-weights.js';
 import { weightsHome } from '../../models/weights/store.js';
 import { HostRng } from '../render/rng.js';
-import { ImageDistanceHessian, DEFAULT_EPS_REL, defaultHessianEps } from '../evolve/hessian.js';
+import { ImageDistanceHessian, DEFAULT_EPS_REL, defaultHessianEps, type JvMethod } from '../evolve/hessian.js';
 import { defaultLanczosIterations, lanczosTop, type LanczosState } from '../evolve/lanczos.js';
 import { openOutputFolder } from '../output-folder.js';
 import { startRecord, finishRecord } from '../run-record.js';
@@ -25,7 +25,7 @@ export const GAN_HESSIAN_GANS = ['fc6'] as const;
 const STATE_JSON = 'lanczos-state.json', STATE_BASIS = 'lanczos-basis.npy';
 
 interface Opts {
-  gan: string; code?: string; at: string; seed: string; k: string; iterations?: string; tol: string; eps?: string;
+  gan: string; jv: JvMethod; code?: string; at: string; seed: string; k: string; iterations?: string; tol: string; eps?: string;
   residuals: string; saveEvery: string; out: string; weightsDir?: string;
 }
 
@@ -49,7 +49,7 @@ function codeOf(o: Opts, n: number, seed: number): { z0: Float32Array; source: s
   return { z0: Float32Array.from({ length: n }, () => rng.normal()), source: `random N(0, 1), seed ${seed}` };
 }
 
-interface SavedState { n: number; gan: string; weightsSha256: string; codeSha256: string; eps: number; seed: number; alpha: number[]; beta: number[]; restarts: number }
+interface SavedState { n: number; gan: string; weightsSha256: string; codeSha256: string; jv: JvMethod; eps: number; seed: number; alpha: number[]; beta: number[]; restarts: number }
 
 function saveState(dir: string, s: LanczosState, key: Omit<SavedState, 'alpha' | 'beta' | 'restarts' | 'n'>): void {
   const rows = s.basis.length, n = s.n, flat = new Float64Array(rows * n);
@@ -86,7 +86,8 @@ export function registerGanHessian(program: Command): void {
     .option('--k <n>', 'eigenpairs to compute (upstream HessCMA on fc6 used the top 800 or 500)', '800')
     .option('--iterations <m>', 'the most Lanczos steps (Hessian-vector products); default min(N, max(2k, k + 50))')
     .option('--tol <x>', 'stop early when every top-k Ritz residual is <= tol x the largest eigenvalue', '1e-8')
-    .option('--eps <x>', `finite-difference step of J v; default ${DEFAULT_EPS_REL} x max(1, rms(z0))`)
+    .addOption(new Option('--jv <method>', 'J v exactly by a tangent (forward-mode) pass, or by central finite differences').choices(['tangent', 'fd']).default('tangent'))
+    .option('--eps <x>', `finite-difference step of J v with --jv fd; default ${DEFAULT_EPS_REL} x max(1, rms(z0))`)
     .option('--residuals <r>', 'check ||H v - lambda v|| of the top r eigenvectors with real products', '4')
     .option('--save-every <s>', 'seconds between saves of the Lanczos state (resume by running the same command)', '60')
     .requiredOption('--out <dir>', 'output folder: eigvals.npy, eigvecs.npy, hessian.json, run.json')
@@ -103,6 +104,7 @@ export function registerGanHessian(program: Command): void {
       const saveEvery = Number(o.saveEvery);
       if (!(saveEvery >= 0)) throw new InputError(`--save-every must be a number of seconds >= 0, got '${o.saveEvery}'`);
       const epsOpt = o.eps === undefined ? undefined : parsePositive('--eps', o.eps);
+      if (epsOpt !== undefined && o.jv !== 'fd') throw new InputError('--eps is the finite-difference step: it needs --jv fd');
       const itOpt = o.iterations === undefined ? undefined : parseIntOpt('--iterations', o.iterations, 1);
       if (o.code && !existsSync(o.code)) throw new InputError(`--code ${o.code} does not exist`);
       const home = weightsHome(o.weightsDir);
@@ -117,13 +119,13 @@ export function registerGanHessian(program: Command): void {
         if (iterations < k || iterations > n) throw new InputError(`--iterations must be in k..N = ${k}..${n}, got ${iterations}`);
         const { z0, source } = codeOf(o, n, seed);
         const codeSha256 = createHash('sha256').update(new Uint8Array(z0.buffer, z0.byteOffset, z0.byteLength)).digest('hex');
-        const eps = epsOpt ?? defaultHessianEps(z0);
+        const eps = o.jv === 'fd' ? epsOpt ?? defaultHessianEps(z0) : 0;
         const rec = startRecord('gan-hessian', { ...o }, backend.describe());
-        const key = { gan: o.gan, weightsSha256, codeSha256, eps, seed };
+        const key = { gan: o.gan, weightsSha256, codeSha256, jv: o.jv, eps, seed };
         const resume = loadState(o.out, key, n) ?? undefined;
         const resumedFrom = resume?.alpha.length ?? 0; // lanczosTop continues the state in place
         if (resume) console.error(`resuming from ${resumedFrom} Lanczos steps saved in ${o.out}`);
-        const H = await ImageDistanceHessian.create(model, z0, { eps });
+        const H = await ImageDistanceHessian.create(model, z0, { jv: o.jv, eps: o.jv === 'fd' ? eps : undefined });
         try {
           const progress = new Progress({ total: iterations, unit: 'HVP', label: 'Lanczos' });
           let lastSave = performance.now();
@@ -153,8 +155,9 @@ export function registerGanHessian(program: Command): void {
           const info = {
             gan: o.gan, dimension: n, k, code: source, codeSha256, codeNorm: Math.hypot(...z0), weightsSha256,
             distance: '||G(z) - G(z0)||^2, G the [0, 1] RGB image (3 x 256 x 256); H = 2 J^T J',
-            method: 'Lanczos with full reorthogonalisation (float64, host) on H v = 2 J^T (J v): J v by central finite differences of the raw output, masked by the clamp at z0; J^T u by one backward pass',
-            eps, epsRule: epsOpt === undefined ? `${DEFAULT_EPS_REL} x max(1, rms(z0))` : 'given',
+            method: 'Lanczos with full reorthogonalisation (float64, host) on H v = 2 J^T (J v); J^T u by one backward pass; J v ' +
+              (o.jv === 'fd' ? 'by central finite differences of the raw output, masked by the clamp at z0' : 'exactly, by a tangent pass through the generator (forward mode), masked by the clamp at z0'),
+            jv: o.jv, eps: o.jv === 'fd' ? eps : null, epsRule: o.jv !== 'fd' ? null : epsOpt === undefined ? `${DEFAULT_EPS_REL} x max(1, rms(z0))` : 'given',
             iterations: res.iterations, maxIterations: iterations, tol, converged: res.converged, restarts: res.restarts, seed,
             resumedFrom, products: H.products, lanczosSeconds,
             clampedFraction: await H.clampedFraction(),
