@@ -10,6 +10,7 @@ test/fixtures/deepsim/fc6_s32.pt, which the TypeScript test imports.
 
 Writes test/fixtures/gan-hessian/:
   z0.npy        float32 (128): the code, det_value('code', [2, 128], 1000000)[0] * 16 (the first fc6 fixture code)
+  H.npy         float64 (128, 128): the Hessian
   eigvals.npy   float64 (128): every eigenvalue of H, descending
   eigvecs.npy   float64 (16, 128): the eigenvectors of the 16 largest, rows, largest component positive
   hessian.json  clamped fraction, the eigenvalue gaps, trace, ||H|| (for the test's messages)
@@ -57,6 +58,7 @@ for r in range(top.shape[0]):
     i = int(top[r].abs().argmax())
     if top[r, i] < 0:
         top[r] = -top[r]
+np.save(os.path.join(out, 'H.npy'), H.numpy())
 np.save(os.path.join(out, 'eigvals.npy'), w.numpy())
 np.save(os.path.join(out, 'eigvecs.npy'), top.numpy())
 info = {
