@@ -197,6 +197,7 @@ test('CLI: gan-hessian writes what HessCMA takes; bad options fail before any wo
     bad(['--k', '129', '--at', 'zero', '--out', out], '--k 129 exceeds the code dimension 128');
     bad(['--k', '0', '--out', out], '--k must be an integer >= 1');
     bad(['--code', join(out, 'nope.npy'), '--out', out], 'does not exist');
+    bad(['--code', fx('z0.npy'), '--at', 'zero', '--out', out], 'either --code or --at, not both');
     bad(['--eps', '0.01', '--out', out], '--eps is the finite-difference step: it needs --jv fd');
     bad(['--jv', 'double', '--out', out], "'double' is invalid");
     const empty = tmp();

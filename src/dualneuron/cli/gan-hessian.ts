@@ -92,7 +92,7 @@ export function registerGanHessian(program: Command): void {
     .option('--save-every <s>', 'seconds between saves of the Lanczos state (resume by running the same command)', '60')
     .requiredOption('--out <dir>', 'output folder: eigvals.npy, eigvecs.npy, hessian.json, run.json')
     .addOption(weightsDirOption())
-    .action(async (o: Opts) => {
+    .action(async (o: Opts, cmd: Command) => {
       // every option checked before any work
       if (!(GAN_HESSIAN_GANS as readonly string[]).includes(o.gan)) {
         throw new InputError(`--gan: unknown generator '${o.gan}'; gan-hessian supports ${GAN_HESSIAN_GANS.join(', ')}`);
@@ -106,6 +106,7 @@ export function registerGanHessian(program: Command): void {
       const epsOpt = o.eps === undefined ? undefined : parsePositive('--eps', o.eps);
       if (epsOpt !== undefined && o.jv !== 'fd') throw new InputError('--eps is the finite-difference step: it needs --jv fd');
       const itOpt = o.iterations === undefined ? undefined : parseIntOpt('--iterations', o.iterations, 1);
+      if (o.code && cmd.getOptionValueSource('at') === 'cli') throw new InputError('give either --code or --at, not both');
       if (o.code && !existsSync(o.code)) throw new InputError(`--code ${o.code} does not exist`);
       const home = weightsHome(o.weightsDir);
       requireDeepsimFc6(home); // names `dualneuron weights pull deepsim-fc6`
