@@ -12,6 +12,7 @@ import { registerSynthesize } from './synthesize.js';
 import { registerDemo } from './demo.js';
 import { registerScreen } from './screen.js';
 import { registerDream } from './dream.js';
+import { registerGanHessian } from './gan-hessian.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -30,6 +31,7 @@ registerSynthesize(program);
 registerDemo(program);
 registerScreen(program);
 registerDream(program);
+registerGanHessian(program);
 
 try {
   await program.parseAsync(process.argv);
