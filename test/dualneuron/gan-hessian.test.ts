@@ -20,7 +20,6 @@ import { gpu, seededValues } from '../helpers/backends.js';
 import { cpu, type Backend } from '../../src/tensor/index.js';
 import { fixture } from '../helpers/fixtures.js';
 import { cli } from '../helpers/cli.js';
-import { assertThrowsWith } from '../io/io-helpers.js';
 
 const test = suite('gan-hessian: Lanczos, and the fc6 image-distance Hessian vs PyTorch (exact 2 J^T J)');
 const fx = (name: string) => fixture('gan-hessian', name);

@@ -19,7 +19,7 @@ import { defaultLanczosIterations, lanczosTop, type LanczosState } from '../evol
 import { openOutputFolder } from '../output-folder.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
-import { parseIntOpt } from './predict.js';
+import { parseFloatStrict, parseIntStrict } from './parse.js';
 
 export const GAN_HESSIAN_GANS = ['fc6'] as const;
 const STATE_JSON = 'lanczos-state.json', STATE_BASIS = 'lanczos-basis.npy';
@@ -30,8 +30,8 @@ interface Opts {
 }
 
 function parsePositive(name: string, v: string): number {
-  const x = Number(v);
-  if (!(x > 0) || !Number.isFinite(x)) throw new InputError(`${name} must be a positive number, got '${v}'`);
+  const x = parseFloatStrict(name, v);
+  if (!(x > 0)) throw new InputError(`${name} must be a positive number, got '${v}'`);
   return x;
 }
 
@@ -97,15 +97,15 @@ export function registerGanHessian(program: Command): void {
       if (!(GAN_HESSIAN_GANS as readonly string[]).includes(o.gan)) {
         throw new InputError(`--gan: unknown generator '${o.gan}'; gan-hessian supports ${GAN_HESSIAN_GANS.join(', ')}`);
       }
-      const k = parseIntOpt('--k', o.k, 1);
-      const seed = parseIntOpt('--seed', o.seed, 0);
+      const k = parseIntStrict('--k', o.k, { min: 1 });
+      const seed = parseIntStrict('--seed', o.seed);
       const tol = parsePositive('--tol', o.tol);
-      const nResid = parseIntOpt('--residuals', o.residuals, 0);
-      const saveEvery = Number(o.saveEvery);
+      const nResid = parseIntStrict('--residuals', o.residuals);
+      const saveEvery = parseFloatStrict('--save-every', o.saveEvery);
       if (!(saveEvery >= 0)) throw new InputError(`--save-every must be a number of seconds >= 0, got '${o.saveEvery}'`);
       const epsOpt = o.eps === undefined ? undefined : parsePositive('--eps', o.eps);
       if (epsOpt !== undefined && o.jv !== 'fd') throw new InputError('--eps is the finite-difference step: it needs --jv fd');
-      const itOpt = o.iterations === undefined ? undefined : parseIntOpt('--iterations', o.iterations, 1);
+      const itOpt = o.iterations === undefined ? undefined : parseIntStrict('--iterations', o.iterations, { min: 1 });
       if (o.code && cmd.getOptionValueSource('at') === 'cli') throw new InputError('give either --code or --at, not both');
       if (o.code && !existsSync(o.code)) throw new InputError(`--code ${o.code} does not exist`);
       const home = weightsHome(o.weightsDir);

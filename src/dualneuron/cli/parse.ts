@@ -14,7 +14,9 @@ export function parseIntStrict(name: string, v: string, { min = 0, max = Number.
     throw new InputError(`${name} must be an integer${min >= 0 ? ` >= ${min}` : ''} in decimal digits (no '+', spaces, hex or exponent), got '${v}'`);
   }
   const b = BigInt(v);
-  if (b < BigInt(min) || b > BigInt(max)) throw new InputError(`${name} must lie in ${min}..${max}, got '${v}'`);
+  if (b < BigInt(min) || b > BigInt(max)) {
+    throw new InputError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer >= ${min}, got '${v}'` : `${name} must lie in ${min}..${max}, got '${v}'`);
+  }
   return Number(b);
 }
 
