@@ -11,17 +11,11 @@ import { readNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
 import { repoRoot, withUpstream } from '../helpers/upstream.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { sameTree } from '../helpers/compare.js';
 
 const test = suite('output folders');
 const tmp = mkdtempSync(join(tmpdir(), 'dualneuron-outputs-'));
 
-function sameTree(a: string, b: string): void {
-  const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(join(d, e.name)).map((f) => join(e.name, f)) : [e.name])
-    .filter((f) => f !== 'run.json' && f !== 'screen.json').sort();
-  const fa = files(a), fb = files(b);
-  assert.equal(fa, fb, 'same files');
-  for (const f of fa) assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs`);
-}
 
 const synth = (out: string, extra: string[]) => ['synthesize', '--model', 'v1', '--members', '1', '--neuron', '3', '--out', out, ...extra];
 const doneOf = (out: string, pole = 'most') => JSON.parse(readFileSync(join(out, 'neuron_0003', 'seed_0000', pole, 'done.json'), 'utf8'));

@@ -12,6 +12,7 @@ import { cli } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { repoRoot, withUpstream } from '../helpers/upstream.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { sameTree } from '../helpers/compare.js';
 
 const test = suite('screening');
 const tmp = mkdtempSync(join(tmpdir(), 'dualneuron-screen-'));
@@ -19,13 +20,6 @@ const scenes = join(tmp, 'scenes');
 const N = 20;
 let listFile = '';
 
-function sameTree(a: string, b: string): void {
-  const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(join(d, e.name)).map((f) => join(e.name, f)) : [e.name])
-    .filter((f) => f !== 'run.json' && f !== 'screen.json').sort();
-  const fa = files(a), fb = files(b);
-  assert.equal(fa, fb, 'same files');
-  for (const f of fa) assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs`);
-}
 
 const screenArgs = (out: string, extra: string[] = []) => ['screen', '--model', 'v1', '--member', '1', '--images', listFile, '--preset', 'rendered', '--batch', '8', '--workers', '1', '--out', out, ...extra];
 

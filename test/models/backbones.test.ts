@@ -11,22 +11,13 @@ import type { Module } from '../../src/nn/module.js';
 import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { detStateDict, detValue } from '../helpers/det-weights.js';
+import { maxRelToScale } from '../helpers/compare.js';
 
 const test = suite('backbones vs PyTorch (deterministic random weights)');
 
 const shapesOf = (m: Module) => new Map([...m.stateDict()].map(([k, t]) => [k, t.shape] as [string, readonly number[]]));
 const detInput = (shape: number[]) => Float32Array.from(detValue('input', shape, 1000000).data as Float32Array, (v) => v * 4);
 
-function maxRelToScale(got: ArrayLike<number>, want: ArrayLike<number>): { rel: number; scaled: number } {
-  let scale = 0, abs = 0, rel = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  for (let i = 0; i < want.length; i++) {
-    const e = Math.abs(got[i] - want[i]);
-    abs = Math.max(abs, e);
-    if (Math.abs(want[i]) > 1e-2 * scale) rel = Math.max(rel, e / Math.abs(want[i]));
-  }
-  return { rel, scaled: abs / scale };
-}
 
 test('the TS generator reproduces the Python weights', async () => {
   const check = JSON.parse(readFileSync(fixture('backbones', 'weights_check.json'), 'utf8')) as { resnet50: Record<string, [number, number, number]> };

@@ -25,6 +25,7 @@ import { fixture } from '../helpers/fixtures.js';
 import { detStateDict, detValue } from '../helpers/det-weights.js';
 import { assertThrowsWith } from '../io/io-helpers.js';
 import { cli } from '../helpers/cli.js';
+import { maxRelToScale } from '../helpers/compare.js';
 
 const test = suite('DeePSim fc6 generator vs PyTorch (deterministic random weights), import, pull');
 const fx = (name: string) => fixture('deepsim', name);
@@ -55,17 +56,6 @@ function every3rd(d: ArrayLike<number>, b: number): Float32Array {
 }
 
 /** max |got - want| / max |want|, and the largest elementwise relative error where |want| > 1% of that scale. */
-function errors(got: ArrayLike<number>, want: ArrayLike<number>): { scaled: number; rel: number } {
-  assert.is(got.length, want.length, 'length');
-  let scale = 0, abs = 0, rel = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  for (let i = 0; i < want.length; i++) {
-    const e = Math.abs(got[i] - want[i]);
-    abs = Math.max(abs, e);
-    if (Math.abs(want[i]) > 1e-2 * scale) rel = Math.max(rel, e / Math.abs(want[i]));
-  }
-  return { scaled: abs / scale, rel };
-}
 
 const shapesOf = (m: DeepSimFc6) => new Map([...m.stateDict()].map(([k, t]) => [k, t.shape] as [string, readonly number[]]));
 const npy = (name: string) => readNpy(fx(name)).data as Float32Array;
@@ -108,11 +98,11 @@ test('width 1/32: raw output, image and code gradient match PyTorch (float64) wi
   const z = detCodes(2, 128, g);
   const raw = noGrad(() => tidy(() => m.network(z)));
   assert.equal([...raw.shape], [2, 3, 256, 256]);
-  const eRaw = errors(every3rd(await raw.data(), 2), npy('fc6_s32_raw.npy'));
+  const eRaw = maxRelToScale(every3rd(await raw.data(), 2), npy('fc6_s32_raw.npy'));
   const { img, grad, z: zg } = imageAndGrad(m, z, g);
   const imgData = await img.data();
-  const eImg = errors(every3rd(imgData, 2), npy('fc6_s32_image.npy'));
-  const eGrad = errors(await grad.data(), npy('fc6_s32_grad.npy'));
+  const eImg = maxRelToScale(every3rd(imgData, 2), npy('fc6_s32_image.npy'));
+  const eGrad = maxRelToScale(await grad.data(), npy('fc6_s32_grad.npy'));
   console.log(`    raw: ${eRaw.scaled.toExponential(2)} of scale (max rel ${eRaw.rel.toExponential(2)}); image ${eImg.scaled.toExponential(2)}; gradient ${eGrad.scaled.toExponential(2)} (max rel ${eGrad.rel.toExponential(2)})`);
   assert.ok(eRaw.scaled < 1e-4, `raw output error ${JSON.stringify(eRaw)}`);
   assert.ok(eImg.scaled < 1e-4, `image error ${JSON.stringify(eImg)}`);
@@ -176,7 +166,7 @@ test('published size: the TS det weights equal the script\'s, and the output mat
   assert.equal([...raw.shape], full.shape);
   const grid: number[] = [];
   for (let ch = 0; ch < 3; ch++) for (let r = 0; r < 256; r += full.grid_step) for (let c = 0; c < 256; c += full.grid_step) grid.push(d[ch * 65536 + r * 256 + c]);
-  const eGrid = errors(grid, full.grid);
+  const eGrid = maxRelToScale(grid, full.grid);
   const stats = (ch: number) => {
     let s = 0, s2 = 0, lo = Infinity, hi = -Infinity;
     for (let i = ch * 65536; i < (ch + 1) * 65536; i++) { s += d[i]; lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
@@ -222,7 +212,7 @@ test('import: the published format (torch.save zip) converts to <home>/deepsim/f
     assert.equal(model.config, SMALL);
     const z = detCodes(2, 128, g);
     const raw = noGrad(() => tidy(() => model.network(z)));
-    const e = errors(every3rd(await raw.data(), 2), npy('fc6_s32_raw.npy'));
+    const e = maxRelToScale(every3rd(await raw.data(), 2), npy('fc6_s32_raw.npy'));
     assert.ok(e.scaled < 1e-4, `imported model output ${JSON.stringify(e)}`);
     raw.dispose(); z.dispose(); model.dispose();
     // a stored file whose config metadata was damaged
