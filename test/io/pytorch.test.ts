@@ -6,7 +6,7 @@ import { FormatError, InputError } from '../../src/errors.js';
 import { loadTorchArchive, readTorchCheckpoint, TorchTensor } from '../../src/io/pytorch.js';
 import { openZip } from '../../src/io/zip.js';
 import { assertArray, assertThrowsWith, expected, ioFixture, readFixture, tempDir } from './io-helpers.js';
-import { pTensor, stateDictPickle, torchArchive } from './torch-bytes.js';
+import { deepKeyPickle, pTensor, stateDictPickle, torchArchive } from './torch-bytes.js';
 import { zipBytes } from './zip-bytes.js';
 
 const test = suite('io/pytorch');
@@ -114,12 +114,7 @@ test('small expanded views (stride 0) still load, materialised in C order', () =
 
 test('a checkpoint whose pickle nests 200,000 deep is a FormatError, not a stack overflow', () => {
   const N = 200_000;
-  // {[[[...]]]: 1}: a dict whose only key is a list nested N deep (PROTO 2, EMPTY_DICT, N x MARK, N x LIST, BININT1 1, SETITEM, STOP)
-  const pkl = new Uint8Array(2 * N + 7);
-  pkl.set([0x80, 2, 0x7d]);
-  pkl.fill(0x28, 3, 3 + N);
-  pkl.fill(0x6c, 3 + N, 3 + 2 * N);
-  pkl.set([0x4b, 1, 0x73, 0x2e], 3 + 2 * N);
+  const pkl = deepKeyPickle(N);
   assertThrowsWith(() => readTorchCheckpoint(torchArchive(pkl), 'deep.pth'), FormatError, 'deep.pth', 'no tensors found', '[[[[');
   // a state dict with a tensor under such a key
   const tensorOps = pTensor({ key: '', storage: '0', storageNumel: 1, size: [1], stride: [1] });

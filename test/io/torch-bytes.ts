@@ -72,3 +72,14 @@ export function torchArchive(pickle: Uint8Array, storages: Record<string, Uint8A
     { name: `${prefix}/version`, data: enc.encode('3\n') },
   ]);
 }
+
+/** {[[[...]]]: 1}: a pickle whose only dict key is a list nested n deep (PROTO 2, EMPTY_DICT, n x MARK, n x LIST,
+ * BININT1 1, SETITEM, STOP), for tests of hostile nesting. */
+export function deepKeyPickle(n: number): Uint8Array {
+  const pkl = new Uint8Array(2 * n + 7);
+  pkl.set([0x80, 2, 0x7d]);
+  pkl.fill(0x28, 3, 3 + n);
+  pkl.fill(0x6c, 3 + n, 3 + 2 * n);
+  pkl.set([0x4b, 1, 0x73, 0x2e], 3 + 2 * n);
+  return pkl;
+}

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { FormatError } from '../../src/errors.js';
 import { readCheckpoint } from '../../src/models/dreamsim-formats.js';
 import { assertThrowsWith } from '../io/io-helpers.js';
-import { pGlobal, pStr, pTensor, torchArchive } from '../io/torch-bytes.js';
+import { deepKeyPickle, pGlobal, pStr, pTensor, torchArchive } from '../io/torch-bytes.js';
 
 const test = suite('models/dreamsim-formats');
 
@@ -45,12 +45,7 @@ test('a module tree nested 200,000 deep is walked with an explicit stack; a 200,
   const [key, arr] = [...r.tensors][0]!;
   assert.is(key.split('.').length, N);
   assert.equal(Array.from(arr.data as Float32Array), [3, 4]);
-  // {[[[...]]]: 1}
-  const deep = new Uint8Array(2 * N + 7);
-  deep.set([0x80, 2, 0x7d]);
-  deep.fill(0x28, 3, 3 + N);
-  deep.fill(0x6c, 3 + N, 3 + 2 * N);
-  deep.set([0x4b, 1, 0x73, 0x2e], 3 + 2 * N);
+  const deep = deepKeyPickle(N);
   assertThrowsWith(() => readCheckpoint(torchArchive(deep), 'deepkey.pt'), FormatError, 'deepkey.pt', 'no state dict found', '[[[[');
 });
 
