@@ -8,25 +8,26 @@ import { PULL_TARGETS, type PullTarget } from '../../models/weights/upstream.js'
 import { DREAMSIM_TARGETS, dreamsimTarget, importDreamsim, listDreamsim, pullDreamsim } from '../../models/weights/dreamsim-weights.js';
 import type { DreamsimType } from '../../models/dreamsim.js';
 import { DEEPSIM_FC6_TARGET, deepsimFc6Installed, findDeepsimFc6, importDeepsimFc6, pullDeepsimFc6 } from '../../models/weights/deepsim-weights.js';
+import { BIGGAN_TARGET, bigganInstalled, findBiggan, importBiggan, pullBiggan } from '../../models/weights/biggan-weights.js';
 
 export const weightsDirOption = () =>
   new Option('--weights-dir <dir>', 'weights cache folder (default: $DUALNEURON_HOME or ~/.cache/dualneuron)');
 
 function parseTargets(list: string[]): PullTarget[] {
   const out = list.length ? list : ['all'];
-  for (const t of out) if (!(PULL_TARGETS as string[]).includes(t)) throw new InputError(`unknown weights target '${t}'; choose from ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET].join(', ')}`);
+  for (const t of out) if (!(PULL_TARGETS as string[]).includes(t)) throw new InputError(`unknown weights target '${t}'; choose from ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET, BIGGAN_TARGET].join(', ')}`);
   return out as PullTarget[];
 }
 
 /** Twin/prior targets and DreamSim types, from a list that may mix both. */
-function splitTargets(list: string[]): { twins: string[]; dreamsim: DreamsimType[]; deepsim: boolean } {
+function splitTargets(list: string[]): { twins: string[]; dreamsim: DreamsimType[]; deepsim: boolean; biggan: boolean } {
   const dreamsim: DreamsimType[] = [], twins: string[] = [];
   for (const t of list) {
-    if (t === DEEPSIM_FC6_TARGET) continue;
+    if (t === DEEPSIM_FC6_TARGET || t === BIGGAN_TARGET) continue;
     const d = dreamsimTarget(t);
     if (d) dreamsim.push(d); else twins.push(t);
   }
-  return { twins, dreamsim: [...new Set(dreamsim)], deepsim: list.includes(DEEPSIM_FC6_TARGET) };
+  return { twins, dreamsim: [...new Set(dreamsim)], deepsim: list.includes(DEEPSIM_FC6_TARGET), biggan: list.includes(BIGGAN_TARGET) };
 }
 
 export function registerWeights(program: Command): void {
@@ -36,12 +37,12 @@ export function registerWeights(program: Command): void {
     .description('verify and import upstream files from a local folder (laid out like the upstream repository, its dualneuron/ package folder, or ../shared/upstream/dualneuron)')
     .argument('<dir>', 'folder with the upstream files')
     .addOption(weightsDirOption())
-    .option('--only <targets>', `comma-separated subset: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET].join(', ')}`, 'all')
+    .option('--only <targets>', `comma-separated subset: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET, BIGGAN_TARGET].join(', ')}`, 'all')
     .option('--force', 'import files whose checksum does not match the upstream manifest (with a warning)')
     .action((dir: string, opts: { weightsDir?: string; only: string; force?: boolean }) => {
       const home = weightsHome(opts.weightsDir);
       console.error(`importing from ${dir} into ${home}`);
-      const { twins, dreamsim, deepsim } = splitTargets(opts.only.split(',').filter(Boolean));
+      const { twins, dreamsim, deepsim, biggan } = splitTargets(opts.only.split(',').filter(Boolean));
       const all = twins.includes('all');
       let found = 0;
       if (twins.length) {
@@ -63,21 +64,26 @@ export function registerWeights(program: Command): void {
         importDeepsimFc6(dir, home, { force: opts.force, log: (s) => console.error(s) });
         found++;
       }
+      if (biggan || (all && findBiggan(dir))) {
+        importBiggan(dir, home, { force: opts.force, log: (s) => console.error(s) });
+        found++;
+      }
       if (!found) throw new InputError(`weights import: nothing to import in ${dir}: neither upstream DualNeuron files nor DreamSim files (see weights/dreamsim.json)`);
     });
 
   w.command('pull')
     .description('download upstream files from github.com/enigma-brain/dualneuron, verify (sha256 or git blob sha1) and import them')
-    .argument('[targets...]', `what to fetch: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET].join(', ')} (default all: the twins and priors; DreamSim and deepsim-fc6 only when named)`)
+    .argument('[targets...]', `what to fetch: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET, BIGGAN_TARGET].join(', ')} (default all: the twins and priors; DreamSim, deepsim-fc6 and biggan-deep-256 only when named)`)
     .addOption(weightsDirOption())
     .option('--force', 'download again even if installed')
-    .option('--mirror <url>', 'DreamSim and deepsim-fc6 targets: download <url>/<file name> instead of the upstream URLs (also $DUALNEURON_DREAMSIM_MIRROR, $DUALNEURON_DEEPSIM_MIRROR)')
-    .option('--keep-downloads', 'DreamSim and deepsim-fc6 targets: keep the downloaded originals in <weights dir>/downloads')
+    .option('--mirror <url>', 'DreamSim, deepsim-fc6 and biggan-deep-256 targets: download <url>/<file name> instead of the upstream URLs (also $DUALNEURON_DREAMSIM_MIRROR, $DUALNEURON_DEEPSIM_MIRROR)')
+    .option('--keep-downloads', 'DreamSim, deepsim-fc6 and biggan-deep-256 targets: keep the downloaded originals in <weights dir>/downloads')
     .action(async (targets: string[], opts: { weightsDir?: string; force?: boolean; mirror?: string; keepDownloads?: boolean }) => {
-      const { twins, dreamsim, deepsim } = splitTargets(targets);
+      const { twins, dreamsim, deepsim, biggan } = splitTargets(targets);
       const home = weightsHome(opts.weightsDir);
       if (deepsim) await pullDeepsimFc6(home, { force: opts.force, mirror: opts.mirror, keepDownloads: opts.keepDownloads });
-      if (twins.length || (!dreamsim.length && !deepsim)) await pull(parseTargets(twins), home, { force: opts.force });
+      if (biggan) await pullBiggan(home, { force: opts.force, mirror: opts.mirror, keepDownloads: opts.keepDownloads });
+      if (twins.length || (!dreamsim.length && !deepsim && !biggan)) await pull(parseTargets(twins), home, { force: opts.force });
       if (dreamsim.length) await pullDreamsim(dreamsim, home, { force: opts.force, mirror: opts.mirror, keepDownloads: opts.keepDownloads });
     });
 
@@ -93,6 +99,7 @@ export function registerWeights(program: Command): void {
       console.log(`weights cache: ${home}`);
       for (const r of rows) console.log(`  ${r.target.padEnd(7)} ${r.installed ? 'installed' : 'missing  '}  ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(2)} MiB${r.installed ? '' : `  (dualneuron weights pull ${r.target})`}`);
       console.log(`  ${DEEPSIM_FC6_TARGET.padEnd(26)} ${deepsimFc6Installed(home) ? 'installed' : `missing    (dualneuron weights pull ${DEEPSIM_FC6_TARGET})`}`);
+      console.log(`  ${BIGGAN_TARGET.padEnd(26)} ${bigganInstalled(home) ? 'installed' : `missing    (dualneuron weights pull ${BIGGAN_TARGET})`}`);
       for (const r of ds) console.log(`  ${r.target.padEnd(26)} ${r.installed ? 'installed' : 'missing  '}  ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(2)} MiB${r.installed ? '' : `  (dualneuron weights pull ${r.target})`}`);
     });
 }
