@@ -10,3 +10,5 @@ export { expMap, slerp, renormalize, angle } from './geometry.js';
 export { symmetricEigen } from './eigen.js';
 export { restoreOptimizer } from './restore.js';
 export { Concat, FixedPart, type WrapperRestoreOptions } from './wrappers.js';
+export { lanczosTop, type LanczosState } from './lanczos.js';
+export { ImageDistanceHessian, readGanHessian, type JvMethod } from './hessian.js';
