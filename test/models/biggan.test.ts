@@ -26,6 +26,7 @@ import { fixture } from '../helpers/fixtures.js';
 import { detValue } from '../helpers/det-weights.js';
 import { assertThrowsWith } from '../io/io-helpers.js';
 import { cli } from '../helpers/cli.js';
+import { maxRelToScale } from '../helpers/compare.js';
 
 const test = suite('BigGAN-deep vs PyTorch (deterministic random weights), legacy checkpoint, import, pull');
 const fx = (...p: string[]) => fixture('biggan', ...p);
@@ -57,18 +58,6 @@ function sub(d: ArrayLike<number>, step: number): Float32Array {
   return out;
 }
 
-/** max |got - want| / max |want|, and the largest elementwise relative error where |want| > 1% of that scale. */
-function errors(got: ArrayLike<number>, want: ArrayLike<number>): { scaled: number; rel: number } {
-  assert.is(got.length, want.length, 'length');
-  let scale = 0, abs = 0, rel = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  for (let i = 0; i < want.length; i++) {
-    const e = Math.abs(got[i] - want[i]);
-    abs = Math.max(abs, e);
-    if (Math.abs(want[i]) > 1e-2 * scale) rel = Math.max(rel, e / Math.abs(want[i]));
-  }
-  return { scaled: abs / scale, rel };
-}
 
 /** L = sum(image * W) with the script's cotangent; returns dL/dnoise and dL/dclass. */
 function grads(m: BigGanDeep, noise0: Tensor, cls0: Tensor, backend: Backend): { gn: Tensor; gc: Tensor; noise: Tensor; cls: Tensor } {
@@ -121,15 +110,15 @@ test('width 1/32: output (truncation 0.7 and 0.55) and gradients to noise and cl
   const { noise, cls } = inputs(g);
   const raw = noGrad(() => tidy(() => m.forward(noise, cls, 0.7)));
   assert.equal([...raw.shape], [2, 3, 256, 256]);
-  const eRaw = errors(sub(await raw.data(), 3), npy('s32_raw.npy'));
+  const eRaw = maxRelToScale(sub(await raw.data(), 3), npy('s32_raw.npy'));
   const raw55 = noGrad(() => tidy(() => m.forward(noise, cls, 0.55)));
-  const e55 = errors(sub(await raw55.data(), 6), npy('s32_raw055.npy'));
+  const e55 = maxRelToScale(sub(await raw55.data(), 6), npy('s32_raw055.npy'));
   // the same through the wrapper's code path: [noise | class embedding] straight into the generator
   const viaCode = noGrad(() => tidy(() => m.fromCode(m.code(noise, cls), 0.7)));
-  const eCode = errors(sub(await viaCode.data(), 3), npy('s32_raw.npy'));
+  const eCode = maxRelToScale(sub(await viaCode.data(), 3), npy('s32_raw.npy'));
   const { gn, gc, noise: n2, cls: c2 } = grads(m, noise, cls, g);
-  const eGn = errors(await gn.data(), npy('s32_grad_noise.npy'));
-  const eGc = errors(await gc.data(), npy('s32_grad_class.npy'));
+  const eGn = maxRelToScale(await gn.data(), npy('s32_grad_noise.npy'));
+  const eGc = maxRelToScale(await gc.data(), npy('s32_grad_class.npy'));
   console.log(`    output ${eRaw.scaled.toExponential(2)} of scale (max rel ${eRaw.rel.toExponential(2)}); t=0.55 ${e55.scaled.toExponential(2)}; grad noise ${eGn.scaled.toExponential(2)}, class ${eGc.scaled.toExponential(2)} (max rel ${eGn.rel.toExponential(2)}, ${eGc.rel.toExponential(2)})`);
   assert.ok(eRaw.scaled < 1e-4, `output ${JSON.stringify(eRaw)}`);
   assert.ok(e55.scaled < 1e-4, `output at 0.55 ${JSON.stringify(e55)}`);
@@ -206,7 +195,7 @@ test('import: config.json + pytorch_model.bin (legacy format) to <home>/biggan/b
     const { model } = loadBiggan({ weightsDir: home, backend: g });
     const { noise, cls } = inputs(g);
     const raw = noGrad(() => tidy(() => model.forward(noise, cls, 0.7)));
-    const e = errors(sub(await raw.data(), 3), npy('s32_raw.npy'));
+    const e = maxRelToScale(sub(await raw.data(), 3), npy('s32_raw.npy'));
     assert.ok(e.scaled < 1e-4, `imported model ${JSON.stringify(e)}`);
     for (const t of [raw, noise, cls]) t.dispose();
     model.dispose();
