@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, WeightsError } from '../../errors.js';
 import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
-import { type HostArray, castToF32 } from '../../io/host-array.js';
+import type { HostArray } from '../../io/host-array.js';
 import { readAnyTorchCheckpoint } from '../../io/pytorch-legacy.js';
 import { encodeSafetensors, readSafetensors } from '../../io/safetensors.js';
 import { type Backend, getBackend } from '../../tensor/index.js';
@@ -20,6 +20,7 @@ import { Progress } from '../../util/progress.js';
 import { BIGGAN_DEEP_256, BigGanDeep, type BigGanConfig, bigganConfigFromJson, bigganConfigJson, bigganShapes, checkBigganConfig } from '../biggan.js';
 import { download, fileSink } from './download.js';
 import { readManifest, weightsHome, writeManifest } from './store.js';
+import { checkStateDict } from './state-dict-check.js';
 
 export interface BigganFile { id: string; name: string; url: string; localNames: string[]; size: number | null; sha256: string | null; licence: string; what: string; stored: string }
 export interface BigganManifest { note: string; files: BigganFile[] }
@@ -42,8 +43,6 @@ const weightsFile = () => entry(BIGGAN_TARGET);
 const configFile = () => entry(`${BIGGAN_TARGET}-config`);
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
-const FLOAT = new Set(['f32', 'f16', 'bf16', 'f64']);
 
 /**
  * Checks a state dict against BigGAN-deep's keys and shapes for `config`; every problem is listed (missing keys,
@@ -51,24 +50,12 @@ const FLOAT = new Set(['f32', 'f16', 'bf16', 'f64']);
  * tensors as float32, in the model's key order.
  */
 export function checkBigganStateDict(sd: ReadonlyMap<string, HostArray>, where: string, config: BigGanConfig = BIGGAN_DEEP_256): Map<string, HostArray> {
-  const want = bigganShapes(config);
-  const missing = [...want.keys()].filter((k) => !sd.has(k));
-  const unexpected = [...sd.keys()].filter((k) => !want.has(k));
-  const shapes = [...want].filter(([k, s]) => sd.has(k) && fmt(sd.get(k)!.shape) !== fmt(s)).map(([k, s]) => `${k}: checkpoint ${fmt(sd.get(k)!.shape)} vs model ${fmt(s)}`);
-  const dtypes = [...want.keys()].filter((k) => sd.has(k) && !FLOAT.has(sd.get(k)!.dtype)).map((k) => `${k}: ${sd.get(k)!.dtype}`);
-  if (missing.length || unexpected.length || shapes.length || dtypes.length) {
-    const lines = [`${where} does not fit BigGAN-deep (output ${config.outputDim}, channel width ${config.channelWidth}, z ${config.zDim}, ${config.numClasses} classes, ${config.layers.length} blocks):`];
-    if (missing.length) lines.push(`  missing keys (${missing.length}): ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`);
-    if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${unexpected.slice(0, 20).join(', ')}${unexpected.length > 20 ? ', ...' : ''}`);
-    if (shapes.length) lines.push(`  shape mismatches (${shapes.length}):\n    ${shapes.slice(0, 20).join('\n    ')}${shapes.length > 20 ? '\n    ...' : ''}`);
-    if (dtypes.length) lines.push(`  not floating point (${dtypes.length}): ${dtypes.join(', ')}`);
-    if (unexpected.some((k) => k.endsWith('.weight')) && missing.some((k) => k.endsWith('.weight_orig'))) {
-      lines.push('  (plain .weight keys where weight_orig/weight_u/weight_v are expected: the checkpoint was saved without torch\'s spectral_norm)');
-    }
-    lines.push(`Expected pytorch_pretrained_biggan's ${weightsFile().name} (${weightsFile().url}); biggan-deep-128/512 or a damaged download do not fit.`);
-    throw new WeightsError(lines.join('\n'));
-  }
-  return new Map([...want.keys()].map((k) => [k, sd.get(k)!.dtype === 'f32' ? sd.get(k)! : castToF32(sd.get(k)!)]));
+  return checkStateDict(sd, bigganShapes(config), {
+    header: `${where} does not fit BigGAN-deep (output ${config.outputDim}, channel width ${config.channelWidth}, z ${config.zDim}, ${config.numClasses} classes, ${config.layers.length} blocks):`,
+    hints: (missing, unexpected) => unexpected.some((k) => k.endsWith('.weight')) && missing.some((k) => k.endsWith('.weight_orig'))
+      ? ['  (plain .weight keys where weight_orig/weight_u/weight_v are expected: the checkpoint was saved without torch\'s spectral_norm)'] : [],
+    footer: `Expected pytorch_pretrained_biggan's ${weightsFile().name} (${weightsFile().url}); biggan-deep-128/512 or a damaged download do not fit.`,
+  });
 }
 
 /** The weights and config files for `input`, or null where none is found. */

@@ -12,7 +12,7 @@ import { config } from '../../config.js';
 import { fileURLToPath } from 'node:url';
 import { InputError, WeightsError } from '../../errors.js';
 import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
-import { type HostArray, castToF32 } from '../../io/host-array.js';
+import type { HostArray } from '../../io/host-array.js';
 import { readTorchCheckpoint } from '../../io/pytorch.js';
 import { encodeSafetensors, readSafetensors } from '../../io/safetensors.js';
 import { type Backend, getBackend } from '../../tensor/index.js';
@@ -20,6 +20,7 @@ import { Progress } from '../../util/progress.js';
 import { DEEPSIM_FC6, DeepSimFc6, checkDeepsimFc6Config, deepsimFc6Shapes, type DeepSimFc6Config } from '../deepsim-fc6.js';
 import { download, fileSink } from './download.js';
 import { readManifest, weightsHome, writeManifest } from './store.js';
+import { checkStateDict } from './state-dict-check.js';
 
 export interface DeepsimFile { id: string; name: string; url: string; size: number | null; sha256: string | null; licence: string; what: string; stored: string }
 export interface DeepsimManifest { note: string; files: DeepsimFile[] }
@@ -55,7 +56,6 @@ export function rewriteDeepsimKeys(sd: ReadonlyMap<string, HostArray>, where: st
   return out;
 }
 
-const FLOAT = new Set(['f32', 'f16', 'bf16', 'f64']);
 
 /**
  * Checks a (rewritten) state dict against the generator's keys and shapes for `config`; every problem is listed
@@ -63,21 +63,10 @@ const FLOAT = new Set(['f32', 'f16', 'bf16', 'f64']);
  * Returns the tensors as float32.
  */
 export function checkDeepsimFc6StateDict(sd: ReadonlyMap<string, HostArray>, where: string, config: DeepSimFc6Config = DEEPSIM_FC6): Map<string, HostArray> {
-  const want = deepsimFc6Shapes(config);
-  const missing = [...want.keys()].filter((k) => !sd.has(k));
-  const unexpected = [...sd.keys()].filter((k) => !want.has(k));
-  const shapes = [...want].filter(([k, s]) => sd.has(k) && fmt(sd.get(k)!.shape) !== fmt(s)).map(([k, s]) => `${k}: checkpoint ${fmt(sd.get(k)!.shape)} vs model ${fmt(s)}`);
-  const dtypes = [...want.keys()].filter((k) => sd.has(k) && !FLOAT.has(sd.get(k)!.dtype)).map((k) => `${k}: ${sd.get(k)!.dtype}`);
-  if (missing.length || unexpected.length || shapes.length || dtypes.length) {
-    const lines = [`${where} does not fit the DeePSim fc6 generator (code ${config.codeDim}, channels ${fmt(config.channels)}):`];
-    if (missing.length) lines.push(`  missing keys (${missing.length}): ${missing.join(', ')}`);
-    if (unexpected.length) lines.push(`  unexpected keys (${unexpected.length}): ${unexpected.slice(0, 20).join(', ')}${unexpected.length > 20 ? ', ...' : ''}`);
-    if (shapes.length) lines.push(`  shape mismatches (${shapes.length}):\n    ${shapes.join('\n    ')}`);
-    if (dtypes.length) lines.push(`  not floating point (${dtypes.length}): ${dtypes.join(', ')}`);
-    lines.push(`Expected upconvGAN_fc6.pt (${fc6File().url}); another upconvGAN (fc7, fc8, pool5, ...) or a damaged download does not fit.`);
-    throw new WeightsError(lines.join('\n'));
-  }
-  return new Map([...want.keys()].map((k) => [k, sd.get(k)!.dtype === 'f32' ? sd.get(k)! : castToF32(sd.get(k)!)]));
+  return checkStateDict(sd, deepsimFc6Shapes(config), {
+    header: `${where} does not fit the DeePSim fc6 generator (code ${config.codeDim}, channels ${fmt(config.channels)}):`,
+    footer: `Expected upconvGAN_fc6.pt (${fc6File().url}); another upconvGAN (fc7, fc8, pool5, ...) or a damaged download does not fit.`,
+  });
 }
 
 /**
