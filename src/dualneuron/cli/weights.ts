@@ -72,7 +72,7 @@ export function registerWeights(program: Command): void {
     });
 
   w.command('pull')
-    .description('download upstream files from github.com/enigma-brain/dualneuron, verify (sha256 or git blob sha1) and import them')
+    .description('download upstream files (the twins and priors from github.com/enigma-brain/dualneuron; DreamSim, DeePSim fc6 and BigGAN from their publishers), verify them (sha256, git blob sha1, or by reading them where nothing is published) and import them')
     .argument('[targets...]', `what to fetch: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET, BIGGAN_TARGET].join(', ')} (default all: the twins and priors; DreamSim, deepsim-fc6 and biggan-deep-256 only when named)`)
     .addOption(weightsDirOption())
     .option('--force', 'download again even if installed')
