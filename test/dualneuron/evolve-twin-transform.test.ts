@@ -16,9 +16,11 @@
 // weights summing to 1: <= 1.5 + 7e-4 levels. We allow (1 + 1e-3) / 255 and (1.5 + 1e-3) / 255 per pixel before
 // normalisation (1e-3 covers the fixed-point terms and float32). After the aperture and the norm, the images are
 // compared in L2 with the bound ||x/|x| - y/|y||| <= 2 ||x - y|| / |x| applied to the masked, normalised images.
+// Gradients: the float64 CPU backend's VJP against central finite differences, WebGPU against the CPU.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor } from '../../src/tensor/index.js';
+import { Tensor, type Backend } from '../../src/tensor/index.js';
+import { gradcheck } from '../helpers/gradcheck.js';
 import { gpu } from '../helpers/backends.js';
 import { TWINS, type TwinSpec } from '../../src/models/twins/registry.js';
 import type { RawImage } from '../../src/io/image/types.js';
@@ -129,6 +131,19 @@ for (const [label, sc] of GEOMETRIES) {
     tf.dispose();
   });
 }
+
+test('gradients to the images: float64 CPU VJP against central finite differences, WebGPU against the CPU (gray and RGB)', async () => {
+  const b = await gpu();
+  for (const sc of [{ crop: 11, size: 7, gray: true }, { crop: 13, size: 13, gray: false }, { crop: 18, size: 9, gray: false }]) {
+    const tfs = new Map<Backend, TwinTransform>();
+    const f = (x: Tensor) => {
+      if (!tfs.has(x.backend)) tfs.set(x.backend, TwinTransform.create(sc, 16, x.backend));
+      return tfs.get(x.backend)!.apply(x);
+    };
+    await gradcheck(`twin transform crop ${sc.crop} size ${sc.size}${sc.gray ? ' gray' : ''}`, f, [{ shape: [2, 3, 16, 16], lo: 0, hi: 1 }], b);
+    for (const t of tfs.values()) t.dispose();
+  }
+});
 
 test('wrong image shapes are refused', async () => {
   const b = await gpu();

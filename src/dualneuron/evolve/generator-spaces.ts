@@ -72,9 +72,14 @@ function vector(name: string, v: ArrayLike<number>, n: number): Float64Array {
   return out;
 }
 
-/** images(codes) in chunks of `batch` rows: `render` maps (b, dim) codes to (b, C, H, W) twin inputs */
+/**
+ * images(codes) in generator calls of at most `batch` rows: `render` maps (b, dim) codes to (b, C, H, W). Each call's
+ * activations are disposed when it returns, unless the codes require gradients: then the graph is kept whole (one
+ * call, no chunks) for the caller's backward pass and tidy scope.
+ */
 function chunked(codes: Tensor, batch: number, render: (c: Tensor) => Tensor): Tensor {
   const B = codes.shape[0];
+  if (codes.requiresGrad) return render(codes);
   if (B <= batch) return tidy(() => render(codes));
   const parts: Tensor[] = [];
   try {

@@ -105,11 +105,13 @@ export class TwinTransform {
     if (images.rank !== 4 || images.shape[1] !== 3 || images.shape[2] !== S || images.shape[3] !== S) {
       throw new ShapeError(`twin transform: images must be (B, 3, ${S}, ${S}) RGB in [0, 1], got [${images.shape.join(', ')}]`);
     }
-    return tidy(() => {
+    const run = () => {
       const x = this.luma ? images.mul(this.luma).sum(1, true) : images;
       const resized = this.resize.matmul(x.matmul(this.resizeT)); // rows: M (X Mᵀ)
       return resized.sub(this.mean).div(this.std);
-    });
+    };
+    // temporaries are disposed at once unless a gradient will flow back through them (then the caller's tidy does)
+    return images.requiresGrad ? run() : tidy(run);
   }
 
   dispose(): void {
