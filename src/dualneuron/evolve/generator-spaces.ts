@@ -8,9 +8,10 @@
 //  - fc6: the zero code. ActMax-Optimizer-Dev cma_benchmark.py, get_optimizer("CholeskyCMAES"):
 //    `CholeskyCMAES(4096, population_size=40, init_sigma=3.0, Aupdate_freq=10, init_code=np.zeros([1, 4096]))`, and
 //    core/insilico_exps.py ExperimentEvolution (`codes = np.zeros([1, self.code_length])` at step 0);
-//    field-anchors section 4: "The benchmark's generation 0 is the single zero code".
+//    field-anchors section 4: "The benchmark's generation 0 is the single zero code". (One of upstream's
+//    GAN-comparison scripts starts fc6 at np.random.randn(1, 4096) instead; pass initCode for that.)
 //  - BigGAN: noise 0.7 x a standard normal truncated to [-2, 2], class embedding zero. Visual_Neuro_InSilico_Exp
-//    BigGAN_Evol_cluster.py: `fixnoise = 0.7 * truncated_noise_sample(1, 128)`,
+//    BigGAN_Evol_cluster.py (its "CholCMA" run, CholeskyCMAES(space_dimen=256, init_code=init_code, init_sigma=0.2)): `fixnoise = 0.7 * truncated_noise_sample(1, 128)`,
 //    `init_code = np.concatenate((fixnoise, np.zeros((1, 128))), axis=1)`; pytorch_pretrained_biggan's
 //    truncated_noise_sample is scipy's truncnorm(-2, 2). Ours draws the same distribution from the project's
 //    Philox stream (rejection of normals outside [-2, 2]); the numbers cannot equal scipy's.
