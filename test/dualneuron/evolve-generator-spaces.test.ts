@@ -6,7 +6,7 @@
 // rows. BigGAN's fixed halves are checked against the generator on the full code [noise | class] built on the host.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, type Backend } from '../../src/tensor/index.js';
+import { Tensor, cpu, type Backend } from '../../src/tensor/index.js';
 import { gpu, seededValues } from '../helpers/backends.js';
 import { detStateDict } from '../helpers/det-weights.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -74,6 +74,7 @@ test('fc6 space: dim 4096 (here 128), zero init code, images = generator then sc
   given.dispose();
   await assert_rejects(() => Fc6Space.create({ generator: g, twinSpec: TWINS.v1, initCode: [1, 2] }), InputError, /initCode must have 128 values/);
   await assert_rejects(() => Fc6Space.create({ generator: g, twinSpec: TWINS.v1, batch: 0 }), InputError, /batch must be a positive integer/);
+  await assert_rejects(() => Fc6Space.create({ generator: g, twinSpec: TWINS.v1, backend: cpu() }), InputError, /backend the generator was loaded on/);
   g.dispose();
 });
 

@@ -34,7 +34,7 @@ export const BIGGAN_NOISE_BOUND = 2;
 interface CommonOptions {
   /** the twin whose screening preprocessing the images go through (its spec, or just its screening field) */
   twinSpec: { screening: ScreeningSpec };
-  /** where the transform's constants live; the generator's backend by default */
+  /** where the transform's constants live: the generator's backend (the default; another one is refused) */
   backend?: Backend;
   /** largest number of codes per generator call */
   batch?: number;
@@ -58,6 +58,11 @@ export interface BigGANSpaceOptions extends CommonOptions {
   initCode?: ArrayLike<number>;
   /** seed of the default init noise */
   seed?: number | bigint;
+}
+
+function backendOf(given: Backend | undefined, generator: { backend: Backend }): Backend {
+  if (given && given !== generator.backend) throw new InputError('generator space: backend must be the backend the generator was loaded on');
+  return generator.backend;
 }
 
 function checkBatch(batch: number | undefined, dflt: number): number {
@@ -109,7 +114,7 @@ export class Fc6Space implements ImageSpace {
     const g = o.generator, dim = g.codeDim;
     const init = o.initCode === undefined ? new Float64Array(dim) : vector('fc6 space: initCode', o.initCode, dim);
     const batch = checkBatch(o.batch, FC6_BATCH);
-    return new Fc6Space(g, TwinTransform.create(o.twinSpec.screening, DEEPSIM_IMAGE_SIZE, o.backend ?? g.backend), batch, init);
+    return new Fc6Space(g, TwinTransform.create(o.twinSpec.screening, DEEPSIM_IMAGE_SIZE, backendOf(o.backend, g)), batch, init);
   }
 
   initCode(): Float64Array { return this.init.slice(); }
@@ -178,7 +183,7 @@ export class BigGANSpace implements ImageSpace {
     if (part === 'class') init.set(fixed!, 0);
     if (part === 'noise') init.set(fixed!, z);
     const batch = checkBatch(o.batch, BIGGAN_BATCH);
-    return new BigGANSpace(g, TwinTransform.create(o.twinSpec.screening, g.config.outputDim, o.backend ?? g.backend), batch, truncation, part, fixed, init);
+    return new BigGANSpace(g, TwinTransform.create(o.twinSpec.screening, g.config.outputDim, backendOf(o.backend, g)), batch, truncation, part, fixed, init);
   }
 
   /** the searched part of the start code (dim values) */
