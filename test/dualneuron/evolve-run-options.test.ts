@@ -20,7 +20,6 @@ function fails(o: Partial<EvolveOptionsInput>, re: RegExp): void {
 test('bad options fail, each naming what was wrong', () => {
   fails({ spaces: 'pixels' }, /unknown space 'pixels'/);
   fails({ spaces: 'pixel,pixel' }, /given twice/);
-  fails({ spaces: 'biggan' }, /BigGAN.*not available/);
   fails({ optimizer: 'adam' }, /unknown optimiser 'adam'/);
   fails({ pop: '1' }, /--pop must be an integer >= 2/);
   fails({ pop: '4.5' }, /--pop/);

@@ -1,28 +1,59 @@
 // The options of an evolution run (`dualneuron evolve`), checked in full before any work: every bad option
 // (unknown space or optimiser, pop < 2, sigma0 <= 0, neuron out of range, missing generator weights) fails here,
 // naming what was wrong and what to do. Per-space defaults: fc6 from field-anchors section 4 (sigma0 3, lambda 40);
-// pixel and Fourier are our choices, documented in README "Evolution".
-import { InputError } from '../../errors.js';
+// BigGAN from upstream's label2optimizer (sigma0 0.2, lambda 28); pixel and Fourier are our choices, documented in
+// README "Evolution".
+import { InputError, WeightsError } from '../../errors.js';
 import { choleskyConstants } from './cholesky-cmaes.js';
+import { weightsHome } from '../../models/weights/store.js';
+import { requireDeepsimFc6 } from '../../models/weights/deepsim-weights.js';
+import { requireBiggan } from '../../models/weights/biggan-weights.js';
 
-export const SPACES = ['fc6', 'pixel', 'fourier'] as const;
+export const SPACES = ['fc6', 'biggan', 'pixel', 'fourier'] as const;
 export type SpaceName = (typeof SPACES)[number];
-/** spaces the issue names that are not built yet: they get their own message instead of "unknown" */
-const PLANNED_SPACES: Record<string, string> = { biggan: 'the BigGAN-deep-256 space is not available yet (its generator is still being built)' };
 
 export const OPTIMIZERS = ['cholcma', 'spherecma', 'ga', 'cma', 'hesscma'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 export interface SpaceDefaults { sigma0: number }
 /**
- * sigma0 per space for the CMA family. fc6: upstream's 3.0 (codes have norm ~ 300 at N = 4096). pixel: codes are
+ * sigma0 per space for the CMA family. fc6: upstream's 3.0 (codes have norm ~ 300 at N = 4096). biggan: upstream's
+ * 0.2 for the full 256-D code (Dynamic-Neuron-GAN-Alignment core/utils/Optimizers.py label2optimizer, BigGAN
+ * "CholCMA": `CholeskyCMAES(space_dimen=256, init_code=init_code, init_sigma=0.2,)`; HessCMA there uses 0.2 too;
+ * field-anchors section 4); one half only: BIGGAN_HALF_SIGMA0. pixel: codes are
  * model-space pixels (normalised, roughly unit scale), 0.1 keeps the first samples near the grey start. fourier: the
  * phase parameters of the natural-prior parameterisation, 0.5 (its init sd is 0.01, its useful range ~ 1).
  * HessCMA in fc6 uses upstream's 0.8.
  */
 export function spaceDefaults(space: SpaceName, optimizer: OptimizerName): SpaceDefaults {
   if (space === 'fc6') return { sigma0: optimizer === 'hesscma' ? 0.8 : 3 };
+  if (space === 'biggan') return { sigma0: 0.2 };
   return { sigma0: space === 'pixel' ? 0.1 : 0.5 };
+}
+
+/**
+ * sigma0 when one BigGAN half is searched and the other fixed (BigGANSpace fixNoise / fixClass), upstream's
+ * label2optimizer: "CholCMA_class" (noise fixed) `init_sigma=0.06`, "CholCMA_noise" (class fixed) `init_sigma=0.3`.
+ * ("CholCMA_prod", one optimiser per half through Concat, uses 0.1 for the noise and 0.06 for the class.)
+ */
+export const BIGGAN_HALF_SIGMA0 = { class: 0.06, noise: 0.3 } as const;
+
+/**
+ * null when `space` needs no generator or its weights are installed in `weightsDir` (default: the weights cache,
+ * DUALNEURON_HOME), else the message naming the command that installs them (`dualneuron weights pull deepsim-fc6`
+ * or `biggan-deep-256`, and `weights import` for a local copy). Reads only the manifest and the stored file's
+ * presence, as loadDeepsimFc6 / loadBiggan locate them, so the CLI can fail before any work.
+ */
+export function generatorWeightsMissing(space: SpaceName, weightsDir?: string): string | null {
+  const require = space === 'fc6' ? requireDeepsimFc6 : space === 'biggan' ? requireBiggan : null;
+  if (!require) return null;
+  try {
+    require(weightsHome(weightsDir));
+    return null;
+  } catch (e) {
+    if (e instanceof WeightsError) return e.message;
+    throw e;
+  }
 }
 
 export interface EvolveOptionsInput {
@@ -65,7 +96,6 @@ export function parseEvolveOptions(o: EvolveOptionsInput): EvolveOptions {
   const spaces: SpaceName[] = [];
   for (const raw of o.spaces.split(',')) {
     const s = raw.trim();
-    if (PLANNED_SPACES[s]) throw new InputError(`--spaces ${s}: ${PLANNED_SPACES[s]}; use ${SPACES.join(', ')}`);
     if (!(SPACES as readonly string[]).includes(s)) throw new InputError(`--spaces: unknown space '${s}'; use one or more of ${SPACES.join(', ')} (comma-separated)`);
     if (spaces.includes(s as SpaceName)) throw new InputError(`--spaces: '${s}' is given twice`);
     spaces.push(s as SpaceName);
