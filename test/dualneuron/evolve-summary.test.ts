@@ -206,6 +206,15 @@ test('CLI: evolve-summary OUT --csv --svg (temporarily top-level; `evolve summar
   assert.match(r.stdout, /fc6\s+3 /);
   assert.is(parseCsv(readFileSync(csv, 'utf8')).length, THREADS.length + 2);
   assert.ok(readFileSync(svg, 'utf8').startsWith('<?xml'));
+  assert.not.ok(existsSync(join(out, 'n0', 's0', 'trajectory.svg')));
+  // --figures: the per-seed figures too (best_image.npy needed: a missing one is named)
+  const f = cli(['evolve-summary', out, '--csv', csv, '--svg', svg, '--figures']);
+  assert.is(f.status, 1);
+  assert.match(f.stderr, /best_image.npy is missing/);
+  for (const t of THREADS) writeNpy(join(out, `n${t.neuron}`, 's0', t.space, 'best_image.npy'), { dtype: 'f32', shape: [20, 1, 8, 8], data: Float32Array.from({ length: 20 * 64 }, (_, i) => Math.sin(i)) });
+  const f2 = cli(['evolve-summary', out, '--csv', csv, '--svg', svg, '--figures']);
+  assert.is(f2.status, 0, f2.stderr);
+  for (const n of [0, 3, 7]) for (const file of ['trajectory.svg', 'montage.png']) assert.ok(existsSync(join(out, `n${n}`, 's0', file)), `n${n} ${file}`);
   const help = cli(['evolve-summary', '--help']);
   assert.match(help.stdout, /clean_\*\s+the same from the noiseless/);
   const bad = cli(['evolve-summary', tmp]);

@@ -2,6 +2,8 @@
 // SVG. Built as a stand-alone Command so that it can be attached as the `summary` subcommand of `evolve`.
 import { Command } from 'commander';
 import { SUMMARY_COLUMNS_HELP, writeEvolveSummary } from '../evolve/summary.js';
+import { writeThreadFigures } from '../evolve/report.js';
+import { listSeedDirs } from '../evolve/run-folder.js';
 
 const fmt = (v: number) => (Number.isNaN(v) ? '-' : v.toPrecision(4));
 
@@ -11,9 +13,16 @@ export function evolveSummaryCommand(): Command {
     .argument('<out>', 'the --out folder of a `dualneuron evolve` run')
     .option('--csv <file>', 'CSV to write (default OUT/summary.csv)')
     .option('--svg <file>', 'SVG figure to write (default OUT/summary.svg)')
+    .option('--figures', 'also (re)write every OUT/n<neuron>/s<seed>/trajectory.svg and montage.png from the thread files')
     .addHelpText('after', `\n${SUMMARY_COLUMNS_HELP}\n\nAn unfinished run (state.json generationsDone < options.generations) is summarised as far as it went, with a note.`)
-    .action((out: string, o: { csv?: string; svg?: string }) => {
-      const { summary, csv, svg } = writeEvolveSummary(out, o);
+    .action((out: string, o: { csv?: string; svg?: string; figures?: boolean }) => {
+      const { summary, csv, svg } = writeEvolveSummary(out, { csv: o.csv, svg: o.svg });
+      if (o.figures) {
+        for (const s of listSeedDirs(out)) {
+          const f = writeThreadFigures(s.dir, { generations: summary.generationsDone });
+          console.log(`wrote ${f.trajectory}\nwrote ${f.montage}`);
+        }
+      }
       for (const n of summary.notes) console.error(`note: ${n}`);
       console.log(`${summary.rows.length} threads, ${summary.generationsDone} generations`);
       console.log('space      threads  initial    final      best       ratio      tau');
