@@ -113,24 +113,24 @@ test('gray twin, two spaces with noise: trajectory lines follow the scores; mont
   const lines = polylines(svg).filter((p) => p.pts.length === G);
   assert.is(lines.length, 8);
   const stats = [a, b].map((t) => {
-    const best: number[] = [], mean: number[] = [];
+    const best: number[] = [], mean: number[] = [], cbest: number[] = [], cmean: number[] = [];
     for (let g = 0; g < G; g++) {
-      const row = Array.from(t.scores.subarray(g * POP, (g + 1) * POP));
+      const row = Array.from(t.scores.subarray(g * POP, (g + 1) * POP)), crow = row.map((v) => Math.fround(v * 0.9));
       best.push(Math.max(...row)); mean.push(row.reduce((x, y) => x + y, 0) / POP);
+      cbest.push(Math.max(...crow)); cmean.push(crow.reduce((x, y) => x + y, 0) / POP);
     }
-    return { best, mean };
+    return { best, mean, cbest, cmean };
   });
-  stats.forEach(({ best, mean }, si) => {
+  // all eight lines (per space: noiseless best, noiseless mean, mean, best) are one affine image of their values:
+  // one y axis for every space and kind, and each line drawn from its own statistic
+  const expectedLines = stats.flatMap((st) => [st.cbest, st.cmean, st.mean, st.best]);
+  assertAffine(lines.flatMap((l) => l.pts.map((p) => p[1])), expectedLines.flat(), 'all lines on one axis');
+  lines.forEach((l) => assertAffine(l.pts.map((p) => p[0]), Array.from({ length: G }, (_, g) => -g), 'x = generation'));
+  for (const si of [0, 1]) {
     const [cb, cm, m, bs] = lines.slice(si * 4, si * 4 + 4);
-    assertAffine(bs.pts.map((p) => p[1]), best, `space ${si} best`);
-    assertAffine(m.pts.map((p) => p[1]), mean, `space ${si} mean`);
-    assertAffine(cb.pts.map((p) => p[1]), best.map((v) => Math.fround(v * 0.9)), `space ${si} noiseless best`);
-    assertAffine(cm.pts.map((p) => p[1]), mean, `space ${si} noiseless mean`); // 0.9 x mean: affine too
-    assert.ok(m.attrs.includes('stroke-dasharray="6,4"') && !bs.attrs.includes('dasharray'));
-    assertAffine(bs.pts.map((p) => p[0]), Array.from({ length: G }, (_, g) => -g), `space ${si} x = generation`);
-  });
-  // one y axis for both spaces: the two best lines together are one affine image of the scores
-  assertAffine([...lines[3].pts, ...lines[7].pts].map((p) => p[1]), [...stats[0].best, ...stats[1].best], 'shared axis');
+    assert.ok(m.attrs.includes('stroke-dasharray="6,4"') && !bs.attrs.includes('dasharray'), 'mean dashed, best solid');
+    assert.ok(cb.attrs.includes('stroke-dasharray="1,3"') && cm.attrs.includes('stroke-dasharray="1,3"'), 'noiseless dotted');
+  }
   const png = readImage(montage);
   assert.is(png.mode, 'L');
   const gens = montageGenerations(G);
