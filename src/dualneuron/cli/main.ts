@@ -13,6 +13,7 @@ import { registerDemo } from './demo.js';
 import { registerScreen } from './screen.js';
 import { registerDream } from './dream.js';
 import { registerGanHessian } from './gan-hessian.js';
+import { evolveSummaryCommand } from './evolve-summary.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -32,6 +33,8 @@ registerDemo(program);
 registerScreen(program);
 registerDream(program);
 registerGanHessian(program);
+// TEMPORARY (h-report): top-level until the lead attaches it as the `summary` subcommand of `evolve`
+program.addCommand(evolveSummaryCommand().name('evolve-summary'));
 
 try {
   await program.parseAsync(process.argv);
