@@ -9,6 +9,8 @@ name instead of scoring (one repeat only, constant responses, one repeated image
   test/fixtures/oracle/data/      a DATA folder (dataset.json, responses.npy float32 (R, I, N), images.npy uint8)
   test/fixtures/oracle/trials.csv the same responses as the notebook's trial table (its column order:
                                   trial_id, neuron_id, spike_count, image_id; one row per recorded (trial, neuron))
+  test/fixtures/oracle/trials.npy the same table as a structured array (np.save of a record array; ids as int64,
+                                  text and int32, counts as float64)
   test/fixtures/oracle/expected.json
 
 Run: /usr/bin/python3 tools/golden/oracle_reference.py
@@ -109,7 +111,7 @@ def make_data():
     gain = np.linspace(0.2, 3.0, N)
     rate = 0.5 + gain * signal
     resp = rng.poisson(rate[None].repeat(R, 0)).astype(np.float64)
-    resp[:, :, 3] += rng.normal(0, 0.5, size=(R, I))          # a rate-like neuron with non-integer values
+    resp[:, :, 3] += np.abs(rng.normal(0, 0.5, size=(R, I)))  # a neuron with non-integer values
     # uneven repeats: each image was shown 1..7 times; some neurons miss some trials on top (units that drift out)
     shown = rng.integers(1, R + 1, size=I)
     for i in range(I):
@@ -166,6 +168,9 @@ def main():
         w = csv.writer(f, lineterminator='\r\n')
         w.writerow(['trial_id', 'neuron_id', 'spike_count', 'image_id'])
         w.writerows(rows)
+    rec = np.array([(int(t), n, float(v), int(i)) for t, n, v, i in rows],
+                   dtype=[('trial_id', '<i8'), ('neuron_id', '<U12'), ('spike_count', '<f8'), ('image_id', '<i4')])
+    np.save(os.path.join(OUT, 'trials.npy'), rec)
     neurons, sel = reference(resp, SEED, ITERATIONS, PERCENTILES)
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump({'seed': str(SEED), 'iterations': ITERATIONS, 'percentiles': PERCENTILES, 'neurons': neurons, 'selection': sel,
