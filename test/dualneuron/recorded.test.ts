@@ -176,7 +176,7 @@ test('split by image: disjoint, complete, seeded, sizes from the fractions', () 
   assert.equal(all, Array.from({ length: 118 }, (_, k) => k));
   assert.equal(splitImages(118, { seed: 3n, validation: 0.1, test: 0.2 }), a);
   assert.not.equal(splitImages(118, { seed: 4n, validation: 0.1, test: 0.2 }).test, a.test);
-  throwsWith(() => splitImages(3, { seed: 0n, validation: 0.4, test: 0.4 }), 'at least 1 training image');
+  throwsWith(() => splitImages(3, { seed: 0n, validation: 0.5, test: 0.4 }), 'at least 1 training image');
 });
 
 // tools/golden/image_fixtures.py `hash_image` (as test/io/image-resize.test.ts): the PIL resize cases' inputs
