@@ -104,3 +104,15 @@ export function csvColumn(t: CsvTable, name: string, source: string): number {
   if (idx.length > 1) throw new FormatError(`${source}: column '${name}' appears ${idx.length} times in the header`);
   return idx[0]!;
 }
+
+/** One CSV field: quoted (with doubled quotes) when it holds the delimiter, a quote, a line break or edge spaces. */
+export function csvField(v: string | number | boolean | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A CSV text (CRLF line ends, as RFC 4180) from a header and rows; numbers as their shortest exact decimal. */
+export function formatCsv(header: readonly string[], rows: readonly (readonly (string | number | boolean | null)[])[]): string {
+  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
