@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FormatError, InputError } from '../../src/errors.js';
-import { writeNpy } from '../../src/io/npy.js';
+import { parseNpyHeader, writeNpy } from '../../src/io/npy.js';
+import { makePipeline, imageToInput } from '../../src/dualneuron/input/pipeline.js';
+import { TWINS } from '../../src/models/twins/registry.js';
 import { writePNG } from '../../src/io/image/index.js';
 import { fixture } from '../helpers/fixtures.js';
-import { loadRecorded, preprocessNotebook, repeatGroups, splitImages, type RecordedData } from '../../src/dualneuron/recorded/index.js';
+import { loadRecorded, preprocessForTwin, preprocessNotebook, repeatGroups, splitImages, stackImage, type RecordedData } from '../../src/dualneuron/recorded/index.js';
 
 const test = suite('dualneuron/recorded');
 const tmp = () => mkdtempSync(join(tmpdir(), 'dn-recorded-'));
@@ -208,6 +210,28 @@ test('notebook preprocessing (L, PIL bilinear resize, /255) reproduces PIL on th
     assert.equal(bytes.slice(0, c.first.length), c.first, `${w}x${h} -> ${ow}x${oh}`);
     assert.is(bytes.reduce((s, v) => s + v, 0), c.sum, `${w}x${h} -> ${ow}x${oh} sum`);
   }
+});
+
+test('structured .npy header: field offsets as NumPy packs them (itemsize 68); plain readers still refuse records', () => {
+  const bytes = new Uint8Array(readFileSync(fixture('oracle', 'trials.npy')));
+  const h = parseNpyHeader(bytes, 'trials.npy', { structured: true });
+  assert.equal(h.fields!.map((f) => [f.name, f.offset, f.size]), [['trial_id', 0, 8], ['neuron_id', 8, 48], ['spike_count', 56, 8], ['image_id', 64, 4]]);
+  assert.equal(h.shape, [1199]);
+  throwsWith(() => parseNpyHeader(bytes, 'trials.npy'), 'structured (record) dtypes are not supported');
+});
+
+test('twin preprocessing stacks the screening pipeline of each chosen image', () => {
+  const spec = TWINS.v1;
+  const S = spec.screening.size;
+  const mask = { dtype: 'f32' as const, shape: [S, S], data: new Float32Array(S * S).map((_, k) => (k % S) / S) };
+  const pipe = makePipeline(spec, mask, 'rendered');
+  const d = folder();
+  const x = preprocessForTwin(d.images!, pipe, [4, 1]);
+  const [C, H, W] = spec.inputShape;
+  assert.equal(x.shape, [2, C, H, W]);
+  assert.equal(Array.from(x.data.subarray(0, C * H * W)), Array.from(imageToInput(pipe, stackImage(d.images!, 4))));
+  assert.equal(Array.from(x.data.subarray(C * H * W)), Array.from(imageToInput(pipe, stackImage(d.images!, 1))));
+  assert.not.equal(Array.from(x.data.subarray(0, 20)), Array.from(x.data.subarray(C * H * W, C * H * W + 20)));
 });
 
 test.run();
