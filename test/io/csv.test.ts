@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FormatError } from '../../src/errors.js';
-import { csvColumn, parseCsv } from '../../src/io/csv.js';
+import { csvColumn, formatCsv, parseCsv } from '../../src/io/csv.js';
 
 const test = suite('io/csv');
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -46,6 +46,14 @@ test('errors name the file and the line', () => {
   assert.is(csvColumn(t, 'b', 'c.csv'), 1);
   throwsWith(() => csvColumn(t, 'a', 'c.csv'), "column 'a' appears 2 times");
   throwsWith(() => csvColumn(t, 'z', 'c.csv'), "no column 'z'", "'a', ' b ', 'a'");
+});
+
+test('formatCsv quotes what needs quoting and reads back exactly', () => {
+  const rows = [[1, 'a,b', 'say "hi"'], [0.1 + 0.2, ' pad', 'two\nlines'], [null, true, '']];
+  const text = formatCsv(['n', 'x', 'y'], rows);
+  assert.is(text.split('\r\n')[1], '1,"a,b","say ""hi"""');
+  const t = parseCsv(new TextEncoder().encode(text), 'round.csv');
+  assert.equal(t.rows, [['1', 'a,b', 'say "hi"'], ['0.30000000000000004', ' pad', 'two\nlines'], ['', 'true', '']]);
 });
 
 test.run();
