@@ -130,10 +130,39 @@ export interface NpyHeader {
   fortranOrder: boolean;
   shape: number[];
   dataOffset: number;
+  /** structured (record) arrays only, when asked for: each field's name, descr and byte offset in a record */
+  fields?: NpyField[];
+}
+
+export interface NpyField { name: string; descr: string; offset: number; size: number }
+
+function headerRest(dict: { [k: string]: Lit }, fail: (why: string) => never): { fortranOrder: boolean; shape: number[] } {
+  const fo = dict.fortran_order, shape = dict.shape;
+  if (typeof fo !== 'boolean') fail("'fortran_order' must be True or False");
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
+    fail(`'shape' must be a tuple of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  return { fortranOrder: fo as boolean, shape: shape as number[] };
+}
+
+/** [('name', '<i8'), ...] of a packed record dtype (numeric, 'S' and 'U' fields; no nested or sub-array fields). */
+function structuredFields(list: PyList, fail: (why: string) => never): NpyField[] {
+  let offset = 0;
+  return list.items.map((item) => {
+    if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string' || typeof item[1] !== 'string') {
+      return fail(`unsupported record field ${JSON.stringify(item)} (nested or sub-array fields are not read; use plain columns)`);
+    }
+    const m = /^[<>|=]?([a-zA-Z])(\d+)$/.exec(item[1]);
+    if (!m) return fail(`unsupported record field dtype '${item[1]}' of field '${item[0]}'`);
+    const size = m[1] === 'U' ? 4 * Number(m[2]) : Number(m[2]);
+    const f = { name: item[0], descr: item[1], offset, size };
+    offset += size;
+    return f;
+  });
 }
 
 /** Reads and validates the header of a .npy file (does not look at the data). */
-export function parseNpyHeader(bytes: Uint8Array, source?: string): NpyHeader {
+export function parseNpyHeader(bytes: Uint8Array, source?: string, o: { structured?: boolean } = {}): NpyHeader {
   const name = where(source);
   const fail = (why: string): never => {
     throw new FormatError(`${name}: not a valid .npy file: ${why}`);
@@ -174,7 +203,8 @@ export function parseNpyHeader(bytes: Uint8Array, source?: string): NpyHeader {
   for (const key of ['descr', 'fortran_order', 'shape']) if (!(key in dict)) fail(`header has no '${key}' key`);
   const descr = dict.descr;
   if (typeof descr !== 'string') {
-    throw new FormatError(`${name}: structured (record) dtypes are not supported; save a plain numeric array`);
+    if (o.structured && descr instanceof PyList) return { ...headerRest(dict, fail), descr: '', fields: structuredFields(descr, fail), version: [major, minor], dataOffset: start + headerLen };
+    throw new FormatError(`${name}: structured (record) dtypes are not supported here; save a plain numeric array`);
   }
   const fo = dict.fortran_order;
   if (typeof fo !== 'boolean') fail("'fortran_order' must be True or False");

@@ -14,6 +14,7 @@ import { registerScreen } from './screen.js';
 import { registerDream } from './dream.js';
 import { registerGanHessian } from './gan-hessian.js';
 import { evolveSummaryCommand } from './evolve-summary.js';
+import { registerOracle } from './oracle.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -35,6 +36,7 @@ registerDream(program);
 registerGanHessian(program);
 // TEMPORARY (h-report): top-level until the lead attaches it as the `summary` subcommand of `evolve`
 program.addCommand(evolveSummaryCommand().name('evolve-summary'));
+registerOracle(program);
 
 try {
   await program.parseAsync(process.argv);
