@@ -58,7 +58,8 @@ export function makeOptimizer(s: ThreadOptimizerSpec): Optimizer {
       return HessCMA.create({ dimension: dim, eigenvalues: s.hessian.eigenvalues, eigenvectors: s.hessian.eigenvectors, exponent: 1 / 5, populationSize: pop, sigma0, init, seed });
     }
     case 'spherecma': return new SphereCMA({ dimension: dim, populationSize: pop, selectSize: Math.max(1, Math.floor(pop / 2)), sphereNorm: s.sphereNorm, seed });
-    case 'ga': return new Genetic({ dimension: dim, populationSize: pop, seed });
+    // the benchmark keeps the best 10 of 40; a quarter of smaller populations
+    case 'ga': return new Genetic({ dimension: dim, populationSize: pop, nConserve: Math.min(10, Math.floor(pop / 4)), seed });
     case 'cma': {
       if (dim > MAX_CMA_DIMENSION) throw new InputError(`--optimizer cma keeps a dense ${dim} x ${dim} covariance; it is for spaces of at most ${MAX_CMA_DIMENSION} dimensions (use cholcma)`);
       return new CMAES({ dimension: dim, populationSize: pop, sigma0, mean0: init, seed });
