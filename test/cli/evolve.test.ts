@@ -45,7 +45,7 @@ test('bad options fail before any work, naming what was wrong', () => {
     [set(b, '--pop', '1'), /--pop must be an integer >= 2, got '1'/],
     [set(b, '--sigma0', '0'), /--sigma0 must be > 0, got 0/],
     [set(b, '--sigma0', '-1'), /--sigma0 must be > 0, got -1/],
-    [set(b, '--neurons', '456-458'), /--neurons: neuron 458 is out of range \(0\.\.457\)/],
+    [set(b, '--neurons', '456-458'), /--neurons: neuron 458 is out of range \(0\.\.457\): the v1 twin has 458 neurons/],
     [set(b, '--neurons', 'a'), /--neurons: cannot read 'a'/],
     [set(b, '--generations', '0'), /--generations must be an integer >= 1/],
     [set(b, '--noise', '-0.1'), /--noise \(eta\) must be >= 0/],

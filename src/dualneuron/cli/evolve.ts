@@ -53,7 +53,11 @@ export function parseEvolveCli(o: EvolveCli): ParsedEvolve {
   const id = parseTwin(required(o.model, '--model', '--model v1'));
   const spec = TWINS[id];
   const members = parseMembers(o.members, id) ?? spec.members.map((_, i) => i + 1);
-  const neurons = parseNeurons(required(o.neurons, '--neurons', '--neurons 0-19 or 3,5,8'), spec.neurons);
+  let neurons: number[];
+  try { neurons = parseNeurons(required(o.neurons, '--neurons', '--neurons 0-19 or 3,5,8'), spec.neurons); } catch (e) {
+    if (e instanceof InputError && /out of range/.test(e.message)) throw new InputError(`${e.message}: the ${id} twin has ${spec.neurons} neurons`);
+    throw e;
+  }
   const evo = parseEvolveOptions({
     spaces: required(o.spaces, '--spaces', '--spaces pixel,fourier'), optimizer: o.optimizer, generations: required(o.generations, '--generations', '--generations 100'),
     pop: o.pop, sigma0: o.sigma0, noise: o.noise, seeds: o.seeds, hessianEigvecs: o.hessianEigvecs, hessianEigvals: o.hessianEigvals,
@@ -131,7 +135,7 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
       return;
     }
     finishRecord(rec, join(p.out, 'run.json'), {
-      model: p.id, members: model.memberIds, centered: o.centered, weightsSha256: loaded.weightsSha256, options: p.config,
+      model: p.id, members: model.memberIds, centered: o.centered, weightsSha256: loaded.weightsSha256, config: p.config,
       imageShape: [C, S, S], norm: spec.screening.norm, aperture: true, generations: res.generationsDone, evaluations: res.evaluations, resumedFrom: res.resumedFrom,
       threads: p.neurons.length * p.evo.seeds * p.evo.spaces.length,
       seedsNote: 'each thread (neuron, seed, space) seeds its optimiser with optimizerSeed(neuron, SPACE_STREAM[space], seed) and its noise with noiseSeed(...): independent of the other threads',
