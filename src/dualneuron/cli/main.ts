@@ -15,6 +15,7 @@ import { registerDream } from './dream.js';
 import { registerGanHessian } from './gan-hessian.js';
 import { evolveSummaryCommand } from './evolve-summary.js';
 import { registerOracle } from './oracle.js';
+import { registerEvolve } from './evolve.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -34,8 +35,7 @@ registerDemo(program);
 registerScreen(program);
 registerDream(program);
 registerGanHessian(program);
-// TEMPORARY (h-report): top-level until the lead attaches it as the `summary` subcommand of `evolve`
-program.addCommand(evolveSummaryCommand().name('evolve-summary'));
+registerEvolve(program).addCommand(evolveSummaryCommand());
 registerOracle(program);
 
 try {
