@@ -16,7 +16,13 @@ import { scaleMask } from '../../src/dualneuron/input/pipeline.js';
 import { cli } from '../helpers/cli.js';
 import { gpu } from '../helpers/backends.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
-import { repoRoot, withUpstream } from '../helpers/upstream.js';
+import { repoRoot, requireUpstream, withUpstream } from '../helpers/upstream.js';
+import { importDir } from '../../src/models/weights/import.js';
+import { importDeepsimFc6, loadDeepsimFc6 } from '../../src/models/weights/deepsim-weights.js';
+import { deepsimFc6Config } from '../../src/models/deepsim-fc6.js';
+import { TWINS } from '../../src/models/twins/registry.js';
+import { imageToInput, makePipeline } from '../../src/dualneuron/input/pipeline.js';
+import type { RawImage } from '../../src/io/image/index.js';
 
 const test = suite('cli evolve');
 const tmp = mkdtempSync(join(tmpdir(), 'dualneuron-evolve-cli-'));
@@ -37,10 +43,11 @@ test('bad options fail before any work, naming what was wrong', () => {
   const out = join(tmp, 'never');
   const b = base(out);
   const cases: [string[], RegExp][] = [
-    [set(b, '--spaces', 'pixels'), /--spaces: unknown space 'pixels'; use one or more of fc6, pixel, fourier/],
+    [set(b, '--spaces', 'pixels'), /--spaces: unknown space 'pixels'; use one or more of fc6, biggan, pixel, fourier/],
     [set(b, '--spaces', 'pixel,pixel'), /'pixel' is given twice/],
-    [set(b, '--spaces', 'biggan'), /--spaces biggan: .*BigGAN/],
-    [set(b, '--spaces', 'fc6'), /--spaces fc6: the DeePSim fc6 space is not wired/],
+    // generator spaces: missing generator weights are named with the command that fetches them
+    [set(b, '--spaces', 'biggan'), /--spaces biggan: .*BigGAN.*not installed[^]*dualneuron weights pull biggan-deep-256/],
+    [set(b, '--spaces', 'fc6'), /--spaces fc6: .*DeePSim fc6.*not installed[^]*dualneuron weights pull deepsim-fc6/],
     [set(b, '--optimizer', 'adam'), /--optimizer: unknown optimiser 'adam'; use one of cholcma, spherecma, ga, cma, hesscma/],
     [set(b, '--pop', '1'), /--pop must be an integer >= 2, got '1'/],
     [set(b, '--sigma0', '0'), /--sigma0 must be > 0, got 0/],
@@ -99,6 +106,12 @@ withUpstream(test)('real V1 twin: layout; the twin scoring the saved best codes 
   assert.is(r.status, 0, r.stderr);
   const rec = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
   assert.is(rec.evaluations, 2 * 2 * (1 + 3 * 4));
+  for (const n of [0, 3]) {
+    // the figures of each neuron: one trajectory line pair per space, a PNG montage
+    const svg = readFileSync(join(out, `n${n}`, 's0', 'trajectory.svg'), 'utf8');
+    for (const space of ['pixel', 'fourier']) assert.ok(svg.includes(space), `trajectory.svg of n${n} names ${space}`);
+    assert.ok(readFileSync(join(out, `n${n}`, 's0', 'montage.png')).subarray(1, 4).toString() === 'PNG');
+  }
   const g = await gpu();
   const { model } = loadTwin('v1', { members: [1], backend: g, weightsDir: home });
   const ap = scaleMask(loadMask('v1', home), 93);
@@ -179,6 +192,50 @@ withUpstream(test)('real V1 twin: SIGINT checkpoints and exits 130, SIGKILL leav
   r = cli(set(args(full), '--noise', '0.3'), { DUALNEURON_HOME: home });
   assert.is(r.status, 1);
   assert.match(r.stderr, /The evolution run in .* was made with other options:\n {2}--noise: done with 0.2, asked 0.3/);
+});
+
+withUpstream(test)('fc6 space end to end (a width-1/32 generator with deterministic weights installed as deepsim-fc6): the twin scoring the host-preprocessed generator images of the best codes gives the best scores', async () => {
+  const home = join(tmp, 'fc6-home');
+  importDir(requireUpstream(), home, { targets: ['v1'] });
+  importDeepsimFc6(join(repoRoot, 'test/fixtures/deepsim/fc6_s32.pt'), home, { config: deepsimFc6Config(32) });
+  const out = join(tmp, 'fc6');
+  const r = cli(['evolve', '--model', 'v1', '--members', '1', '--neurons', '5', '--spaces', 'fc6', '--generations', '3', '--pop', '4', '--out', out, '--weights-dir', home]);
+  assert.is(r.status, 0, r.stderr);
+  const rec = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+  assert.ok(/^[0-9a-f]{64}$/.test(rec.config['generator sha256'].fc6), 'run.json records the generator file');
+  const d = join(out, 'n5', 's0', 'fc6');
+  const scores = f32(join(d, 'scores.npy')), codes = f32(join(d, 'best_codes.npy'));
+  assert.equal(scores.shape, [3, 4]);
+  assert.equal(codes.shape, [3, 128]);
+  assert.ok(Array.from(codes.data.slice(0, 128)).every((v) => v === 0), 'generation 0 is the zero code');
+  const g = await gpu();
+  const gen = loadDeepsimFc6({ weightsDir: home, backend: g }).model;
+  const { model } = loadTwin('v1', { members: [1], backend: g, weightsDir: home });
+  try {
+    // oracle: the generator's own images, quantised to 8 bits and preprocessed by the host screening path
+    // (PIL-exact crop, resize, gray, normalisation, aperture, norm 12) -- not by the space's tensor transform
+    const c = Tensor.from(codes.data, [3, 128], { backend: g });
+    const img = gen.forward(c);
+    const px = await img.dataF32();
+    c.dispose(); img.dispose();
+    const pipe = makePipeline(TWINS.v1, loadMask('v1', home), 'rendered');
+    const x = new Float32Array(3 * 8649);
+    for (let k = 0; k < 3; k++) {
+      const rgb = new Uint8Array(256 * 256 * 3);
+      for (let i = 0; i < 256 * 256; i++) for (let ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = Math.round(255 * px[(k * 3 + ch) * 65536 + i]);
+      x.set(imageToInput(pipe, { width: 256, height: 256, mode: 'RGB', data: rgb } as RawImage), k * 8649);
+    }
+    const xt = Tensor.from(x, [3, 1, 93, 93], { backend: g });
+    const y = model.forward(xt);
+    const resp = await y.dataF32();
+    xt.dispose(); y.dispose();
+    for (let k = 0; k < 3; k++) {
+      const row = Array.from(scores.data.slice(k * 4, (k + 1) * 4)).filter((v) => !Number.isNaN(v));
+      const want = resp[k * 458 + 5];
+      // the host path rounds to 8 bits after the resize and the gray conversion; the space does not
+      assert.ok(Math.abs(Math.max(...row) - want) <= 0.02 * Math.abs(want), `generation ${k}: best ${Math.max(...row)} vs host-preprocessed ${want}`);
+    }
+  } finally { gen.dispose(); model.dispose(); }
 });
 
 test.run();

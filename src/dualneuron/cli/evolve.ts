@@ -4,7 +4,8 @@
 // commander-mandatory (a mandatory option would be demanded of the subcommands too) and are checked in the action.
 import { Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { readFileBytes } from '../../io/atomic.js';
@@ -16,10 +17,11 @@ import { openOutputFolder } from '../output-folder.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import type { ResultConfig } from '../result-config.js';
 import { parseEvolveOptions, spacePop, spaceSigma0, type EvolveOptions, type SpaceName } from '../evolve/run-options.js';
-import { checkSpace, makeSpace, spaceDimension, spaceStream } from '../evolve/space-factory.js';
+import { checkSpace, generatorSha256, makeSpace, spaceDimension, spaceStream } from '../evolve/space-factory.js';
 import { MAX_CMA_DIMENSION, makeOptimizer, optimizerSeed, readHessianFiles, type GanHessian } from '../evolve/optimizer-factory.js';
 import { TwinObjective } from '../evolve/objective.js';
-import { prepareEvolveOutput, runEvolution } from '../evolve/runner.js';
+import { prepareEvolveOutput, runEvolution, threadDir } from '../evolve/runner.js';
+import { writeThreadFigures } from '../evolve/report.js';
 import type { RecordingNoiseOptions } from '../evolve/recording-noise.js';
 import type { ImageSpace } from '../evolve/spaces.js';
 import { weightsDirOption } from './weights.js';
@@ -89,6 +91,10 @@ export function parseEvolveCli(o: EvolveCli): ParsedEvolve {
     '--hessian': evo.hessian ? { eigvecs: hashOf(evo.hessian.eigvecs), eigvals: hashOf(evo.hessian.eigvals) } : null,
     'weights sha256': Object.fromEntries(members.map((k) => [`member_${k}`, memberSha256(id, k, home)])),
   };
+  // generator weights are part of a result too (recorded only when a generator space is used, so pixel/Fourier
+  // runs keep their options hash)
+  const generators = evo.spaces.filter((s) => generatorSha256(s, home) !== null);
+  if (generators.length) config['generator sha256'] = Object.fromEntries(generators.map((s) => [s, generatorSha256(s, home)]));
   return { id, members, neurons, evo, noise, batch, saveEvery, out, home, hessian, config };
 }
 
@@ -100,7 +106,8 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
   let model: ReturnType<typeof loadTwin>['model'] | null = null;
   try {
     const done = prepareEvolveOutput(p.out, p.config, o.overwrite);
-    if (done >= p.evo.generations) {
+    // a run killed after its last checkpoint but before run.json goes on below (no generation is computed again)
+    if (done >= p.evo.generations && existsSync(join(p.out, 'run.json'))) {
       console.error(`${p.out} already holds the finished run (${done} generations) made with these options; nothing to do`);
       return;
     }
@@ -133,6 +140,9 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
     if (res.interrupted) {
       process.exitCode = res.interrupted === 'SIGINT' ? 130 : 143;
       return;
+    }
+    for (const n of p.neurons) {
+      for (let seed = 0; seed < p.evo.seeds; seed++) writeThreadFigures(dirname(threadDir(p.out, n, seed, p.evo.spaces[0])), { generations: res.generationsDone });
     }
     finishRecord(rec, join(p.out, 'run.json'), {
       model: p.id, members: model.memberIds, centered: o.centered, weightsSha256: loaded.weightsSha256, config: p.config,

@@ -1,8 +1,9 @@
 // The one place where `dualneuron evolve` turns a space name into an ImageSpace for a twin. Pixel and Fourier
 // spaces use the parameterisations of the twin's synthesis recipes (`<twin>-pixel` and `<twin>`: same prior,
 // value range and range function), so an evolved image is made exactly as a synthesised one. The generator
-// spaces (fc6, BigGAN) are wired in here when they exist; until then they are refused before any work.
-import { InputError } from '../../errors.js';
+// spaces (fc6, BigGAN-deep-256 with its full [noise | class] code) load the installed generator, which the space
+// then owns, and pass its images through the twin's screening preprocessing (generator-spaces.ts).
+import { InputError, WeightsError } from '../../errors.js';
 import type { Backend } from '../../tensor/index.js';
 import { TWINS, type TwinId } from '../../models/twins/registry.js';
 import { loadPrior } from '../../models/weights/store.js';
@@ -10,6 +11,11 @@ import { RECIPES, defaultRecipe } from '../synthesis/recipes.js';
 import { PixelParameterization } from '../synthesis/parameterization.js';
 import { FourierParameterization } from '../synthesis/fourier.js';
 import { ParameterizationSpace, type ImageSpace } from './spaces.js';
+import { Fc6Space, BigGANSpace } from './generator-spaces.js';
+import { generatorWeightsMissing } from './run-options.js';
+import { loadDeepsimFc6, DEEPSIM_FC6_STORED } from '../../models/weights/deepsim-weights.js';
+import { loadBiggan, BIGGAN_STORED } from '../../models/weights/biggan-weights.js';
+import { readManifest } from '../../models/weights/store.js';
 
 export interface SpaceContext {
   twin: TwinId;
@@ -39,20 +45,37 @@ export function spaceDimension(name: string, twin: TwinId): number {
   throw new InputError(`unknown space '${name}'`);
 }
 
-/** Refuses, before any work, a space that cannot be made here (generator spaces are not wired in yet). */
+/** Refuses, before any work, a space that cannot be made here: missing priors or generator weights (naming `weights pull`). */
 export function checkSpace(name: string, twin: TwinId, home: string): void {
   if (name === 'pixel') return;
   if (name === 'fourier') { fourierPrior(twin, home); return; }
   if (name === 'fc6' || name === 'biggan') {
-    throw new InputError(`--spaces ${name}: the ${name === 'fc6' ? 'DeePSim fc6' : 'BigGAN-deep-256'} space is not wired into \`dualneuron evolve\` yet; use pixel or fourier`);
+    const missing = generatorWeightsMissing(name, home);
+    if (missing) throw new WeightsError(`--spaces ${name}: ${missing}`);
+    return;
   }
   throw new InputError(`--spaces: unknown space '${name}'`);
+}
+
+/** sha256 of the generator file a generator space was imported from ('' if the manifest lacks it); null for pixel and fourier */
+export function generatorSha256(name: string, home: string): string | null {
+  const stored = name === 'fc6' ? DEEPSIM_FC6_STORED : name === 'biggan' ? BIGGAN_STORED : null;
+  return stored === null ? null : readManifest(home).files[stored]?.sha256Original ?? '';
 }
 
 /** The ImageSpace `name` for the twin: images (B, C, S, S) in the twin's model space, before aperture and norm. */
 export async function makeSpace(name: string, ctx: SpaceContext): Promise<ImageSpace> {
   checkSpace(name, ctx.twin, ctx.home);
-  const [C, S] = TWINS[ctx.twin].inputShape;
+  const spec = TWINS[ctx.twin];
+  const [C, S] = spec.inputShape;
+  if (name === 'fc6') {
+    const g = loadDeepsimFc6({ weightsDir: ctx.home, backend: ctx.backend }).model;
+    return owning(await Fc6Space.create({ generator: g, twinSpec: spec, backend: ctx.backend }).catch(disposeAnd(g)), g);
+  }
+  if (name === 'biggan') {
+    const g = loadBiggan({ weightsDir: ctx.home, backend: ctx.backend }).model;
+    return owning(await BigGANSpace.create({ generator: g, twinSpec: spec, backend: ctx.backend }).catch(disposeAnd(g)), g);
+  }
   if (name === 'pixel') {
     const r = RECIPES[defaultRecipe(ctx.twin, 'pixel')];
     return ParameterizationSpace.create(new PixelParameterization({ channels: C, size: S, initStd: r.initStd, valuesRange: r.valuesRange, blurGradient: false }), ctx.backend);
@@ -66,4 +89,13 @@ export async function makeSpace(name: string, ctx: SpaceContext): Promise<ImageS
 function fourierPrior(twin: TwinId, home: string) {
   const r = RECIPES[defaultRecipe(twin, 'fourier')];
   return loadPrior(TWINS[twin].inputShape[0] === 3 ? 'natural_rgb' : r.prior, home);
+}
+
+const disposeAnd = (g: { dispose(): void }) => (e: unknown): never => { g.dispose(); throw e; };
+
+/** the space, made to dispose the generator it was given too (generator spaces leave their generator to the caller) */
+function owning<T extends ImageSpace>(space: T, generator: { dispose(): void }): T {
+  const own = space.dispose.bind(space);
+  space.dispose = () => { own(); generator.dispose(); };
+  return space;
 }
