@@ -1,0 +1,123 @@
+// Stacked2dCore + SpatialTransformerPyramid2d / FullGaussian2d (train mode) + ELU+1 against a PyTorch implementation
+// written from the definitions (tools/golden/stacked2d.py, float64) with the same seeded weights, inputs and
+// position noise: the core's features, the rates, the regularisers and the Poisson loss in train mode (batch
+// statistics), the gradients of the loss to every parameter and to the input, every parameter and buffer (running
+// statistics, batch counters) after one Adam step, and the eval-mode rates after it. Three cases: the notebook's
+// model at small width with the pyramid readout; neuralpredictors' options (skip connections, per-layer kernels,
+// Scale2D / Bias2D after affine-free norms, a conv-bias last layer without norm or ELU, LaplaceL2norm) with the
+// isotropic Gaussian readout; the notebook core with the full-covariance Gaussian readout. On the float64 CPU
+// backend and on WebGPU (float32), where the acceptance bound is 1e-4 of each tensor's scale.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Tensor, tidy, type Backend, cpu } from '../../src/tensor/index.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import type { HostArray } from '../../src/io/host-array.js';
+import { Adam } from '../../src/nn/optim.js';
+import { Stacked2dCore, type Stacked2dCoreConfig } from '../../src/models/stacked2d.js';
+import { SpatialTransformerPyramid2d } from '../../src/models/pyramid-readout.js';
+import { FullGaussian2d, type GaussType } from '../../src/models/readout.js';
+import { FiringRateEncoder } from '../../src/models/encoder.js';
+import { gpu } from '../helpers/backends.js';
+import { fixture } from '../helpers/fixtures.js';
+import { maxRelToScale } from '../helpers/compare.js';
+
+const test = suite('Stacked2d twins vs PyTorch: forward, gradients, one Adam step');
+
+interface CaseConfig {
+  core: Stacked2dCoreConfig;
+  readout: { kind: 'pyramid' | 'gaussian'; scaleN?: number; gaussType?: GaussType; featureRegWeight: number };
+  neurons: number;
+  coreShape: number[];
+}
+
+function loadCase(name: string): { cfg: CaseConfig; t: Map<string, HostArray> } {
+  const st = readSafetensors(fixture('stacked2d', `${name}.safetensors`));
+  return { cfg: JSON.parse(st.metadata.config) as CaseConfig, t: st.tensors };
+}
+
+export function buildCase(cfg: CaseConfig, backend: Backend): FiringRateEncoder {
+  const core = new Stacked2dCore(cfg.core, backend);
+  const C = core.outChannels;
+  const r = cfg.readout;
+  const readout = r.kind === 'pyramid'
+    ? new SpatialTransformerPyramid2d(C, cfg.neurons, { scaleN: r.scaleN, positive: true, bias: true, featureRegWeight: r.featureRegWeight }, backend)
+    : new FullGaussian2d(C, cfg.neurons, backend, { gaussType: r.gaussType, featureRegWeight: r.featureRegWeight });
+  return new FiringRateEncoder(core, readout, 0, backend);
+}
+
+const withPrefix = (t: Map<string, HostArray>, prefix: string) =>
+  new Map([...t].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+
+const host = (a: HostArray): Float64Array => Float64Array.from(a.data as ArrayLike<number>, Number);
+const tensorOf = (a: HostArray, b: Backend) => Tensor.from(host(a), a.shape, { backend: b });
+
+interface Errors { [what: string]: number }
+
+/** One case end to end on a backend; returns the worst error relative to each tensor's scale, by group. */
+async function runCase(name: string, b: Backend): Promise<Errors> {
+  const { cfg, t } = loadCase(name);
+  const model = buildCase(cfg, b);
+  const report = model.loadStateDict(withPrefix(t, 'init.'), { source: name });
+  assert.is(report.missing.length + report.unexpected.length, 0, 'every neuralpredictors key loads');
+  model.requiresGrad_(true).train();
+  const x = tensorOf(t.get('input')!, b).requiresGrad_(true);
+  const y = tensorOf(t.get('target')!, b);
+  const noise = t.has('noise') ? tensorOf(t.get('noise')!, b) : undefined;
+  const params = model.namedParameters();
+  const adam = new Adam(params.map(([, p]) => p), { lr: 1e-3 });
+  const errs: Errors = {};
+  const worst = (group: string, got: ArrayLike<number>, want: HostArray, what: string) => {
+    assert.equal(got.length, want.data.length, `${what}: size`);
+    const e = maxRelToScale(got, host(want)).scaled;
+    if (!(e <= (errs[group] ?? 0))) errs[group] = Number.isNaN(e) ? Infinity : e;
+    if (!(e <= 1e-4)) assert.unreachable(`${name} on ${b.name}: ${what} differs from PyTorch by ${e.toExponential(2)} of its scale`);
+  };
+
+  const out = tidy(() => {
+    const parts = model.forwardParts(x, noise);
+    const rate = parts.rate;
+    const poisson = rate.sub(y.mul(rate.add(1e-12).log())).mean();
+    const lap = model.core.laplace(), gs = model.core.groupSparsity(), rr = model.readout.regularizer();
+    const loss = poisson.add(model.regularizer());
+    loss.backward();
+    return { features: parts.features, rate, lap, gs, rr, loss };
+  });
+  worst('forward', await out.features.data(), t.get('core')!, 'core features');
+  worst('forward', await out.rate.data(), t.get('rate')!, 'rates');
+  worst('regularisers', [await out.lap.item()], t.get('reg.laplace')!, 'laplace');
+  worst('regularisers', [await out.gs.item()], t.get('reg.group_sparsity')!, 'group sparsity');
+  worst('regularisers', [await out.rr.item()], t.get('reg.readout')!, 'readout feature L1');
+  worst('forward', [await out.loss.item()], t.get('loss')!, 'loss');
+  for (const [k, p] of params) {
+    assert.ok(p.grad, `${k} has a gradient`);
+    worst('gradients', await p.grad!.data(), t.get(`grad.${k}`)!, `d loss / d ${k}`);
+  }
+  worst('gradients', await x.grad!.data(), t.get('grad.input')!, 'd loss / d input');
+  adam.step();
+  for (const [k, v] of model.stateDict()) {
+    const want = t.get(`after.${k}`);
+    assert.ok(want, `after.${k} in the fixture`);
+    if (k.endsWith('num_batches_tracked')) { assert.equal([...(await v.data())].map(Number), [...want!.data].map(Number), `${k} counts the batch`); continue; }
+    worst('after Adam step', await v.data(), want!, `${k} after the step`);
+  }
+  model.eval();
+  const ev = tidy(() => model.forward(tensorOf(t.get('input')!, b)));
+  worst('eval after step', await ev.data(), t.get('eval_rate')!, 'eval-mode rates after the step');
+  for (const z of [x, y, noise, ev, ...Object.values(out)]) z?.dispose();
+  adam.dispose();
+  model.dispose();
+  return errs;
+}
+
+for (const name of ['pyramid', 'gaussian', 'gaussian_full']) {
+  test(`${name}: float64 CPU backend matches PyTorch float64 to 1e-9`, async () => {
+    const errs = await runCase(name, cpu());
+    for (const [g, e] of Object.entries(errs)) assert.ok(e <= 1e-9, `${name} (cpu) ${g}: ${e.toExponential(2)} of scale`);
+  });
+  test(`${name}: WebGPU matches PyTorch within 1e-4 of scale`, async () => {
+    const errs = await runCase(name, await gpu());
+    console.log(`  ${name} (webgpu) worst error / scale: ${Object.entries(errs).map(([g, e]) => `${g} ${e.toExponential(1)}`).join(', ')}`);
+  });
+}
+
+test.run();
