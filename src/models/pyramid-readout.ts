@@ -41,7 +41,8 @@ export class LaplacePyramid extends Module {
     if (!f) throw new ShapeError(`LaplacePyramid: unknown filter '${type}' (gauss5x5, gauss3x3 or laplace5x5)`);
     this.k = Math.round(Math.sqrt(f.length));
     const buf = this.buffer('filter', [this.k, this.k]);
-    noGrad(() => buf.copy_(Tensor.from(f, [this.k, this.k], { backend: this.backend })));
+    // float32 values, as upstream's np.float32 buffer (the CPU oracle would otherwise keep the decimal constants)
+    noGrad(() => buf.copy_(Tensor.from(f.map(Math.fround), [this.k, this.k], { backend: this.backend })));
   }
 
   private split(img: Tensor): [Tensor, Tensor] {

@@ -16,7 +16,8 @@ import { Adam } from '../../src/nn/optim.js';
 import { Stacked2dCore, type Stacked2dCoreConfig } from '../../src/models/stacked2d.js';
 import { SpatialTransformerPyramid2d } from '../../src/models/pyramid-readout.js';
 import { FullGaussian2d, type GaussType } from '../../src/models/readout.js';
-import { FiringRateEncoder } from '../../src/models/encoder.js';
+import { FiringRateEncoder, notebookTwin } from '../../src/models/encoder.js';
+import { detStateDict } from '../helpers/det-weights.js';
 import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { maxRelToScale } from '../helpers/compare.js';
@@ -119,5 +120,53 @@ for (const name of ['pyramid', 'gaussian', 'gaussian_full']) {
     console.log(`  ${name} (webgpu) worst error / scale: ${Object.entries(errs).map(([g, e]) => `${g} ${e.toExponential(1)}`).join(', ')}`);
   });
 }
+
+// The notebook's model at its published size (64 channels, 60 x 96 images) with deterministic weights regenerated
+// from tools/golden/det_weights.py; large gradients are compared on every 16th value and by their sum of squares.
+// WebGPU only: the float64 CPU backend takes over a minute at this size (the small cases above check it).
+async function runNotebook(b: Backend): Promise<Errors> {
+  const t = readSafetensors(fixture('stacked2d', 'notebook.safetensors')).tensors;
+  const model = notebookTwin({ neurons: 2, backend: b, readout: { featureRegWeight: 0.05 } });
+  const shapes = new Map([...model.stateDict()].filter(([k]) => !k.endsWith('filter')).map(([k, v]) => [k, v.shape] as [string, readonly number[]]));
+  model.loadStateDict(detStateDict(shapes), { strict: false });
+  model.requiresGrad_(true).train();
+  const x = tensorOf(t.get('input')!, b).requiresGrad_(true), y = tensorOf(t.get('target')!, b);
+  const params = model.namedParameters();
+  const adam = new Adam(params.map(([, p]) => p), { lr: 1e-3 });
+  const errs: Errors = {};
+  const worst = (group: string, got: ArrayLike<number>, want: HostArray, what: string) => {
+    const e = maxRelToScale(got, host(want)).scaled;
+    if (!(e <= (errs[group] ?? 0))) errs[group] = Number.isNaN(e) ? Infinity : e;
+    if (!(e <= 1e-4)) assert.unreachable(`notebook model on ${b.name}: ${what} differs from PyTorch by ${e.toExponential(2)} of its scale`);
+  };
+  const out = tidy(() => {
+    const rate = model.forward(x);
+    const loss = rate.sub(y.mul(rate.add(1e-12).log())).mean().add(model.regularizer());
+    loss.backward();
+    return { rate, loss };
+  });
+  worst('forward', await out.rate.data(), t.get('rate')!, 'rates');
+  worst('forward', [await out.loss.item()], t.get('loss')!, 'loss');
+  for (const [k, g] of [...params.map(([k, p]) => [k, p.grad!] as const), ['input', x.grad!] as const]) {
+    const d = await g.data();
+    if (t.has(`grad.${k}`)) { worst('gradients', d, t.get(`grad.${k}`)!, `d loss / d ${k}`); continue; }
+    worst('gradients', Array.from(d).filter((_, i) => i % 16 === 0), t.get(`grad16.${k}`)!, `d loss / d ${k} (every 16th)`);
+    worst('gradients', [Array.from(d).reduce((s, v) => s + v * v, 0)], t.get(`gradsq.${k}`)!, `sum of squares of d loss / d ${k}`);
+  }
+  adam.step();
+  const sd = model.stateDict();
+  for (const [k, want] of t) if (k.startsWith('after.')) worst('after Adam step', await sd.get(k.slice(6))!.data(), want, k);
+  model.eval();
+  const ev = tidy(() => model.forward(x));
+  worst('eval after step', await ev.data(), t.get('eval_rate')!, 'eval-mode rates after the step');
+  for (const z of [x, y, ev, out.rate, out.loss]) z.dispose();
+  adam.dispose(); model.dispose();
+  return errs;
+}
+
+test("the notebook's model at 64 channels and 60 x 96: WebGPU within 1e-4 of scale", async () => {
+  const errs = await runNotebook(await gpu());
+  console.log(`  notebook (webgpu) worst error / scale: ${Object.entries(errs).map(([g, e]) => `${g} ${e.toExponential(1)}`).join(', ')}`);
+});
 
 test.run();

@@ -26,6 +26,13 @@ Writes test/fixtures/stacked2d/<case>.safetensors with
   eval_rate       eval-mode output after the step (float64)
 and metadata 'config' (JSON: the case's options, in the TypeScript names).
 
+and test/fixtures/stacked2d/notebook.safetensors: the notebook's model at its published size (CustomCNN_2_pooling:
+64 channels, 3 layers, input kernel 4, AvgPool2d(2), pyramid scaleN 3, positive) for 2 neurons on a batch of two
+60 x 96 images, with deterministic weights regenerated on both sides (tools/golden/det_weights.py over the sorted
+state-dict keys without the two constant filter buffers): rates, loss, gradients (tensors above 4096 values as
+every 16th value plus their sum of squares), running statistics after the train-mode pass, the small parameters
+after one Adam step, and the eval-mode rates after it.
+
 Run: /usr/bin/python3 tools/golden/stacked2d.py     (a few seconds)
 """
 import json
@@ -33,10 +40,15 @@ import os
 import struct
 from collections import OrderedDict
 
+import sys
+
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from det_weights import state_dict as det_state_dict, value as det_value  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'stacked2d')
 
@@ -367,6 +379,48 @@ def run_case(name, case):
     print('%s: core %s, rate %s, loss %.6f, %d tensors' % (name, tuple(cshape), tuple(rate.shape), loss.item(), len(out)))
 
 
+NOTEBOOK = dict(BASE, hiddenChannels=64)
+
+
+def notebook_case():
+    """the notebook's model at full size with det weights; see the module docstring"""
+    core = Core(NOTEBOOK)
+    readout = PyramidReadout(192, 2, 3, 0.05)
+    model = Encoder(core, readout)
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.endswith('filter')}
+    with torch.no_grad():
+        for k, v in det_state_dict(shapes).items():
+            model.state_dict()[k].copy_(torch.from_numpy(v))
+    x = (det_value('input', (2, 1, 60, 96), 1000000) + 0.5).astype(np.float32)
+    y = np.array([[1, 3], [0, 2]], dtype=np.float32)
+    model = model.double().train()
+    xt = torch.from_numpy(x).double().requires_grad_(True)
+    rate = model(xt)
+    loss = (rate - torch.from_numpy(y).double() * torch.log(rate + 1e-12)).mean() + model.regularizer()
+    opt = torch.optim.Adam(list(model.parameters()), lr=1e-3)
+    loss.backward()
+    out = OrderedDict(input=torch.from_numpy(x), target=torch.from_numpy(y), rate=rate.detach(), loss=loss.detach().reshape(()))
+    grads = dict(model.named_parameters())
+    grads = {k: p.grad for k, p in grads.items()}
+    grads['input'] = xt.grad
+    for k, g in grads.items():
+        g = g.detach().reshape(-1)
+        if g.numel() > 4096:
+            out['grad16.' + k] = g[::16].clone()
+            out['gradsq.' + k] = g.pow(2).sum().reshape(())
+        else:
+            out['grad.' + k] = g.clone()
+    opt.step()
+    for k, v in model.state_dict().items():
+        if 'running' in k or k.startswith('readout.') and not k.endswith('filter'):
+            out['after.' + k] = v.detach().clone()
+    model.eval()
+    with torch.no_grad():
+        out['eval_rate'] = model(torch.from_numpy(x).double())
+    write_safetensors(os.path.join(OUT, 'notebook.safetensors'), out, {'config': json.dumps(dict(core=NOTEBOOK, neurons=2))})
+    print('notebook: rate %s, loss %.6f, %d tensors' % (rate.detach().numpy().round(4).tolist(), loss.item(), len(out)))
+
+
 DT = {torch.float32: ('F32', '<f4'), torch.float64: ('F64', '<f8'), torch.int64: ('I64', '<i8')}
 
 
@@ -389,3 +443,4 @@ if __name__ == '__main__':
     torch.set_grad_enabled(True)
     for name, case in CASES.items():
         run_case(name, case)
+    notebook_case()
