@@ -2,10 +2,11 @@
 // written from the definitions (tools/golden/stacked2d.py, float64) with the same seeded weights, inputs and
 // position noise: the core's features, the rates, the regularisers and the Poisson loss in train mode (batch
 // statistics), the gradients of the loss to every parameter and to the input, every parameter and buffer (running
-// statistics, batch counters) after one Adam step, and the eval-mode rates after it. Three cases: the notebook's
+// statistics, batch counters) after one Adam step, and the eval-mode rates after it. Four cases: the notebook's
 // model at small width with the pyramid readout; neuralpredictors' options (skip connections, per-layer kernels,
 // Scale2D / Bias2D after affine-free norms, a conv-bias last layer without norm or ELU, LaplaceL2norm) with the
-// isotropic Gaussian readout; the notebook core with the full-covariance Gaussian readout. On the float64 CPU
+// isotropic Gaussian readout; the notebook core with the full-covariance Gaussian readout; input and hidden strides,
+// dilation, the shifted ELU and stacking only the last layer with the uncorrelated Gaussian readout. On the float64 CPU
 // backend and on WebGPU (float32), where the acceptance bound is 1e-4 of each tensor's scale.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -110,7 +111,7 @@ async function runCase(name: string, b: Backend): Promise<Errors> {
   return errs;
 }
 
-for (const name of ['pyramid', 'gaussian', 'gaussian_full']) {
+for (const name of ['pyramid', 'gaussian', 'gaussian_full', 'strided']) {
   test(`${name}: float64 CPU backend matches PyTorch float64 to 1e-9`, async () => {
     const errs = await runCase(name, cpu());
     for (const [g, e] of Object.entries(errs)) assert.ok(e <= 1e-9, `${name} (cpu) ${g}: ${e.toExponential(2)} of scale`);

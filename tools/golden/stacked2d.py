@@ -119,6 +119,16 @@ class Layer(nn.Sequential):
     pass
 
 
+class ShiftedELU(nn.Module):
+    """neuralpredictors' AdaptiveELU: elu(x - xshift) + yshift"""
+    def __init__(self, xshift, yshift):
+        super().__init__()
+        self.xshift, self.yshift = xshift, yshift
+
+    def forward(self, x):
+        return F.elu(x - self.xshift) + self.yshift
+
+
 class Core(nn.Module):
     """Stacked2dCore: per layer conv -> AvgPool2d (notebook's pooling) -> BatchNorm2d -> [Bias2D | Scale2D] -> ELU"""
     def __init__(self, c):
@@ -132,12 +142,14 @@ class Core(nn.Module):
             layer = OrderedDict()
             if l == 0:
                 layer['conv'] = nn.Conv2d(c['inputChannels'], H, c['inputKern'], padding=c['inputKern'] // 2,
-                                          bias=c['convBias'][0])
+                                          stride=c.get('inputStride', 1), bias=c['convBias'][0])
                 pool = c['pooling']
             else:
                 k = c['hiddenKern'][l - 1]
                 cin = min(c['skip'], l) * H if c['skip'] > 1 else H
-                layer['conv'] = nn.Conv2d(cin, H, k, padding=k // 2, bias=c['convBias'][l])
+                d = c.get('hiddenDilation', 1)
+                layer['conv'] = nn.Conv2d(cin, H, k, padding=((k - 1) * d + 1) // 2, dilation=d,
+                                          stride=c.get('stride', 1), bias=c['convBias'][l])
                 pool = c['hiddenPooling']
             layer['pool'] = nn.AvgPool2d(pool)
             if c['batchNorm'][l]:
@@ -148,7 +160,8 @@ class Core(nn.Module):
                 elif extra == 'scale':
                     layer['scale'] = Scale2D(H)
             if l < L - 1 or c['finalNonlinearity']:
-                layer['nonlin'] = nn.ELU()
+                shift = c.get('eluShift', [0, 0])
+                layer['nonlin'] = ShiftedELU(*shift) if shift != [0, 0] else nn.ELU()
             self.features.add_module('layer%d' % l, Layer(layer))
 
     def forward(self, x):
@@ -157,7 +170,8 @@ class Core(nn.Module):
             skip = l >= 1 and self.c['skip'] > 1
             x = feat(x if not skip else torch.cat(ret[-min(self.c['skip'], l):], dim=1))
             ret.append(x)
-        return torch.cat(ret, dim=1)
+        stack = c_stack(self.c)
+        return torch.cat([ret[i] for i in stack], dim=1)
 
     def laplace(self):
         return self._input_weights_regularizer(self.features[0].conv.weight, avg=self.c['useAvgReg'])
@@ -170,6 +184,12 @@ class Core(nn.Module):
 
     def regularizer(self):
         return self.group_sparsity() * self.c['gammaHidden'] + self.c['gammaInput'] * self.laplace()
+
+
+def c_stack(c):
+    """the stacked layers: layers[stack:] for a number (neuralpredictors), all by default"""
+    st = c.get('stack')
+    return list(range(c['layers']))[st:] if isinstance(st, int) else list(range(c['layers']))
 
 
 class Pyramid(nn.Module):
@@ -273,6 +293,10 @@ VARIANT = dict(inputChannels=2, hiddenChannels=3, inputKern=5, hiddenKern=[3, 5,
                batchNormAffine=[True, False, False, True], batchNormExtra=[None, 'scale', 'bias', None],
                laplacePadding=1, inputRegularizer='LaplaceL2norm', useAvgReg=True, pooling=1, hiddenPooling=1)
 
+# strides, dilation, the shifted ELU and stacking only the last layer
+STRIDED = dict(BASE, inputChannels=1, hiddenChannels=3, inputKern=3, hiddenKern=[3, 3], inputStride=2, stride=2,
+               hiddenDilation=2, eluShift=[0.5, 0.2], stack=-1, pooling=1, momentum=0.05)
+
 CASES = {
     # the notebook's model at small width: core + pyramid readout (scaleN 3, positive, bias) + ELU+1
     'pyramid': dict(core=BASE, readout=dict(kind='pyramid', scaleN=3, featureRegWeight=0.05), neurons=3, batch=4,
@@ -281,6 +305,8 @@ CASES = {
                      neurons=5, batch=3, size=(9, 12)),
     'gaussian_full': dict(core=BASE, readout=dict(kind='gaussian', gaussType='full', featureRegWeight=0.02),
                           neurons=4, batch=3, size=(12, 13)),
+    'strided': dict(core=STRIDED, readout=dict(kind='gaussian', gaussType='uncorrelated', featureRegWeight=0.02),
+                    neurons=3, batch=4, size=(23, 26)),
 }
 
 
