@@ -10,6 +10,7 @@ import { Adam } from '../../src/nn/optim.js';
 import { LaplaceL2, LaplaceL2norm, LAPLACE_3X3, groupSparsity, featureL1 } from '../../src/nn/regularizers.js';
 import { Stacked2dCore, notebookStacked2dConfig } from '../../src/models/stacked2d.js';
 import { FullGaussian2d } from '../../src/models/readout.js';
+import { SpatialTransformerPyramid2d } from '../../src/models/pyramid-readout.js';
 import { notebookTwin, gaussianTwin, initializeEncoder } from '../../src/models/encoder.js';
 import { gpu, seededValues, assertClose } from '../helpers/backends.js';
 
@@ -109,6 +110,29 @@ test('FullGaussian2d: batchSample=false shares one draw over the batch; sample=f
   assertClose(await zero.forward(feat, one.expand([B, N, 1, 2]).contiguous()).data(), evalOut, { rtol: 1e-12, atol: 1e-12, what: 'sigma 0 samples at mu' });
   for (const m of [shared, perImage, zero]) m.dispose();
   feat.dispose(); one.dispose();
+});
+
+test('SpatialTransformerPyramid2d: a shift (B, 2) moves every neuron of image b by shift[b]', async () => {
+  const b = cpu();
+  const [B, C, H, W, N] = [2, 3, 9, 10, 4];
+  const grid = seededValues(N * 2, 21, -0.5, 0.5), shift = [0.2, -0.3, -0.1, 0.25];
+  const sd = (g: ArrayLike<number>) => new Map([
+    ['grid', { dtype: 'f32' as const, shape: [1, N, 1, 2], data: Float32Array.from(g) }],
+    ['features', { dtype: 'f32' as const, shape: [1, C * 3, 1, N], data: seededValues(C * 3 * N, 22, 0, 1) }],
+    ['bias', { dtype: 'f32' as const, shape: [N], data: seededValues(N, 23) }],
+  ]);
+  const r = new SpatialTransformerPyramid2d(C, N, { scaleN: 2 }, b);
+  r.loadStateDict(sd(grid), { strict: false });
+  const feat = Tensor.from(seededValues(B * C * H * W, 24), [B, C, H, W], { backend: b });
+  const got = await r.forward(feat, Tensor.from(shift, [B, 2], { backend: b })).data();
+  for (let i = 0; i < B; i++) {
+    const moved = new SpatialTransformerPyramid2d(C, N, { scaleN: 2 }, b);
+    moved.loadStateDict(sd(Array.from(grid, (v, k) => v + shift[i * 2 + (k % 2)])), { strict: false });
+    const want = await moved.forward(feat.slice([[i, i + 1]])).data();
+    assertClose(Array.from(got).slice(i * N, (i + 1) * N), want, { rtol: 1e-6, atol: 1e-9, what: `image ${i} (the moved grid is rounded to float32 when loaded)` });
+    moved.dispose();
+  }
+  r.dispose(); feat.dispose();
 });
 
 test("the notebook's model: neuralpredictors keys and shapes, 60 x 96 -> 192 x 30 x 48 features, positive rates", async () => {
