@@ -287,3 +287,52 @@ export class Stacked2dCore extends Module {
     }));
   }
 }
+
+/** neuralpredictors' Stacked2dCore constructor arguments (its names), as saved with a model's configuration. */
+export interface NeuralpredictorsStacked2dArgs {
+  input_channels: number; hidden_channels: number | number[]; input_kern: number; hidden_kern: number | number[];
+  layers?: number; gamma_hidden?: number; gamma_input?: number; skip?: number; stride?: number; input_stride?: number;
+  final_nonlinearity?: boolean; elu_shift?: [number, number]; bias?: boolean | boolean[]; momentum?: number;
+  pad_input?: boolean; hidden_padding?: number | null; batch_norm?: boolean | boolean[];
+  batch_norm_scale?: boolean | boolean[]; final_batchnorm_scale?: boolean; hidden_dilation?: number;
+  laplace_padding?: number | null; input_regularizer?: string; stack?: number | number[] | null; use_avg_reg?: boolean;
+  depth_separable?: boolean; attention_conv?: boolean; linear?: boolean; nonlinearity_type?: string;
+  nonlinearity_config?: Record<string, unknown> | null;
+}
+
+/**
+ * Our configuration of the core neuralpredictors builds from these arguments, quirks included: the input
+ * convolution never has a bias and the hidden ones always do (it passes its list of per-layer bias flags, which is
+ * truthy, as the `bias` argument of nn.Conv2d); a norm is affine where bias and scale are both on, else followed by a
+ * Bias2DLayer (bias only) or Scale2DLayer (scale only); `batch_norm_scale` as a bool applies to all layers but the
+ * last, which takes `final_batchnorm_scale`; laplace_padding defaults to 0 and null means 1 (half the 3x3 filter).
+ */
+export function neuralpredictorsStacked2dConfig(a: NeuralpredictorsStacked2dArgs): Stacked2dCoreConfig {
+  const unsupported = (what: string): never => { throw new ShapeError(`Stacked2dCore from neuralpredictors: ${what} is not supported (only convolution layers with AdaptiveELU/ELU nonlinearities and LaplaceL2/LaplaceL2norm)`); };
+  if (a.depth_separable) unsupported('depth_separable=True');
+  if (a.attention_conv) unsupported('attention_conv=True');
+  const nl = a.nonlinearity_type ?? 'AdaptiveELU';
+  if (nl !== 'AdaptiveELU' && nl !== 'elu' && nl !== 'ELU') unsupported(`nonlinearity_type '${nl}'`);
+  if (nl !== 'AdaptiveELU' && a.nonlinearity_config && Object.keys(a.nonlinearity_config).length) unsupported(`nonlinearity_config ${JSON.stringify(a.nonlinearity_config)}`);
+  const reg = a.input_regularizer ?? 'LaplaceL2';
+  if (reg !== 'LaplaceL2' && reg !== 'LaplaceL2norm') return unsupported(`input_regularizer '${reg}'`);
+  const layers = a.layers ?? 3;
+  const hc = a.hidden_channels;
+  if (Array.isArray(hc) && hc.some((c) => c !== hc[0])) unsupported(`hidden_channels of different sizes [${hc.join(', ')}]`);
+  const list = <T>(what: string, v: T | T[] | undefined, dflt: T): T[] => perLayer(what, v ?? dflt, layers);
+  const bias = list('bias', a.bias, true), bn = list('batch_norm', a.batch_norm, true);
+  const bns = a.batch_norm_scale ?? true;
+  const scale = Array.isArray(bns) ? perLayer('batch_norm_scale', bns, layers) : [...new Array<boolean>(layers - 1).fill(bns), a.final_batchnorm_scale ?? true];
+  return {
+    inputChannels: a.input_channels, hiddenChannels: Array.isArray(hc) ? hc[0] : hc, inputKern: a.input_kern,
+    hiddenKern: a.hidden_kern, layers, gammaHidden: a.gamma_hidden ?? 0, gammaInput: a.gamma_input ?? 0, skip: a.skip ?? 0,
+    stride: a.stride ?? 1, inputStride: a.input_stride ?? 1, finalNonlinearity: a.final_nonlinearity ?? true,
+    eluShift: nl === 'AdaptiveELU' ? (a.elu_shift ?? [0, 0]) : [0, 0],
+    convBias: [false, ...new Array<boolean>(layers - 1).fill(true)], momentum: a.momentum ?? 0.1, padInput: a.pad_input ?? true,
+    hiddenPadding: a.hidden_padding || null, hiddenDilation: a.hidden_dilation ?? 1, batchNorm: bn,
+    batchNormAffine: bias.map((b, l) => b && scale[l]),
+    batchNormExtra: bias.map((b, l) => (b && !scale[l] ? 'bias' : !b && scale[l] ? 'scale' : null)),
+    laplacePadding: a.laplace_padding === undefined ? 0 : a.laplace_padding ?? 1, inputRegularizer: reg, useAvgReg: a.use_avg_reg ?? true,
+    stack: a.stack ?? null, linear: a.linear ?? false,
+  };
+}

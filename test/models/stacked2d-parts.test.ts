@@ -8,7 +8,9 @@ import { Tensor, Generator, tidy, noGrad, randn, memory, cpu, type Backend } fro
 import { ShapeError } from '../../src/errors.js';
 import { Adam } from '../../src/nn/optim.js';
 import { LaplaceL2, LaplaceL2norm, LAPLACE_3X3, groupSparsity, featureL1 } from '../../src/nn/regularizers.js';
-import { Stacked2dCore, notebookStacked2dConfig } from '../../src/models/stacked2d.js';
+import { readFileSync } from 'node:fs';
+import { Stacked2dCore, notebookStacked2dConfig, neuralpredictorsStacked2dConfig, type NeuralpredictorsStacked2dArgs } from '../../src/models/stacked2d.js';
+import { fixture } from '../helpers/fixtures.js';
 import { FullGaussian2d } from '../../src/models/readout.js';
 import { SpatialTransformerPyramid2d } from '../../src/models/pyramid-readout.js';
 import { notebookTwin, gaussianTwin, initializeEncoder } from '../../src/models/encoder.js';
@@ -186,6 +188,22 @@ test('initialisation: Xavier-normal kernels, batch norms reset, readout grid in 
   assert.equal([...(await gsd.get('readout.sigma')!.data())], [1, 1, 1]);
   assert.ok([...(await gsd.get('readout._mu')!.data())].every((v) => Math.abs(v) <= 0.1));
   for (const m of [model, again, g]) m.dispose();
+});
+
+test("neuralpredictors' arguments give its state-dict keys and shapes (np_keys.json, from its own Stacked2dCore)", () => {
+  const sets = JSON.parse(readFileSync(fixture('stacked2d', 'np_keys.json'), 'utf8')) as { args: NeuralpredictorsStacked2dArgs; keys: Record<string, number[]> }[];
+  assert.is(sets.length, 3);
+  for (const { args, keys } of sets) {
+    const core = new Stacked2dCore(neuralpredictorsStacked2dConfig(args), cpu());
+    const ours = Object.fromEntries([...core.stateDict()].map(([k, t]) => [k, [...t.shape]]));
+    assert.equal(ours, keys, JSON.stringify(args));
+    core.dispose();
+  }
+  const np = { input_channels: 1, hidden_channels: 4, input_kern: 3, hidden_kern: 3 };
+  for (const [extra, re] of [[{ depth_separable: true }, /depth_separable=True is not supported/], [{ nonlinearity_type: 'relu' }, /nonlinearity_type 'relu'/],
+    [{ input_regularizer: 'GaussianLaplaceL2' }, /input_regularizer 'GaussianLaplaceL2'/], [{ hidden_channels: [4, 8, 8] }, /hidden_channels of different sizes/]] as const) {
+    assert.throws(() => neuralpredictorsStacked2dConfig({ ...np, ...extra } as NeuralpredictorsStacked2dArgs), (e: unknown) => e instanceof ShapeError && re.test((e as Error).message));
+  }
 });
 
 test('configuration errors name the option', () => {

@@ -14,7 +14,7 @@ import { Tensor, tidy, type Backend, cpu } from '../../src/tensor/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import type { HostArray } from '../../src/io/host-array.js';
 import { Adam } from '../../src/nn/optim.js';
-import { Stacked2dCore, type Stacked2dCoreConfig } from '../../src/models/stacked2d.js';
+import { Stacked2dCore, neuralpredictorsStacked2dConfig, type Stacked2dCoreConfig, type NeuralpredictorsStacked2dArgs } from '../../src/models/stacked2d.js';
 import { SpatialTransformerPyramid2d } from '../../src/models/pyramid-readout.js';
 import { FullGaussian2d, type GaussType } from '../../src/models/readout.js';
 import { FiringRateEncoder, notebookTwin } from '../../src/models/encoder.js';
@@ -29,7 +29,8 @@ interface CaseConfig {
   core: Stacked2dCoreConfig;
   readout: { kind: 'pyramid' | 'gaussian'; scaleN?: number; gaussType?: GaussType; featureRegWeight: number };
   neurons: number;
-  coreShape: number[];
+  /** neuralpredictors' Stacked2dCore arguments (the np_* fixtures) */
+  neuralpredictors?: NeuralpredictorsStacked2dArgs;
 }
 
 function loadCase(name: string): { cfg: CaseConfig; t: Map<string, HostArray> } {
@@ -38,7 +39,14 @@ function loadCase(name: string): { cfg: CaseConfig; t: Map<string, HostArray> } 
 }
 
 export function buildCase(cfg: CaseConfig, backend: Backend): FiringRateEncoder {
-  const core = new Stacked2dCore(cfg.core, backend);
+  let core: Stacked2dCore;
+  if (cfg.neuralpredictors) {
+    // built from neuralpredictors' own arguments; it must come out as the fixture's equivalent configuration
+    core = new Stacked2dCore(neuralpredictorsStacked2dConfig(cfg.neuralpredictors), backend);
+    const direct = new Stacked2dCore(cfg.core, backend);
+    assert.equal(core.config, direct.config, 'neuralpredictorsStacked2dConfig');
+    direct.dispose();
+  } else core = new Stacked2dCore(cfg.core, backend);
   const C = core.outChannels;
   const r = cfg.readout;
   const readout = r.kind === 'pyramid'

@@ -17,7 +17,10 @@ Loss: mean(rate - y log(rate + 1e-12)) + core.regularizer() + readout.regularize
 with avg; its Encoder.regularizer passes data_key, which PointPyramid2d does not take, so the two are summed here).
 Writes test/fixtures/stacked2d/np_<case>.safetensors in the layout of tools/golden/stacked2d.py (init.*, input,
 target, noise, rate, loss, grad.*, after.* after one Adam step with lr 1e-3, eval_rate), with metadata 'config'
-holding the equivalent options of our Stacked2dCoreConfig and readout.
+holding the equivalent options of our Stacked2dCoreConfig and readout, and 'neuralpredictors': the constructor
+arguments of its Stacked2dCore (neuralpredictorsStacked2dConfig must map them onto the same model); and
+np_keys.json: the state-dict keys and shapes of its Stacked2dCore for three more argument sets (per-layer bias,
+batch_norm and batch_norm_scale lists, final_batchnorm_scale, no batch norm, skip 3).
 
 Run: /usr/bin/python3 tools/golden/stacked2d_neuralpredictors.py --src PATH/TO/neuralpredictors
 (matplotlib, imported by neuralpredictors.layers.activations for plotting only, is stubbed when missing.)
@@ -63,15 +66,17 @@ def ours(layers, hidden_kern, **kw):
 
 CASES = {
     'np_pyramid': dict(
-        core=lambda: Stacked2dCore(1, 4, 4, 3, layers=3, gamma_hidden=0.1, gamma_input=0.1, bias=False),
+        args=dict(input_channels=1, hidden_channels=4, input_kern=4, hidden_kern=3, layers=3, gamma_hidden=0.1,
+                  gamma_input=0.1, bias=False),
         ours=ours(3, [3, 3], inputChannels=1, hiddenChannels=4, inputKern=4, gammaHidden=0.1, gammaInput=0.1,
                   convBias=[False, True, True], batchNormAffine=[False] * 3, batchNormExtra=['scale'] * 3),
         readout=lambda c: PointPyramid2d((c, 0, 0), 3, scale_n=3, positive=True, bias=True, init_range=0.1,
                                          downsample=True, type='gauss5x5', feature_reg_weight=0.05),
         readout_cfg=dict(kind='pyramid', scaleN=3, featureRegWeight=0.05), neurons=3, batch=4, size=(15, 22)),
     'np_gaussian': dict(
-        core=lambda: Stacked2dCore(2, 3, 5, [3, 5], layers=3, gamma_hidden=0.3, gamma_input=0.2, skip=2, momentum=0.3,
-                                   bias=True, laplace_padding=1, input_regularizer='LaplaceL2norm'),
+        args=dict(input_channels=2, hidden_channels=3, input_kern=5, hidden_kern=[3, 5], layers=3, gamma_hidden=0.3,
+                  gamma_input=0.2, skip=2, momentum=0.3, bias=True, laplace_padding=None,
+                  input_regularizer='LaplaceL2norm'),
         ours=ours(3, [3, 5], inputChannels=2, hiddenChannels=3, inputKern=5, gammaHidden=0.3, gammaInput=0.2, skip=2,
                   momentum=0.3, laplacePadding=1, inputRegularizer='LaplaceL2norm', convBias=[False, True, True],
                   batchNormAffine=[True] * 3, batchNormExtra=[None] * 3),
@@ -83,7 +88,7 @@ CASES = {
 
 def run(name, case):
     rng = np.random.default_rng(sum(map(ord, name)) * 104729)
-    core = case['core']()
+    core = Stacked2dCore(**case['args'])
     C = core.outchannels
     model = FiringRateEncoder(core, case['readout'](C))
     fill(model, rng, case)
@@ -120,9 +125,30 @@ def run(name, case):
     model.eval()
     with torch.no_grad():
         out['eval_rate'] = model(torch.from_numpy(x).double())
-    config = dict(core=case['ours'], readout=case['readout_cfg'], neurons=N)
+    config = dict(core=case['ours'], readout=case['readout_cfg'], neurons=N, neuralpredictors=case['args'])
     write_safetensors(os.path.join(OUT, name + '.safetensors'), out, {'config': json.dumps(config)})
     print('%s: %d keys, rate %s, loss %.6f' % (name, len(init), tuple(rate.shape), loss.item()))
+
+
+# more argument sets whose state-dict keys and shapes the mapping must reproduce (np_keys.json)
+KEY_ARGS = [
+    dict(input_channels=1, hidden_channels=8, input_kern=9, hidden_kern=7, layers=4, bias=True,
+         batch_norm_scale=True, final_batchnorm_scale=False),
+    dict(input_channels=3, hidden_channels=5, input_kern=3, hidden_kern=[3, 3], layers=3, bias=[True, False, True],
+         batch_norm=[True, True, False], batch_norm_scale=[False, True, True], skip=3),
+    dict(input_channels=1, hidden_channels=6, input_kern=5, hidden_kern=3, layers=2, bias=False, batch_norm=False),
+]
+
+
+def key_shapes():
+    out = []
+    for a in KEY_ARGS:
+        core = Stacked2dCore(**a)
+        out.append(dict(args=a, keys={k: list(v.shape) for k, v in core.state_dict().items()}))
+    with open(os.path.join(OUT, 'np_keys.json'), 'w') as f:
+        json.dump(out, f, indent=1)
+        f.write('\n')
+    print('np_keys.json: %d argument sets' % len(out))
 
 
 if __name__ == '__main__':
@@ -130,3 +156,4 @@ if __name__ == '__main__':
     torch.set_grad_enabled(True)
     for name, case in CASES.items():
         run(name, case)
+    key_shapes()
