@@ -65,7 +65,5 @@ export function gaussianTwin(core: Stacked2dCore, neurons: number, opts: FullGau
 /** Initialise the core and readout of an encoder from one seed (independent streams for the two). */
 export function initializeEncoder(model: FiringRateEncoder, seed: bigint): void {
   model.core.initialize(new Generator(seed));
-  const g = new Generator(seed ^ 0x9e3779b97f4a7c15n);
-  if (model.readout instanceof FullGaussian2d) model.readout.initialize(g);
-  else model.readout.initialize(g);
+  model.readout.initialize(new Generator(seed ^ 0x9e3779b97f4a7c15n));
 }
