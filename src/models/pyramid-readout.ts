@@ -63,7 +63,6 @@ export class LaplacePyramid extends Module {
     const out: Tensor[] = [];
     let x = img;
     for (let i = 0; i < this.scaleN; i++) {
-      if (this.downsample && (x.shape[2] < 2 || x.shape[3] < 2)) throw new ShapeError(`LaplacePyramid: level ${i} is ${x.shape[2]}x${x.shape[3]}, too small to downsample; use fewer levels (scaleN ${this.scaleN}) or a larger feature map`);
       const [lo, hi] = this.split(x);
       out.push(hi);
       x = lo;

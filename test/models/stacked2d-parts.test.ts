@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { Stacked2dCore, notebookStacked2dConfig, neuralpredictorsStacked2dConfig, type NeuralpredictorsStacked2dArgs } from '../../src/models/stacked2d.js';
 import { fixture } from '../helpers/fixtures.js';
 import { FullGaussian2d } from '../../src/models/readout.js';
-import { SpatialTransformerPyramid2d } from '../../src/models/pyramid-readout.js';
+import { SpatialTransformerPyramid2d, LaplacePyramid, type PyramidFilter } from '../../src/models/pyramid-readout.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
 import { notebookTwin, gaussianTwin, initializeEncoder } from '../../src/models/encoder.js';
 import { gpu, seededValues, assertClose } from '../helpers/backends.js';
 
@@ -112,6 +113,27 @@ test('FullGaussian2d: batchSample=false shares one draw over the batch; sample=f
   assertClose(await zero.forward(feat, one.expand([B, N, 1, 2]).contiguous()).data(), evalOut, { rtol: 1e-12, atol: 1e-12, what: 'sigma 0 samples at mu' });
   for (const m of [shared, perImage, zero]) m.dispose();
   feat.dispose(); one.dispose();
+});
+
+test('Laplace pyramids equal PyTorch for every filter, with and without downsampling, down to 1-pixel levels', async () => {
+  const st = readSafetensors(fixture('stacked2d', 'pyramids.safetensors'));
+  const cases = JSON.parse(st.metadata.config) as [PyramidFilter, boolean, number, [number, number]][];
+  for (const b of [cpu(), await gpu()]) {
+    for (const [i, [kind, down, n]] of cases.entries()) {
+      const x = st.tensors.get(`input.${i}`)!;
+      const p = new LaplacePyramid(n, kind, down, b);
+      const levels = p.levels(Tensor.from(x.data as Float32Array, x.shape, { backend: b }));
+      assert.is(levels.length, n + 1);
+      for (const [j, lv] of levels.entries()) {
+        const want = st.tensors.get(`level.${i}.${j}`)!;
+        assert.equal([...lv.shape], want.shape, `case ${i} level ${j} shape`);
+        const tol = b === cpu() ? 1e-12 : 1e-5;
+        assertClose(await lv.data(), want.data as Float64Array, { rtol: tol, atol: tol, what: `${kind} ${down ? 'down' : 'same'} case ${i} level ${j} on ${b.name}` });
+        lv.dispose();
+      }
+      p.dispose();
+    }
+  }
 });
 
 test('SpatialTransformerPyramid2d: a shift (B, 2) moves every neuron of image b by shift[b]', async () => {

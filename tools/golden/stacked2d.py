@@ -33,6 +33,9 @@ state-dict keys without the two constant filter buffers): rates, loss, gradients
 every 16th value plus their sum of squares), running statistics after the train-mode pass, the small parameters
 after one Adam step, and the eval-mode rates after it.
 
+and test/fixtures/stacked2d/pyramids.safetensors: Laplace pyramids alone (every filter of upstream's table, with and
+without downsampling, levels down to 1 pixel).
+
 Run: /usr/bin/python3 tools/golden/stacked2d.py     (a few seconds)
 """
 import json
@@ -192,18 +195,29 @@ def c_stack(c):
     return list(range(c['layers']))[st:] if isinstance(st, int) else list(range(c['layers']))
 
 
+FILTERS = {
+    'gauss5x5': np.float32(GAUSS5X5),
+    'gauss3x3': np.float32([[1 / 16, 1 / 8, 1 / 16], [1 / 8, 1 / 4, 1 / 8], [1 / 16, 1 / 8, 1 / 16]]),
+    'laplace5x5': np.outer(np.float32([1, 4, 6, 4, 1]), np.float32([1, 4, 6, 4, 1])) / 256,
+}
+
+
 class Pyramid(nn.Module):
-    def __init__(self, scale_n):
+    def __init__(self, scale_n, type='gauss5x5', downsample=True):
         super().__init__()
-        self.register_buffer('filter', torch.tensor(GAUSS5X5, dtype=torch.float32))
-        self.scale_n = scale_n
+        self.register_buffer('filter', torch.from_numpy(np.asarray(FILTERS[type], dtype=np.float32)))
+        self.scale_n, self.downsample = scale_n, downsample
 
     def lap_split(self, img):
         n, c, h, w = img.shape
-        f = self.filter.expand(c, 1, 5, 5).contiguous()
-        smooth = F.conv2d(img, f, padding=2, groups=c)
+        k = self.filter.shape[0]
+        f = self.filter.expand(c, 1, k, k).contiguous()
+        smooth = F.conv2d(img, f, padding=k // 2, groups=c)
+        if not self.downsample:
+            return smooth, img - smooth
         lo = smooth[:, :, ::2, ::2]
-        lo2 = 4 * F.conv_transpose2d(lo, f, stride=2, padding=2, output_padding=((h + 1) % 2, (w + 1) % 2), groups=c)
+        lo2 = 4 * F.conv_transpose2d(lo, f, stride=2, padding=k // 2, output_padding=((h + 1) % 2, (w + 1) % 2),
+                                     groups=c)
         return lo, img - lo2
 
     def forward(self, img):
@@ -407,6 +421,23 @@ def run_case(name, case):
 
 NOTEBOOK = dict(BASE, hiddenChannels=64)
 
+# Laplace pyramids alone: every filter, with and without downsampling, down to 1-pixel levels
+PYRAMIDS = [('gauss5x5', True, 4, (3, 5)), ('gauss5x5', True, 3, (8, 11)), ('gauss3x3', True, 2, (7, 10)),
+            ('laplace5x5', True, 3, (9, 6)), ('gauss5x5', False, 2, (6, 7))]
+
+
+def pyramid_levels():
+    """pyramids.safetensors: input.<i> (1, 2, H, W) float32 and level.<i>.<j> (float64), config: PYRAMIDS"""
+    rng = np.random.default_rng(99)
+    out = OrderedDict()
+    for i, (kind, down, n, (h, w)) in enumerate(PYRAMIDS):
+        x = rng.normal(0, 1, (1, 2, h, w)).astype(np.float32)
+        out['input.%d' % i] = torch.from_numpy(x)
+        for j, lv in enumerate(Pyramid(n, kind, down).double()(torch.from_numpy(x).double())):
+            out['level.%d.%d' % (i, j)] = lv
+    write_safetensors(os.path.join(OUT, 'pyramids.safetensors'), out, {'config': json.dumps(PYRAMIDS)})
+    print('pyramids: %d cases' % len(PYRAMIDS))
+
 
 def notebook_case():
     """the notebook's model at full size with det weights; see the module docstring"""
@@ -470,3 +501,4 @@ if __name__ == '__main__':
     for name, case in CASES.items():
         run_case(name, case)
     notebook_case()
+    pyramid_levels()
