@@ -13,18 +13,22 @@ function bytesOf(a: Float64Array): Uint8Array {
   return out;
 }
 
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const PAD = 61; // '='
+
+/** base64 of the little-endian float64 bytes; written into one byte buffer (states are MBs: no string building) */
 export function encodeF64(a: Float64Array): string {
   const b = bytesOf(a);
-  const parts: string[] = [];
-  let chunk = '';
+  const out = new Uint8Array(Math.ceil(b.length / 3) * 4);
+  let o = 0;
   for (let i = 0; i < b.length; i += 3) {
     const n = (b[i] << 16) | ((b[i + 1] ?? 0) << 8) | (b[i + 2] ?? 0);
-    chunk += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63]
-      + (i + 1 < b.length ? ALPHABET[(n >> 6) & 63] : '=') + (i + 2 < b.length ? ALPHABET[n & 63] : '=');
-    if (chunk.length >= 8192) { parts.push(chunk); chunk = ''; }
+    out[o++] = CODES[(n >> 18) & 63];
+    out[o++] = CODES[(n >> 12) & 63];
+    out[o++] = i + 1 < b.length ? CODES[(n >> 6) & 63] : PAD;
+    out[o++] = i + 2 < b.length ? CODES[n & 63] : PAD;
   }
-  parts.push(chunk);
-  return parts.join('');
+  return new TextDecoder().decode(out);
 }
 
 export function decodeF64(s: string, what: string): Float64Array {

@@ -41,7 +41,8 @@ export interface ThreadScores {
   clean: Float64Array;
   /** what the optimiser is told: `clean` with the thread's noise, or `clean` itself */
   told: Float64Array;
-  /** the twin input of each code (C*H*W float32 each, after aperture and norm) */
+  /** the twin input of each code (C*H*W float32 each, after aperture and norm): views of one generation's buffer,
+   * valid until the next evaluate; copy what you keep */
   images: Float32Array[];
   extraScores: Float64Array;
   extraImages: Float32Array[];
@@ -92,7 +93,8 @@ export class TwinObjective {
     const total = rowNeuron.length;
     const { images, responses } = await this.forward(spaces, perSpace, total);
     this.imagesEvaluated += total;
-    const img = (row: number) => images.slice(row * this.imageSize, (row + 1) * this.imageSize);
+    // views, not copies: a generation holds hundreds of images and callers keep one or two of them
+    const img = (row: number) => images.subarray(row * this.imageSize, (row + 1) * this.imageSize);
     const score = (row: number) => responses[row * this.o.neurons + rowNeuron[row]];
     return requests.map((r, i) => {
       const { codes: c0, extra: e0 } = rowOf[i];
