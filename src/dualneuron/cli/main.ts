@@ -13,6 +13,7 @@ import { registerDemo } from './demo.js';
 import { registerScreen } from './screen.js';
 import { registerDream } from './dream.js';
 import { registerGanHessian } from './gan-hessian.js';
+import { registerSimulate } from './simulate.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -32,6 +33,7 @@ registerDemo(program);
 registerScreen(program);
 registerDream(program);
 registerGanHessian(program);
+registerSimulate(program);
 
 try {
   await program.parseAsync(process.argv);
