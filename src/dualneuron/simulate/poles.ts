@@ -2,8 +2,8 @@
 // fixed L2 norm eta inside the aperture, as synthesis constrains twins' MEIs. A run optimises free pixels v;
 // the image is x = eta (a * v) / |a * v| (a the aperture), so every step is feasible. Adam on v with a cosine
 // schedule; several restarts per neuron and pole (restart 0 starts from the subunit's own filter through the
-// aperture: the excitatory cos filter for the MEI, the suppressive one for the LEI; the others from Gaussian
-// noise), and the best by the float64 host rate is kept. No crops, jitter or noise: this is the optimum of the
+// aperture: the excitatory cos filter for the MEI, the suppressive one made invisible to the excitatory subunit
+// for the LEI; the others from Gaussian noise), and the best by the float64 host rate is kept. No crops, jitter or noise: this is the optimum of the
 // model itself, not a robust-synthesis recipe.
 import { Tensor, keep, tidy, noGrad, type Backend } from '../../tensor/index.js';
 import { deriveSeed } from '../../tensor/random.js';
@@ -95,6 +95,25 @@ export async function truePoles(model: PopulationModel, hosts: readonly HostNeur
   return res;
 }
 
+/**
+ * The LEI's first start: the suppressive cos filter with the parts the excitatory subunit sees through the
+ * aperture removed (v orthogonal to a g_cos and a g_sin, so x = a v gives c_e = q_e = 0). Without it, the LEI
+ * of a neuron with a weak suppressive subunit converges slowly: its objective is flat except along the
+ * excitatory filters, where it is steep.
+ */
+function leiStart(h: HostNeuron, a: Float64Array): Float64Array {
+  const v = Float64Array.from(h.filters[2]);
+  const basis: Float64Array[] = [];
+  for (const g of [h.filters[0], h.filters[1]]) {
+    const w = g.map((x, k) => a[k] * x);
+    for (const q of basis) { const d = w.reduce((s, x, k) => s + x * q[k], 0); for (let k = 0; k < w.length; k++) w[k] -= d * q[k]; }
+    const nw = Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+    if (nw > 0) basis.push(w.map((x) => x / nw));
+  }
+  for (const q of basis) { const d = v.reduce((s, x, k) => s + x * q[k], 0); for (let k = 0; k < v.length; k++) v[k] -= d * q[k]; }
+  return v;
+}
+
 /** Runs of neurons n0..n1-1: index ((n - n0) * 2 + pole) * R + restart, pole 0 = MEI, 1 = LEI. Returns the final images. */
 async function optimiseChunk(model: PopulationModel, hosts: readonly HostNeuron[], cal: Calibration, seed: bigint, o: PoleOptions,
   n0: number, n1: number, tick: () => void): Promise<Float32Array> {
@@ -105,7 +124,7 @@ async function optimiseChunk(model: PopulationModel, hosts: readonly HostNeuron[
   for (let n = n0; n < n1; n++) for (const pole of [0, 1]) for (let r = 0; r < R; r++) {
     const k = ((n - n0) * 2 + pole) * R + r;
     let v: Float64Array;
-    if (r === 0) v = filterImage(hosts[n].filters[pole === 0 ? 0 : 2], cal.aperture, 1);
+    if (r === 0) v = filterImage(pole === 0 ? hosts[n].filters[0] : leiStart(hosts[n], cal.aperture), cal.aperture, 1);
     else {
       const rng = new HostRng(deriveSeed(seed, STREAM.poles, n, pole, r));
       v = Float64Array.from({ length: P }, () => rng.normal());

@@ -105,7 +105,7 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
       norm: cal.norm, norm_rule: `median over ${CALIBRATION_SCENES} calibration scenes of |a (x - mean_a(x))|`,
       aperture: { file: 'aperture.npy', radius: APERTURE.radius, edge: APERTURE.edge, rule: '1 within radius x S of the centre, raised-cosine edge of width edge x S, 0 beyond' },
       constraint: 'x = norm (a v) / |a v| over free pixels v',
-      optimiser: { name: 'adam', schedule: 'cosine to 0', ...o.poles, restart_0: 'the subunit filter through the aperture (MEI: excitatory cos, LEI: suppressive cos)', others: 'Gaussian noise' },
+      optimiser: { name: 'adam', schedule: 'cosine to 0', ...o.poles, restart_0: 'the subunit filter through the aperture (MEI: excitatory cos; LEI: suppressive cos orthogonalised against the excitatory pair seen through the aperture)', others: 'Gaussian noise' },
       below_baseline: `lei_rate <= ${BELOW_BASELINE_FRACTION} x baseline_rate`,
       stationarity: 'eta |a (g - (g.x^) x^)| / max(rate, baseline_rate), g the float64 rate gradient at the saved image x (x^ = x / |x|): the rate change available to first order along the constraint surface, relative; 0 at a constrained optimum',
     },
