@@ -23,7 +23,7 @@ export interface PoleOptions {
   onStep?: (done: number, total: number) => void;
 }
 
-export const DEFAULT_POLE_OPTIONS = { steps: 300, restarts: 4, lr: 0.05 } as const;
+export const DEFAULT_POLE_OPTIONS = { steps: 200, restarts: 2, lr: 0.05 } as const;
 
 export interface PoleResults {
   /** (N, S*S) float32 contrast images at norm eta */

@@ -3,7 +3,7 @@
 // MEI/LEI (poles.ts), and writes a DATA folder (recorded-data format, version 1) with DATA/truth/. dataset.json is
 // written last: a folder that has it is complete.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
 import { writeNpy } from '../../io/npy.js';
 import type { Backend } from '../../tensor/index.js';
 import { Progress } from '../../util/progress.js';
@@ -38,6 +38,8 @@ export interface SimulateSummary { dual: number; belowBaseline: number; meiNorm:
 
 export async function simulate(o: SimulateOptions, out: string, backend: Backend, log: (s: string) => void = (s) => console.error(s)): Promise<SimulateSummary> {
   const { neurons: N, images: I, repeats: R, size: S } = o, P = S * S;
+  const t = join(out, 'truth');
+  ensureDir(t); // before any work: a folder that cannot be made fails now, not after the optimisation
   const cal = calibrate(o.seed, S);
   const params: NeuronParams[] = Array.from({ length: N }, (_, n) => drawNeuron(n, o.seed, o.dualFraction, cal));
   const hosts = params.map((p) => new HostNeuron(p, S));
@@ -75,7 +77,6 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
   const below = Uint8Array.from(params, (_, n) => (leiBelowBaseline(poles.leiRate[n], baseline[n]) ? 1 : 0));
 
   // files: truth first, dataset.json last
-  const t = join(out, 'truth');
   writeNpy(join(out, 'images.npy'), { dtype: 'u8', shape: [I, S, S], data: images });
   writeNpy(join(out, 'responses.npy'), { dtype: 'f32', shape: [R, I, N], data: counts });
   writeNpy(join(t, 'rates.npy'), { dtype: 'f64', shape: [I, N], data: rates });
