@@ -5,12 +5,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
 import { HostNeuron, type NeuronParams } from '../../src/dualneuron/simulate/neuron.js';
 import { contrastImage, grayScene } from '../../src/dualneuron/simulate/stimuli.js';
+import { runIf } from '../helpers/skip.js';
 
 const test = suite('cli simulate');
 const tmp = mkdtempSync(join(tmpdir(), 'dualneuron-sim-'));
@@ -73,6 +75,36 @@ test('writes dataset.json, responses.npy, images.npy and truth/ with the documen
   const r2 = cli([...args(out), '--overwrite']);
   assert.is(r2.status, 0, r2.stderr);
   for (const [f, b] of Object.entries(before)) assert.ok(b.equals(readFileSync(join(out, f))), `${f} differs between two runs with the same seed`);
+});
+
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+
+runIf(test, hasNumpy, 'python3 with numpy is not installed')('NumPy reads every file with the shapes and dtypes of the recorded-data format', () => {
+  const out = join(tmp, 'numpy');
+  const r = cli(args(out));
+  assert.is(r.status, 0, r.stderr);
+  const py = `
+import json, sys, numpy as np
+d = sys.argv[1]
+ds = json.load(open(d + '/dataset.json'))
+R, I, N, (H, W) = ds['repeats'], ds['images'], ds['neurons'], ds['image_shape']
+resp, imgs = np.load(d + '/responses.npy'), np.load(d + '/images.npy')
+assert resp.dtype == np.float32 and resp.shape == (R, I, N), resp.shape
+assert imgs.dtype == np.uint8 and imgs.shape == (I, H, W), imgs.shape
+reps = np.load(d + '/truth/repeats.npy')
+assert (np.isnan(resp) == (np.arange(R)[:, None, None] >= reps[None, :, None])).all()
+for f, dt, sh in [('rates', np.float64, (I, N)), ('mei', np.float32, (N, H, W)), ('lei', np.float32, (N, H, W)), ('mei_rate', np.float64, (N,)),
+                  ('lei_rate', np.float64, (N,)), ('baseline', np.float64, (N,)), ('lei_below_baseline', np.bool_, (N,)), ('aperture', np.float32, (H, W))]:
+    a = np.load(d + '/truth/' + f + '.npy')
+    assert a.dtype == dt and a.shape == sh, (f, a.dtype, a.shape)
+t = json.load(open(d + '/truth/params.json'))
+assert len(t['neurons']) == N
+assert (np.load(d + '/truth/lei_below_baseline.npy') == (np.load(d + '/truth/lei_rate.npy') <= 0.8 * np.load(d + '/truth/baseline.npy'))).all()
+print('ok')
+`;
+  const p = spawnSync('python3', ['-c', py, out], { encoding: 'utf8' });
+  assert.is(p.status, 0, p.stderr);
+  assert.is(p.stdout.trim(), 'ok');
 });
 
 test('options are checked before any work, each error naming its option', () => {
