@@ -106,6 +106,10 @@ for (const which of ['webgpu', 'cpu'] as const) {
     const yd = tidy(() => model.perNeuron(xd, 2));
     assert.equal(yd.shape, [M, K]);
     assertClose(await yd.data(), wantD, { ...tol, what: 'perNeuron' });
+    const ud = tidy(() => model.perNeuron(xd, 2, 'drive'));
+    const wantU = wantD.map((_, j) => hosts[2 + Math.floor(j / K)].drive(xsF32[j % xs.length]));
+    assertClose(await ud.data(), wantU, { ...tol, what: 'perNeuron drive' });
+    ud.dispose();
     [x, y, xd, yd].forEach((t) => t.dispose());
     model.dispose();
   });

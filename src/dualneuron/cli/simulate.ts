@@ -47,7 +47,7 @@ export function parseSimulateOptions(o: Opts): SimulateOptions {
   if (!(lr > 0)) throw new InputError(`--lr must be a positive number, got '${o.lr}'`);
   const opts: SimulateOptions = {
     neurons, images, repeats, minRepeats, size, window, seed: parseSeed('--seed', o.seed), dualFraction: parseFraction('--dual-fraction', o.dualFraction),
-    poles: { steps: parseIntStrict('--steps', o.steps, { min: 1, max: 100_000 }), restarts: parseIntStrict('--restarts', o.restarts, { min: 1, max: 64 }), lr },
+    poles: { steps: parseIntStrict('--steps', o.steps, { min: 1, max: 100_000 }), restarts: parseIntStrict('--restarts', o.restarts, { min: 1, max: 16 }), lr },
   };
   if (repeats * images * neurons > MAX_RESPONSES) {
     throw new InputError(`--repeats x --images x --neurons = ${(repeats * images * neurons).toLocaleString('en-US')} responses; one simulation writes at most ${MAX_RESPONSES.toLocaleString('en-US')} (512 MiB of float32). Use fewer, or several --seed values.`);
@@ -70,7 +70,7 @@ export function registerSimulate(program: Command): void {
     .option('--seed <s>', 'seed of everything (neurons, stimuli, spikes, MEI/LEI starts), 0..2^64-1; the stimuli are `dualneuron render --seed s --size px` in gray', '0')
     .option('--dual-fraction <p>', 'probability that a neuron is dual (a suppressive subunit strong enough to take its LEI far below baseline); the others get a subunit too weak to lower the rate by more than about 6%', '0.5')
     .option('--steps <n>', 'Adam steps of the true MEI/LEI optimisation', String(DEFAULT_POLE_OPTIONS.steps))
-    .option('--restarts <k>', 'starts per neuron and pole (the subunit filter, then Gaussian noise); the best is kept', String(DEFAULT_POLE_OPTIONS.restarts))
+    .option('--restarts <k>', 'starts per neuron and pole, 1..16 (the subunit filter, then Gaussian noise); the best is kept', String(DEFAULT_POLE_OPTIONS.restarts))
     .option('--lr <x>', 'Adam learning rate of the MEI/LEI optimisation (pixels start with RMS 1; cosine schedule to 0)', String(DEFAULT_POLE_OPTIONS.lr))
     .option('--overwrite', 'replace a complete simulation already in --out')
     .requiredOption('--out <dir>', 'output folder DATA: dataset.json, responses.npy, images.npy, truth/, run.json')

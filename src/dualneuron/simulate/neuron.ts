@@ -79,18 +79,22 @@ export class HostNeuron {
 
   rate(x: ArrayLike<number>): number { return this.params.rate_scale * softplus(this.drive(x)); }
 
-  /** d rate / d x, analytically */
-  rateGradient(x: ArrayLike<number>): Float64Array {
+  /** d drive / d x, analytically */
+  driveGradient(x: ArrayLike<number>): Float64Array {
     const [ec, es, sc, ss] = this.filters, p = this.params;
     const ce = dot(ec, x), qe = dot(es, x), cs = dot(sc, x), qs = dot(ss, x);
     const ke = p.excitatory.invariance, ks = p.suppressive.invariance;
-    const u = p.baseline_drive + p.exc_gain * HostNeuron.subunit(ce, qe, ke) - p.sup_gain * HostNeuron.subunit(cs, qs, ks);
-    const k = p.rate_scale * sigmoid(u);
     // dS/dc = 2 kappa c + 2 (1 - kappa) relu(c), dS/dq = 2 kappa q
-    const wec = k * p.exc_gain * (2 * ke * ce + 2 * (1 - ke) * Math.max(ce, 0)), weq = k * p.exc_gain * 2 * ke * qe;
-    const wsc = -k * p.sup_gain * (2 * ks * cs + 2 * (1 - ks) * Math.max(cs, 0)), wsq = -k * p.sup_gain * 2 * ks * qs;
+    const wec = p.exc_gain * (2 * ke * ce + 2 * (1 - ke) * Math.max(ce, 0)), weq = p.exc_gain * 2 * ke * qe;
+    const wsc = -p.sup_gain * (2 * ks * cs + 2 * (1 - ks) * Math.max(cs, 0)), wsq = -p.sup_gain * 2 * ks * qs;
     const g = new Float64Array(x.length);
     for (let i = 0; i < g.length; i++) g[i] = wec * ec[i] + weq * es[i] + wsc * sc[i] + wsq * ss[i];
     return g;
+  }
+
+  /** d rate / d x = rho sigmoid(drive) d drive / d x */
+  rateGradient(x: ArrayLike<number>): Float64Array {
+    const k = this.params.rate_scale * sigmoid(this.drive(x));
+    return this.driveGradient(x).map((v) => k * v);
   }
 }

@@ -3,15 +3,18 @@
 // the image is x = eta (a * v) / |a * v| (a the aperture), so every step is feasible. Adam on v with a cosine
 // schedule; several restarts per neuron and pole (restart 0 starts from the subunit's own filter through the
 // aperture: the excitatory cos filter for the MEI, the suppressive one made invisible to the excitatory subunit
-// for the LEI; the others from Gaussian noise), and the best by the float64 host rate is kept. No crops, jitter or noise: this is the optimum of the
-// model itself, not a robust-synthesis recipe.
+// for the LEI; the others from Gaussian noise), and the best by the float64 host drive is kept. No crops, jitter or
+// noise: this is the optimum of the model itself, not a robust-synthesis recipe.
+// What is optimised is the drive u, not the rate rho softplus(u): softplus is strictly increasing, so the images
+// are the same, but far below zero the rate (and its gradient) vanish like e^u, which in float32 stopped a dual
+// neuron's LEI wherever its rate first underflowed; the drive keeps the LEI defined (the most suppressive image).
 import { Tensor, keep, tidy, noGrad, type Backend } from '../../tensor/index.js';
 import { deriveSeed } from '../../tensor/random.js';
 import { Adam, CosineAnnealing } from '../../nn/optim.js';
 import { DualNeuronError } from '../../errors.js';
 import { HostRng } from '../render/rng.js';
 import { STREAM, filterImage, type Calibration } from './params.js';
-import { baselineRate, type HostNeuron } from './neuron.js';
+import type { HostNeuron } from './neuron.js';
 import type { PopulationModel } from './population-model.js';
 
 export interface PoleOptions {
@@ -49,19 +52,19 @@ const neuronsPerChunk = (size: number, restarts: number) => Math.max(1, Math.flo
 export const poleSteps = (neurons: number, size: number, restarts: number, steps: number) => Math.ceil(neurons / neuronsPerChunk(size, restarts)) * steps;
 
 /**
- * First-order optimality residual of x on {a * v : |a * v| = eta}: with g the float64 rate gradient and t = a (g -
- * (g . x^) x^) its part along the constraint surface (through the aperture), eta |t| / max(rate(x), baseline), the
- * rate change available to first order for a move of the whole norm budget, relative to the rate. 0 at a
- * constrained optimum. (Relative to |a g| instead, flat objectives such as a non-dual neuron's LEI, where the
- * gradient vanishes, would never look converged.)
+ * First-order optimality residual of x on {a * v : |a * v| = eta}: with g the float64 drive gradient and t = a (g -
+ * (g . x^) x^) its part along the constraint surface (through the aperture), eta |t| / max(|u(x) - beta|, beta),
+ * the drive change available to first order for a move of the whole norm budget, relative to the drive's
+ * excursion from baseline (or the baseline drive, for flat objectives such as a non-dual neuron's LEI). 0 at a
+ * constrained optimum.
  */
 export function stationarity(h: HostNeuron, x: ArrayLike<number>, a: Float64Array): number {
-  const g = h.rateGradient(x);
+  const g = h.driveGradient(x), beta = h.params.baseline_drive;
   let xx = 0, gx = 0;
   for (let k = 0; k < g.length; k++) { xx += x[k] * x[k]; gx += g[k] * x[k]; }
   let tt = 0;
   for (let k = 0; k < g.length; k++) tt += (a[k] * (g[k] - (gx / xx) * x[k])) ** 2;
-  return (Math.sqrt(xx) * Math.sqrt(tt)) / Math.max(h.rate(x), baselineRate(h.params));
+  return (Math.sqrt(xx) * Math.sqrt(tt)) / Math.max(Math.abs(h.drive(x) - beta), beta);
 }
 
 export async function truePoles(model: PopulationModel, hosts: readonly HostNeuron[], cal: Calibration, seed: bigint, o: PoleOptions): Promise<PoleResults> {
@@ -77,17 +80,17 @@ export async function truePoles(model: PopulationModel, hosts: readonly HostNeur
   for (let n0 = 0; n0 < N; n0 += per) {
     const n1 = Math.min(N, n0 + per);
     const out = await optimiseChunk(model, hosts, cal, seed, o, n0, n1, () => o.onStep?.(++done, total));
-    // keep the best restart of each (neuron, pole) by the host rate of the float32 image
+    // keep the best restart of each (neuron, pole) by the host drive of the float32 image
     for (let n = n0; n < n1; n++) for (const pole of [0, 1]) {
-      let best = -1, bestRate = 0;
+      let best = -1, bestDrive = 0;
       for (let r = 0; r < R; r++) {
         const k = ((n - n0) * 2 + pole) * R + r;
-        const rate = hosts[n].rate(out.subarray(k * P, (k + 1) * P));
-        if (best < 0 || (pole === 0 ? rate > bestRate : rate < bestRate)) { best = r; bestRate = rate; }
+        const u = hosts[n].drive(out.subarray(k * P, (k + 1) * P));
+        if (best < 0 || (pole === 0 ? u > bestDrive : u < bestDrive)) { best = r; bestDrive = u; }
       }
       const k = ((n - n0) * 2 + pole) * R + best, img = out.slice(k * P, (k + 1) * P);
       (pole === 0 ? res.mei : res.lei).set(img, n * P);
-      (pole === 0 ? res.meiRate : res.leiRate)[n] = bestRate;
+      (pole === 0 ? res.meiRate : res.leiRate)[n] = hosts[n].rate(img);
       (pole === 0 ? res.meiRestart : res.leiRestart)[n] = best;
       (pole === 0 ? res.meiStationarity : res.leiStationarity)[n] = stationarity(hosts[n], img, cal.aperture);
     }
@@ -144,7 +147,7 @@ async function optimiseChunk(model: PopulationModel, hosts: readonly HostNeuron[
   try {
     for (let t = 0; t < o.steps; t++) {
       const loss = tidy(() => {
-        const l = model.perNeuron(image(v).reshape([n1 - n0, 2 * R, S, S]), n0).mul(sg).sum().neg();
+        const l = model.perNeuron(image(v).reshape([n1 - n0, 2 * R, S, S]), n0, 'drive').mul(sg).sum().neg();
         l.backward();
         opt.step();
         sched.step();

@@ -35,12 +35,12 @@ export class PopulationModel {
     return x.reshape([x.size / P, P]);
   }
 
-  /** rates from projections (..., 4) and coefficients broadcast to (...) */
-  private static rates(proj: Tensor, c: Record<'ke' | 'ks' | 'ae' | 'as' | 'beta' | 'rho', Tensor>): Tensor {
+  /** rates (or drives) from projections (..., 4) and coefficients broadcast to (...) */
+  private static rates(proj: Tensor, c: Record<'ke' | 'ks' | 'ae' | 'as' | 'beta' | 'rho', Tensor>, output: 'rate' | 'drive' = 'rate'): Tensor {
     const [ce, qe, cs, qs] = [0, 1, 2, 3].map((j) => proj.select(-1, j));
     const sub = (cc: Tensor, qq: Tensor, k: Tensor) => cc.square().add(qq.square()).mul(k).add(cc.relu().square().mul(k.neg().add(1)));
     const u = c.beta.add(sub(ce, qe, c.ke).mul(c.ae)).sub(sub(cs, qs, c.ks).mul(c.as));
-    return u.softplus().mul(c.rho);
+    return output === 'drive' ? u : u.softplus().mul(c.rho);
   }
 
   // No tidy inside forward/diagonal: disposing intermediates would cut the autograd graph; callers tidy.
@@ -53,11 +53,11 @@ export class PopulationModel {
   }
 
   /**
-   * Rates of images (M, K, [1,] S, S) -> (M, K), image (m, k) seen by neuron first + m only: the MEI/LEI
-   * optimisation's K runs per neuron. Elementwise products and a sum (the filters are a view, not copied); a
-   * batched matmul of (4 x P) by (P x K) per neuron was 100x slower on lavapipe.
+   * Rates (or drives) of images (M, K, [1,] S, S) -> (M, K), image (m, k) seen by neuron first + m only: the
+   * MEI/LEI optimisation's K runs per neuron. Elementwise products and a sum (the filters are a view, not
+   * copied); a batched matmul of (4 x P) by (P x K) per neuron was 100x slower on lavapipe.
    */
-  perNeuron(x: Tensor, first: number): Tensor {
+  perNeuron(x: Tensor, first: number, output: 'rate' | 'drive' = 'rate'): Tensor {
     const P = this.size * this.size, M = x.shape[0];
     if (x.rank < 3 || !Number.isInteger(first) || first < 0 || first + M > this.count || x.size % (M * P) !== 0) {
       throw new ShapeError(`simulated population: perNeuron takes (M, K, ${this.size}, ${this.size}) images for neurons first..first+M-1 of ${this.count}, got [${x.shape.join(', ')}] from ${first}`);
@@ -67,7 +67,7 @@ export class PopulationModel {
     const F = this.filters.slice([[first, first + M]]).reshape([M, 1, 4, P]);
     const proj = x.reshape([M, K, 1, P]).mul(F).sum(3); // (M, K, 4)
     const c = Object.fromEntries(Object.entries(this.coef).map(([k, v]) => [k, v.slice([[first, first + M]]).reshape([M, 1])])) as typeof this.coef;
-    return PopulationModel.rates(proj, c);
+    return PopulationModel.rates(proj, c, output);
   }
 
   dispose(): void {
