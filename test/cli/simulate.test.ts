@@ -13,6 +13,7 @@ import { cli } from '../helpers/cli.js';
 import { HostNeuron, type NeuronParams } from '../../src/dualneuron/simulate/neuron.js';
 import { contrastImage, grayScene } from '../../src/dualneuron/simulate/stimuli.js';
 import { runIf } from '../helpers/skip.js';
+import { readTruth, cosineInAperture } from '../../src/dualneuron/simulate/truth.js';
 
 const test = suite('cli simulate');
 const tmp = mkdtempSync(join(tmpdir(), 'dualneuron-sim-'));
@@ -65,6 +66,15 @@ test('writes dataset.json, responses.npy, images.npy and truth/ with the documen
   assert.equal(readNpy(join(out, 'truth', 'aperture.npy')).shape, [S, S]);
   truth.neurons.forEach((p: NeuronParams & { lei_below_baseline: boolean }, n: number) => assert.is(p.lei_below_baseline, (below.data as Uint8Array)[n] === 1));
   assert.ok(existsSync(join(out, 'truth', 'neurons.csv')) && existsSync(join(out, 'run.json')));
+  // readTruth gives the same neurons and images; the true MEI compared with itself (shifted, scaled) is 1
+  const tr = readTruth(out);
+  assert.is(tr.neurons.length, N);
+  assert.equal([...tr.mei], [...(readNpy(join(out, 'truth', 'mei.npy')).data as Float32Array)]);
+  const m0 = tr.mei.subarray(0, S * S), l0 = tr.lei.subarray(0, S * S);
+  assert.is(tr.neuron(0).rate(m0), truth.neurons[0].mei_rate);
+  assert.ok(Math.abs(cosineInAperture(m0, m0.map((v) => 0.3 + 2 * v), tr.aperture) - 1) < 1e-6);
+  assert.ok(Math.abs(cosineInAperture(m0, m0.map((v) => -v), tr.aperture) + 1) < 1e-6);
+  assert.ok(Math.abs(cosineInAperture(m0, l0, tr.aperture)) < 0.9, 'MEI and LEI differ');
   assert.ok(!readdirSync(out).some((f) => f.startsWith('.dualneuron')), 'lock released');
 
   // a second run into the same folder is refused; with --overwrite it gives the same bytes

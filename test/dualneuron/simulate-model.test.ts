@@ -11,6 +11,7 @@ import { HostNeuron, baselineRate, softplus, type NeuronParams } from '../../src
 import { calibrate, drawNeuron } from '../../src/dualneuron/simulate/params.js';
 import { PopulationModel } from '../../src/dualneuron/simulate/population-model.js';
 import { HostRng } from '../../src/dualneuron/render/rng.js';
+import { cosineInAperture } from '../../src/dualneuron/simulate/truth.js';
 
 const test = suite('simulate model neuron');
 const S = 32;
@@ -136,5 +137,14 @@ for (const which of ['webgpu', 'cpu'] as const) {
     model.dispose();
   });
 }
+
+test('cosineInAperture: a hand-computed case; offset and positive scale do not matter; errors', () => {
+  // a-weighted means 1.8 and 2; a (x - m) = [-0.8, 0.2, 0.6], a (y - m) = [1, -1, 0]: cos = -1 / sqrt(1.04 * 2)
+  assert.ok(Math.abs(cosineInAperture([1, 2, 3], [3, 1, 2], [1, 1, 0.5]) + 1 / Math.sqrt(2.08)) < 1e-12);
+  assert.ok(Math.abs(cosineInAperture([1, 2, 3], [13, 11, 12].map((v) => 3 * v), [1, 1, 0.5]) + 1 / Math.sqrt(2.08)) < 1e-12);
+  assert.is(cosineInAperture([1, 1, 5], [1, 2, 3], [1, 1, 0]), 0, 'constant inside the aperture');
+  assert.throws(() => cosineInAperture([1, 2], [1, 2, 3], [1, 1, 1]), /images of 2 and 3 values/);
+  assert.throws(() => cosineInAperture([1, 2, 3], [1, 2, 3], [0, 0, 0]), /zero everywhere/);
+});
 
 test.run();

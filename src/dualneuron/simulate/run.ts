@@ -120,7 +120,7 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
     format: 'dualneuron-recorded', version: 1, images: I, neurons: N, repeats: R, image_shape: [S, S],
     neuron_ids: params.map((p) => p.id), image_ids: Array.from({ length: I }, (_, i) => i),
     response_unit: 'spike_count', window_s: o.window,
-    source: `dualneuron simulate --neurons ${N} --images ${I} --repeats ${R} --min-repeats ${o.minRepeats} --size ${S} --window ${o.window} --seed ${o.seed} --dual-fraction ${o.dualFraction}`,
+    source: `dualneuron simulate --neurons ${N} --images ${I} --repeats ${R} --min-repeats ${o.minRepeats} --size ${S} --window ${o.window} --seed ${o.seed} --dual-fraction ${o.dualFraction} --steps ${o.poles.steps} --restarts ${o.poles.restarts} --lr ${o.poles.lr}`,
   }, null, 1) + '\n');
   return {
     dual: params.filter((p) => p.dual).length, belowBaseline: below.reduce((s, v) => s + v, 0), meiNorm: cal.norm,
