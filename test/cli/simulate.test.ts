@@ -4,9 +4,9 @@
 // the same bytes; options are checked before any work.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
@@ -115,6 +115,18 @@ print('ok')
   const p = spawnSync('python3', ['-c', py, out], { encoding: 'utf8' });
   assert.is(p.status, 0, p.stderr);
   assert.is(p.stdout.trim(), 'ok');
+});
+
+test('the output folder lock: a folder a live process writes is refused, nothing written', () => {
+  const out = join(tmp, 'locked');
+  mkdirSync(out);
+  const lock = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'simulate' });
+  writeFileSync(join(out, '.dualneuron.lock'), lock);
+  const r = cli(args(out));
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /is being written by process \d+ .*Wait for it to finish, or choose another --out/);
+  assert.equal(readdirSync(out), ['.dualneuron.lock']);
+  assert.is(readFileSync(join(out, '.dualneuron.lock'), 'utf8'), lock);
 });
 
 test('options are checked before any work, each error naming its option', () => {
