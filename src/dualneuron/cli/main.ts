@@ -16,6 +16,7 @@ import { registerGanHessian } from './gan-hessian.js';
 import { evolveSummaryCommand } from './evolve-summary.js';
 import { registerOracle } from './oracle.js';
 import { registerEvolve } from './evolve.js';
+import { registerSimulate } from './simulate.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -37,6 +38,7 @@ registerDream(program);
 registerGanHessian(program);
 registerEvolve(program).addCommand(evolveSummaryCommand());
 registerOracle(program);
+registerSimulate(program);
 
 try {
   await program.parseAsync(process.argv);
