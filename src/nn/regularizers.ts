@@ -33,31 +33,30 @@ function kernelStack(op: string, w: Tensor): Tensor {
   return w.reshape([o * i, 1, kh, kw]);
 }
 
-/**
- * neuralpredictors' LaplaceL2 (the Allen notebook's input regulariser): agg(laplace(w)^2 [* weights]) / 2 over every
- * 2-D kernel slice of w, agg the mean (default, `avg=True` upstream) or the sum. With padding 0 (the notebook's
- * `laplace_padding=0`) a 4x4 kernel gives 2x2 filtered values per slice.
- */
-export class LaplaceL2 extends Module {
+/** A penalty on convolution kernels built on the 3x3 Laplace filter (the module key `laplace`, as neuralpredictors). */
+abstract class LaplacePenalty extends Module {
   readonly laplace: Laplace;
   constructor(padding = 0, backend?: Backend) {
     super(backend);
     this.laplace = this.module('laplace', new Laplace(padding, this.backend));
   }
   forward(w: Tensor): Tensor { return this.penalty(w); }
+  abstract penalty(w: Tensor, opts?: { reduction?: Reduction }): Tensor;
+}
+
+/**
+ * neuralpredictors' LaplaceL2 (the Allen notebook's input regulariser): agg(laplace(w)^2 [* weights]) / 2 over every
+ * 2-D kernel slice of w, agg the mean (default, `avg=True` upstream) or the sum. With padding 0 (the notebook's
+ * `laplace_padding=0`) a 4x4 kernel gives 2x2 filtered values per slice.
+ */
+export class LaplaceL2 extends LaplacePenalty {
   penalty(w: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
     return reduce(this.laplace.forward(kernelStack('LaplaceL2', w)).square(), opts.reduction ?? 'mean').mul(0.5);
   }
 }
 
 /** neuralpredictors' LaplaceL2norm: agg(laplace(w)^2) / agg(w^2), agg the sum (default) or the mean. */
-export class LaplaceL2norm extends Module {
-  readonly laplace: Laplace;
-  constructor(padding = 0, backend?: Backend) {
-    super(backend);
-    this.laplace = this.module('laplace', new Laplace(padding, this.backend));
-  }
-  forward(w: Tensor): Tensor { return this.penalty(w); }
+export class LaplaceL2norm extends LaplacePenalty {
   penalty(w: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
     const how = opts.reduction ?? 'sum';
     const k = kernelStack('LaplaceL2norm', w);
