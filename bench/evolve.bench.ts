@@ -6,34 +6,38 @@
 //
 // One generation here: ask (40 codes) -> fc6 generator -> the twin's screening preprocessing for a 256 x 256 RGB
 // image ('rendered' preset: centre crop 167, antialiased bilinear resize to 93, grey, ImageNet grey normalisation)
-// -> aperture -> L2 norm 12 -> V1 member 1 -> the neuron's column -> tell. The preprocessing is composed here from
-// tensor ops (float, no uint8 rounding between steps, grey before the resize, which commutes with it); the fc6
-// space class of the evolve runner is not on main yet, so this bench does not use it.
+// -> aperture -> L2 norm 12 -> V1 member 1 -> the neuron's column -> tell, through the runner's own pieces
+// (Fc6Space, whose TwinTransform is the screening preprocessing as tensor ops, and TwinObjective). The PyTorch side
+// composes the same steps from torch ops.
 // Weights: fc6 deterministic random (speed does not depend on them); the V1 twin from the weights cache, or
 // imported from ../shared/upstream into a temporary cache when not installed. --quick divides the fc6 widths by 8
 // (codes of 512) and times 2 generations; the full setting is the published network and 3 generations.
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Tensor, tidy, noGrad, keep, randn, interpolate, type Backend } from '../src/tensor/index.js';
+import { tidy, noGrad, keep, randn, type Backend } from '../src/tensor/index.js';
+import { config } from '../src/config.js';
 import { DeepSimFc6, deepsimFc6Config, deepsimFc6Shapes } from '../src/models/deepsim-fc6.js';
 import { loadTwin } from '../src/models/twins/load.js';
 import { TWINS } from '../src/models/twins/registry.js';
 import { isInstalled, loadMask, weightsHome } from '../src/models/weights/store.js';
 import { importDir } from '../src/models/weights/import.js';
 import { scaleMask } from '../src/dualneuron/input/pipeline.js';
-import { finishForTwin } from '../src/dualneuron/evolve/spaces.js';
+import { Fc6Space } from '../src/dualneuron/evolve/generator-spaces.js';
+import { TwinObjective } from '../src/dualneuron/evolve/objective.js';
 import { CholeskyCMAES } from '../src/dualneuron/evolve/cholesky-cmaes.js';
 import { timeIt, runTorch, printRows, repoRoot, type Row } from './harness.js';
 import { detStateDict } from '../test/helpers/det-weights.js';
 
-const POP = 40, NEURON = 3, CROP = 167, CROP_AT = 44; // PIL centre crop of 256 to 167: round-half-even(89 / 2) = 44
+const POP = 40, NEURON = 3;
 
 /** a weights cache holding the V1 twin: the user's, or a temporary import of the upstream files (null: neither) */
+const upstreamDir = () => config().upstream ?? resolve(repoRoot, '../shared/upstream/dualneuron');
+
 function v1Home(): { home: string; cleanup: () => void } | null {
   const home = weightsHome();
   if (isInstalled('v1', home)) return { home, cleanup: () => {} };
-  const up = process.env.DUALNEURON_UPSTREAM ?? resolve(repoRoot, '../shared/upstream/dualneuron');
+  const up = upstreamDir();
   if (!existsSync(join(up, 'V1GrayTaskDriven'))) return null;
   const tmp = mkdtempSync(join(tmpdir(), 'dualneuron-bench-evolve-'));
   importDir(up, tmp, { targets: ['v1'] });
@@ -43,7 +47,7 @@ function v1Home(): { home: string; cleanup: () => void } | null {
 export async function run(backend: Backend, opts: { quick: boolean }): Promise<void> {
   const scale = opts.quick ? 8 : 1, gens = opts.quick ? 2 : 3, cmaReps = opts.quick ? 3 : 10;
   const cfg = deepsimFc6Config(scale), N = cfg.codeDim;
-  const upstream = process.env.DUALNEURON_UPSTREAM ?? resolve(repoRoot, '../shared/upstream/dualneuron');
+  const upstream = upstreamDir();
   const w = v1Home();
   const torch = runTorch('evolve_bench', { scale, pop: POP, generations: gens, cma_reps: cmaReps, neuron: NEURON, upstream: w ? upstream : null });
   const rows: Row[] = [];
@@ -75,21 +79,10 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
     try {
       const spec = TWINS.v1;
       const { model } = loadTwin('v1', { members: [1], backend, weightsDir: w.home });
-      const aperture = keep(Tensor.from(Float32Array.from(scaleMask(loadMask('v1', w.home), 93)), [1, 1, 93, 93], { backend }));
-      const gray = keep(Tensor.from(Float32Array.from([0.299, 0.587, 0.114]), [1, 3, 1, 1], { backend }));
-      /** codes (B, N) -> the neuron's responses (B) */
-      const score = async (codes: Float64Array[]): Promise<Float64Array> => {
-        const out = noGrad(() => tidy(() => {
-          const z = Tensor.from(Float32Array.from(codes.flatMap((c) => Array.from(c))), [codes.length, N], { backend });
-          const img = g.forward(z); // (B, 3, 256, 256) in [0, 1]
-          const crop = img.slice([null, null, [CROP_AT, CROP_AT + CROP], [CROP_AT, CROP_AT + CROP]]);
-          const grey = crop.mul(gray).sum([1], true);
-          const small = interpolate(grey, { mode: 'bilinear', size: [93, 93], antialias: true, alignCorners: false });
-          const x = finishForTwin(small.sub(0.449).div(0.226), aperture, spec.screening.norm);
-          return model.forward(x).select(1, NEURON);
-        }));
-        try { return Float64Array.from(await out.dataF32()); } finally { out.dispose(); }
-      };
+      const space = await Fc6Space.create({ generator: g, twinSpec: spec, backend });
+      const objective = new TwinObjective({ model, neurons: spec.neurons, inputShape: spec.inputShape, aperture: scaleMask(loadMask('v1', w.home), 93), norm: spec.screening.norm, batch: POP + 1, backend });
+      /** codes -> the neuron's responses, as one generation of `dualneuron evolve` scores them */
+      const score = async (codes: Float64Array[]): Promise<Float64Array> => (await objective.evaluate([{ space, neuron: NEURON, codes }]))[0].clean;
       const opt = new CholeskyCMAES({ dimension: N, populationSize: POP, sigma0: 3, seed: 1 });
       opt.tell(await score(opt.ask())); // generation 0 (the init code) and pipeline compilation
       opt.tell(await score(opt.ask())); // one full generation as warm-up
@@ -97,7 +90,7 @@ export async function run(backend: Backend, opts: { quick: boolean }): Promise<v
       for (let k = 0; k < gens; k++) opt.tell(await score(opt.ask()));
       const rate = gens / ((performance.now() - t0) / 1000);
       rows.push({ name: `CholeskyCMAES pop ${POP}, fc6 + V1 member 1 (${size})`, ours: rate, unit: 'generations/s', torch: torch?.gen_per_s ?? null });
-      aperture.dispose(); gray.dispose(); model.dispose();
+      objective.dispose(); space.dispose(); model.dispose();
     } finally {
       w.cleanup();
     }
