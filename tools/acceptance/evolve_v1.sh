@@ -1,7 +1,8 @@
 #!/bin/bash
 # Issue-13 acceptance on the real V1 twin (see docs/ACCEPTANCE.md "Evolution"): evolve V1 member 1's neurons 0-9 in
 # the Fourier and pixel spaces with each optimiser (population 40 x 75 generations = 3000 evaluations per neuron and
-# space; the standard CMA-ES is refused above 1024 dimensions, so it is not run here), then with recording-like noise (eta 0.2: CholCMA and GA in the Fourier space); the gradient MEIs at the same norm and aperture; the report.
+# space for CholCMA and GA, Fourier only for SphereCMA; the standard CMA-ES is refused above 1024 dimensions, so it
+# is not run here), then with recording-like noise (eta 0.2: CholCMA and GA in the Fourier space); the gradient MEIs at the same norm and aperture; the report.
 # Usage: bash tools/acceptance/evolve_v1.sh WORK [parts...]   (parts: grad, clean, noise, report; default all)
 # Weights: $DUALNEURON_HOME (import ../shared/upstream/dualneuron first). Every step resumes where it stopped.
 set -euo pipefail
@@ -18,7 +19,9 @@ for part in $PARTS; do
       $DN poles --model v1 --members 1 --recipe v1-pixel --neurons 0-9 --batch 10 --out "$WORK/grad-pixel"
       $DN poles --model v1 --members 1 --recipe v1 --aperture --neurons 0-9 --batch 10 --out "$WORK/grad-fourier" ;;
     clean)
-      for opt in cholcma ga spherecma; do $DN evolve "${common[@]}" --optimizer $opt --out "$WORK/evo-$opt"; done ;;
+      for opt in cholcma ga; do $DN evolve "${common[@]}" --optimizer $opt --out "$WORK/evo-$opt"; done
+      # SphereCMA for the SphereCMA/CholCMA ratio, in the Fourier space only (time on 2 cores)
+      $DN evolve --model v1 --members 1 --neurons 0-9 --spaces fourier --generations 75 --pop 40 --optimizer spherecma --out "$WORK/evo-spherecma" ;;
     noise)
       # Fourier space and CholCMA vs GA only: the full set does not fit beside the noiseless runs on 2 cores
       for opt in cholcma ga; do $DN evolve --model v1 --members 1 --neurons 0-9 --spaces fourier --generations 75 --pop 40 --optimizer $opt --noise 0.2 --out "$WORK/evo-$opt-noise"; done ;;
