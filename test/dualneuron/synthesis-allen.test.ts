@@ -1,0 +1,113 @@
+// The Allen notebook's MEI recipe (synthesis/allen.ts) against tools/golden/allen_mei_reference.py, a float64
+// PyTorch/SciPy implementation written from the notebook's definitions: the same small model (conv -> ELU ->
+// linear -> ELU + 1) on the float64 CPU backend, the same white-noise start; every step's image, response, std and
+// regularised objective within 1e-4. The host operations (fft_smooth, gaussian_filter, scale) are checked alone too.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Tensor, conv2d, linear, type Backend } from '../../src/tensor/index.js';
+import { readNpy } from '../../src/io/npy.js';
+import { synthesizeAllen, ALLEN_DEFAULTS, type AllenOptions } from '../../src/dualneuron/synthesis/allen.js';
+import { gaussianFilter, minMaxScale, meanStd } from '../../src/dualneuron/synthesis/allen-ops.js';
+import type { Model } from '../../src/dualneuron/synthesis/engine.js';
+import { oracle, gpu } from '../helpers/backends.js';
+import { fixture } from '../helpers/fixtures.js';
+
+const test = suite('synthesis-allen');
+const f64 = (name: string) => Float64Array.from(readNpy(fixture('allen', name)).data as Float64Array);
+
+/** the reference's model: ELU(linear(ELU(conv5x5(x, pad 2)))) + 1 */
+function smallModel(name: string, b: Backend): Model {
+  const t = (k: string) => { const a = readNpy(fixture('allen', `${name}_${k}.npy`)); return Tensor.from(a.data as Float64Array, a.shape, { backend: b }); };
+  const [cw, cb, lw, lb] = ['conv_w', 'conv_b', 'lin_w', 'lin_b'].map(t);
+  return {
+    backend: b,
+    forward: (x) => linear(conv2d(x, cw, cb, { padding: [2, 2] }).elu().reshape([x.shape[0], -1]), lw, lb).elu().add(1),
+  };
+}
+
+const CASES = {
+  notebook: { H: 12, W: 16, neuron: 1, pole: 'most' as const, o: { ...ALLEN_DEFAULTS, steps: 10 } },
+  'odd-least': { H: 13, W: 15, neuron: 2, pole: 'least' as const, o: { steps: 10, lr: 0.5, contrastTarget: 0.4, contrastWeight: 5, blurStart: 1.5, blurEnd: 0.001, fftDecay: 0.5 } },
+};
+
+function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.is(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+for (const [name, c] of Object.entries(CASES)) {
+  test(`${name}: every step follows the float64 PyTorch/SciPy reference within 1e-4`, async () => {
+    const images = f64(`${name}_images.npy`); // (steps + 1, H, W)
+    const hw = c.H * c.W;
+    const model = smallModel(name, oracle());
+    const o: AllenOptions = { ...c.o, initImages: [images.subarray(0, hw)], saveAllSteps: true };
+    const [r] = await synthesizeAllen(model, [1, c.H, c.W], [{ objective: { neuron: c.neuron }, pole: c.pole, seed: 0n }], o, 4);
+    let worstImg = 0;
+    for (let s = 0; s <= c.o.steps; s++) worstImg = Math.max(worstImg, maxAbs(r.frames![s], images.subarray(s * hw, (s + 1) * hw)));
+    const eR = maxAbs(r.activations, f64(`${name}_responses.npy`));
+    const eS = maxAbs(r.stds, f64(`${name}_stds.npy`));
+    const eO = maxAbs(r.objective, f64(`${name}_objective.npy`));
+    console.log(`    ${name}: max |diff| images ${worstImg.toExponential(2)}, responses ${eR.toExponential(2)}, stds ${eS.toExponential(2)}, objective ${eO.toExponential(2)}`);
+    for (const [what, e] of [['images', worstImg], ['responses', eR], ['stds', eS], ['objective', eO]] as const) assert.ok(e < 1e-4, `${what} deviate by ${e}`);
+    // the result is the last image, in [0, 1] and min-max scaled; the trajectory moved
+    assert.ok(maxAbs(r.unitImage, images.subarray(c.o.steps * hw)) < 1e-4);
+    assert.ok(Math.min(...r.unitImage) === 0 && Math.abs(Math.max(...r.unitImage) - 1) < 1e-6);
+    assert.ok(maxAbs(images.subarray(0, hw), images.subarray(c.o.steps * hw)) > 0.1, 'the reference trajectory is not trivial');
+  });
+}
+
+test('gaussianFilter: scipy identities (mass preserved, constant kept, tiny sigma is the identity)', () => {
+  const x = Float64Array.from({ length: 35 }, (_, i) => Math.sin(i * 1.7) + (i % 3));
+  // reflect mode preserves the sum only with the mirrored halo; a constant image stays constant for any sigma,
+  // kernel wider than the image included
+  const k = gaussianFilter(new Float64Array(35).fill(0.3), 5, 7, 20);
+  assert.ok(maxAbs(k, new Float64Array(35).fill(0.3)) < 1e-12);
+  assert.ok(maxAbs(gaussianFilter(x, 5, 7, 0.001), x) < 1e-15, 'radius 0 kernel');
+  const s = minMaxScale([2, 4, 3])!;
+  assert.equal(Array.from(s), [0, 1, 0.5]);
+  assert.is(minMaxScale([1, 1, 1]), null);
+  assert.ok(Math.abs(meanStd([1, 2, 3, 4]).std - Math.sqrt(5 / 3)) < 1e-15, 'unbiased std as torch.std');
+});
+
+test('bad options and inputs are refused with clear messages', async () => {
+  const model = smallModel('notebook', oracle());
+  const run = [{ objective: { neuron: 1 }, pole: 'most' as const, seed: 0n }];
+  const base: AllenOptions = { ...ALLEN_DEFAULTS, steps: 1 };
+  const cases: [Partial<AllenOptions>, RegExp][] = [
+    [{ lr: 0 }, /--lr must be a finite number > 0/],
+    [{ contrastWeight: -1 }, /--contrast-weight must be/],
+    [{ blurStart: NaN }, /--blur-start must be/],
+    [{ fftDecay: -0.5 }, /--fft-smooth must be/],
+    [{ initImages: [new Float32Array(5)] }, /start image has 5 values, expected 1x12x16/],
+    [{ initImages: [new Float32Array(192).fill(NaN)] }, /non-finite/],
+    [{ input: { offset: 0, scale: 0 } }, /non-zero scale/],
+  ];
+  for (const [o, re] of cases) {
+    await synthesizeAllen(model, [1, 12, 16], run, { ...base, ...o }, 4).then(() => assert.unreachable(re.source), (e: Error) => assert.match(e.message, re));
+  }
+  // a flat start stays flat (zero gradient for a constant image under a huge blur): min-max is undefined -> named error
+  await synthesizeAllen(model, [1, 12, 16], run, { ...base, contrastWeight: 0, lr: 1e-300, initImages: [new Float32Array(192).fill(0.5)] }, 4)
+    .then(() => assert.unreachable('flat'), (e: Error) => assert.match(e.message, /became flat at step 1 of 1/));
+});
+
+test('seeded white-noise start: reproducible, in [0, 1], different per seed; the GPU follows the float64 run', async () => {
+  const o: AllenOptions = { ...ALLEN_DEFAULTS, steps: 3 };
+  const runs = [{ objective: { neuron: 0 }, pole: 'most' as const, seed: 5n }, { objective: { neuron: 0 }, pole: 'most' as const, seed: 6n }];
+  const [a, b2] = await synthesizeAllen(smallModel('notebook', oracle()), [1, 12, 16], runs, { ...o, steps: 0 }, 4);
+  assert.ok(Math.min(...a.unitImage) === 0 && Math.max(...a.unitImage) === 1);
+  assert.ok(maxAbs(a.unitImage, b2.unitImage) > 0.1, 'seeds differ');
+  const [c] = await synthesizeAllen(smallModel('notebook', oracle()), [1, 12, 16], runs.slice(0, 1), { ...o, steps: 0 }, 4);
+  assert.equal(Array.from(c.unitImage), Array.from(a.unitImage));
+  // float32 model on the GPU: same trajectory up to float32 rounding of the gradient
+  const ref = await synthesizeAllen(smallModel('notebook', oracle()), [1, 12, 16], runs, o, 4);
+  const dev = await synthesizeAllen(smallModel('notebook', await gpu()), [1, 12, 16], runs, o, 4);
+  for (let k = 0; k < 2; k++) {
+    const e = maxAbs(dev[k].unitImage, ref[k].unitImage);
+    assert.ok(e < 1e-3, `run ${k}: GPU vs float64 ${e}`);
+    assert.ok(maxAbs(dev[k].activations, ref[k].activations) < 1e-4);
+  }
+});
+
+test.run();
