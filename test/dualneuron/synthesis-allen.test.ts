@@ -28,6 +28,8 @@ function smallModel(name: string, b: Backend): Model {
 const CASES = {
   notebook: { H: 12, W: 16, neuron: 1, pole: 'most' as const, o: { ...ALLEN_DEFAULTS, steps: 10 } },
   'odd-least': { H: 13, W: 15, neuron: 2, pole: 'least' as const, o: { steps: 10, lr: 0.5, contrastTarget: 0.4, contrastWeight: 5, blurStart: 1.5, blurEnd: 0.001, fftDecay: 0.5 } },
+  // through a twin's screening map (ImageNet normalisation, aperture, L2 norm)
+  'screening-map': { H: 12, W: 12, neuron: 0, pole: 'most' as const, o: { ...ALLEN_DEFAULTS, steps: 10, input: { mean: [0.449], std: [0.226], norm: 5, aperture: Float32Array.from(f64('screening-map_aperture.npy')) } } },
 };
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -45,7 +47,8 @@ for (const [name, c] of Object.entries(CASES)) {
     const o: AllenOptions = { ...c.o, initImages: [images.subarray(0, hw)], saveAllSteps: true };
     const [r] = await synthesizeAllen(model, [1, c.H, c.W], [{ objective: { neuron: c.neuron }, pole: c.pole, seed: 0n }], o, 4);
     let worstImg = 0;
-    for (let s = 0; s <= c.o.steps; s++) worstImg = Math.max(worstImg, maxAbs(r.frames![s], images.subarray(s * hw, (s + 1) * hw)));
+    const modelImages = f64(`${name}_model_images.npy`); // what the model saw (u itself without a map)
+    for (let s = 0; s <= c.o.steps; s++) worstImg = Math.max(worstImg, maxAbs(r.frames![s], modelImages.subarray(s * hw, (s + 1) * hw)));
     const eR = maxAbs(r.activations, f64(`${name}_responses.npy`));
     const eS = maxAbs(r.stds, f64(`${name}_stds.npy`));
     const eO = maxAbs(r.objective, f64(`${name}_objective.npy`));
@@ -82,7 +85,8 @@ test('bad options and inputs are refused with clear messages', async () => {
     [{ fftDecay: -0.5 }, /--fft-smooth must be/],
     [{ initImages: [new Float32Array(5)] }, /start image has 5 values, expected 1x12x16/],
     [{ initImages: [new Float32Array(192).fill(NaN)] }, /non-finite/],
-    [{ input: { offset: 0, scale: 0 } }, /non-zero scale/],
+    [{ input: { mean: [0.449], std: [0] } }, /finite, non-zero stds/],
+    [{ input: { mean: [0.449], std: [0.226], aperture: new Float32Array(7) } }, /aperture has 7 values; the images are 12x16/],
   ];
   for (const [o, re] of cases) {
     await synthesizeAllen(model, [1, 12, 16], run, { ...base, ...o }, 4).then(() => assert.unreachable(re.source), (e: Error) => assert.match(e.message, re));

@@ -57,8 +57,18 @@ def make_model(g, H, W, N):
     return model, dict(conv_w=cw, conv_b=cb, lin_w=lw, lin_b=lb)
 
 
-def generate_mei(model, wn, steps, sigma, neuron, pole, alpha, c_star, param, factor, sigma_end):
+def screening_map(mean, std, aperture, norm):
+    # a twin's screening space (src/dualneuron/input/pipeline.ts): ImageNet normalisation, aperture, L2 norm
+    def f(u):
+        x = (u - mean) / std * aperture
+        return x * (norm / (torch.norm(x.reshape(x.shape[0], -1), dim=1).view(-1, 1, 1, 1) + 1e-8))
+    return f
+
+
+def generate_mei(model, wn, steps, sigma, neuron, pole, alpha, c_star, param, factor, sigma_end, to_model=lambda u: u):
     H, W = wn.shape
+    net = model
+    model = lambda u: net(to_model(u))
     img = torch.tensor(wn)[None, None]
     images, resp, stds, objs = [wn.copy()], [], [], []
     for i in range(1, steps + 1):
@@ -83,7 +93,9 @@ def generate_mei(model, wn, steps, sigma, neuron, pole, alpha, c_star, param, fa
         r = model(img)[0, neuron].item()
         std = torch.std(img).item()
     resp.append(r); stds.append(std); objs.append(pole * r - param * abs(c_star - std))
-    return np.array(images), np.array(resp), np.array(stds), np.array(objs)
+    with torch.no_grad():
+        model_images = np.array([to_model(torch.tensor(u)[None, None])[0, 0].numpy() for u in images])
+    return np.array(images), model_images, np.array(resp), np.array(stds), np.array(objs)
 
 
 CASES = {
@@ -94,14 +106,26 @@ CASES = {
     # odd sizes, a milder blur, a stronger penalty with c* above the image's std, the least pole
     'odd-least': dict(H=13, W=15, steps=10, sigma=1.5, sigma_end=0.001, neuron=2, pole=-1, alpha=0.5,
                       c_star=0.4, param=5.0, factor=0.5, seed=4),
+    # the notebook's constants through a twin's screening map: (u - 0.449) / 0.226, an aperture (zero at the
+    # border), L2 norm 5
+    'screening-map': dict(H=12, W=12, steps=10, sigma=7.0, sigma_end=0.001, neuron=0, pole=1, alpha=0.1,
+                          c_star=0.2655758261680603, param=2.0, factor=0.25, seed=5, screening=True),
 }
 
 for name, c in CASES.items():
     g = torch.Generator().manual_seed(c['seed'])
     model, weights = make_model(g, c['H'], c['W'], 4)
     wn = scale(np.random.default_rng(c['seed']).normal(0, 1, size=(c['H'], c['W'])), 0, 1)
-    images, resp, stds, objs = generate_mei(model, wn, c['steps'], c['sigma'], c['neuron'], c['pole'], c['alpha'],
-                                            c['c_star'], c['param'], c['factor'], c['sigma_end'])
+    to_model = lambda u: u
+    if c.get('screening'):
+        yy, xx = np.mgrid[0:c['H'], 0:c['W']]
+        ap = np.clip(1 - np.hypot(yy - (c['H'] - 1) / 2, xx - (c['W'] - 1) / 2) / (0.45 * c['H']), 0, 1)
+        np.save(os.path.join(out, f'{name}_aperture.npy'), ap)
+        to_model = screening_map(0.449, 0.226, torch.tensor(ap), 5.0)
+    images, model_images, resp, stds, objs = generate_mei(model, wn, c['steps'], c['sigma'], c['neuron'], c['pole'],
+                                                          c['alpha'], c['c_star'], c['param'], c['factor'],
+                                                          c['sigma_end'], to_model)
+    np.save(os.path.join(out, f'{name}_model_images.npy'), model_images)
     for k, v in weights.items():
         np.save(os.path.join(out, f'{name}_{k}.npy'), v.numpy())
     np.save(os.path.join(out, f'{name}_images.npy'), images)

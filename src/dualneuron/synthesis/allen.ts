@@ -14,8 +14,8 @@
 //   6. u = gaussian_filter(u, sigma)                                      (scipy.ndimage, mode reflect, truncate 4)
 //   7. u = scale(u, 0, 1)                                                                  (min-max over the image)
 // The start is white noise N(0, 1) min-max scaled to [0, 1] (`wn = scale(np.random.normal(0, 1, ...))`), drawn
-// from the run's own seed, or given images. toModel maps u to the twin's input space ((u - offset) / scale, times
-// an optional aperture); for the notebook's own model it is the identity. Channels are filtered one by one (the
+// from the run's own seed, or given images. toModel maps u to a twin's input space as screening does (ImageNet
+// normalisation, aperture, L2 norm; see InputMap); for the notebook's own model it is the identity. Channels are filtered one by one (the
 // notebook is grayscale; scipy on a (C, H, W) array would blur across channels, which is not meant here).
 //
 // Recorded per run (steps + 1 entries each, like the engine: the image before the first step and after each):
@@ -26,6 +26,7 @@ import { InputError } from '../../errors.js';
 import { HostRng } from '../render/rng.js';
 import { objectiveMatrix, NonFiniteActivationError, type Model, type RunResult, type RunSpec } from './engine.js';
 import { STREAM, streamSeed } from './parameterization.js';
+import { normalizeEach } from './transforms.js';
 import { fftSmooth, gaussianFilter, meanStd, minMaxScale } from './allen-ops.js';
 
 export interface AllenOptions {
@@ -41,8 +42,12 @@ export interface AllenOptions {
   blurEnd: number;
   /** exponent of the 1/|f| gradient filter (fft_smooth's factor; 0 = no smoothing) */
   fftDecay: number;
-  /** model input = (u - offset) / scale (times the aperture, H*W values, when given); default identity */
-  input?: { offset: number; scale: number; aperture?: Float32Array | null };
+  /**
+   * How u in [0, 1] becomes the model's input: (u - mean_c) / std_c per channel, times the aperture (H*W values)
+   * when given, then scaled to L2 norm `norm` per image when given: a twin's screening space (pipeline.ts). Default
+   * the identity (the notebook feeds u to its model as is).
+   */
+  input?: InputMap;
   /** start images u (C*H*W each, one for every run or one for all) instead of seeded white noise */
   initImages?: ArrayLike<number>[];
   saveAllSteps?: boolean;
@@ -52,6 +57,8 @@ export interface AllenOptions {
 /** The notebook's values: generate_mei(wn, steps=1000, sigma=7) with alpha=0.1, grad()'s param = 2, fft_smooth's
  * factor = 1/4, and c* = 0.2655758261680603, the mean std it printed for its Allen natural scenes (60x96, [0, 1]). */
 export const ALLEN_DEFAULTS = { steps: 1000, lr: 0.1, contrastTarget: 0.2655758261680603, contrastWeight: 2, blurStart: 7, blurEnd: 0.001, fftDecay: 0.25 } as const;
+
+export interface InputMap { mean: readonly number[]; std: readonly number[]; aperture?: Float32Array | null; norm?: number | null }
 
 export interface AllenRunResult extends RunResult {
   /** the final image u in [0, 1] (C, H, W), as the notebook returns it (`image` is toModel(u)) */
@@ -71,9 +78,11 @@ export function checkAllenOptions(o: AllenOptions): void {
   if (!(o.blurStart >= 0) || !Number.isFinite(o.blurStart)) bad('--blur-start', o.blurStart, 'a finite number >= 0');
   if (!(o.blurEnd >= 0) || !Number.isFinite(o.blurEnd)) bad('--blur-end', o.blurEnd, 'a finite number >= 0');
   if (!(o.fftDecay >= 0) || !Number.isFinite(o.fftDecay)) bad('--fft-smooth', o.fftDecay, 'a finite number >= 0');
-  if (o.input && (!(o.input.scale !== 0) || !Number.isFinite(o.input.scale) || !Number.isFinite(o.input.offset))) {
-    throw new InputError(`allen recipe: the input map (u - ${o.input.offset}) / ${o.input.scale} must have a finite, non-zero scale`);
+  const m = o.input;
+  if (m && (!m.mean.every(Number.isFinite) || !m.std.every((v) => Number.isFinite(v) && v !== 0))) {
+    throw new InputError(`allen recipe: the input map (u - [${m.mean.join(', ')}]) / [${m.std.join(', ')}] needs finite means and finite, non-zero stds`);
   }
+  if (m && m.norm != null && !(m.norm > 0 && Number.isFinite(m.norm))) throw new InputError(`allen recipe: the input norm must be a finite number > 0, got ${m.norm}`);
 }
 
 /** White noise N(0, 1) from the run's init stream, min-max scaled to [0, 1] (the notebook's `wn`). */
@@ -89,6 +98,12 @@ export async function synthesizeAllen(model: Model, shape: readonly [number, num
   if (![C, H, W].every((v) => Number.isInteger(v) && v >= 1) || H * W < 2) throw new InputError(`allen recipe: image shape (${shape.join(', ')}) is not a (C, H, W) image of at least 2 pixels`);
   const ap = o.input?.aperture ?? null;
   if (ap && ap.length !== H * W) throw new InputError(`allen recipe: the aperture has ${ap.length} values; the images are ${H}x${W} (${H * W})`);
+  if (ap && !ap.some((v) => v !== 0)) throw new InputError('allen recipe: the aperture is zero everywhere: no image could pass it');
+  const mean = o.input?.mean ?? [0], sd = o.input?.std ?? [1], norm = o.input?.norm ?? null;
+  if (mean.length !== C && mean.length !== 1) throw new InputError(`allen recipe: the input map has ${mean.length} means for ${C} channels`);
+  if (sd.length !== C && sd.length !== 1) throw new InputError(`allen recipe: the input map has ${sd.length} stds for ${C} channels`);
+  const meanOf = (c: number) => mean[mean.length === 1 ? 0 : c], sdOf = (c: number) => sd[sd.length === 1 ? 0 : c];
+  const identity = Array.from({ length: C }, (_, c) => meanOf(c) === 0 && sdOf(c) === 1).every(Boolean);
   const b: Backend = model.backend;
   const K = runs.length, per = C * H * W, hw = H * W;
   const init = o.initImages;
@@ -103,10 +118,12 @@ export async function synthesizeAllen(model: Model, shape: readonly [number, num
   const poles = runs.map((r) => (r.pole === 'most' ? 1 : -1));
   const polesT = keep(Tensor.from(poles, [K], { backend: b }));
   const apT = ap ? keep(Tensor.from(ap, [1, 1, H, W], { backend: b })) : null;
-  const offset = o.input?.offset ?? 0, scale = o.input?.scale ?? 1;
+  const meanT = identity ? null : keep(Tensor.from(Array.from({ length: C }, (_, c) => meanOf(c)), [1, C, 1, 1], { backend: b }));
+  const sdT = identity ? null : keep(Tensor.from(Array.from({ length: C }, (_, c) => sdOf(c)), [1, C, 1, 1], { backend: b }));
   const toModel = (x: Tensor) => {
-    let m = offset === 0 && scale === 1 ? x : x.sub(offset).div(scale);
+    let m = meanT && sdT ? x.sub(meanT).div(sdT) : x;
     if (apT) m = m.mul(apT);
+    if (norm !== null) m = normalizeEach(m, norm);
     return m;
   };
   const objectives = (y: Tensor): Tensor => {
@@ -153,9 +170,15 @@ export async function synthesizeAllen(model: Model, shape: readonly [number, num
     return Float32Array.from(alpha[k], (v) => v / (mx + 1e-8));
   };
   const toModelHost = (x: Float64Array) => {
-    const out = new Float32Array(per);
-    for (let i = 0; i < per; i++) out[i] = ((x[i] - offset) / scale) * (ap ? ap[i % hw] : 1);
-    return out;
+    const y = new Float64Array(per);
+    for (let i = 0; i < per; i++) { const c = Math.floor(i / hw); y[i] = ((x[i] - meanOf(c)) / sdOf(c)) * (ap ? ap[i % hw] : 1); }
+    if (norm !== null) {
+      let ss = 0;
+      for (const v of y) ss += v * v;
+      const k = norm / (Math.sqrt(ss) + 1e-8);
+      for (let i = 0; i < per; i++) y[i] *= k;
+    }
+    return Float32Array.from(y);
   };
   const record = (k: number, act: number, std: number, step: number) => {
     if (!Number.isFinite(act)) throw new NonFiniteActivationError(k, step, act, `run ${k} (${runs[k].label ?? `pole ${runs[k].pole}`})`, o.steps);
@@ -207,6 +230,6 @@ export async function synthesizeAllen(model: Model, shape: readonly [number, num
       ...(o.saveAllSteps ? { frames: frames[k], alphaFrames: o.steps > 0 ? [alphaFrames[k][1], ...alphaFrames[k].slice(1)] : alphaFrames[k] } : {}),
     }));
   } finally {
-    [Wm, polesT, apT].forEach((t) => t?.dispose());
+    [Wm, polesT, apT, meanT, sdT].forEach((t) => t?.dispose());
   }
 }
