@@ -11,6 +11,15 @@ import { gaussianFilter, minMaxScale, meanStd } from '../../src/dualneuron/synth
 import type { Model } from '../../src/dualneuron/synthesis/engine.js';
 import { oracle, gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
+import { cli } from '../helpers/cli.js';
+import { withUpstream } from '../helpers/upstream.js';
+import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { loadTwin } from '../../src/models/twins/load.js';
+import { loadMask } from '../../src/models/weights/store.js';
+import { scaleMask } from '../../src/dualneuron/input/pipeline.js';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const test = suite('synthesis-allen');
 const f64 = (name: string) => Float64Array.from(readNpy(fixture('allen', name)).data as Float64Array);
@@ -112,6 +121,61 @@ test('seeded white-noise start: reproducible, in [0, 1], different per seed; the
     assert.ok(e < 1e-3, `run ${k}: GPU vs float64 ${e}`);
     assert.ok(maxAbs(dev[k].activations, ref[k].activations) < 1e-4);
   }
+});
+
+test('CLI: options of the other recipes are refused with --recipe allen and vice versa, before any work', () => {
+  const out = join(tmpdir(), `dn-allen-never-written-${process.pid}`);
+  const cases: [string[], RegExp][] = [
+    [['--recipe', 'allen', '--noise', '0.1'], /--noise is an option of the engine's recipes; --recipe allen does not use it/],
+    [['--recipe', 'allen', '--no-blur'], /--no-blur is an option of the pixel recipes/],
+    [['--recipe', 'allen', '--contrast-weight', '-1'], /--contrast-weight must be a finite number >= 0/],
+    [['--recipe', 'allen', '--blur-start', 'x'], /--blur-start/],
+    [['--recipe', 'allen', '--steps', '-2'], /--steps must be an integer >= 0/],
+    [['--recipe', 'v1', '--contrast-target', '0.2'], /--contrast-target is an option of --recipe allen; the v1 recipe does not use it/],
+  ];
+  for (const [args, re] of cases) {
+    const r = cli(['synthesize', '--model', 'v1', '--neuron', '1', ...args, '--out', out, '--weights-dir', '/tmp/dualneuron-no-weights']);
+    assert.is.not(r.status, 0, args.join(' '));
+    assert.match(r.stderr, re, args.join(' '));
+    assert.not.match(r.stderr, /unexpected error/);
+  }
+  assert.not.ok(existsSync(out));
+});
+
+withUpstream(test)('CLI on the V1 twin: synthesize --recipe allen writes the trajectories; they agree with the twin and torch.std', async () => {
+  const home = upstreamWeightsHome();
+  const tmp = mkdtempSync(join(tmpdir(), 'dn-allen-'));
+  try {
+    const r = cli(['synthesize', '--model', 'v1', '--members', '1', '--neuron', '3', '--seed', '0', '--pole', 'most', '--recipe', 'allen', '--steps', '3', '--blur-start', '2', '--lr', '0.5', '--weights-dir', home, '--out', tmp]);
+    assert.is(r.status, 0, r.stderr);
+    const dir = join(tmp, 'neuron_0003', 'seed_0000', 'most');
+    const acts = readNpy(join(dir, 'activations.npy')).data as Float32Array, stds = readNpy(join(dir, 'std.npy')).data as Float32Array;
+    const obj = readNpy(join(dir, 'objective.npy')).data as Float32Array;
+    const u = readNpy(join(dir, 'image_unit.npy')).data as Float32Array, img = readNpy(join(dir, 'image.npy'));
+    assert.is(acts.length, 4); assert.is(stds.length, 4); assert.is(obj.length, 4);
+    assert.equal(img.shape, [1, 93, 93]);
+    assert.ok(Math.min(...u) === 0 && Math.max(...u) === 1, 'u is min-max scaled');
+    // std.npy is torch.std of the stored [0, 1] image; objective = r - 2 |c* - std|
+    assert.ok(Math.abs(stds[3] - meanStd(u).std) < 1e-6);
+    assert.ok(Math.abs(obj[3] - (acts[3] - 2 * Math.abs(ALLEN_DEFAULTS.contrastTarget - stds[3]))) < 1e-5);
+    // image.npy is u in screening space: zero outside the aperture, L2 norm 12, and its response is the last activation
+    const ap = scaleMask(loadMask('v1', home), 93);
+    const x = img.data as Float32Array;
+    let ss = 0, outside = 0;
+    x.forEach((v, i) => { ss += v * v; if (ap[i] === 0) outside = Math.max(outside, Math.abs(v)); });
+    assert.ok(Math.abs(Math.sqrt(ss) - 12) < 1e-3 && outside === 0);
+    const { model } = loadTwin('v1', { members: [1], backend: await gpu(), weightsDir: home });
+    const y = model.forward(Tensor.from(x, [1, 1, 93, 93], { backend: model.backend }));
+    const v = (await y.dataF32())[3];
+    y.dispose(); model.dispose();
+    assert.ok(Math.abs(v - acts[3]) < 1e-4 * Math.max(1, Math.abs(v)), `twin on image.npy ${v} vs recorded ${acts[3]}`);
+    const run = JSON.parse(readFileSync(join(tmp, 'run.json'), 'utf8')) as { recipe: { name: string } };
+    assert.is(run.recipe.name, 'allen');
+    // a second call with other allen options refuses to mix results
+    const again = cli(['synthesize', '--model', 'v1', '--members', '1', '--neuron', '3', '--seed', '0', '--pole', 'most', '--recipe', 'allen', '--steps', '3', '--blur-start', '3', '--lr', '0.5', '--weights-dir', home, '--out', tmp]);
+    assert.is.not(again.status, 0);
+    assert.match(again.stderr, /--blur-start/);
+  } finally { rmSync(tmp, { recursive: true, force: true }); }
 });
 
 test.run();
