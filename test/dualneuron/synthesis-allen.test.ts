@@ -123,6 +123,18 @@ test('seeded white-noise start: reproducible, in [0, 1], different per seed; the
   }
 });
 
+test('objectives: a user function and a one-neuron set give the neuron objective\'s trajectory', async () => {
+  const o: AllenOptions = { ...ALLEN_DEFAULTS, steps: 2, blurStart: 1 };
+  const m = smallModel('notebook', oracle());
+  const [a] = await synthesizeAllen(m, [1, 12, 16], [{ objective: { neuron: 2 }, pole: 'least', seed: 9n }], o, 4);
+  const [b2, c] = await synthesizeAllen(m, [1, 12, 16], [
+    { objective: { fn: (y) => y.slice([null, [2, 3]]).reshape([1]) }, pole: 'least', seed: 9n },
+    { objective: { neurons: [2] }, pole: 'least', seed: 9n },
+  ], o, 4);
+  assert.ok(maxAbs(a.unitImage, b2.unitImage) < 1e-12 && maxAbs(a.unitImage, c.unitImage) < 1e-12);
+  assert.ok(maxAbs(a.activations, b2.activations) < 1e-12);
+});
+
 test('CLI: options of the other recipes are refused with --recipe allen and vice versa, before any work', () => {
   const out = join(tmpdir(), `dn-allen-never-written-${process.pid}`);
   const cases: [string[], RegExp][] = [
