@@ -187,6 +187,14 @@ withUpstream(test)('CLI on the V1 twin: synthesize --recipe allen writes the tra
     const again = cli(['synthesize', '--model', 'v1', '--members', '1', '--neuron', '3', '--seed', '0', '--pole', 'most', '--recipe', 'allen', '--steps', '3', '--blur-start', '3', '--lr', '0.5', '--weights-dir', home, '--out', tmp]);
     assert.is.not(again.status, 0);
     assert.match(again.stderr, /--blur-start/);
+    // poles --recipe allen writes both poles and resumes: a second identical call computes nothing
+    const poles = ['poles', '--model', 'v1', '--members', '1', '--neurons', '5', '--seed', '1', '--recipe', 'allen', '--steps', '1', '--weights-dir', home, '--out', join(tmp, 'poles')];
+    const p1 = cli(poles);
+    assert.is(p1.status, 0, p1.stderr);
+    for (const pole of ['most', 'least']) assert.ok(existsSync(join(tmp, 'poles', 'neuron_0005', 'seed_0001', pole, 'std.npy')), pole);
+    const p2 = cli(poles);
+    assert.is(p2.status, 0, p2.stderr);
+    assert.match(p2.stderr, /0 results computed \(2 were already done\)/);
   } finally { rmSync(tmp, { recursive: true, force: true }); }
 });
 
