@@ -28,6 +28,8 @@ import { announcePreset, parsePreset, presetOption } from './preset.js';
 import { parseFloatStrict, parseIntStrict, parseSeed } from './parse.js';
 import { MAX_RESULTS, checkResultCount, maxBufferBytes, maxRunsPerBatch } from './limits.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
+import { ALLEN_FLAGS, runAllenJobs } from './synthesize-allen.js';
+import { ALLEN_DEFAULTS } from '../synthesis/allen.js';
 
 const num = parseFloatStrict;
 const pair = (name: string, v: string): [number, number] => {
@@ -43,14 +45,14 @@ export const DEFAULT_AXIS_WEIGHT = 0.1;
 export function addSynthesisOptions(c: Command): Command {
   return c
     .addOption(modelOption())
-    .option('--recipe <name>', `named defaults: ${Object.keys(RECIPES).join(', ')} (default: the model's own, e.g. v1 or v1-pixel)`)
+    .option('--recipe <name>', `named defaults: ${Object.keys(RECIPES).join(', ')} (default: the model's own, e.g. v1 or v1-pixel); allen: the Allen notebook's MEI loop (white noise, Fourier-smoothed gradient steps, annealed blur, min-max to [0, 1], contrast penalty)`)
     .addOption(new Option('--param <kind>', 'parameterisation: fourier (phase of a natural magnitude prior) or pixel').choices(['fourier', 'pixel']))
-    .option('--steps <n>', 'optimisation steps (default 128)')
+    .option('--steps <n>', 'optimisation steps (default 128; --recipe allen 1000)')
     .option('--members <list>', 'ensemble members to optimise on, e.g. 1,2,3,4 (default: all)')
     .option('--ensemble', 'use every member (default)')
     .option('--no-centered', 'use the learned readout positions instead of the centre')
     .addOption(new Option('--optimizer <name>', 'adam or sgd (with --momentum)').choices(['adam', 'sgd']))
-    .option('--lr <x>', 'learning rate')
+    .option('--lr <x>', 'learning rate (--recipe allen: the gradient step alpha, default 0.1)')
     .option('--no-lr-schedule', 'constant learning rate instead of cosine annealing')
     .option('--eta-min <x>', 'final learning rate of the cosine schedule (default 0)')
     .option('--momentum <x>', 'SGD momentum (default 0.9)')
@@ -60,7 +62,7 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--jitter <x>', 'std of the crop centre jitter, as a fraction of the image side')
     .option('--oversample <n>', 'resample crops at n times the size, then bicubic antialiased down (1 = off)')
     .option('--pad-frac <x>', 'reflect padding around the image, as a fraction of its side')
-    .option('--target-norm <x>', 'L2 norm of each crop and of the returned image (default: 12 for v1, 40 for v4)')
+    .option('--target-norm <x>', 'L2 norm of each crop and of the returned image (default: 12 for v1, 40 for v4; --recipe allen: of the model input)')
     .option('--tv-weight <x>', 'weight of the total-variation term sqrt(sum dx^2 + sum dy^2)')
     .option('--range <lo,hi>', 'value range of the image')
     .addOption(new Option('--range-fn <f>', 'how the range is enforced').choices(['linear', 'sigmoid', 'tanh']))
@@ -70,12 +72,17 @@ export function addSynthesisOptions(c: Command): Command {
     .addOption(presetOption('preprocessing of a PNG/JPEG --init-image'))
     .option('--no-blur', 'pixel parameterisation: do not blur the gradient')
     .option('--aperture', 'multiply the image by the twin\'s screening aperture before the norm constraint, so the whole norm budget goes to the receptive field and MEIs compare with screened images at the same norm and mask (default of v1-pixel)')
-    .option('--no-aperture', 'no aperture (default of every recipe but v1-pixel)')
+    .option('--no-aperture', 'no aperture (default of every recipe but v1-pixel and allen)')
     .option('--save-all-steps', 'also write images_all_steps.npy and an animated trajectory.png')
     .option('--batch <n>', "runs optimised together; split into smaller batches when the adapter's buffers hold fewer (with a note)", '8')
     .option('--axis <axis.npy>', 'DreamSim guidance: loss -= weight * projection of the (min-max stretched, 224, RGB) image\'s embedding onto this axis (dualneuron axis)')
     .option('--axis-weight <w>', `weight of the guidance term (default ${DEFAULT_AXIS_WEIGHT}; with Adam 0.05-0.2 moves the projection a lot while keeping the activation within a few percent)`)
     .addOption(new Option('--embedder <t>', 'DreamSim type that embeds for --axis (must match the axis)').choices(DREAMSIM_TYPE_NAMES).default('ensemble'))
+    .option('--contrast-target <c>', `--recipe allen: c*, the data set's mean image std in [0, 1] (default ${ALLEN_DEFAULTS.contrastTarget}, the notebook's Allen natural scenes)`)
+    .option('--contrast-weight <l>', `--recipe allen: lambda of the penalty lambda * |c* - std(image)| (default ${ALLEN_DEFAULTS.contrastWeight})`)
+    .option('--blur-start <sigma>', '--recipe allen: Gaussian blur sigma at the first step (default 7)')
+    .option('--blur-end <sigma>', '--recipe allen: the sigma the blur is pulled towards, sigma += (end - sigma) * i / steps (default 0.001)')
+    .option('--fft-smooth <decay>', '--recipe allen: the gradient is filtered by 1/|f|^decay in Fourier space (default 0.25; 0 = off)')
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--overwrite', 'recompute and replace results in --out that were made with other options (default: refuse, naming them)');
@@ -87,6 +94,7 @@ export interface SynthCli {
   oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
   prior?: string; initImage?: string; blur: boolean; aperture?: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
   axis?: string; axisWeight?: string; embedder?: string; preset?: string; overwrite?: boolean;
+  contrastTarget?: string; contrastWeight?: string; blurStart?: string; blurEnd?: string; fftSmooth?: string;
 }
 
 /** The --axis vector and weight, validated before any GPU work (null without --axis). */
@@ -109,7 +117,8 @@ export function parseAxis(o: SynthCli): { axis: Float32Array; weight: number; ty
 export function resolveRecipe(o: SynthCli, id: TwinId): Recipe {
   const name = o.recipe ?? defaultRecipe(id, o.param);
   const base = RECIPES[name];
-  if (!base) throw new InputError(`unknown recipe '${name}'; choose from ${Object.keys(RECIPES).join(', ')}`);
+  if (!base) throw new InputError(`unknown recipe '${name}'; choose from ${Object.keys(RECIPES).join(', ')}, allen`);
+  for (const [k, flag] of Object.entries(ALLEN_FLAGS)) if (o[k as keyof typeof ALLEN_FLAGS] !== undefined) throw new InputError(`${flag} is an option of --recipe allen; the ${name} recipe does not use it`);
   const r: Recipe = { ...base };
   if (o.param) r.param = o.param;
   if (o.steps !== undefined) r.steps = parseIntStrict('--steps', o.steps);
@@ -242,6 +251,7 @@ function fitBatch(p: Awaited<ReturnType<typeof prepare>>, guided: boolean, backe
 }
 
 export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: Record<string, unknown>): Promise<void> {
+  if (o.recipe === 'allen') return runAllenJobs(o, jobs, command, extra);
   const out = resolve(o.out);
   const opts = parseSynthOptions(o);
   const guide = parseAxis(o);

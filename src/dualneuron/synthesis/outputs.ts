@@ -1,11 +1,12 @@
 // Writing synthesis results people can look at and load: image.npy (C,S,S), alpha.npy, activations.npy (signed,
-// steps + 1), preview.png (the image faded into gray where the gradient was weak, upstream `blend`), and
+// steps + 1), for the Allen recipe also std.npy, objective.npy (steps + 1) and image_unit.npy (the [0, 1] image), preview.png (the image faded into gray where the gradient was weak, upstream `blend`), and
 // optionally every step's image and an animated PNG of the trajectory. Every file is written atomically.
 import { join } from 'node:path';
 import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
 import { writeNpy } from '../../io/npy.js';
 import { encodePNG, encodeAPNG } from '../../io/image/index.js';
 import type { RunResult } from './engine.js';
+import type { AllenRunResult } from './allen.js';
 
 function percentileOf(v: ArrayLike<number>, q: number): number {
   const s = Float64Array.from(v).sort();
@@ -57,13 +58,18 @@ export function toDisplay(image: Float32Array, C: number, S: number, o: { mode?:
   return out;
 }
 
-export function writeRunResult(dir: string, r: RunResult, C: number, S: number, opts: { animation?: boolean; delayMs?: number } = {}): string[] {
+export function writeRunResult(dir: string, r: RunResult | AllenRunResult, C: number, S: number, opts: { animation?: boolean; delayMs?: number } = {}): string[] {
   ensureDir(dir);
   const written: string[] = [];
   const npy = (name: string, shape: number[], data: Float32Array) => { writeNpy(join(dir, name), { dtype: 'f32', shape, data }); written.push(join(dir, name)); };
   npy('image.npy', [C, S, S], r.image);
   npy('alpha.npy', [C, S, S], r.alpha);
   npy('activations.npy', [r.activations.length], r.activations);
+  if ('stds' in r) {
+    npy('std.npy', [r.stds.length], r.stds);
+    npy('objective.npy', [r.objective.length], r.objective);
+    npy('image_unit.npy', [C, S, S], r.unitImage);
+  }
   if (r.frames) {
     const all = new Float32Array(r.frames.length * C * S * S);
     r.frames.forEach((f, i) => all.set(f, i * C * S * S));

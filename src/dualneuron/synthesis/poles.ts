@@ -11,6 +11,7 @@ import { deriveSeed } from '../../tensor/random.js';
 import { Progress } from '../../util/progress.js';
 import { synthesize, type Model, type RunSpec, type SynthesisOptions, type RunResult } from './engine.js';
 import type { Parameterization } from './parameterization.js';
+import { synthesizeAllen, type AllenOptions } from './allen.js';
 import { writeRunResult } from './outputs.js';
 import { polesFigure } from '../plot/charts.js';
 import { saveFigure } from '../plot/save.js';
@@ -67,7 +68,10 @@ export function planJobs(out: string, jobs: Job[], config: ResultConfig, overwri
   return todo;
 }
 
-export interface PolesOptions {
+/** The engine (a parameterisation and its options) or the Allen notebook's loop (its options and image shape). */
+export type PolesOptions = PolesCommon & ({ param: Parameterization; synth: SynthesisOptions } | { allen: AllenOptions; shape: [number, number, number] });
+
+interface PolesCommon {
   out: string;
   /** every option that affects a result, stored in done.json (see planJobs) */
   config: ResultConfig;
@@ -75,8 +79,6 @@ export interface PolesOptions {
   overwrite?: boolean;
   model: Model;
   outputs: number;
-  param: Parameterization;
-  synth: SynthesisOptions;
   jobs: Job[];
   /** runs optimised together */
   batch: number;
@@ -93,15 +95,19 @@ export async function runPoles(o: PolesOptions): Promise<number> {
   const stale = todo.filter((j) => isDone(o.out, j)).length;
   if (stale) log(`--overwrite: recomputing ${stale} result${stale > 1 ? 's' : ''} made with other options`);
   const config = { configHash: configHash(o.config), config: o.config };
-  const [C, S] = o.param.shape;
-  const progress = o.progress ? new Progress({ total: todo.length * o.synth.steps, unit: 'run-steps', label: 'synthesis' }) : null;
+  const [C, S] = 'allen' in o ? o.shape : o.param.shape;
+  const steps = 'allen' in o ? o.allen.steps : o.synth.steps;
+  const progress = o.progress ? new Progress({ total: todo.length * steps, unit: 'run-steps', label: 'synthesis' }) : null;
   let doneSteps = 0;
   for (let s = 0; s < todo.length; s += o.batch) {
     const chunk = todo.slice(s, s + o.batch);
     const runs: RunSpec[] = chunk.map((j) => ({ objective: { neuron: j.neuron }, pole: j.pole, seed: runSeedOf(j.seed, j.pole) }));
-    const results = await synthesize(o.model, o.param, runs, { ...o.synth, onStep: (t) => progress?.set(doneSteps + t * chunk.length, `batch ${Math.floor(s / o.batch) + 1}/${Math.ceil(todo.length / o.batch)}`) }, o.outputs);
-    doneSteps += chunk.length * o.synth.steps;
-    chunk.forEach((j, k) => writeJob(o.out, j, results[k], C, S, o.synth.steps, o.animation ?? false, config));
+    const onStep = (t: number) => progress?.set(doneSteps + t * chunk.length, `batch ${Math.floor(s / o.batch) + 1}/${Math.ceil(todo.length / o.batch)}`);
+    const results = 'allen' in o
+      ? await synthesizeAllen(o.model, o.shape, runs, { ...o.allen, onStep }, o.outputs)
+      : await synthesize(o.model, o.param, runs, { ...o.synth, onStep }, o.outputs);
+    doneSteps += chunk.length * steps;
+    chunk.forEach((j, k) => writeJob(o.out, j, results[k], C, S, steps, o.animation ?? false, config));
     // a poles figure for every (neuron, seed) whose two poles are both done
     for (const j of chunk) writePolesFigureIfComplete(o.out, j.neuron, j.seed, C, S);
   }
