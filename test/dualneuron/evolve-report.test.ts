@@ -169,4 +169,15 @@ test('RGB images make an RGB montage; errors name the file', () => {
   assert.throws(() => writeThreadFigures(join(tmp, 'run2', 'n0')), (e: unknown) => e instanceof InputError);
 });
 
+test("a run's own spaces only: a folder another run left beside them (too few generations) is not read", () => {
+  const seedDir = join(tmp, 'run3', 'n0', 's0');
+  writeThread(join(seedDir, 'fourier'), 6, 1, 16, (g) => g);
+  writeThread(join(seedDir, 'pixel'), 3, 1, 16, (g) => -g); // a stale folder of an earlier, shorter run
+  assert.throws(() => writeThreadFigures(seedDir, { generations: 6 }), /pixel/);
+  const { trajectory } = writeThreadFigures(seedDir, { generations: 6, spaces: ['fourier'] });
+  const svg = readFileSync(trajectory, 'utf8');
+  assert.ok(svg.includes('fourier'));
+  assert.not.ok(svg.includes('pixel'), 'the stale space is not drawn');
+});
+
 test.run();

@@ -12,19 +12,21 @@ PARTS=${*:-grad clean noise report}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DN="node $ROOT/dist/src/dualneuron/cli/main.js"
 mkdir -p "$WORK"
-common=(--model v1 --members 1 --neurons 0-9 --spaces fourier,pixel --generations 75 --pop 40)
+base=(--model v1 --members 1 --neurons 0-9 --generations 75 --pop 40)
 for part in $PARTS; do
   case $part in
     grad)
       $DN poles --model v1 --members 1 --recipe v1-pixel --neurons 0-9 --batch 10 --out "$WORK/grad-pixel"
       $DN poles --model v1 --members 1 --recipe v1 --aperture --neurons 0-9 --batch 10 --out "$WORK/grad-fourier" ;;
     clean)
-      for opt in cholcma ga; do $DN evolve "${common[@]}" --optimizer $opt --out "$WORK/evo-$opt"; done
+      $DN evolve "${base[@]}" --spaces fourier,pixel --optimizer cholcma --out "$WORK/evo-cholcma"
+      # the GA one space per run (evo-ga-fourier, evo-ga-pixel), as it was run beside the others on 2 cores
+      for space in fourier pixel; do $DN evolve "${base[@]}" --spaces $space --optimizer ga --out "$WORK/evo-ga-$space"; done
       # SphereCMA for the SphereCMA/CholCMA ratio, in the Fourier space only (time on 2 cores)
-      $DN evolve --model v1 --members 1 --neurons 0-9 --spaces fourier --generations 75 --pop 40 --optimizer spherecma --out "$WORK/evo-spherecma" ;;
+      $DN evolve "${base[@]}" --spaces fourier --optimizer spherecma --out "$WORK/evo-spherecma" ;;
     noise)
       # Fourier space and CholCMA vs GA only: the full set does not fit beside the noiseless runs on 2 cores
-      for opt in cholcma ga; do $DN evolve --model v1 --members 1 --neurons 0-9 --spaces fourier --generations 75 --pop 40 --optimizer $opt --noise 0.2 --out "$WORK/evo-$opt-noise"; done ;;
+      for opt in cholcma ga; do $DN evolve "${base[@]}" --spaces fourier --optimizer $opt --noise 0.2 --out "$WORK/evo-$opt-noise"; done ;;
     report)
       node "$ROOT/dist/tools/acceptance/evolve_v1.js" "$WORK" ;;
     *) echo "unknown part '$part' (grad, clean, noise, report)" >&2; exit 2 ;;

@@ -52,8 +52,9 @@ interface Best { best: number; recheck: number; final: number; generation: numbe
  * the noiseless response of the last generation's best (by the told score), what an experimenter would keep.
  */
 async function threadBest(run: string, n: number, space: string): Promise<Best | null> {
-  const dir = join(work, run, `n${n}`, 's0', space);
-  if (!existsSync(join(dir, 'scores.npy'))) return null;
+  // a run of both spaces (evo-<opt>) or one run per space (evo-<opt>-<space>): threads do not depend on each other
+  const dir = [join(work, run, `n${n}`, 's0', space), join(work, `${run}-${space}`, `n${n}`, 's0', space)].find((d) => existsSync(join(d, 'scores.npy')));
+  if (!dir) return null;
   const told = readNpy(join(dir, 'scores.npy'));
   const cleanPath = join(dir, 'clean_scores.npy');
   const clean = existsSync(cleanPath) ? readNpy(cleanPath) : told;
@@ -78,7 +79,7 @@ for (const space of SPACES) {
   for (const noise of [false, true]) {
     for (const opt of OPTIMIZERS) {
       const run = `evo-${opt}${noise ? '-noise' : ''}`;
-      if (!existsSync(join(work, run))) continue;
+      if (!existsSync(join(work, run)) && !existsSync(join(work, `${run}-${space}`))) continue;
       const r: (Best | null)[] = [];
       for (const n of NEURONS) r.push(await threadBest(run, n, space));
       rows[run] = r;

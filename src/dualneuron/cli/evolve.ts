@@ -142,7 +142,7 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
       return;
     }
     for (const n of p.neurons) {
-      for (let seed = 0; seed < p.evo.seeds; seed++) writeThreadFigures(dirname(threadDir(p.out, n, seed, p.evo.spaces[0])), { generations: res.generationsDone });
+      for (let seed = 0; seed < p.evo.seeds; seed++) writeThreadFigures(dirname(threadDir(p.out, n, seed, p.evo.spaces[0])), { generations: res.generationsDone, spaces: p.evo.spaces });
     }
     finishRecord(rec, join(p.out, 'run.json'), {
       model: p.id, members: model.memberIds, centered: o.centered, weightsSha256: loaded.weightsSha256, config: p.config,

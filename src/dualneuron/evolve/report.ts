@@ -23,8 +23,8 @@ export interface SpaceTrajectory {
 }
 
 /** Best and mean score per generation of every space of a seed folder (the first `generations` rows). */
-export function readTrajectories(seedDir: string, generations?: number): SpaceTrajectory[] {
-  const spaces = listSpaceDirs(seedDir);
+export function readTrajectories(seedDir: string, generations?: number, only?: readonly string[]): SpaceTrajectory[] {
+  const spaces = listSpaceDirs(seedDir, only);
   if (spaces.length === 0) throw new InputError(`${seedDir} holds no space folder with scores.npy; give a n<neuron>/s<seed> folder of a \`dualneuron evolve\` run`);
   return spaces.map(({ space, dir }) => {
     const { scores, clean } = readThread(dir, generations);
@@ -138,16 +138,17 @@ function readBestImages(dir: string, G: number): { images: Float64Array; shape: 
 
 /**
  * Writes trajectory.svg and montage.png in `seedDir` (OUT/n<neuron>/s<seed>) from its space folders, using the
- * first `generations` rows (default: all rows of scores.npy; the runner passes state.json's generationsDone).
+ * first `generations` rows (default: all rows of scores.npy; the runner passes state.json's generationsDone) of the
+ * `spaces` given (default: every space folder there; the runner passes its own).
  * Both writes are atomic. Returns the paths written.
  */
-export function writeThreadFigures(seedDir: string, o: { generations?: number; columns?: number } = {}): { trajectory: string; montage: string } {
-  const trajs = readTrajectories(seedDir, o.generations);
+export function writeThreadFigures(seedDir: string, o: { generations?: number; columns?: number; spaces?: readonly string[] } = {}): { trajectory: string; montage: string } {
+  const trajs = readTrajectories(seedDir, o.generations, o.spaces);
   const trajectory = join(seedDir, 'trajectory.svg'), montage = join(seedDir, 'montage.png');
   writeFileAtomic(trajectory, trajectoryFigure(`Evolution, ${seedTitle(seedDir)}`, trajs).toString());
   const G = Math.min(...trajs.map((t) => t.best.length));
   const gens = montageGenerations(G, o.columns);
-  const rows = listSpaceDirs(seedDir).map(({ space, dir }, i): MontageRow => ({ space, ...readBestImages(dir, G), bestScores: trajs[i].best }));
+  const rows = listSpaceDirs(seedDir, o.spaces).map(({ space, dir }, i): MontageRow => ({ space, ...readBestImages(dir, G), bestScores: trajs[i].best }));
   writePNG(montage, montageImage(rows, gens));
   return { trajectory, montage };
 }

@@ -96,9 +96,11 @@ export function listSeedDirs(out: string): { neuron: number; seed: number; dir: 
 }
 
 /** The space folders (those holding scores.npy) of a seed folder, in name order. */
-export function listSpaceDirs(seedDir: string): { space: string; dir: string }[] {
+/** The space folders of a seed folder that hold scores.npy; only `spaces` when given (a run's own, so that folders
+ * left by another run in the same place are not read). */
+export function listSpaceDirs(seedDir: string, spaces?: readonly string[]): { space: string; dir: string }[] {
   return readdirSync(seedDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(seedDir, d.name, 'scores.npy')))
+    .filter((d) => d.isDirectory() && (!spaces || spaces.includes(d.name)) && existsSync(join(seedDir, d.name, 'scores.npy')))
     .map((d) => ({ space: d.name, dir: join(seedDir, d.name) }))
     .sort((a, b) => (a.space < b.space ? -1 : a.space > b.space ? 1 : 0));
 }
