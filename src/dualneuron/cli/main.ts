@@ -15,6 +15,8 @@ import { registerDream } from './dream.js';
 import { registerGanHessian } from './gan-hessian.js';
 import { evolveSummaryCommand } from './evolve-summary.js';
 import { registerOracle } from './oracle.js';
+import { registerTrain } from './train.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerEvolve } from './evolve.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
@@ -37,6 +39,8 @@ registerDream(program);
 registerGanHessian(program);
 registerEvolve(program).addCommand(evolveSummaryCommand());
 registerOracle(program);
+registerTrain(program);
+registerEvaluate(program);
 
 try {
   await program.parseAsync(process.argv);
