@@ -15,7 +15,7 @@ import type { HostArray } from '../../io/host-array.js';
 import { initializeEncoder, type FiringRateEncoder } from '../../models/encoder.js';
 import { buildTwinModel, type TwinArchitecture } from './architecture.js';
 import { rowsOf, type TrainingData } from './data.js';
-import { lossFunction } from './loss.js';
+import { lossFunction, type LossKind, type LossReduction } from './loss.js';
 import { clipGradNorm } from './clip.js';
 import { EarlyStopping, PlateauLr, type EarlyStoppingState, type PlateauState } from './schedule.js';
 import { batchesOf, epochOrder } from './shuffle.js';
@@ -105,6 +105,29 @@ function loadCheckpoint(path: string, model: FiringRateEncoder, adam: Adam): { b
   return { best: unprefixed(st.tensors, 'best.'), state };
 }
 
+export interface StepOptions { loss: LossKind; reduction: LossReduction; /** multiplies the data loss */ scale: number; /** global gradient norm bound, 0: none */ clip: number }
+
+/**
+ * One optimisation step on a batch: loss = scale * loss(model(x), y) + model.regularizer('sum'); backward; clip;
+ * Adam step; gradients dropped. Returns the loss and the gradient norm before clipping. (A non-finite loss takes
+ * no step.)
+ */
+export async function trainStep(model: FiringRateEncoder, adam: Adam, x: Tensor, y: Tensor, o: StepOptions): Promise<{ loss: number; gradNorm: number }> {
+  const lossFn = lossFunction(o.loss);
+  const lossT = tidy(() => {
+    const l = lossFn(model.forward(x), y, { reduction: o.reduction }).mul(o.scale).add(model.regularizer('sum'));
+    l.backward();
+    return keep(l.detach());
+  });
+  const loss = await lossT.item();
+  lossT.dispose();
+  if (!Number.isFinite(loss)) { adam.zeroGrad(); return { loss, gradNorm: NaN }; }
+  const gradNorm = await clipGradNorm(adam.params, o.clip);
+  adam.step();
+  adam.zeroGrad();
+  return { loss, gradNorm };
+}
+
 /** Trains (or resumes) one member; returns its best weights and its record. */
 export async function trainMember(r: MemberRun): Promise<MemberResult> {
   const { data, options: o, backend } = r;
@@ -118,7 +141,6 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
     const params = model.parameters();
     const adam = new Adam(params, { lr: o.lr });
     disposers.push(() => adam.dispose());
-    const lossFn = lossFunction(o.loss);
     const per = data.inputShape[0] * data.inputShape[1] * data.inputShape[2], N = data.neurons;
     const train = data.split.train;
     let best: HostState, plateau: PlateauLr, es: EarlyStopping, history: EpochRecord[];
@@ -149,22 +171,15 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
       let lossSum = 0, normMax = 0, count = 0;
       for (const b of batchesOf(epochOrder(train, seed, epoch), o.batch)) {
         // the loss scale uses the batch's own size, as standard_trainer (sqrt(len(dataset) / batch.shape[0]))
-        const s = o.scaleLoss ? Math.sqrt(train.length / b.length) : 1;
-        const lossT = tidy(() => {
-          const x = Tensor.from(rowsOf(data.inputs, per, b), [b.length, ...data.inputShape], { backend });
-          const y = Tensor.from(rowsOf(data.targets, N, b), [b.length, N], { backend });
-          const l = lossFn(model.forward(x), y, { reduction: o.lossReduction }).mul(s).add(model.regularizer('sum'));
-          l.backward();
-          return keep(l.detach());
-        });
-        const lv = await lossT.item();
-        lossT.dispose();
+        const x = Tensor.from(rowsOf(data.inputs, per, b), [b.length, ...data.inputShape], { backend });
+        const y = Tensor.from(rowsOf(data.targets, N, b), [b.length, N], { backend });
+        const step = await trainStep(model, adam, x, y, { loss: o.loss, reduction: o.lossReduction, scale: o.scaleLoss ? Math.sqrt(train.length / b.length) : 1, clip: o.clip });
+        x.dispose(); y.dispose();
+        const lv = step.loss;
         if (!Number.isFinite(lv)) {
           throw new DualNeuronError(`member ${r.member}, epoch ${epoch}: the loss is ${lv}; training diverged (lower --lr, set --clip, or check the responses for outliers)`);
         }
-        normMax = Math.max(normMax, await clipGradNorm(params, o.clip));
-        adam.step();
-        adam.zeroGrad();
+        normMax = Math.max(normMax, step.gradNorm);
         lossSum += lv; count++;
       }
       const v = await validationCorrelation(model, data, o.batch);
