@@ -79,7 +79,59 @@ def step():
     print('step: loss %.6f, grad norm %.6f (clipped to %g), %d tensors' % (loss.item(), norm.item(), clip, len(out)))
 
 
+def early_stopping_reference(curve, patience, max_iter, lr_decay_steps, tolerance, factor, min_lr, lr0):
+    """neuralpredictors' early_stopping (interval 1, maximize, restore_best) driving torch's ReduceLROnPlateau
+    (mode max, threshold_mode abs, threshold = tolerance) on a given objective curve: curve[0] is the objective
+    before training, curve[e] after epoch e. Returns the epochs trained with their learning rates, the epochs after
+    which the best weights were restored, the epoch training stopped at and the best epoch."""
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=lr0)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='max', factor=factor, patience=patience,
+                                                       threshold=tolerance, threshold_mode='abs', min_lr=min_lr)
+    epoch, best, best_epoch = 0, curve[0], 0
+    current = curve[0]
+    trained, restores = [], []
+    for repeat in range(lr_decay_steps):
+        patience_counter = 0
+        while patience_counter < patience and epoch < max_iter:
+            if not np.isfinite(current):
+                return dict(trained=trained, restores=restores, stop=epoch, best_epoch=best_epoch)
+            epoch += 1
+            trained.append([epoch, opt.param_groups[0]['lr']])
+            current = curve[epoch]
+            sched.step(current)
+            if current < best - tolerance:
+                patience_counter += 1
+            else:
+                best, best_epoch, patience_counter = current, epoch, 0
+        if epoch < max_iter and lr_decay_steps > 1 and repeat < lr_decay_steps - 1:
+            restores.append(epoch)
+    return dict(trained=trained, restores=restores, stop=epoch, best_epoch=best_epoch)
+
+
+def schedules():
+    """schedule.json: constructed validation curves and what early stopping + the plateau schedule do on them"""
+    rng = np.random.default_rng(5)
+    rise = np.concatenate([np.linspace(0.0, 0.5, 8), 0.5 - 0.01 * np.arange(1, 30), 0.45 + 0.02 * np.arange(1, 6), 0.4 * np.ones(60)])
+    noisy = np.concatenate([[0.0], np.minimum(0.6, 0.05 * np.arange(1, 100)) + rng.normal(0, 0.03, 99)])
+    flat = np.concatenate([[0.3], 0.3 * np.ones(80)])  # ties count as improvements for early stopping, not for the schedule
+    nan = np.concatenate([[0.1, 0.2, 0.3], [np.nan] * 20])
+    cases = []
+    for name, curve, kw in [('rise', rise, dict(patience=3, max_iter=80, lr_decay_steps=3)),
+                            ('noisy', noisy, dict(patience=5, max_iter=60, lr_decay_steps=3)),
+                            ('flat', flat, dict(patience=4, max_iter=25, lr_decay_steps=2)),
+                            ('short', rise, dict(patience=3, max_iter=10, lr_decay_steps=3)),
+                            ('nan', nan, dict(patience=3, max_iter=20, lr_decay_steps=3))]:
+        opts = dict(kw, tolerance=1e-6, factor=0.3, min_lr=1e-4, lr0=5e-3)
+        ref = early_stopping_reference(list(curve), **opts)
+        cases.append(dict(name=name, curve=[None if not np.isfinite(v) else float(v) for v in curve], options=opts, **ref))
+    with open(os.path.join(OUT, 'schedule.json'), 'w') as f:
+        json.dump(cases, f, indent=1)
+    print('schedules: %s' % ', '.join('%s stops at %d' % (c['name'], c['stop']) for c in cases))
+
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     losses()
     step()
+    schedules()
