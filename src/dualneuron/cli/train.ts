@@ -16,7 +16,7 @@ interface Opts {
   epochs: string; batch: string; lr: string; seed: string; members: string; imageSize: string; validation: string; test: string;
   loss: 'poisson' | 'mse'; lossReduction: 'sum' | 'mean'; scaleLoss: boolean; clip: string; patience: string; decaySteps: string;
   decayFactor: string; minLr: string; tolerance: string; hiddenChannels: string; layers: string; inputKern: string; hiddenKern: string;
-  gammaInput: string; gammaHidden: string; featureReg: string; overwrite?: boolean;
+  gammaInput: string; gammaHidden: string; featureReg: string; readout: 'pyramid' | 'gaussian'; gaussType: 'isotropic' | 'uncorrelated' | 'full'; overwrite?: boolean;
 }
 
 export function parseImageSize(v: string): [number, number] {
@@ -70,6 +70,8 @@ export function registerTrain(program: Command): void {
     .option('--hidden-kern <n>', 'hidden kernel size (notebook: 3)', '3')
     .option('--gamma-input <x>', 'weight of the Laplace penalty of the input kernels (notebook: 0.1)', '0.1')
     .option('--gamma-hidden <x>', 'weight of the group sparsity of the hidden kernels (notebook: 0.1)', '0.1')
+    .addOption(new Option('--readout <kind>', 'pyramid (the notebook\'s SpatialTransformerPyramid2d) or gaussian (FullGaussian2d, positions sampled in training, as the DualNeuron twins)').choices(['pyramid', 'gaussian']).default('pyramid'))
+    .addOption(new Option('--gauss-type <type>', 'gaussian readout: the shape of sigma').choices(['isotropic', 'uncorrelated', 'full']).default('isotropic'))
     .option('--feature-reg <x>', 'weight of the readout features\' L1 norm', '1')
     .option('--overwrite', 'start afresh in a folder holding a run made with other settings')
     .action(async (data: string, o: Opts) => {
@@ -90,7 +92,9 @@ export function registerTrain(program: Command): void {
         hiddenChannels: parseIntStrict('--hidden-channels', o.hiddenChannels, { min: 1, max: 1024 }), layers: parseIntStrict('--layers', o.layers, { min: 1, max: 32 }),
         inputKern: parseIntStrict('--input-kern', o.inputKern, { min: 1, max: 31 }), hiddenKern: parseIntStrict('--hidden-kern', o.hiddenKern, { min: 1, max: 31 }),
         gammaInput: parseFloatStrict('--gamma-input', o.gammaInput), gammaHidden: parseFloatStrict('--gamma-hidden', o.gammaHidden),
-      }, { featureRegWeight: parseFloatStrict('--feature-reg', o.featureReg) });
+      }, o.readout === 'gaussian'
+        ? { kind: 'gaussian', gaussType: o.gaussType, featureRegWeight: parseFloatStrict('--feature-reg', o.featureReg) }
+        : { featureRegWeight: parseFloatStrict('--feature-reg', o.featureReg) });
       const validation = fraction('--validation', o.validation), test = fraction('--test', o.test);
       const rec = loadRecorded(data, { images: o.images, missingRows: o.missingRows, responseUnit: o.responseUnit });
       arch.neurons = rec.responses.neurons;

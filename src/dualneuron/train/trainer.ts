@@ -7,7 +7,8 @@
 // written atomically; a run started again resumes from it and ends with the same weights.
 import { existsSync } from 'node:fs';
 import { DualNeuronError } from '../../errors.js';
-import { Tensor, tidy, noGrad, keep, type Backend } from '../../tensor/index.js';
+import { Tensor, Generator, tidy, noGrad, keep, type Backend } from '../../tensor/index.js';
+import { FullGaussian2d } from '../../models/readout.js';
 import { deriveSeed } from '../../tensor/random.js';
 import { Adam } from '../../nn/optim.js';
 import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
@@ -38,7 +39,7 @@ export interface MemberResult {
 }
 
 interface CheckpointState {
-  version: 1; member: number; seed: string; adamStep: number; plateau: PlateauState; earlyStopping: EarlyStoppingState; history: EpochRecord[];
+  version: 1; member: number; seed: string; adamStep: number; /** a Gaussian readout's position-noise generator offset */ sampleOffset: string | null; plateau: PlateauState; earlyStopping: EarlyStoppingState; history: EpochRecord[];
 }
 
 export interface MemberRun {
@@ -137,6 +138,17 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
   const disposers: (() => void)[] = [];
   try {
     initializeEncoder(model, seed);
+    // a Gaussian readout samples positions in train mode: its own stream per member, checkpointed with its offset
+    const sampler = model.readout instanceof FullGaussian2d ? (model.readout.generator = new Generator(deriveSeed(seed, 0x5a3b1e))) : null;
+    if (model.readout instanceof FullGaussian2d) {
+      // neuralpredictors' recipe for trained Gaussian readouts: a narrow init_sigma and the bias at each neuron's
+      // mean training response
+      const mean = new Float32Array(data.neurons);
+      for (const i of data.split.train) for (let n = 0; n < data.neurons; n++) mean[n]! += data.targets[i * data.neurons + n]! / data.split.train.length;
+      const bias = Tensor.from(mean, [data.neurons], { backend });
+      model.readout.initialize(new Generator(deriveSeed(seed, 0x6a1a55)), { initSigma: 0.1, bias });
+      bias.dispose();
+    }
     model.requiresGrad_(true).train();
     const params = model.parameters();
     const adam = new Adam(params, { lr: o.lr });
@@ -147,6 +159,7 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
     if (existsSync(r.checkpoint)) {
       const c = loadCheckpoint(r.checkpoint, model, adam);
       best = c.best; history = c.state.history;
+      if (sampler && c.state.sampleOffset !== null) sampler.offset = BigInt(c.state.sampleOffset);
       plateau = new PlateauLr({ factor: o.decayFactor, patience: o.patience, threshold: o.tolerance, minLr: o.minLr }, o.lr, c.state.plateau);
       es = new EarlyStopping({ patience: o.patience, maxEpochs: o.maxEpochs, decaySteps: o.decaySteps, tolerance: o.tolerance }, 0, c.state.earlyStopping);
       log(`member ${r.member}: resuming after epoch ${es.state.epoch} (validation correlation ${es.state.last.toFixed(4)}, best ${es.state.best.toFixed(4)} at epoch ${es.state.bestEpoch})`);
@@ -187,7 +200,7 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
       const improved = es.report(v);
       if (improved) best = await moduleToHost(model);
       history.push({ epoch, loss: lossSum / count, validation_correlation: v, lr: adam.lr, grad_norm: normMax, best: improved });
-      await saveCheckpoint(r.checkpoint, model, best, adam, { version: 1, member: r.member, seed: seed.toString(), adamStep: adam.stepCount, plateau: plateau.state, earlyStopping: es.state, history });
+      await saveCheckpoint(r.checkpoint, model, best, adam, { version: 1, member: r.member, seed: seed.toString(), adamStep: adam.stepCount, sampleOffset: sampler ? sampler.offset.toString() : null, plateau: plateau.state, earlyStopping: es.state, history });
       log(`member ${r.member} epoch ${epoch}: loss ${(lossSum / count).toPrecision(5)}, validation correlation ${v.toFixed(4)}${improved ? ' (best)' : ''}, lr ${adam.lr.toPrecision(3)}`);
       r.afterEpoch?.(epoch);
     }
