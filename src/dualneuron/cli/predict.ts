@@ -1,5 +1,6 @@
 // `dualneuron predict`: twin responses (and input gradients) for a model-space .npy batch or image files.
 import { Command, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
@@ -50,6 +51,7 @@ export function registerPredict(program: Command): void {
     .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; weightsDir?: string }) => {
       openOutputFile(o.out, 'predict'); // writable, and no other command writing it; released at exit
       if (isTwinFolder(o.model)) return predictTrained(o);
+      if (existsSync(o.model) && statSync(o.model).isDirectory()) throw new InputError(`--model ${o.model} is a folder without twin.json; a trained twin folder is made by dualneuron train (or use v1, v4, v4g)`);
       const id = parseTwin(o.model);
       const spec = TWINS[id];
       if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
