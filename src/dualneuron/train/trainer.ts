@@ -23,6 +23,7 @@ import { batchesOf, epochOrder } from './shuffle.js';
 import { meanCorrelation, perNeuronCorrelation } from './correlation.js';
 import { hostToModule, moduleToHost, prefixed, tensorToHost, unprefixed, type HostState } from './state.js';
 import type { TrainOptions } from './options.js';
+import { Progress } from '../../util/progress.js';
 
 export interface EpochRecord { epoch: number; loss: number; validation_correlation: number; lr: number; grad_norm: number; best: boolean }
 
@@ -182,7 +183,9 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
       adam.lr = plateau.lr;
       model.train();
       let lossSum = 0, normMax = 0, count = 0;
-      for (const b of batchesOf(epochOrder(train, seed, epoch), o.batch)) {
+      const batches = batchesOf(epochOrder(train, seed, epoch), o.batch);
+      const progress = new Progress({ total: batches.length, unit: 'batch', label: `member ${r.member} epoch ${epoch}` });
+      for (const b of batches) {
         // the loss scale uses the batch's own size, as standard_trainer (sqrt(len(dataset) / batch.shape[0]))
         const x = Tensor.from(rowsOf(data.inputs, per, b), [b.length, ...data.inputShape], { backend });
         const y = Tensor.from(rowsOf(data.targets, N, b), [b.length, N], { backend });
@@ -194,7 +197,9 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
         }
         normMax = Math.max(normMax, step.gradNorm);
         lossSum += lv; count++;
+        progress.tick(1);
       }
+      progress.finish();
       const v = await validationCorrelation(model, data, o.batch);
       plateau.step(v);
       const improved = es.report(v);
