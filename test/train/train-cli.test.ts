@@ -125,6 +125,17 @@ test('bad data and requests give clear errors', () => {
   r = cli(['evaluate', other, '--model', join(tmp, 'a'), '--split', 'all', '--out', join(tmp, 'o2')]);
   assert.is(r.status, 1);
   assert.match(r.stderr, /neuron id\(s\) n0, n1, n2, n3, n4 of the twin .* are not in the data/);
+  // one repeat per image: correlations exist, the oracle does not: a named skip, no NaN
+  const one = join(tmp, 'one');
+  writeLnPopulation(one, { images: 30, neurons: 5, repeats: 1, h: 16, w: 24, seed: 3n });
+  r = cli(['evaluate', one, '--model', join(tmp, 'a'), '--split', 'all', '--out', join(tmp, 'o5')]);
+  assert.is(r.status, 0, r.stderr);
+  const rows = readFileSync(join(tmp, 'o5', 'evaluate.csv'), 'utf8').trim().split(/\r?\n/).slice(1);
+  assert.is(rows.length, 5);
+  for (const row of rows) {
+    assert.match(row, /,,,"no oracle \(fewer than 2 images with 2\+ repeats, or constant responses\)"$/);
+    assert.not.match(row, /NaN/);
+  }
   r = cli(['train', data, '--arch', 'convnext-finetune', '--out', join(tmp, 'o3')]);
   assert.is(r.status, 1);
   assert.match(r.stderr, /convnext-finetune .* is not built yet/);
