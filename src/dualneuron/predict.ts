@@ -1,6 +1,5 @@
 // Running a twin on batches of model-space inputs held on the host, optionally with input gradients.
 import { Tensor, tidy, noGrad, type Backend } from '../tensor/index.js';
-import type { TwinEnsemble } from '../models/twins/twin.js';
 import { ShapeError } from '../errors.js';
 import { Progress } from '../util/progress.js';
 
@@ -11,10 +10,13 @@ export interface PredictOptions {
   progress?: boolean;
 }
 
+/** what predict needs of a twin: the DualNeuron ensembles and trained twins (train/trained-twin.ts) both fit */
+export interface PredictableTwin { spec: { id: string; inputShape: readonly [number, number, number] | [number, number, number]; neurons: number }; backend: Backend; forward(x: Tensor): Tensor }
+
 export interface PredictResult { responses: Float32Array; grad?: Float32Array }
 
 /** x: B*C*H*W float32 (C, H, W the twin's input shape) -> responses B*neurons (and gradients B*C*H*W). */
-export async function predict(model: TwinEnsemble, x: Float32Array, B: number, opts: PredictOptions = {}): Promise<PredictResult> {
+export async function predict(model: PredictableTwin, x: Float32Array, B: number, opts: PredictOptions = {}): Promise<PredictResult> {
   const [C, H, W] = model.spec.inputShape;
   const per = C * H * W, N = model.spec.neurons;
   if (x.length !== B * per) throw new ShapeError(`predict: ${x.length} values are not ${B} inputs of shape (${C}, ${H}, ${W})`);

@@ -68,6 +68,12 @@ export class Adam implements Optimizer {
   /** First and second moment estimates of parameter i (null before the first step). */
   moments(i: number): { m: Tensor | null; v: Tensor | null } { return { m: this.m[i], v: this.v[i] }; }
 
+  /** Put back moments saved from moments(i) (resuming a checkpointed run; the optimiser takes ownership). */
+  restoreMoments(i: number, m: Tensor | null, v: Tensor | null): void {
+    this.m[i]?.dispose(); this.v[i]?.dispose();
+    this.m[i] = m ? keep(m) : null; this.v[i] = v ? keep(v) : null;
+  }
+
   zeroGrad(): void { for (const p of this.params) p.zeroGrad(); }
 
   dispose(): void {

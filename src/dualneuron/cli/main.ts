@@ -15,6 +15,8 @@ import { registerDream } from './dream.js';
 import { registerGanHessian } from './gan-hessian.js';
 import { evolveSummaryCommand } from './evolve-summary.js';
 import { registerOracle } from './oracle.js';
+import { registerTrain } from './train.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerEvolve } from './evolve.js';
 import { registerSimulate } from './simulate.js';
 import { DualNeuronError } from '../../errors.js';
@@ -39,6 +41,8 @@ registerGanHessian(program);
 registerEvolve(program).addCommand(evolveSummaryCommand());
 registerOracle(program);
 registerSimulate(program);
+registerTrain(program);
+registerEvaluate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 // `dualneuron predict`: twin responses (and input gradients) for a model-space .npy batch or image files.
 import { Command, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
@@ -16,6 +17,8 @@ import { openOutputFile } from '../output-folder.js';
 import { weightsDirOption } from './weights.js';
 import { parseIntStrict } from './parse.js';
 import { checkImageBatch, maxBufferBytes } from './limits.js';
+import { isTwinFolder } from '../train/manifest.js';
+import { loadTrainedTwin } from '../train/trained-twin.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
 export const modelOption = () => new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven)').makeOptionMandatory();
@@ -32,7 +35,7 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('responses of a twin (B, neurons) to a model-space batch or to image files, optionally with input gradients')
-    .addOption(modelOption())
+    .addOption(new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven), v4g (V4GrayTaskDriven), or a trained twin folder (twin.json, from dualneuron train)').makeOptionMandatory())
     .option('--member <k>', 'use one ensemble member (1-based, as the upstream file names) instead of the ensemble')
     .option('--ensemble', 'average all members (default)')
     .option('--centered', 'read every neuron at the feature-map centre, as upstream screening and synthesis (default)')
@@ -47,6 +50,8 @@ export function registerPredict(program: Command): void {
     .addOption(weightsDirOption())
     .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; weightsDir?: string }) => {
       openOutputFile(o.out, 'predict'); // writable, and no other command writing it; released at exit
+      if (isTwinFolder(o.model)) return predictTrained(o);
+      if (existsSync(o.model) && statSync(o.model).isDirectory()) throw new InputError(`--model ${o.model} is a folder without twin.json; a trained twin folder is made by dualneuron train (or use v1, v4, v4g)`);
       const id = parseTwin(o.model);
       const spec = TWINS[id];
       if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
@@ -106,4 +111,41 @@ export function registerPredict(program: Command): void {
         console.log(`${s.id.padEnd(4)} ${s.name.padEnd(18)} ${String(s.neurons).padStart(7)}  ${s.inputShape.join('x').padEnd(10)} ${String(s.members.length).padStart(7)}  ${s.core.padEnd(25)} ${isInstalled(s.id, home) ? 'installed' : `missing (dualneuron weights pull ${s.id})`}`);
       }
     });
+}
+
+interface PredictOpts { model: string; member?: string; input?: string; images?: string[]; out: string; gradNeuron?: string; gradOut?: string; batch: string }
+
+/** predict with a trained twin folder: its own input shape, members and image pipeline (twin.json) */
+async function predictTrained(o: PredictOpts): Promise<void> {
+  if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
+  if ((o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
+  const batch = parseIntStrict('--batch', o.batch, { min: 1 });
+  const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
+  const backend = await init('webgpu');
+  const { model, weightsSha256 } = loadTrainedTwin(o.model, { backend, members: member ? [member] : undefined });
+  try {
+    const [C, H, W] = model.spec.inputShape, N = model.spec.neurons;
+    const gradNeuron = o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
+    if (gradNeuron !== undefined && gradNeuron >= N) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the twin ${o.model} has neurons 0..${N - 1}`);
+    let x: Float32Array, B: number, paths: string[] | null = null;
+    if (o.input) {
+      const a = readNpy(o.input);
+      if (a.dtype !== 'f32') throw new InputError(`${o.input}: dtype ${a.dtype}, expected float32 (save with x.astype(np.float32))`);
+      if (a.shape.length !== 4 || a.shape[1] !== C || a.shape[2] !== H || a.shape[3] !== W) throw new InputError(`${o.input}: shape (${a.shape.join(', ')}), expected (B, ${C}, ${H}, ${W}) for the twin ${o.model}`);
+      x = a.data as Float32Array; B = a.shape[0]!;
+    } else {
+      paths = listImages(o.images!);
+      B = paths.length;
+      x = new Float32Array(B * C * H * W);
+      paths.forEach((p, i) => x.set(model.inputFromImage(readImage(p)), i * C * H * W));
+    }
+    const rec = startRecord('predict', { ...o }, backend.describe());
+    const r = await predict(model, x, B, { batch, gradNeuron, progress: B > batch });
+    writeNpy(o.out, { dtype: 'f32', shape: [B, N], data: r.responses });
+    if (r.grad && o.gradOut) writeNpy(o.gradOut, { dtype: 'f32', shape: [B, C, H, W], data: r.grad });
+    finishRecord(rec, runJsonPath(o.out), { model: o.model, members: model.memberIds, weightsSha256, neuron_ids: model.neuronIds, images: paths, preprocessing: model.manifest.input.preprocessing, outputs: [o.out, o.gradOut].filter(Boolean) });
+    console.error(`wrote ${o.out} (${B} x ${N})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
+  } finally {
+    model.dispose();
+  }
 }

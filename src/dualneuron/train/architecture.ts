@@ -1,0 +1,50 @@
+// What a trained twin is made of, as JSON (twin.json's "architecture"): enough to rebuild the exact module before
+// its member weights load. 'stacked2d': the Allen notebook's model (notebookTwin: Stacked2dCore with its pooling,
+// SpatialTransformerPyramid2d readout, ELU+1), with any core or readout option overridden; or the same core with a
+// FullGaussian2d readout in train mode (readout kind 'gaussian': positions sampled around a learned mean, as the
+// DualNeuron twins' readout was trained).
+import { InputError } from '../../errors.js';
+import type { Backend } from '../../tensor/index.js';
+import { gaussianTwin, notebookTwin, type FiringRateEncoder } from '../../models/encoder.js';
+import { Stacked2dCore, notebookStacked2dConfig, type Stacked2dCoreConfig } from '../../models/stacked2d.js';
+import type { GaussType } from '../../models/readout.js';
+import type { PyramidReadoutOptions } from '../../models/pyramid-readout.js';
+
+export const ARCHITECTURES = ['stacked2d', 'convnext-finetune'] as const;
+export type ArchitectureName = typeof ARCHITECTURES[number];
+
+export interface Stacked2dArchitecture {
+  arch: 'stacked2d';
+  neurons: number;
+  /** model-space input (C, H, W) */
+  inputShape: [number, number, number];
+  core: Stacked2dCoreConfig;
+  /** kind 'pyramid' (the notebook's; also when absent) with its options, or 'gaussian' */
+  readout: (PyramidReadoutOptions & { kind?: 'pyramid' }) | GaussianReadoutOptions;
+}
+
+export interface GaussianReadoutOptions { kind: 'gaussian'; gaussType: GaussType; featureRegWeight: number }
+
+export type TwinArchitecture = Stacked2dArchitecture;
+
+export function stacked2dArchitecture(neurons: number, size: [number, number], core: Partial<Stacked2dCoreConfig>, readout: PyramidReadoutOptions | GaussianReadoutOptions): Stacked2dArchitecture {
+  return {
+    arch: 'stacked2d', neurons, inputShape: [1, size[0], size[1]],
+    core: { ...notebookStacked2dConfig(1), ...core },
+    readout: 'kind' in readout && readout.kind === 'gaussian' ? readout : { kind: 'pyramid', scaleN: 3, type: 'gauss5x5', positive: true, bias: true, ...(readout as PyramidReadoutOptions) },
+  };
+}
+
+export function buildTwinModel(a: TwinArchitecture, backend?: Backend): FiringRateEncoder {
+  if (a.arch !== 'stacked2d') throw new InputError(`architecture '${(a as { arch: string }).arch}' cannot be built by this version of dualneuron (known: stacked2d)`);
+  const r = a.readout;
+  let model: FiringRateEncoder;
+  if (r.kind === 'gaussian') model = gaussianTwin(new Stacked2dCore(a.core, backend), a.neurons, { gaussType: r.gaussType, featureRegWeight: r.featureRegWeight });
+  else {
+    const { kind: _k, ...opts } = r;
+    model = notebookTwin({ neurons: a.neurons, inputChannels: a.inputShape[0], height: a.inputShape[1], width: a.inputShape[2], core: a.core, readout: opts, backend });
+  }
+  const [oh, ow] = model.core.outSize(a.inputShape[1], a.inputShape[2]);
+  if (oh < 1 || ow < 1) { model.dispose(); throw new InputError(`images of ${a.inputShape[1]}x${a.inputShape[2]} are too small for this core (features ${oh}x${ow})`); }
+  return model;
+}
