@@ -2,7 +2,11 @@
 // logs (not a TTY) it prints a line every few seconds. Silent when DUALNEURON_QUIET=1.
 import { config } from '../config.js';
 
-export interface ProgressOptions { total?: number; unit?: string; label?: string; stream?: NodeJS.WriteStream; everySeconds?: number }
+export interface ProgressOptions {
+  total?: number; unit?: string; label?: string; stream?: NodeJS.WriteStream; everySeconds?: number;
+  /** work already done before this process (a resumed run): counted in the bar, not in the rate */
+  resumedAt?: number;
+}
 
 export class Progress {
   private done = 0;
@@ -42,7 +46,7 @@ export class Progress {
     if (!final && now - this.lastPrint < every) return;
     this.lastPrint = now;
     const s = (now - this.start) / 1000;
-    const rate = this.done / Math.max(s, 1e-9);
+    const rate = (this.done - (this.opts.resumedAt ?? 0)) / Math.max(s, 1e-9);
     const unit = this.opts.unit ?? 'items';
     const total = this.opts.total;
     let line = `${this.opts.label ? `${this.opts.label} ` : ''}`;

@@ -177,7 +177,7 @@ export async function runEvolution(o: RunnerOptions): Promise<RunResult> {
   };
   let lastTime = performance.now();
   const guard = o.handleSignals ? new SignalCheckpoint() : null;
-  const progress = o.progress ? new Progress({ total: o.generations, unit: 'gen', label: 'evolve' }) : null;
+  const progress = o.progress ? new Progress({ total: o.generations, unit: 'gen', label: 'evolve', resumedAt: start }) : null;
   progress?.set(start);
   const t0 = performance.now();
   let evalsHere = 0;
