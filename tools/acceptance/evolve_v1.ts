@@ -8,7 +8,7 @@
 // The best activation is re-measured here, independently of the runner's own bookkeeping: the recorded best image
 // of the generation holding the highest score is evaluated again by the twin, and must equal that score.
 // Usage: node dist/tools/acceptance/evolve_v1.js <work dir> [--weights-dir D]
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { init, shutdownAll, Tensor, noGrad, tidy, type Backend } from '../../src/tensor/index.js';
 import { readNpy } from '../../src/io/npy.js';
@@ -45,7 +45,7 @@ async function gradientMei(space: string, n: number): Promise<number | null> {
   return (await respond(toFloat32(readNpy(p)), 1, n))[0];
 }
 
-interface Best { best: number; recheck: number; final: number; generation: number }
+interface Best { best: number; recheck: number; final: number; generation: number; evaluations: number; complete: boolean }
 /**
  * A thread's best: the highest noiseless score over every evaluated image (clean_scores when the run had noise,
  * else scores), re-measured on its generation's best_image when the told score picked the same image. `final`:
@@ -55,10 +55,12 @@ async function threadBest(run: string, n: number, space: string): Promise<Best |
   // a run of both spaces (evo-<opt>) or one run per space (evo-<opt>-<space>): threads do not depend on each other
   const dir = [join(work, run, `n${n}`, 's0', space), join(work, `${run}-${space}`, `n${n}`, 's0', space)].find((d) => existsSync(join(d, 'scores.npy')));
   if (!dir) return null;
+  const state = JSON.parse(readFileSync(join(dir, '..', '..', '..', 'state.json'), 'utf8')) as { generationsDone: number; options: { '--generations': number } };
   const told = readNpy(join(dir, 'scores.npy'));
   const cleanPath = join(dir, 'clean_scores.npy');
   const clean = existsSync(cleanPath) ? readNpy(cleanPath) : told;
-  const [G, P] = told.shape;
+  const [rows, P] = told.shape;
+  const G = Math.min(rows, state.generationsDone);
   const t = toFloat64(told), c = toFloat64(clean);
   let best = -Infinity, bg = 0;
   for (let i = 0; i < G * P; i++) if (c[i] > best) { best = c[i]; bg = Math.floor(i / P); }
@@ -67,7 +69,9 @@ async function threadBest(run: string, n: number, space: string): Promise<Best |
   const recheck = (await respond(images.subarray(bg * HW, (bg + 1) * HW), 1, n))[0];
   let lastArg = 0;
   for (let j = 1; j < P; j++) if (t[(G - 1) * P + j] > t[(G - 1) * P + lastArg]) lastArg = j;
-  return { best, recheck, final: c[(G - 1) * P + lastArg], generation: bg };
+  let evaluations = 0;
+  for (let i = 0; i < G * P; i++) if (!Number.isNaN(t[i])) evaluations++;
+  return { best, recheck, final: c[(G - 1) * P + lastArg], generation: bg, evaluations, complete: state.generationsDone >= state.options['--generations'] };
 }
 
 const lines: string[] = [];
@@ -82,18 +86,18 @@ for (const space of SPACES) {
       if (!existsSync(join(work, run)) && !existsSync(join(work, `${run}-${space}`))) continue;
       const r: (Best | null)[] = [];
       for (const n of NEURONS) r.push(await threadBest(run, n, space));
-      rows[run] = r;
+      if (r.some((x) => x !== null)) rows[run] = r; // runs of the other space only are left out
     }
   }
   lines.push(`\n## ${space} space (V1 member 1, neurons 0-9, 3000 evaluations, aperture, norm 12)\n`);
-  lines.push(`| run | neuron: best activation (x gradient MEI) | median best / MEI | >= 0.6 of MEI | max abs recheck error (noiseless runs) |`);
-  lines.push('|---|---|---|---|---|');
-  lines.push(`| gradient MEI (poles, ${space === 'pixel' ? 'v1-pixel' : 'v1 --aperture'}) | ${mei.map((m, n) => `${n}: ${m === null ? 'missing' : fmt(m)}`).join(', ')} | | | |`);
+  lines.push(`| run | neuron: best activation (x gradient MEI) | median best / MEI | >= 0.6 of MEI | max abs recheck error (noiseless runs) | evaluations per neuron |`);
+  lines.push('|---|---|---|---|---|---|');
+  lines.push(`| gradient MEI (poles, ${space === 'pixel' ? 'v1-pixel' : 'v1 --aperture'}, 128 steps) | ${mei.map((m, n) => `${n}: ${m === null ? 'missing' : fmt(m)}`).join(', ')} | | | | |`);
   for (const [run, r] of Object.entries(rows)) {
     const frac = r.map((x, n) => (x && mei[n] ? x.best / mei[n]! : NaN));
     const ok = frac.filter((f) => f >= 0.6).length;
     const err = run.endsWith('-noise') ? '' : fmt(Math.max(...r.map((x) => (x ? Math.abs(x.recheck - x.best) : NaN))));
-    lines.push(`| ${run} | ${r.map((x, n) => `${n}: ${x ? `${fmt(x.best)} (${fmt(frac[n])})` : 'missing'}`).join(', ')} | ${fmt(median(frac.filter(Number.isFinite)))} | ${ok}/${r.length} | ${err} |`);
+    lines.push(`| ${run} | ${r.map((x, n) => `${n}: ${x ? `${fmt(x.best)} (${fmt(frac[n])})` : 'missing'}`).join(', ')} | ${fmt(median(frac.filter(Number.isFinite)))} | ${ok}/${r.length} | ${err} | ${r[0] ? `${r[0].evaluations}${r.every((x) => x?.complete) ? '' : ' (unfinished)'}` : ''} |`);
   }
   const ratio = (a: string, c: string, key: 'best' | 'final' = 'best') => {
     const ra = rows[a], rc = rows[c];
