@@ -197,10 +197,10 @@ test('figure: one row of panels per space, a point per thread', () => {
   assert.is((text.match(/<circle /g) ?? []).length, 2 * THREADS.length);
 });
 
-test('CLI: evolve-summary OUT --csv --svg (temporarily top-level; `evolve summary` after the merge)', () => {
+test('CLI: evolve summary OUT --csv --svg [--figures]', () => {
   const out = makeRun(tmp, THREADS, 20, 50);
   const csv = join(tmp, 'elsewhere.csv'), svg = join(tmp, 'elsewhere.svg');
-  const r = cli(['evolve-summary', out, '--csv', csv, '--svg', svg]);
+  const r = cli(['evolve', 'summary', out, '--csv', csv, '--svg', svg]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /note: the run is not finished: 20 of 50/);
   assert.match(r.stdout, /fc6\s+3 /);
@@ -208,16 +208,16 @@ test('CLI: evolve-summary OUT --csv --svg (temporarily top-level; `evolve summar
   assert.ok(readFileSync(svg, 'utf8').startsWith('<?xml'));
   assert.not.ok(existsSync(join(out, 'n0', 's0', 'trajectory.svg')));
   // --figures: the per-seed figures too (best_image.npy needed: a missing one is named)
-  const f = cli(['evolve-summary', out, '--csv', csv, '--svg', svg, '--figures']);
+  const f = cli(['evolve', 'summary', out, '--csv', csv, '--svg', svg, '--figures']);
   assert.is(f.status, 1);
   assert.match(f.stderr, /best_image.npy is missing/);
   for (const t of THREADS) writeNpy(join(out, `n${t.neuron}`, 's0', t.space, 'best_image.npy'), { dtype: 'f32', shape: [20, 1, 8, 8], data: Float32Array.from({ length: 20 * 64 }, (_, i) => Math.sin(i)) });
-  const f2 = cli(['evolve-summary', out, '--csv', csv, '--svg', svg, '--figures']);
+  const f2 = cli(['evolve', 'summary', out, '--csv', csv, '--svg', svg, '--figures']);
   assert.is(f2.status, 0, f2.stderr);
   for (const n of [0, 3, 7]) for (const file of ['trajectory.svg', 'montage.png']) assert.ok(existsSync(join(out, `n${n}`, 's0', file)), `n${n} ${file}`);
-  const help = cli(['evolve-summary', '--help']);
+  const help = cli(['evolve', 'summary', '--help']);
   assert.match(help.stdout, /clean_\*\s+the same from the noiseless/);
-  const bad = cli(['evolve-summary', tmp]);
+  const bad = cli(['evolve', 'summary', tmp]);
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /dualneuron: .* is not a `dualneuron evolve` output folder/);
 });
