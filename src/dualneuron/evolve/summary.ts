@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { fitExponentialRise } from './convergence.js';
 import { readEvolveState, readThreads, rowStats, type Matrix } from './run-folder.js';
 import { Svg, THEME, drawAxes, sx, sy, type Axes } from '../plot/svg.js';
+import { median as medianOf } from '../../util/median.js';
 
 /** The figures of one trajectory of scores. */
 export interface TrajectoryStats {
@@ -73,11 +74,9 @@ export function trajectoryStats(m: Matrix, file: string): TrajectoryStats {
   return { initial, final, best, ratio: final / initial, tau };
 }
 
+/** the median of the values that are not NaN (NaN when none is) */
 export function median(values: number[]): number {
-  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+  return medianOf(values.filter((x) => !Number.isNaN(x)));
 }
 
 function medianStats(list: TrajectoryStats[]): TrajectoryStats {

@@ -3,13 +3,10 @@
 // sampling along the curve, and the MEI/LEI poles figure with activation traces.
 import { Svg, THEME, drawAxes, sx, sy, type Axes } from './svg.js';
 import type { UnitStats } from '../screening/stats.js';
+import { median } from '../../util/median.js';
 
 export interface GrayOrRgb { width: number; height: number; channels: 1 | 3; data: Uint8Array }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-}
 
 function histogram(svg: Svg, a: Omit<Axes, 'xlo' | 'xhi' | 'ylo' | 'yhi'>, values: number[], bins: number, title: string): void {
   const v = values.filter(Number.isFinite);

@@ -10,6 +10,7 @@ import { jackknifeOracle } from '../reliability/oracle.js';
 import { meanResponses } from './data.js';
 import { perNeuronCorrelation } from './correlation.js';
 import type { TrainedTwin } from './trained-twin.js';
+import { median as medianOf } from '../../util/median.js';
 
 export type EvalSplit = 'test' | 'validation' | 'train' | 'all';
 
@@ -20,10 +21,9 @@ export interface NeuronEvaluation {
 
 export interface Evaluation { split: EvalSplit; images: number[]; neurons: NeuronEvaluation[]; medianCorrelation: number | null; medianFraction: number | null }
 
+/** the median, or null for no values */
 export function median(xs: readonly number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return xs.length ? medianOf(xs) : null;
 }
 
 /** which images of the data form the split (by id, as the manifest recorded them) */
