@@ -1,16 +1,16 @@
 // The true MEI and LEI of each simulated neuron: gradient optimisation on the tensor model (autodiff), at a
 // fixed L2 norm eta inside the aperture, as synthesis constrains twins' MEIs. A run optimises free pixels v;
-// the image is x = eta (a * v) / |a * v| (a the aperture), so every step is feasible. Adam on v with a cosine
-// schedule; several restarts per neuron and pole (restart 0 starts from the subunit's own filter through the
+// the image is x = eta (a * v) / |a * v| (a the aperture), so every step is feasible (norm-constrained.ts). Adam on
+// v with a cosine schedule; several restarts per neuron and pole (restart 0 starts from the subunit's own filter through the
 // aperture: the excitatory cos filter for the MEI, the suppressive one made invisible to the excitatory subunit
 // for the LEI; the others from Gaussian noise), and the best by the float64 host drive is kept. No crops, jitter or
 // noise: this is the optimum of the model itself, not a robust-synthesis recipe.
 // What is optimised is the drive u, not the rate rho softplus(u): softplus is strictly increasing, so the images
 // are the same, but far below zero the rate (and its gradient) vanish like e^u, which in float32 stopped a dual
 // neuron's LEI wherever its rate first underflowed; the drive keeps the LEI defined (the most suppressive image).
-import { Tensor, keep, tidy, noGrad, type Backend } from '../../tensor/index.js';
+import { Tensor, keep } from '../../tensor/index.js';
 import { deriveSeed } from '../../tensor/random.js';
-import { Adam, CosineAnnealing } from '../../nn/optim.js';
+import { optimiseAtNorm } from './norm-constrained.js';
 import { DualNeuronError } from '../../errors.js';
 import { HostRng } from '../render/rng.js';
 import { STREAM, filterImage, type Calibration } from './params.js';
@@ -121,7 +121,6 @@ function leiStart(h: HostNeuron, a: Float64Array): Float64Array {
 async function optimiseChunk(model: PopulationModel, hosts: readonly HostNeuron[], cal: Calibration, seed: bigint, o: PoleOptions,
   n0: number, n1: number, tick: () => void): Promise<Float32Array> {
   const S = cal.size, P = S * S, R = o.restarts, B = (n1 - n0) * 2 * R;
-  const b: Backend = model.backend;
   const init = new Float32Array(B * P), sign = new Float32Array(2 * R);
   for (let k = 0; k < 2 * R; k++) sign[k] = k < R ? 1 : -1;
   for (let n = n0; n < n1; n++) for (const pole of [0, 1]) for (let r = 0; r < R; r++) {
@@ -135,39 +134,14 @@ async function optimiseChunk(model: PopulationModel, hosts: readonly HostNeuron[
     const rms = Math.sqrt(v.reduce((s, x) => s + x * x, 0) / P);
     for (let j = 0; j < P; j++) init[k * P + j] = v[j] / rms;
   }
-  const v = keep(Tensor.from(init, [B, 1, S, S], { backend: b })).requiresGrad_();
-  const a = keep(Tensor.from(Float32Array.from(cal.aperture), [1, 1, S, S], { backend: b }));
-  const sg = keep(Tensor.from(sign, [1, 2 * R], { backend: b }));
-  const opt = new Adam([v], { lr: o.lr });
-  const sched = new CosineAnnealing(opt, Math.max(1, o.steps));
-  const image = (q: Tensor) => {
-    const x = q.mul(a);
-    return x.mul(x.square().sum([1, 2, 3], true).add(1e-30).rsqrt().mul(cal.norm));
-  };
+  const sg = keep(Tensor.from(sign, [1, 2 * R], { backend: model.backend }));
   try {
-    for (let t = 0; t < o.steps; t++) {
-      const loss = tidy(() => {
-        const l = model.perNeuron(image(v).reshape([n1 - n0, 2 * R, S, S]), n0, 'drive').mul(sg).sum().neg();
-        l.backward();
-        opt.step();
-        sched.step();
-        v.zeroGrad();
-        return l;
-      });
-      // a scalar read now and then bounds the queue of deferred work and lets signals and progress through
-      if (t % 16 === 15 || t === o.steps - 1) {
-        const value = await loss.item();
-        if (!Number.isFinite(value)) { loss.dispose(); throw new DualNeuronError(`MEI/LEI optimisation of neurons ${n0}..${n1 - 1}: the objective became ${value} at step ${t + 1}`); }
-      }
-      loss.dispose();
-      tick();
-    }
-    const x = noGrad(() => image(v));
-    const out = await x.dataF32();
-    x.dispose();
-    return out;
+    return await optimiseAtNorm({
+      backend: model.backend, size: S, aperture: cal.aperture, norm: cal.norm, init, steps: o.steps, lr: o.lr, onStep: tick,
+      what: `MEI/LEI optimisation of neurons ${n0}..${n1 - 1}`,
+      objective: (x) => model.perNeuron(x.reshape([n1 - n0, 2 * R, S, S]), n0, 'drive').mul(sg).sum(),
+    });
   } finally {
-    opt.dispose();
-    [v, a, sg].forEach((t) => t.dispose());
+    sg.dispose();
   }
 }
