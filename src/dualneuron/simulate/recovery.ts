@@ -90,7 +90,7 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
   const rates = { mei: new Float64Array(N), lei: new Float64Array(N) };
   for (let n0 = 0; n0 < N; n0 += per) {
     const n1 = Math.min(N, n0 + per), B = (n1 - n0) * 2 * R;
-    // run ((n - n0) * 2 + pole) * R + r; pole 0 = MEI (maximise log rate), 1 = LEI (minimise it)
+    // run ((n - n0) * 2 + pole) * R + r; pole 0 = MEI (maximise the drive), 1 = LEI (minimise it)
     const init = new Float32Array(B * P), weights = new Float32Array(B * Nout);
     for (let n = n0; n < n1; n++) for (const pole of [0, 1]) for (let r = 0; r < R; r++) {
       const k = ((n - n0) * 2 + pole) * R + r;
@@ -101,11 +101,12 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
     const w = keep(Tensor.from(weights, [B, Nout], { backend }));
     let images: Float32Array;
     try {
-      // log rate: the twin's output is ELU + 1, which decays like e^u towards 0; its log keeps the LEI's gradient
+      // the twin's drive (before its ELU + 1), as the truth optimises the model's drive: the same images, and a
+      // gradient that does not vanish where a suppressed rate underflows
       images = await optimiseAtNorm({
         backend, size: S, aperture: truth.aperture, norm: truth.norm, init, steps: o.steps, lr: o.lr,
         what: `recovering the MEI/LEI of neurons ${n0}..${n1 - 1} on ${twin.dir}`, onStep: () => o.onStep?.(++done, total),
-        objective: (x) => twin.forward(toInput(x)).log().mul(w).sum(),
+        objective: (x) => twin.drive(toInput(x)).mul(w).sum(),
       });
     } finally {
       w.dispose();

@@ -39,6 +39,21 @@ export class TrainedTwin extends Module {
     return this.members.length === 1 ? acc! : acc!.mul(1 / this.members.length);
   }
 
+  /**
+   * The drive of every neuron, (B, neurons): the readout's output before the ELU + 1 (the mean over members). For
+   * one member the rate is elu(drive) + 1, increasing in the drive, so the two have the same MEIs and LEIs; the
+   * drive keeps its gradient where the rate underflows to 0 in float32 (below about -17), which stops an LEI.
+   */
+  drive(x: Tensor): Tensor {
+    let acc: Tensor | null = null;
+    for (const m of this.members) {
+      const { readout } = m.forwardParts(x);
+      const y = m.eluOffset ? readout.add(m.eluOffset) : readout;
+      acc = acc ? acc.add(y) : y;
+    }
+    return this.members.length === 1 ? acc! : acc!.mul(1 / this.members.length);
+  }
+
   /** one image (any mode) -> model-space input, C*H*W float32 */
   inputFromImage(img: RawImage): Float32Array {
     const p = this.manifest.input.preprocessing;
