@@ -17,6 +17,7 @@ import { evolveSummaryCommand } from './evolve-summary.js';
 import { registerOracle } from './oracle.js';
 import { registerTrain } from './train.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerImportTwin } from './import-twin.js';
 import { registerEvolve } from './evolve.js';
 import { registerSimulate } from './simulate.js';
 import { DualNeuronError } from '../../errors.js';
@@ -43,6 +44,7 @@ registerOracle(program);
 registerSimulate(program);
 registerTrain(program);
 registerEvaluate(program);
+registerImportTwin(program);
 
 try {
   await program.parseAsync(process.argv);
