@@ -86,7 +86,8 @@ function coreConfig(split: SplitStateDict, cfg: NpImportConfig, notes: string[])
     if (a.pooling !== undefined || a.hidden_pooling !== undefined || a.skip_nonlin !== undefined) {
       throw new InputError('"core": pooling, hidden_pooling and skip_nonlin are arguments of the notebook\'s Stacked2dCore_pooling; set "core_class": "Stacked2dCore_pooling" for that core');
     }
-    const core = neuralpredictorsStacked2dConfig(args as Parameters<typeof neuralpredictorsStacked2dConfig>[0]);
+    // no pooling in neuralpredictors' Stacked2dCore (stated, so that the notebook's defaults never fill it in)
+    const core: Stacked2dCoreConfig = { ...neuralpredictorsStacked2dConfig(args as Parameters<typeof neuralpredictorsStacked2dConfig>[0]), pooling: 1, hiddenPooling: 1 };
     // the convolution bias, batch norm and bias/scale layers of each layer are what the keys hold, unless the
     // configuration states them (then a contradiction shows up as missing or unexpected keys)
     const stated = ['bias', 'batch_norm', 'batch_norm_scale', 'final_batchnorm_scale'].filter((k) => k in a);
