@@ -6,7 +6,7 @@
 // conv_core model, and the same state dict as .safetensors; and bad inputs fail with errors naming the problem:
 // several data keys without --data-key, an unknown data key, unknown / missing keys, a shape that contradicts the
 // configuration, an unknown configuration name, no input size, a Stacked2dCore_pooling without pooling, an
-// existing twin.
+// existing twin; --images on a twin with two input channels.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
@@ -76,6 +76,10 @@ test('multi-readout FullGaussian2d with elu_offset, legacy torch.save format: --
   const m = manifest(dir);
   assert.equal([m.imported.format, m.imported.data_key, m.imported.data_keys], ['pytorch-legacy', 'sessB', ['sessA', 'sessB']]);
   assert.equal([m.architecture.readout.kind, m.architecture.readout.gaussType, m.architecture.eluOffset], ['gaussian', 'uncorrelated', -0.3]);
+  // two input channels: images (one gray channel) are refused, model-space input is asked for
+  const r = cli(['predict', '--model', dir, '--images', fixture('images', 'inputs', 'gray4_150x90.png'), '--out', join(tmp, 'g-img.npy')]);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /takes 2-channel input; .*--input x\.npy of shape \(B, 2, 16, 18\)/);
 });
 
 test('the Allen notebook\'s model (conv_core.*, Stacked2dCore_pooling with pooling 2)', () => {
