@@ -1,6 +1,5 @@
 // `dualneuron import-twin`: a neuralpredictors Stacked2dCore + readout state dict -> a twin folder (twin.json +
-// member_1.safetensors, the layout `dualneuron train` writes), which predict, screen, synthesize and evaluate take
-// as --model DIR. The model is rebuilt on the CPU backend from the inferred architecture and the file's tensors are
+// member_1.safetensors, the layout `dualneuron train` writes), which predict and evaluate take as --model DIR. The model is rebuilt on the CPU backend from the inferred architecture and the file's tensors are
 // checked against it key by key (missing, unexpected, mis-shaped: all listed under the file's own key names)
 // before anything is written; member_1.safetensors then holds exactly what loadTrainedTwin loads.
 import { existsSync } from 'node:fs';
