@@ -12,7 +12,7 @@ import { type Stacked2dCoreConfig, neuralpredictorsStacked2dConfig } from '../..
 import { PYRAMID_FILTERS, type PyramidFilter } from '../../models/pyramid-readout.js';
 import type { GaussType } from '../../models/readout.js';
 import type { Stacked2dArchitecture } from '../train/architecture.js';
-import { POOLING_CORE_IGNORED, type CoreClass, type NpImportConfig } from './np-config.js';
+import { POOLING_CORE_ARGS, POOLING_CORE_IGNORED, type CoreClass, type NpImportConfig } from './np-config.js';
 import type { SplitStateDict } from './np-keys.js';
 
 export type ReadoutClass = 'PointPyramid2d' | 'FullGaussian2d';
@@ -95,6 +95,8 @@ function coreConfig(split: SplitStateDict, cfg: NpImportConfig, notes: string[])
   }
   // the Allen notebook's Stacked2dCore_pooling: the same bias flag for every convolution, affine batch norms,
   // AvgPool2d(pooling) after the input convolution and AvgPool2d(hidden_pooling) after the others
+  const foreign = Object.keys(a).filter((k) => !POOLING_CORE_ARGS.includes(k) && !POOLING_CORE_IGNORED.includes(k));
+  if (foreign.length) throw new InputError(`"core": ${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not ${foreign.length > 1 ? 'arguments' : 'an argument'} of the notebook's Stacked2dCore_pooling (known: ${POOLING_CORE_ARGS.join(', ')}); for neuralpredictors' Stacked2dCore set "core_class": "Stacked2dCore"`);
   for (const k of ['pooling', 'hidden_pooling'] as const) {
     if (a[k] === undefined) throw new InputError(`"core.${k}" is missing: Stacked2dCore_pooling requires it and the state dict cannot tell it (the notebook: pooling 2, hidden_pooling 1)`);
     if (!Number.isInteger(a[k]) || a[k]! < 1) throw new InputError(`"core.${k}" must be an integer >= 1, got ${JSON.stringify(a[k])}`);

@@ -46,7 +46,7 @@ const CORE_ARGS = [
   'batch_norm_scale', 'final_batchnorm_scale', 'hidden_dilation', 'laplace_padding', 'input_regularizer', 'stack',
   'use_avg_reg', 'depth_separable', 'attention_conv', 'linear', 'nonlinearity_type', 'nonlinearity_config',
 ];
-const POOLING_CORE_ARGS = [
+export const POOLING_CORE_ARGS = [
   'input_channels', 'hidden_channels', 'input_kern', 'hidden_kern', 'pooling', 'hidden_pooling', 'layers', 'gamma_hidden',
   'gamma_input', 'skip', 'final_nonlinearity', 'bias', 'skip_nonlin', 'momentum', 'pad_input', 'batch_norm', 'laplace_padding',
 ];
