@@ -101,6 +101,10 @@ function coreConfig(split: SplitStateDict, cfg: NpImportConfig, notes: string[])
     if (a[k] === undefined) throw new InputError(`"core.${k}" is missing: Stacked2dCore_pooling requires it and the state dict cannot tell it (the notebook: pooling 2, hidden_pooling 1)`);
     if (!Number.isInteger(a[k]) || a[k]! < 1) throw new InputError(`"core.${k}" must be an integer >= 1, got ${JSON.stringify(a[k])}`);
   }
+  for (const k of ['bias', 'batch_norm', 'final_nonlinearity', 'pad_input', 'skip_nonlin'] as const) {
+    if (a[k] !== undefined && typeof a[k] !== 'boolean') throw new InputError(`"core.${k}" of Stacked2dCore_pooling is one true/false for every layer, got ${JSON.stringify(a[k])}`);
+  }
+  if (!Number.isInteger(args.hidden_channels)) throw new InputError(`"core.hidden_channels" of Stacked2dCore_pooling is one integer, got ${JSON.stringify(args.hidden_channels)}`);
   const ignored = POOLING_CORE_IGNORED.filter((k) => k in a);
   if (ignored.length) notes.push(`core: ${ignored.join(', ')} ignored (Stacked2dCore_pooling swallows ${ignored.length > 1 ? 'them' : 'it'} in **kwargs: its convolutions have stride 1)`);
   const L = args.layers;
