@@ -274,15 +274,16 @@ function unsupported(v: PickleGlobal | PickleObject, where: string): FormatError
  * else the dict under 'state_dict', 'model_state_dict' or 'model'. Non-tensor values (ints, strings, nested
  * dicts, ...) are skipped; objects of unsupported classes inside the state dict are errors.
  */
-function extractStateDict(root: unknown, source: string, pklSource: string): Map<string, HostArray> {
+function extractStateDict(root: unknown, source: string, pklSource: string): TorchStateDict {
   const hasTensors = (m: Map<unknown, unknown>) => [...m.values()].some((v) => v instanceof TorchTensor);
   let dict: Map<unknown, unknown> | null = null;
+  let key: string | null = null;
   if (root instanceof Map) {
     if (hasTensors(root)) dict = root;
     else {
       for (const k of WRAPPER_KEYS) {
         const v = root.get(k);
-        if (v instanceof Map) { dict = v; break; }
+        if (v instanceof Map) { dict = v; key = k; break; }
       }
     }
     if (!dict) {
@@ -308,8 +309,11 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
       throw unsupported(v, pklSource);
     }
   }
-  return out;
+  return { tensors: out, key };
 }
+
+/** A state dict read from a checkpoint, and the key of the checkpoint dict that held it (null: the top level). */
+export interface TorchStateDict { tensors: Map<string, HostArray>; key: string | null }
 
 /**
  * Reads a PyTorch zip checkpoint (bytes, or a path) into a map from state-dict key to C-contiguous HostArray.
@@ -317,6 +321,11 @@ function extractStateDict(root: unknown, source: string, pklSource: string): Map
  * naming the file: legacy pre-1.6 files, corrupt or truncated archives, unsupported pickled classes.
  */
 export function readTorchCheckpoint(input: Uint8Array | string, source?: string, opts: TorchReadOptions = {}): Map<string, HostArray> {
+  return readTorchStateDict(input, source, opts).tensors;
+}
+
+/** readTorchCheckpoint that also says which wrapper key ('state_dict', 'model_state_dict', 'model') held the state dict. */
+export function readTorchStateDict(input: Uint8Array | string, source?: string, opts: TorchReadOptions = {}): TorchStateDict {
   const name = source ?? (typeof input === 'string' ? input : '<checkpoint bytes>');
   const bytes = typeof input === 'string' ? readFileBytes(input, 'checkpoint') : input;
   const { root, pklSource } = loadArchive(bytes, name, opts);

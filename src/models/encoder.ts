@@ -43,6 +43,8 @@ export interface NotebookTwinOptions {
   width?: number;
   core?: Partial<Stacked2dCoreConfig>;
   readout?: PyramidReadoutOptions;
+  /** rate = elu(readout + eluOffset) + 1 (neuralpredictors' elu_offset; default 0) */
+  eluOffset?: number;
   backend?: Backend;
 }
 
@@ -54,7 +56,7 @@ export interface NotebookTwinOptions {
 export function notebookTwin(opts: NotebookTwinOptions = {}): FiringRateEncoder {
   const core = new Stacked2dCore({ ...notebookStacked2dConfig(opts.inputChannels ?? 1), ...opts.core }, opts.backend);
   const readout = new SpatialTransformerPyramid2d(core.outChannels, opts.neurons ?? 1, { scaleN: 3, type: 'gauss5x5', positive: true, bias: true, ...opts.readout }, opts.backend);
-  return new FiringRateEncoder(core, readout, 0, opts.backend);
+  return new FiringRateEncoder(core, readout, opts.eluOffset ?? 0, opts.backend);
 }
 
 /** A Stacked2dCore with a FullGaussian2d readout (the DualNeuron twins' readout, here trainable). */

@@ -17,6 +17,7 @@ import { evolveSummaryCommand } from './evolve-summary.js';
 import { registerOracle } from './oracle.js';
 import { registerTrain } from './train.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerImportTwin } from './import-twin.js';
 import { registerEvolve } from './evolve.js';
 import { registerSimulate } from './simulate.js';
 import { registerRecover } from './recover.js';
@@ -45,6 +46,7 @@ registerSimulate(program);
 registerTrain(program);
 registerEvaluate(program);
 registerRecover(program);
+registerImportTwin(program);
 
 try {
   await program.parseAsync(process.argv);

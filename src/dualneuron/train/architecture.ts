@@ -21,6 +21,8 @@ export interface Stacked2dArchitecture {
   core: Stacked2dCoreConfig;
   /** kind 'pyramid' (the notebook's; also when absent) with its options, or 'gaussian' */
   readout: (PyramidReadoutOptions & { kind?: 'pyramid' }) | GaussianReadoutOptions;
+  /** rate = elu(readout + eluOffset) + 1 (neuralpredictors' elu_offset; absent: 0) */
+  eluOffset?: number;
 }
 
 export interface GaussianReadoutOptions { kind: 'gaussian'; gaussType: GaussType; featureRegWeight: number }
@@ -39,10 +41,10 @@ export function buildTwinModel(a: TwinArchitecture, backend?: Backend): FiringRa
   if (a.arch !== 'stacked2d') throw new InputError(`architecture '${(a as { arch: string }).arch}' cannot be built by this version of dualneuron (known: stacked2d)`);
   const r = a.readout;
   let model: FiringRateEncoder;
-  if (r.kind === 'gaussian') model = gaussianTwin(new Stacked2dCore(a.core, backend), a.neurons, { gaussType: r.gaussType, featureRegWeight: r.featureRegWeight });
+  if (r.kind === 'gaussian') model = gaussianTwin(new Stacked2dCore(a.core, backend), a.neurons, { gaussType: r.gaussType, featureRegWeight: r.featureRegWeight }, a.eluOffset ?? 0);
   else {
     const { kind: _k, ...opts } = r;
-    model = notebookTwin({ neurons: a.neurons, inputChannels: a.inputShape[0], height: a.inputShape[1], width: a.inputShape[2], core: a.core, readout: opts, backend });
+    model = notebookTwin({ neurons: a.neurons, inputChannels: a.inputShape[0], height: a.inputShape[1], width: a.inputShape[2], core: a.core, readout: opts, eluOffset: a.eluOffset, backend });
   }
   const [oh, ow] = model.core.outSize(a.inputShape[1], a.inputShape[2]);
   if (oh < 1 || ow < 1) { model.dispose(); throw new InputError(`images of ${a.inputShape[1]}x${a.inputShape[2]} are too small for this core (features ${oh}x${ow})`); }

@@ -3,7 +3,7 @@
 // plus its input pipeline (images -> model space, as in training).
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ShapeError, WeightsError } from '../../errors.js';
+import { InputError, ShapeError, WeightsError } from '../../errors.js';
 import { type Backend, Tensor, getBackend } from '../../tensor/index.js';
 import { Module } from '../../nn/module.js';
 import { readFileBytes } from '../../io/atomic.js';
@@ -57,6 +57,8 @@ export class TrainedTwin extends Module {
   /** one image (any mode) -> model-space input, C*H*W float32 */
   inputFromImage(img: RawImage): Float32Array {
     const p = this.manifest.input.preprocessing;
+    // the pipeline makes one gray channel; an imported twin may take more (give those model-space input instead)
+    if (this.spec.inputShape[0] !== 1) throw new InputError(`the twin ${this.dir} takes ${this.spec.inputShape[0]}-channel input; images become one gray channel, so give model-space input (--input x.npy of shape (B, ${this.spec.inputShape.join(', ')}))`);
     const [H, W] = p.size;
     const d = resizeBilinearPIL(toL(img), W, H).data as Uint8Array;
     const out = new Float32Array(H * W);
