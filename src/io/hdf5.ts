@@ -2,16 +2,17 @@
 // and come out as bytes: h5wasm works on files of its own in-memory file system (Emscripten's MEMFS), so we copy
 // the caller's bytes in, open that copy, and for writing build a file there and hand its bytes back. Callers keep
 // the project's rule that parsers never touch the disk.
-// Where h5wasm does not let us keep to bytes alone: the whole file lives in the WebAssembly heap (32-bit, at most
-// 4 GiB, shared with everything h5wasm allocates), so files above MAX_H5_BYTES are refused with a message, and a
-// file is always read or written whole (no streaming of one dataset from the disk).
+// Where h5wasm does not let us keep to bytes alone: it needs the file as a whole in its in-memory file system (a
+// second copy of the caller's bytes, or of the file being written, grown in JavaScript memory, while HDF5 itself
+// runs in the 32-bit WebAssembly heap), so a file is always read or written whole, never streamed from the disk,
+// and files above MAX_H5_BYTES are refused with a message.
 // Values are HostArrays (numbers), BigUint64Array-backed u64 arrays (seeds of 2^63 and more) or strings
 // (UTF-8, variable length, as h5py writes Python str).
 import h5wasm from 'h5wasm';
 import { FormatError, InputError } from '../errors.js';
 import { numel, type HostArray } from './host-array.js';
 
-/** Larger files would not fit the WebAssembly heap next to h5wasm's own copies (see the note at the top). */
+/** Files are held whole in memory, twice (see the note at the top); larger ones are refused. */
 export const MAX_H5_BYTES = 1.5 * 2 ** 30;
 
 export interface U64Array { dtype: 'u64'; shape: number[]; data: BigUint64Array }
