@@ -3,7 +3,7 @@
 #  1. If Node's WebGPU (Dawn) finds no adapter, install Mesa's lavapipe Vulkan driver from
 #     bookworm-backports (bookworm's own Mesa 22 is too old for Dawn), adding that apt source if missing.
 #  2. npm ci (or npm install when there is no lockfile), then build (tsc).
-# Options: --with-python   also install Debian's python3-torch/torchvision/skimage (golden fixtures, benches).
+# Options: --with-python   also install Debian's python3-torch/torchvision/skimage/h5py (golden fixtures, benches).
 # Idempotent: running it twice does nothing the second time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,10 +53,10 @@ else
 fi
 
 if [ $with_python = 1 ]; then
-  if ! /usr/bin/python3 -c 'import torch, torchvision, skimage, scipy' 2>/dev/null; then
-    echo "setup: installing Debian python3-torch, python3-torchvision, python3-skimage, python3-scipy, OpenBLAS"
+  if ! /usr/bin/python3 -c 'import torch, torchvision, skimage, scipy, h5py' 2>/dev/null; then
+    echo "setup: installing Debian python3-torch, python3-torchvision, python3-skimage, python3-scipy, python3-h5py, OpenBLAS"
     apt_update
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch python3-torchvision python3-skimage python3-scipy python3-pil libopenblas0-pthread >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch python3-torchvision python3-skimage python3-scipy python3-pil python3-h5py libopenblas0-pthread >/dev/null
   fi
 fi
 npm run build --silent

@@ -21,6 +21,7 @@ import { registerImportTwin } from './import-twin.js';
 import { registerEvolve } from './evolve.js';
 import { registerSimulate } from './simulate.js';
 import { registerRecover } from './recover.js';
+import { registerH5 } from './h5.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -47,6 +48,7 @@ registerTrain(program);
 registerEvaluate(program);
 registerRecover(program);
 registerImportTwin(program);
+registerH5(program);
 
 try {
   await program.parseAsync(process.argv);
