@@ -172,10 +172,11 @@ export function loadCoreInit(a: FinetuneArchitecture, weightsDir?: string): Core
 export function applyCoreInit(core: PretrainedCore, init: CoreInit): void {
   const prefix = backbonePrefix(core.config.backbone);
   const backbone: StateDict = new Map([...init.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-  if (backbone.size === 0) {
+  const own = [...core.backbone.stateDict().keys()];
+  if (!own.some((k) => backbone.has(k))) {
     const some = [...init.tensors.keys()].slice(0, 4).map((k) => (k.startsWith(prefix) ? k.slice(prefix.length) : k));
     throw new WeightsError(`${init.source} has no weights of a ${describeBackbone(core.config.backbone)}: keys like ${some.join(', ') || '(none)'}; ` +
-      `expected keys like ${[...core.backbone.stateDict().keys()].slice(0, 3).join(', ')}`);
+      `expected keys like ${own.slice(0, 3).join(', ')}`);
   }
   core.loadBackbone(backbone, init.source);
   if ([...init.tensors.keys()].some((k) => k.startsWith('features.OutBatchNorm.'))) core.loadOutBatchNorm(init.tensors, init.source);
