@@ -5,6 +5,7 @@
 //   computes from its member file;
 // - from the installed V1 twin (needs ../shared): the member's backbone starts at the V1 core (its first-epoch
 //   checkpoint is near it, not equal: it was fine-tuned), predict --model DIR equals the CPU oracle;
+// - resnet-finetune from a torchvision state dict cut after layer1, frozen;
 // - clear errors: a twin not installed (weights pull v1), a state dict with wrong keys (some listed), missing keys,
 //   a twin of the other backbone, an input too small for a deeper cut.
 import { suite } from 'uvu';
@@ -17,6 +18,7 @@ import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { parseSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
 import type { HostArray } from '../../src/io/host-array.js';
 import { ConvNextV2, CONVNEXTV2_PRESETS } from '../../src/models/convnextv2.js';
+import { resnet50 } from '../../src/models/resnet.js';
 import { HostRng } from '../../src/dualneuron/render/rng.js';
 import { loadTrainedTwin } from '../../src/dualneuron/train/trained-twin.js';
 import { buildFinetuneModel, finetuneArchitecture } from '../../src/dualneuron/train/finetune.js';
@@ -102,6 +104,41 @@ test('--core-weights (HF keys) with --freeze-core: the backbone is the file\'s, 
   cpSync(out, moved, { recursive: true });
   rmSync(file);
   const err = await predictMatchesOracle(moved, { DUALNEURON_HOME: join(tmp, 'no-cache') });
+  assert.ok(err < 1e-4, `predict vs CPU oracle: ${err} of scale`);
+});
+
+test('resnet-finetune from a torchvision state dict (\'module.\' prefix) cut after layer1, frozen: weights kept, batch norm statistics follow the data (train mode, as upstream)', async () => {
+  const m = resnet50({ truncateAfter: 'layer2.0', backend: cpu() });
+  const rng = new HostRng(5n);
+  const sd = new Map<string, HostArray>();
+  for (const [k, t] of m.stateDict()) {
+    const n = t.shape.reduce((a, b) => a * b, 1), fan = t.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (k.endsWith('num_batches_tracked')) { sd.set(`module.${k}`, { dtype: 'i64', shape: [], data: new BigInt64Array(1) }); continue; }
+    const bnScale = t.shape.length === 1 && k.endsWith('weight');
+    sd.set(`module.${k}`, { dtype: 'f32', shape: [...t.shape], data: new Float32Array(n).map(() => (k.endsWith('running_var') ? 1 + Math.abs(rng.normal()) : bnScale ? 1 + 0.2 * rng.normal() : rng.normal() / Math.sqrt(fan))) });
+  }
+  m.dispose();
+  const file = join(tmp, 'tv.safetensors');
+  writeSafetensors(file, sd);
+  const out = join(tmp, 'resnet');
+  const r = cli(['train', data, '--arch', 'resnet-finetune', '--core-weights', file, '--truncate', 'layer1', '--freeze-core', ...base, '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const tw = JSON.parse(readFileSync(join(out, 'twin.json'), 'utf8'));
+  assert.equal(tw.architecture.core.backbone, { kind: 'resnet50', truncateAfter: 'layer1' });
+  assert.is(tw.architecture.readout.featureRegWeight, 3);
+  const mt = memberTensors(out), TD = 'core.features.TaskDriven.';
+  let kept = 0, stats = 0;
+  for (const [k, v] of mt) {
+    if (!k.startsWith(TD) || k.endsWith('num_batches_tracked')) continue;
+    assert.not.ok(k.startsWith(`${TD}layer2`), `${k} is beyond the cut`);
+    const src = sd.get(`module.${k.slice(TD.length)}`)!.data as Float32Array, a = v.data as Float32Array;
+    if (k.endsWith('running_mean') || k.endsWith('running_var')) { if (a.some((u, i) => u !== src[i])) stats++; continue; }
+    assert.ok(a.every((u, i) => u === src[i]), `${k} frozen`);
+    kept++;
+  }
+  assert.is(kept, 3 + 3 * (3 + 3 * 2) + 3, 'stem conv + bn affine, layer1: 3 blocks x (3 convs + 3 bn affine pairs), downsample conv + bn affine');
+  assert.ok(stats > 0, 'running statistics updated in train mode');
+  const err = await predictMatchesOracle(out);
   assert.ok(err < 1e-4, `predict vs CPU oracle: ${err} of scale`);
 });
 
