@@ -74,7 +74,7 @@ export function registerTrain(program: Command): void {
     .option('--hidden-kern <n>', 'hidden kernel size (notebook: 3)', '3')
     .option('--gamma-input <x>', 'weight of the Laplace penalty of the input kernels (notebook: 0.1)', '0.1')
     .option('--gamma-hidden <x>', 'weight of the group sparsity of the hidden kernels (notebook: 0.1)', '0.1')
-    .addOption(new Option('--readout <kind>', 'pyramid (the notebook\'s SpatialTransformerPyramid2d) or gaussian (FullGaussian2d, positions sampled in training, as the DualNeuron twins)').choices(['pyramid', 'gaussian']).default('pyramid'))
+    .addOption(new Option('--readout <kind>', 'stacked2d: pyramid (the notebook\'s SpatialTransformerPyramid2d) or gaussian (FullGaussian2d, positions sampled in training, as the DualNeuron twins); the fine-tuning architectures always use gaussian').choices(['pyramid', 'gaussian']).default('pyramid'))
     .addOption(new Option('--gauss-type <type>', 'gaussian readout: the shape of sigma').choices(['isotropic', 'uncorrelated', 'full']).default('isotropic'))
     .option('--feature-reg <x>', 'weight of the readout features\' L1 norm (default 1; convnext-finetune 10 and resnet-finetune 3, the twins\' gamma_readout)')
     .option('--core-from <twin>', 'fine-tuning: start the core from an installed twin\'s core (backbone and OutBatchNorm): v1 (convnext-finetune, the default) or v4g / v4 (resnet-finetune, default v4g)')
