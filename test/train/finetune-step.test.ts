@@ -56,7 +56,7 @@ async function runStep(b: Backend) {
     l.backward();
     return { rate: keep(r.detach()), loss: keep(l.detach()) };
   });
-  const res = { rate: maxRelToScale(await rate.data(), host(t.get('rate')!)).scaled, loss: 0, grad: { err: 0, key: '' } as Worst, after: { err: 0, key: '' } as Worst, grads: 0, zeroGrad: 0 };
+  const res = { rate: maxRelToScale(await rate.data(), host(t.get('rate')!)).scaled, loss: 0, grad: { err: 0, key: '' } as Worst, after: { err: 0, key: '' } as Worst, gradNonzero: { err: 0, key: '' } as Worst, grads: 0, zeroGrad: 0 };
   const lw = host(t.get('loss')!)[0]!;
   res.loss = Math.abs((await loss.item()) - lw) / Math.abs(lw);
   // errors relative to each gradient's scale, floored at 1e-3 of the largest gradient: the biases in front of the
@@ -73,6 +73,7 @@ async function runStep(b: Backend) {
     w.forEach((v, i) => { scale = Math.max(scale, Math.abs(v)); abs = Math.max(abs, Math.abs(g[i]! - v)); });
     res.grad = worse(res.grad, abs / Math.max(scale, 1e-3 * all), k);
     if (scale < 1e-9 * all) zeroGrad.add(k);
+    else res.gradNonzero = worse(res.gradNonzero, abs / scale, k);
     res.grads++;
   }
   const adam = new Adam(params, { lr: cfg.lr, lrScale });
@@ -112,7 +113,7 @@ test('the same on WebGPU within 1e-4 of scale', async () => {
   assert.ok(r.loss < 1e-4, `loss relative error ${r.loss}`);
   assert.ok(r.grad.err < 1e-4, `gradients: worst ${r.grad.err} of scale at ${r.grad.key}`);
   assert.ok(r.after.err < 1e-4, `after the step: worst ${r.after.err} of scale at ${r.after.key}`);
-  console.log(`    WebGPU: rates ${r.rate.toExponential(1)}, loss ${r.loss.toExponential(1)}, gradients ${r.grad.err.toExponential(1)} (${r.grad.key}), step ${r.after.err.toExponential(1)} (${r.after.key}) of scale; ${r.zeroGrad} zero-gradient parameters checked by step size`);
+  console.log(`    WebGPU: rates ${r.rate.toExponential(1)}, loss ${r.loss.toExponential(1)}, gradients ${r.grad.err.toExponential(1)} (${r.grad.key}; others within ${r.gradNonzero.err.toExponential(1)} of their own scale, ${r.gradNonzero.key}), step ${r.after.err.toExponential(1)} (${r.after.key}) of scale; ${r.zeroGrad} zero-gradient parameters checked by step size`);
 });
 
 test('--freeze-core: the backbone is not optimised and keeps its weights; OutBatchNorm and the readout learn', async () => {
