@@ -7,13 +7,16 @@ import type { Reduction } from '../nn/regularizers.js';
 import { Stacked2dCore, notebookStacked2dConfig, type Stacked2dCoreConfig } from './stacked2d.js';
 import { SpatialTransformerPyramid2d, type PyramidReadoutOptions } from './pyramid-readout.js';
 import { FullGaussian2d, type FullGaussian2dOptions } from './readout.js';
+import type { PretrainedCore } from './pretrained-core.js';
 
 export type EncoderReadout = SpatialTransformerPyramid2d | FullGaussian2d;
+/** a trained-from-scratch Stacked2dCore or a truncated pretrained backbone (pretrained-core.ts) */
+export type EncoderCore = Stacked2dCore | PretrainedCore;
 
-export class FiringRateEncoder extends Module {
-  readonly core: Stacked2dCore;
+export class FiringRateEncoder<C extends EncoderCore = EncoderCore> extends Module {
+  readonly core: C;
   readonly readout: EncoderReadout;
-  constructor(core: Stacked2dCore, readout: EncoderReadout, readonly eluOffset = 0, backend?: Backend) {
+  constructor(core: C, readout: EncoderReadout, readonly eluOffset = 0, backend?: Backend) {
     super(backend ?? core.backend);
     this.core = this.module('core', core);
     this.readout = this.module('readout', readout);
@@ -53,14 +56,14 @@ export interface NotebookTwinOptions {
  * gauss5x5, scaleN 3, positive feature weights and a bias, and the ELU+1 output. Weights are uninitialised until
  * initialize() or a state dict.
  */
-export function notebookTwin(opts: NotebookTwinOptions = {}): FiringRateEncoder {
+export function notebookTwin(opts: NotebookTwinOptions = {}): FiringRateEncoder<Stacked2dCore> {
   const core = new Stacked2dCore({ ...notebookStacked2dConfig(opts.inputChannels ?? 1), ...opts.core }, opts.backend);
   const readout = new SpatialTransformerPyramid2d(core.outChannels, opts.neurons ?? 1, { scaleN: 3, type: 'gauss5x5', positive: true, bias: true, ...opts.readout }, opts.backend);
   return new FiringRateEncoder(core, readout, opts.eluOffset ?? 0, opts.backend);
 }
 
-/** A Stacked2dCore with a FullGaussian2d readout (the DualNeuron twins' readout, here trainable). */
-export function gaussianTwin(core: Stacked2dCore, neurons: number, opts: FullGaussian2dOptions = {}, eluOffset = 0): FiringRateEncoder {
+/** A core with a FullGaussian2d readout (the DualNeuron twins' readout, here trainable). */
+export function gaussianTwin<C extends EncoderCore>(core: C, neurons: number, opts: FullGaussian2dOptions = {}, eluOffset = 0): FiringRateEncoder<C> {
   return new FiringRateEncoder(core, new FullGaussian2d(core.outChannels, neurons, core.backend, opts), eluOffset);
 }
 

@@ -21,7 +21,11 @@ function checkParams(name: string, params: Tensor[]): void {
   for (const p of params) if (p.dtype !== 'f32') throw new DualNeuronError(`${name}: parameters must be f32, got ${p.dtype}`);
 }
 
-export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; maximize?: boolean }
+export interface AdamOptions {
+  lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; maximize?: boolean;
+  /** per-parameter factor on lr (PyTorch parameter groups whose rates keep a fixed ratio, e.g. a core's own rate) */
+  lrScale?: number[];
+}
 
 /** Adam (Kingma & Ba), with PyTorch's bias correction and eps placement. */
 export class Adam implements Optimizer {
@@ -33,9 +37,14 @@ export class Adam implements Optimizer {
   stepCount = 0;
   private readonly m: (Tensor | null)[];
   private readonly v: (Tensor | null)[];
+  private readonly lrScale: number[] | null;
 
   constructor(readonly params: Tensor[], opts: AdamOptions = {}) {
     checkParams('Adam', params);
+    if (opts.lrScale && (opts.lrScale.length !== params.length || !opts.lrScale.every((s) => s >= 0 && Number.isFinite(s)))) {
+      throw new DualNeuronError(`Adam: lrScale needs one finite factor >= 0 per parameter (${params.length}), got ${opts.lrScale.length}`);
+    }
+    this.lrScale = opts.lrScale ?? null;
     this.lr = opts.lr ?? 1e-3;
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
@@ -58,7 +67,7 @@ export class Adam implements Optimizer {
         const m = this.m[i] ? this.m[i]!.mul(b1).add(g.mul(1 - b1)) : g.mul(1 - b1);
         const v = this.v[i] ? this.v[i]!.mul(b2).add(g.square().mul(1 - b2)) : g.square().mul(1 - b2);
         const denom = v.sqrt().mul(1 / Math.sqrt(bc2)).add(this.eps);
-        p.copy_(p.sub(m.div(denom).mul(this.lr / bc1)));
+        p.copy_(p.sub(m.div(denom).mul((this.lr * (this.lrScale ? this.lrScale[i]! : 1)) / bc1)));
         this.m[i]?.dispose(); this.v[i]?.dispose();
         this.m[i] = keep(m); this.v[i] = keep(v);
       });

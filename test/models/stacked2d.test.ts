@@ -38,7 +38,7 @@ function loadCase(name: string): { cfg: CaseConfig; t: Map<string, HostArray> } 
   return { cfg: JSON.parse(st.metadata.config) as CaseConfig, t: st.tensors };
 }
 
-export function buildCase(cfg: CaseConfig, backend: Backend): FiringRateEncoder {
+export function buildCase(cfg: CaseConfig, backend: Backend): FiringRateEncoder<Stacked2dCore> {
   let core: Stacked2dCore;
   if (cfg.neuralpredictors) {
     // built from neuralpredictors' own arguments; it must come out as the fixture's equivalent configuration

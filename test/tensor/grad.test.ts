@@ -2,7 +2,7 @@
 // against central differences, then the WebGPU VJP against the oracle's.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, concat, stack, where, matmul, grad, valueAndGrad, tidy } from '../../src/tensor/index.js';
+import { Tensor, concat, stack, where, matmul, linear, grad, valueAndGrad, tidy } from '../../src/tensor/index.js';
 import { gpu, assertClose } from '../helpers/backends.js';
 import { gradcheck, type GradInput } from '../helpers/gradcheck.js';
 
@@ -41,6 +41,8 @@ const CASES: [string, F, GradInput[]][] = [
   ['matmul transposed', (a, b) => matmul(a, b, { transA: true, transB: true }), [I([3, 2]), I([4, 3])]],
   ['matmul vector', (a, b) => matmul(a, b), [I([3]), I([3, 2])]],
   ['matmul with bias', (a, b, c) => matmul(a, b, { transB: true, bias: c }), [I([2, 3, 4]), I([5, 4]), I([5])]],
+  ['linear trainable, 4-D input', (x, w, b) => linear(x.permute([0, 2, 3, 1]), w, b), [I([2, 3, 2, 2]), I([4, 3]), I([4])]],
+  ['linear trainable, no bias', (x, w) => linear(x, w), [I([5, 3]), I([2, 3])]],
   ['composite', (x, w) => x.matmul(w).gelu().square().mean(0), [I([3, 4]), I([4, 2])]],
 ];
 

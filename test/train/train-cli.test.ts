@@ -3,7 +3,7 @@
 // from the seed on one adapter), another seed other weights; a run killed with SIGKILL mid-training and started
 // again resumes from its last checkpoint and ends with byte-identical member files; predict --model DIR equals the
 // mean of its members' rates; bad data (a neuron without responses, a twin's neurons missing from the data, a
-// folder trained with other settings, convnext-finetune) fails with a message naming the problem.
+// folder trained with other settings, a twin's core of the wrong backbone) fails with a message naming the problem.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -136,9 +136,9 @@ test('bad data and requests give clear errors', () => {
     assert.match(row, /,,,"no oracle \(fewer than 2 images with 2\+ repeats, or constant responses\)"$/);
     assert.not.match(row, /NaN/);
   }
-  r = cli(['train', data, '--arch', 'convnext-finetune', '--out', join(tmp, 'o3')]);
+  r = cli(['train', data, '--arch', 'convnext-finetune', '--core-from', 'v4', '--out', join(tmp, 'o3')]);
   assert.is(r.status, 1);
-  assert.match(r.stderr, /convnext-finetune .* is not built yet/);
+  assert.match(r.stderr, /the v4 twin's core is resnet50-layer3.0, not a ConvNeXtV2; use --arch resnet-finetune/);
   r = cli(['train', data, '--image-size', '16by24', '--out', join(tmp, 'o4')]);
   assert.match(r.stderr, /--image-size must be HxW/);
   r = cli(['predict', '--model', join(tmp, 'a'), '--input', join(tmp, 'x.npy'), '--grad-neuron', '9', '--grad-out', join(tmp, 'g.npy'), '--out', join(tmp, 'y9.npy')]);

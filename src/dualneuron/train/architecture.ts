@@ -2,15 +2,17 @@
 // its member weights load. 'stacked2d': the Allen notebook's model (notebookTwin: Stacked2dCore with its pooling,
 // SpatialTransformerPyramid2d readout, ELU+1), with any core or readout option overridden; or the same core with a
 // FullGaussian2d readout in train mode (readout kind 'gaussian': positions sampled around a learned mean, as the
-// DualNeuron twins' readout was trained).
+// DualNeuron twins' readout was trained). 'convnext-finetune' / 'resnet-finetune': a truncated pretrained backbone
+// with a new Gaussian readout, as the DualNeuron twins were made (finetune.ts).
 import { InputError } from '../../errors.js';
-import type { Backend } from '../../tensor/index.js';
+import type { Backend, Tensor } from '../../tensor/index.js';
 import { gaussianTwin, notebookTwin, type FiringRateEncoder } from '../../models/encoder.js';
 import { Stacked2dCore, notebookStacked2dConfig, type Stacked2dCoreConfig } from '../../models/stacked2d.js';
 import type { GaussType } from '../../models/readout.js';
 import type { PyramidReadoutOptions } from '../../models/pyramid-readout.js';
+import { buildFinetuneModel, finetuneParameters, type FinetuneArchitecture } from './finetune.js';
 
-export const ARCHITECTURES = ['stacked2d', 'convnext-finetune'] as const;
+export const ARCHITECTURES = ['stacked2d', 'convnext-finetune', 'resnet-finetune'] as const;
 export type ArchitectureName = typeof ARCHITECTURES[number];
 
 export interface Stacked2dArchitecture {
@@ -27,7 +29,7 @@ export interface Stacked2dArchitecture {
 
 export interface GaussianReadoutOptions { kind: 'gaussian'; gaussType: GaussType; featureRegWeight: number }
 
-export type TwinArchitecture = Stacked2dArchitecture;
+export type TwinArchitecture = Stacked2dArchitecture | FinetuneArchitecture;
 
 export function stacked2dArchitecture(neurons: number, size: [number, number], core: Partial<Stacked2dCoreConfig>, readout: PyramidReadoutOptions | GaussianReadoutOptions): Stacked2dArchitecture {
   return {
@@ -38,7 +40,8 @@ export function stacked2dArchitecture(neurons: number, size: [number, number], c
 }
 
 export function buildTwinModel(a: TwinArchitecture, backend?: Backend): FiringRateEncoder {
-  if (a.arch !== 'stacked2d') throw new InputError(`architecture '${(a as { arch: string }).arch}' cannot be built by this version of dualneuron (known: stacked2d)`);
+  if (a.arch === 'convnext-finetune' || a.arch === 'resnet-finetune') return buildFinetuneModel(a, backend);
+  if (a.arch !== 'stacked2d') throw new InputError(`architecture '${(a as { arch: string }).arch}' cannot be built by this version of dualneuron (known: ${ARCHITECTURES.join(', ')})`);
   const r = a.readout;
   let model: FiringRateEncoder;
   if (r.kind === 'gaussian') model = gaussianTwin(new Stacked2dCore(a.core, backend), a.neurons, { gaussType: r.gaussType, featureRegWeight: r.featureRegWeight }, a.eluOffset ?? 0);
@@ -49,4 +52,15 @@ export function buildTwinModel(a: TwinArchitecture, backend?: Backend): FiringRa
   const [oh, ow] = model.core.outSize(a.inputShape[1], a.inputShape[2]);
   if (oh < 1 || ow < 1) { model.dispose(); throw new InputError(`images of ${a.inputShape[1]}x${a.inputShape[2]} are too small for this core (features ${oh}x${ow})`); }
   return model;
+}
+
+/** The parameters training updates, with per-parameter learning-rate factors where a core has its own rate. */
+export function trainableParameters(model: FiringRateEncoder, a: TwinArchitecture, lr: number): { params: Tensor[]; lrScale: number[] | undefined } {
+  if (a.arch === 'stacked2d') return { params: model.parameters(), lrScale: undefined };
+  return finetuneParameters(model, a, lr);
+}
+
+/** A Gaussian readout's initial init_mu_range and init_sigma (the trainer's recipe for stacked2d: 0.1 and 0.1). */
+export function gaussianInit(a: TwinArchitecture): { initMuRange: number; initSigma: number } {
+  return a.arch === 'stacked2d' ? { initMuRange: 0.1, initSigma: 0.1 } : { initMuRange: a.readout.initMuRange, initSigma: a.readout.initSigma };
 }

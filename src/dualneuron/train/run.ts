@@ -11,6 +11,7 @@ import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import type { RecordedData } from '../recorded/types.js';
 import type { TwinArchitecture } from './architecture.js';
+import type { CoreInit } from './finetune.js';
 import { prepareTrainingData } from './data.js';
 import { trainMember, type MemberResult } from './trainer.js';
 import { trainOptionsRecord, type TrainOptions } from './options.js';
@@ -33,6 +34,8 @@ export interface TrainRun {
   /** recorded in twin.json */
   command?: string;
   log?: (line: string) => void;
+  /** a fine-tuning architecture's pretrained core weights (finetune.ts loadCoreInit) */
+  coreInit?: CoreInit;
 }
 
 const SETTINGS = 'train.json';
@@ -84,7 +87,7 @@ export async function trainTwin(r: TrainRun): Promise<TwinManifest> {
       res = JSON.parse(readFileSync(doneFile, 'utf8')) as Omit<MemberResult, 'weights'>;
       log(`member ${k}: already trained (${file}), kept`);
     } else {
-      const m = await trainMember({ arch: r.arch, data, member: k, options: r.options, backend: r.backend, checkpoint: join(r.out, 'checkpoints', `member_${k}.safetensors`), log });
+      const m = await trainMember({ arch: r.arch, data, member: k, options: r.options, backend: r.backend, checkpoint: join(r.out, 'checkpoints', `member_${k}.safetensors`), log, coreInit: r.coreInit });
       writeSafetensors(join(r.out, file), m.weights, { format: TWIN_FORMAT, member: String(k), seed: m.seed, best_epoch: String(m.bestEpoch) });
       const { weights: _w, ...rest } = m;
       res = rest;
@@ -94,7 +97,7 @@ export async function trainTwin(r: TrainRun): Promise<TwinManifest> {
   }
   const ids = (idx: number[]) => idx.map((i) => r.rec.imageIds[i]!);
   const manifest: TwinManifest = {
-    format: TWIN_FORMAT, version: 1, name: `stacked2d twin of ${r.rec.source}`, architecture: r.arch,
+    format: TWIN_FORMAT, version: 1, name: `${r.arch.arch} twin of ${r.rec.source}`, architecture: r.arch,
     input: { shape: data.inputShape, preprocessing: { kind: 'notebook', size: r.size, mean: data.normalisation.mean, std: data.normalisation.std } },
     neurons: { count: data.neurons, ids: r.rec.neuronIds },
     members,

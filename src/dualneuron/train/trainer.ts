@@ -14,7 +14,9 @@ import { Adam } from '../../nn/optim.js';
 import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
 import type { HostArray } from '../../io/host-array.js';
 import { initializeEncoder, type FiringRateEncoder } from '../../models/encoder.js';
-import { buildTwinModel, type TwinArchitecture } from './architecture.js';
+import { buildTwinModel, gaussianInit, trainableParameters, type TwinArchitecture } from './architecture.js';
+import { applyCoreInit, type CoreInit } from './finetune.js';
+import type { PretrainedCore } from '../../models/pretrained-core.js';
 import { rowsOf, type TrainingData } from './data.js';
 import { lossFunction, type LossKind, type LossReduction } from './loss.js';
 import { clipGradNorm } from './clip.js';
@@ -55,6 +57,8 @@ export interface MemberRun {
   log?: (line: string) => void;
   /** called after each checkpoint (tests stop a run here) */
   afterEpoch?: (epoch: number) => void;
+  /** a fine-tuning architecture's pretrained core weights, put in after the seeded initialisation */
+  coreInit?: CoreInit;
 }
 
 /** the seed of member k (1-based): member 1 uses the run's seed, others an independent stream of it */
@@ -139,6 +143,7 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
   const disposers: (() => void)[] = [];
   try {
     initializeEncoder(model, seed);
+    if (r.coreInit) applyCoreInit(model.core as PretrainedCore, r.coreInit);
     // a Gaussian readout samples positions in train mode: its own stream per member, checkpointed with its offset
     const sampler = model.readout instanceof FullGaussian2d ? (model.readout.generator = new Generator(deriveSeed(seed, 0x5a3b1e))) : null;
     if (model.readout instanceof FullGaussian2d) {
@@ -147,12 +152,12 @@ export async function trainMember(r: MemberRun): Promise<MemberResult> {
       const mean = new Float32Array(data.neurons);
       for (const i of data.split.train) for (let n = 0; n < data.neurons; n++) mean[n]! += data.targets[i * data.neurons + n]! / data.split.train.length;
       const bias = Tensor.from(mean, [data.neurons], { backend });
-      model.readout.initialize(new Generator(deriveSeed(seed, 0x6a1a55)), { initSigma: 0.1, bias });
+      model.readout.initialize(new Generator(deriveSeed(seed, 0x6a1a55)), { ...gaussianInit(r.arch), bias });
       bias.dispose();
     }
     model.requiresGrad_(true).train();
-    const params = model.parameters();
-    const adam = new Adam(params, { lr: o.lr });
+    const { params, lrScale } = trainableParameters(model, r.arch, o.lr);
+    const adam = new Adam(params, { lr: o.lr, lrScale });
     disposers.push(() => adam.dispose());
     const per = data.inputShape[0] * data.inputShape[1] * data.inputShape[2], N = data.neurons;
     const train = data.split.train;
