@@ -16,6 +16,8 @@ export interface Config {
   upstream: string | null;
   /** DUALNEURON_QUIET=1: no progress bars */
   quiet: boolean;
+  /** DUALNEURON_OFFLINE=1: never download (clusters without network, tests); downloads fail at once with a WeightsError */
+  offline: boolean;
   /** DUALNEURON_SYNC_KERNELS=1: submit and check for errors after every kernel */
   syncKernels: boolean;
   /** DUALNEURON_FLUSH_EVERY: kernels encoded per command-buffer submission (default 128) */
@@ -79,6 +81,7 @@ export function readConfig(env: Env): Config {
     home: value(env, 'DUALNEURON_HOME'),
     upstream: value(env, 'DUALNEURON_UPSTREAM'),
     quiet: flag(env, 'DUALNEURON_QUIET'),
+    offline: flag(env, 'DUALNEURON_OFFLINE'),
     syncKernels: flag(env, 'DUALNEURON_SYNC_KERNELS'),
     flushEvery: integer(env, 'DUALNEURON_FLUSH_EVERY', 128, 1, 'kernels per submission'),
     poolMB: integer(env, 'DUALNEURON_POOL_MB', 2048, 0, 'MiB of GPU buffers kept for reuse'),

@@ -22,6 +22,13 @@ export interface RecoveryOptions {
   seed: bigint;
   /** runs (neurons x 2 poles x restarts) optimised together */
   batch: number;
+  /** indices of the truth's neurons to recover (default: all), in this order */
+  neurons?: readonly number[];
+  /**
+   * The images' norm as a fraction of the simulation's eta (default 1). The truth's MEI/LEI shapes do not depend on
+   * the norm (its drive is a quadratic form); a twin's may, far from the contrasts it was trained on.
+   */
+  normScale?: number;
   onStep?: (done: number, total: number) => void;
 }
 
@@ -50,7 +57,7 @@ export interface NeuronRecovery {
 }
 
 export interface RecoveryResult {
-  /** (N, S*S) contrast images at norm eta, the twin's MEIs and LEIs */
+  /** (N, S*S) contrast images at norm eta x normScale, the twin's MEIs and LEIs of the neurons recovered, in order */
   mei: Float32Array;
   lei: Float32Array;
   neurons: NeuronRecovery[];
@@ -78,7 +85,11 @@ export const recoverySteps = (neurons: number, o: Pick<RecoveryOptions, 'steps' 
 
 export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o: RecoveryOptions): Promise<RecoveryResult> {
   const cols = matchNeurons(twin, truth);
-  const N = truth.neurons.length, S = truth.size, P = S * S, R = o.restarts, Nout = twin.spec.neurons;
+  const idx = o.neurons ?? truth.neurons.map((_, n) => n);
+  for (const n of idx) if (!(Number.isInteger(n) && n >= 0 && n < truth.neurons.length)) throw new InputError(`neuron index ${n}: the simulation has neurons 0..${truth.neurons.length - 1}`);
+  const N = idx.length, S = truth.size, P = S * S, R = o.restarts, Nout = twin.spec.neurons;
+  const norm = truth.norm * (o.normScale ?? 1);
+  if (!(norm > 0)) throw new InputError(`norm scale ${o.normScale}: the images' norm must be positive`);
   const { mean, std } = twin.manifest.input.preprocessing;
   const backend = twin.backend;
   // contrast x -> the twin's input: pixel / 255 = x + 0.5, then (v - mean) / std
@@ -94,9 +105,9 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
     const init = new Float32Array(B * P), weights = new Float32Array(B * Nout);
     for (let n = n0; n < n1; n++) for (const pole of [0, 1]) for (let r = 0; r < R; r++) {
       const k = ((n - n0) * 2 + pole) * R + r;
-      const rng = new HostRng(deriveSeed(o.seed, STREAM_RECOVERY_STARTS, n, pole, r));
+      const rng = new HostRng(deriveSeed(o.seed, STREAM_RECOVERY_STARTS, idx[n], pole, r));
       for (let j = 0; j < P; j++) init[k * P + j] = rng.normal();
-      weights[k * Nout + cols[n]] = pole === 0 ? 1 : -1;
+      weights[k * Nout + cols[idx[n]]] = pole === 0 ? 1 : -1;
     }
     const w = keep(Tensor.from(weights, [B, Nout], { backend }));
     let images: Float32Array;
@@ -104,8 +115,8 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
       // the twin's drive (before its ELU + 1), as the truth optimises the model's drive: the same images, and a
       // gradient that does not vanish where a suppressed rate underflows
       images = await optimiseAtNorm({
-        backend, size: S, aperture: truth.aperture, norm: truth.norm, init, steps: o.steps, lr: o.lr,
-        what: `recovering the MEI/LEI of neurons ${n0}..${n1 - 1} on ${twin.dir}`, onStep: () => o.onStep?.(++done, total),
+        backend, size: S, aperture: truth.aperture, norm, init, steps: o.steps, lr: o.lr,
+        what: `recovering the MEI/LEI of neurons ${idx.slice(n0, n1).join(', ')} on ${twin.dir}`, onStep: () => o.onStep?.(++done, total),
         objective: (x) => twin.drive(toInput(x)).mul(w).sum(),
       });
     } finally {
@@ -113,25 +124,28 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
     }
     const y = await twinRates(twin, toInput, images, B, S);
     for (let n = n0; n < n1; n++) for (const pole of [0, 1]) {
-      const rate = (r: number) => y[(((n - n0) * 2 + pole) * R + r) * Nout + cols[n]];
+      const rate = (r: number) => y[(((n - n0) * 2 + pole) * R + r) * Nout + cols[idx[n]]];
       let best = 0;
       for (let r = 1; r < R; r++) if (pole === 0 ? rate(r) > rate(best) : rate(r) < rate(best)) best = r;
       const k = ((n - n0) * 2 + pole) * R + best;
       (pole === 0 ? mei : lei).set(images.subarray(k * P, (k + 1) * P), n * P);
-      (pole === 0 ? rates.mei : rates.lei)[n] = y[k * Nout + cols[n]];
+      (pole === 0 ? rates.mei : rates.lei)[n] = rate(best);
     }
   }
   const blank = await twinRates(twin, toInput, new Float32Array(P), 1, S);
   const a = truth.aperture;
-  const neurons = truth.neurons.map((q, n): NeuronRecovery => {
-    const h = truth.neuron(n), beta = q.baseline_drive;
-    const tm = truth.mei.subarray(n * P, (n + 1) * P), tl = truth.lei.subarray(n * P, (n + 1) * P);
+  // the true drive at the twin's images is compared with the true images' at the same norm (the drive's excursion
+  // from beta scales with the norm squared)
+  const s2 = (norm / truth.norm) ** 2;
+  const neurons = idx.map((t, n): NeuronRecovery => {
+    const q = truth.neurons[t], h = truth.neuron(t), beta = q.baseline_drive;
+    const tm = truth.mei.subarray(t * P, (t + 1) * P), tl = truth.lei.subarray(t * P, (t + 1) * P);
     const m = mei.subarray(n * P, (n + 1) * P), l = lei.subarray(n * P, (n + 1) * P);
-    const baseline = blank[cols[n]];
+    const baseline = blank[cols[t]];
     return {
-      neuron: n, id: String(q.id), dual: q.dual, trueBelowBaseline: q.lei_below_baseline,
+      neuron: t, id: String(q.id), dual: q.dual, trueBelowBaseline: q.lei_below_baseline,
       meiCosine: cosineInAperture(m, tm, a), leiCosine: cosineInAperture(l, tl, a),
-      meiDriveRatio: (h.drive(m) - beta) / (h.drive(tm) - beta), leiDriveRatio: (h.drive(l) - beta) / (h.drive(tl) - beta),
+      meiDriveRatio: (h.drive(m) - beta) / (s2 * (h.drive(tm) - beta)), leiDriveRatio: (h.drive(l) - beta) / (s2 * (h.drive(tl) - beta)),
       twinBaseline: baseline, twinMeiRate: rates.mei[n], twinLeiRate: rates.lei[n], twinBelowBaseline: leiBelowBaseline(rates.lei[n], baseline),
     };
   });

@@ -6,6 +6,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WeightsError } from '../../errors.js';
+import { config } from '../../config.js';
 import { ensureDir } from '../../io/atomic.js';
 import type { Progress } from '../../util/progress.js';
 
@@ -26,6 +27,7 @@ function reasonOf(e: unknown): string {
 }
 
 export async function download<T>(url: string, sink: DownloadSink<T>, opts: DownloadOptions): Promise<T> {
+  if (config().offline) throw new WeightsError(`not downloading ${url}: DUALNEURON_OFFLINE is set.\n${opts.ifOffline}`);
   let res: Response;
   try {
     res = await fetch(url);
