@@ -9,8 +9,8 @@ import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
 import { readImage, writePNG } from '../../io/image/index.js';
-import { loadTwin } from '../../models/twins/load.js';
-import { TWINS } from '../../models/twins/registry.js';
+import { openTwin, resolveTwin } from '../twin-source.js';
+import { screenTrained, type ScreenCli } from './screen-trained.js';
 import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.js';
 import { openOutputFolder, yieldToSignals } from '../output-folder.js';
 import { parseImagesTxt } from '../screening/images-list.js';
@@ -32,6 +32,7 @@ import { saveFigure } from '../plot/save.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
 import { modelOption, parseTwin } from './predict.js';
+import { TWINS } from '../../models/twins/registry.js';
 import { parseIntStrict, parseName, parseSeed } from './parse.js';
 
 function parseShard(v: string | undefined): ShardSpec | undefined {
@@ -114,12 +115,15 @@ export function registerScreen(program: Command): void {
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--overwrite', 'replace a checkpoint or outputs in --out made with other options (default: refuse, naming them)')
-    .action(async (o: { model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset?: string; dataset?: string; batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string; overwrite?: boolean }) => {
-      const id = parseTwin(o.model);
-      const spec = TWINS[id];
+    .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into every input (default: none; the fixed twins use their own)')
+    .action(async (o: ScreenCli) => {
+      const ref = resolveTwin(o.model);
       const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_SCREEN_BATCH });
       const shard = parseShard(o.shard);
       const loc = parseLocation(o.location);
+      if (ref.kind === 'trained') return screenTrained(o, ref, { batch, shard, loc });
+      const { id, spec } = ref;
+      if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${id} twin uses its own upstream aperture`);
       const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
       const preset = parsePreset(o.preset);
       // both become part of the per-unit folder names
@@ -143,7 +147,7 @@ export function registerScreen(program: Command): void {
       const backend = await init('webgpu');
       checkImageBatch(id, Math.min(batch, images.length), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('screen', { ...o }, backend.describe());
-      const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
+      const { model, weightsSha256 } = openTwin(ref, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
       const probe = Tensor.from(new Float32Array(spec.inputShape.reduce((a, b) => a * b, 1)), [1, ...spec.inputShape], { backend });
       const screen = noGrad(() => tidy(() => layerScreen(model, o.layer ?? null, loc, probe)));
       probe.dispose();
