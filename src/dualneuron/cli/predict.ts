@@ -18,7 +18,7 @@ import { checkImageBatch, maxBufferBytes } from './limits.js';
 import { inputShapeOf, neuronCountOf, openTwin, readTwinMask, resolveTwin, type TwinRef } from '../twin-source.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
-export const modelOption = () => new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven)').makeOptionMandatory();
+export const modelOption = () => new Option('--model <id|dir>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven), v4g (V4GrayTaskDriven), or a trained twin folder (twin.json, from dualneuron train; see README "A trained twin in every command")').makeOptionMandatory();
 
 export function parseTwin(s: string): TwinId {
   if (!isTwinId(s)) throw new InputError(`unknown model '${s}'; choose v1, v4 or v4g (dualneuron models lists them)`);
