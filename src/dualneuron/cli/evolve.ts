@@ -172,7 +172,7 @@ export function registerEvolve(program: Command): Command {
     .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into every image before the norm (default: none; the fixed twins use their own)')
     .option('--members <list>', 'ensemble members to score with, e.g. 1 or 1,2 (default: the whole ensemble)')
     .option('--no-centered', 'use the learned readout positions instead of the feature-map centre')
-    .option('--neurons <list>', 'neurons, e.g. 0-19 or 3,5,8 (required)')
+    .option('--neurons <list>', 'neurons, e.g. 0-19 or 3,5,8; a trained twin folder: also its neuron ids (required)')
     .option('--spaces <list>', 'comma-separated spaces, one optimiser thread each: pixel (model-space pixels through a sigmoid, the <twin>-pixel recipe), fourier (Fourier phase under the natural magnitude prior, the <twin> recipe); fc6, biggan: generator spaces (required)')
     .option('--optimizer <name>', 'cholcma (Cholesky CMA-ES), spherecma (CMA on the sphere), ga (XDream genetic algorithm), cma (standard CMA-ES, spaces up to 1024-D), hesscma (fc6, Hessian-preconditioned)', 'cholcma')
     .option('--generations <n>', 'generations per thread (required)')

@@ -107,7 +107,7 @@ export function registerScreen(program: Command): void {
     .option('--member <k>', 'one ensemble member instead of the ensemble')
     .option('--no-centered', 'use the learned readout positions')
     .addOption(presetOption())
-    .option('--dataset <name>', "dataset name used in output folder names: letters, digits, '.', '_', '-' (default: the preset)")
+    .option('--dataset <name>', "dataset name used in output folder names: letters, digits, '.', '_', '-' (default: the preset; a trained twin folder: images)")
     .option('--batch <b>', 'images per forward pass (results are identical for any split of the list, given the same batch)', '32')
     .option('--shard <k/n>', 'screen only shard k of n (contiguous, batch-aligned); combine with `dualneuron merge`')
     .option('--workers <n>', `decoding threads (default: cores - 1, at most 4; at most one per core and per 512 MiB of free memory, here ${maxWorkers()})`)

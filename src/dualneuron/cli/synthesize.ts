@@ -293,7 +293,7 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
 
 export function registerSynthesize(program: Command): void {
   addSynthesisOptions(program.command('synthesize').description('most/least exciting inputs (MEI/LEI) of one neuron by gradient ascent'))
-    .requiredOption('--neuron <n>', 'neuron index')
+    .requiredOption('--neuron <n>', 'neuron index (a trained twin folder: or one of its neuron ids)')
     .addOption(new Option('--pole <p>', 'most (MEI), least (LEI) or both').choices(['most', 'least', 'both']).default('both'))
     .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
     .option('--seed <s>', 'a single seed, 0..2^64-1')
@@ -315,7 +315,7 @@ export function registerSynthesize(program: Command): void {
     });
 
   addSynthesisOptions(program.command('poles').description('MEIs and LEIs of many neurons, optimised in batches; resumes an interrupted run'))
-    .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19')
+    .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19 (a trained twin folder: indices or its neuron ids, id:NAME for an id that looks like a number)')
     .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
     .option('--seed <s>', 'a single seed, 0..2^64-1')
     .action(async (o: SynthCli & { neurons: string; seeds?: string; seed?: string }) => {
