@@ -172,6 +172,7 @@ test('bad folders and options: no twin.json, a changed member file, neuron out o
   fails(['evolve', '--model', twin, '--neurons', '0', '--spaces', 'fourier', '--generations', '1', '--out', o('9')], /evolves in the pixel space only/);
   fails(['screen', '--model', twin, '--images', imagesDir, '--no-centered', '--out', o('10')], /--no-centered is an option of the DualNeuron twins/);
   fails(['synthesize', '--model', twin, '--neuron', '0', '--members', '2', '--out', o('11')], /has members 1; got 2/);
+  fails(['poles', '--model', twin, '--neurons', '0', '--no-aperture', '--mask', join(tmp, 'mask.npy'), '--out', o('14')], /--no-aperture and --mask contradict/);
   fails(['screen', '--model', 'v1', '--images', imagesDir, '--mask', join(tmp, 'mask.npy'), '--out', o('12')], /--mask is for trained twin folders/);
   const wrong = join(tmp, 'mask-wrong.npy');
   writeNpy(wrong, { dtype: 'f32', shape: [W, H], data: new Float32Array(H * W).fill(1) });

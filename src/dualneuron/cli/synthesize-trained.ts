@@ -26,6 +26,8 @@ export function parseTrainedSynthesis(o: AllenCli & { mask?: string }, ref: Trai
     throw new InputError(`--recipe ${o.recipe}: the engine's recipes are made for the DualNeuron twins (their square inputs, natural priors and norms); the trained twin ${ref.dir} synthesises with --recipe allen, its default (leave --recipe out)`);
   }
   if (!o.centered) throw new InputError(`--no-centered is an option of the DualNeuron twins; the trained twin ${ref.dir} reads each neuron where its readout learned to`);
+  if (o.aperture === false && o.mask !== undefined) throw new InputError('--no-aperture and --mask contradict each other: leave one out');
+  if (o.preset !== undefined) throw new InputError(`--preset is a preprocessing of the DualNeuron twins; the trained twin ${ref.dir} takes no --init-image`);
   if (o.aperture === true && o.mask === undefined) throw new InputError(`--aperture: the trained twin ${ref.dir} has no aperture of its own; give one with --mask m.npy (H x W, values in [0, 1])`);
   const p = ref.manifest.input.preprocessing;
   const allen = parseAllenKnobs(o, p.std);
@@ -33,7 +35,7 @@ export function parseTrainedSynthesis(o: AllenCli & { mask?: string }, ref: Trai
   if (norm !== null && !(norm > 0)) throw new InputError(`--target-norm must be > 0, got ${norm}`);
   const members = checkMembers(ref, o.members ? [...new Set(o.members.split(',').map((s) => parseIntStrict('--members', s, { min: 1 })))] : undefined) ?? memberNumbersOf(ref);
   const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_RESULTS });
-  const mask = o.aperture === false ? null : readTwinMask(ref, o.mask);
+  const mask = readTwinMask(ref, o.mask);
   return { allen, norm, members, batch, mask, mean: [p.mean], std: [p.std] };
 }
 
