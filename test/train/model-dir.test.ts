@@ -85,6 +85,11 @@ test('screen --model DIR: per-neuron orders equal predict on the same images; to
   assert.is(rec.model, twin);
   assert.is(rec.weightsSha256.member_1, sha256(join(twin, 'member_1.safetensors')));
   assert.equal(rec.neuron_ids, manifest.neurons.ids);
+  // plot poles shows the images as the twin saw them (16 x 24 gray), labelled with the screen's responses
+  ok(['plot', 'poles', out, '--neuron', '1', '--k', '3', '--model', twin, '--out', join(tmp, 'poles1')]);
+  const svg = readFileSync(join(tmp, 'poles1.svg'), 'utf8');
+  const r1 = f32(join(out, respDir, '1.npy'));
+  assert.ok(svg.includes(r1[IMAGES - 1]!.toFixed(6)) && svg.includes(r1[0]!.toFixed(6)), 'the highest and lowest responses label the figure');
 });
 
 test('synthesize --model DIR (allen): image = (u - mean)/std; its response (predict) = the recorded final; MEI above and LEI below every screened image', () => {

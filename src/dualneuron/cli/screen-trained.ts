@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
-import { readImage } from '../../io/image/index.js';
+import { readImage, resizeBilinearPIL, toL, type RawImage } from '../../io/image/index.js';
 import { openOutputFolder } from '../output-folder.js';
 import { listImages } from '../input/sources.js';
 import { layerScreen, type Location } from '../screening/extract.js';
@@ -66,4 +66,10 @@ export async function screenTrained(o: ScreenCli, ref: Extract<TwinRef, { kind: 
   } finally {
     lock.release();
   }
+}
+
+/** An image as a trained twin sees it, for figures: grayscale, resized to its input size (before the normalisation). */
+export function trainedDisplayImage(ref: Extract<TwinRef, { kind: 'trained' }>, img: RawImage): { width: number; height: number; channels: 1; data: Uint8Array } {
+  const [H, W] = ref.manifest.input.preprocessing.size;
+  return { width: W, height: H, channels: 1, data: resizeBilinearPIL(toL(img), W, H).data as Uint8Array };
 }
