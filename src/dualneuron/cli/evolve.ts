@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { readFileBytes } from '../../io/atomic.js';
-import { loadTwin } from '../../models/twins/load.js';
+import { openTwin, resolveTwin, type OpenedTwin } from '../twin-source.js';
+import { runEvolveTrained } from './evolve-trained.js';
 import { TWINS, type TwinId } from '../../models/twins/registry.js';
 import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.js';
 import { scaleMask } from '../input/pipeline.js';
@@ -34,7 +35,7 @@ import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.j
 export interface EvolveCli {
   model?: string; members?: string; neurons?: string; spaces?: string; optimizer: string; generations?: string; pop?: string; sigma0?: string;
   noise?: string; poissonWindow?: string; seeds?: string; batch: string; saveEvery: string; overwrite?: boolean; weightsDir?: string; out?: string;
-  hessianEigvecs?: string; hessianEigvals?: string; centered: boolean;
+  hessianEigvecs?: string; hessianEigvals?: string; centered: boolean; mask?: string;
 }
 
 /** Images per forward pass at most (as screening): one V4 batch of 8192 is already 1 GB. */
@@ -99,11 +100,14 @@ export function parseEvolveCli(o: EvolveCli): ParsedEvolve {
 }
 
 export async function runEvolveCli(o: EvolveCli): Promise<void> {
+  const ref = resolveTwin(required(o.model, '--model', '--model v1'));
+  if (ref.kind === 'trained') return runEvolveTrained(o, ref);
+  if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${ref.id} twin uses its own upstream aperture`);
   const p = parseEvolveCli(o);
   const lock = openOutputFolder(p.out, 'evolve');
   const spaces: ImageSpace[] = [];
   let objective: TwinObjective | null = null;
-  let model: ReturnType<typeof loadTwin>['model'] | null = null;
+  let model: OpenedTwin['model'] | null = null;
   try {
     const done = prepareEvolveOutput(p.out, p.config, o.overwrite);
     // a run killed after its last checkpoint but before run.json goes on below (no generation is computed again)
@@ -117,7 +121,7 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
     const perGeneration = p.neurons.length * p.evo.seeds * p.evo.spaces.reduce((a, s) => a + spacePop(p.evo, spaceDimension(s, p.id)) + 2, 0);
     checkImageBatch(p.id, Math.min(p.batch, perGeneration), maxBufferBytes((backend as WebGPUBackend).limits));
     const rec = startRecord('evolve', { ...o }, backend.describe());
-    const loaded = loadTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
+    const loaded = openTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
     model = loaded.model;
     const [C, S] = spec.inputShape;
     objective = new TwinObjective({
@@ -164,10 +168,11 @@ export function registerEvolve(program: Command): Command {
   return program
     .command('evolve')
     .description('evolve images that drive twin neurons with gradient-free optimisers (CMA-ES family, GA; Wang & Ponce), one thread per neuron, seed and space, all scored in one twin forward per generation; resumable')
-    .option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven) (required)')
+    .option('--model <id|dir>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven), v4g (V4GrayTaskDriven), or a trained twin folder (twin.json; pixel space only, its images scaled to norm sqrt(C*H*W)) (required)')
+    .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into every image before the norm (default: none; the fixed twins use their own)')
     .option('--members <list>', 'ensemble members to score with, e.g. 1 or 1,2 (default: the whole ensemble)')
     .option('--no-centered', 'use the learned readout positions instead of the feature-map centre')
-    .option('--neurons <list>', 'neurons, e.g. 0-19 or 3,5,8 (required)')
+    .option('--neurons <list>', 'neurons, e.g. 0-19 or 3,5,8; a trained twin folder: also its neuron ids (required)')
     .option('--spaces <list>', 'comma-separated spaces, one optimiser thread each: pixel (model-space pixels through a sigmoid, the <twin>-pixel recipe), fourier (Fourier phase under the natural magnitude prior, the <twin> recipe); fc6, biggan: generator spaces (required)')
     .option('--optimizer <name>', 'cholcma (Cholesky CMA-ES), spherecma (CMA on the sphere), ga (XDream genetic algorithm), cma (standard CMA-ES, spaces up to 1024-D), hesscma (fc6, Hessian-preconditioned)', 'cholcma')
     .option('--generations <n>', 'generations per thread (required)')

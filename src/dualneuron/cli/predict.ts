@@ -1,11 +1,9 @@
 // `dualneuron predict`: twin responses (and input gradients) for a model-space .npy batch or image files.
 import { Command, Option } from 'commander';
-import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { readNpy, writeNpy } from '../../io/npy.js';
 import { readImage } from '../../io/image/index.js';
-import { loadTwin } from '../../models/twins/load.js';
 import { TWINS, isTwinId, type TwinId } from '../../models/twins/registry.js';
 import { loadMask, weightsHome } from '../../models/weights/store.js';
 import { imageToInput, makePipeline } from '../input/pipeline.js';
@@ -17,11 +15,10 @@ import { openOutputFile } from '../output-folder.js';
 import { weightsDirOption } from './weights.js';
 import { parseIntStrict } from './parse.js';
 import { checkImageBatch, maxBufferBytes } from './limits.js';
-import { isTwinFolder } from '../train/manifest.js';
-import { loadTrainedTwin } from '../train/trained-twin.js';
+import { inputShapeOf, neuronCountOf, openTwin, readTwinMask, resolveTwin, type TwinRef } from '../twin-source.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
-export const modelOption = () => new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven) or v4g (V4GrayTaskDriven)').makeOptionMandatory();
+export const modelOption = () => new Option('--model <id|dir>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven), v4g (V4GrayTaskDriven), or a trained twin folder (twin.json, from dualneuron train; see README "A trained twin in every command")').makeOptionMandatory();
 
 export function parseTwin(s: string): TwinId {
   if (!isTwinId(s)) throw new InputError(`unknown model '${s}'; choose v1, v4 or v4g (dualneuron models lists them)`);
@@ -47,13 +44,14 @@ export function registerPredict(program: Command): void {
     .option('--grad-neuron <n>', "also compute d(sum of neuron n's outputs)/d(input)")
     .option('--grad-out <g.npy>', 'where to write the gradient: float32 (B, C, H, W)')
     .option('--batch <b>', 'images per forward pass', '16')
+    .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into every --images input (default: none; the fixed twins use their own)')
     .addOption(weightsDirOption())
-    .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; weightsDir?: string }) => {
+    .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; mask?: string; weightsDir?: string }) => {
       openOutputFile(o.out, 'predict'); // writable, and no other command writing it; released at exit
-      if (isTwinFolder(o.model)) return predictTrained(o);
-      if (existsSync(o.model) && statSync(o.model).isDirectory()) throw new InputError(`--model ${o.model} is a folder without twin.json; a trained twin folder is made by dualneuron train (or use v1, v4, v4g)`);
-      const id = parseTwin(o.model);
-      const spec = TWINS[id];
+      if (o.mask !== undefined && isTwinId(o.model)) throw new InputError(`--mask is for trained twin folders; the ${o.model} twin uses its own upstream aperture`);
+      const ref = resolveTwin(o.model);
+      if (ref.kind === 'trained') return predictTrained(o, ref);
+      const { id, spec } = ref;
       if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
       if ((o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
       const gradNeuron = o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
@@ -90,7 +88,7 @@ export function registerPredict(program: Command): void {
       const backend = await init('webgpu');
       checkImageBatch(id, Math.min(batch, B), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('predict', { ...o }, backend.describe());
-      const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, weightsDir: o.weightsDir, backend });
+      const { model, weightsSha256 } = openTwin(ref, { members: member ? [member] : undefined, centered: o.centered, weightsDir: o.weightsDir, backend });
       const r = await predict(model, x, B, { batch, gradNeuron, progress: B > batch });
       writeNpy(o.out, { dtype: 'f32', shape: [B, spec.neurons], data: r.responses });
       if (r.grad && o.gradOut) writeNpy(o.gradOut, { dtype: 'f32', shape: [B, C, H, W], data: r.grad });
@@ -113,39 +111,42 @@ export function registerPredict(program: Command): void {
     });
 }
 
-interface PredictOpts { model: string; member?: string; input?: string; images?: string[]; out: string; gradNeuron?: string; gradOut?: string; batch: string }
+interface PredictOpts { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; mask?: string }
 
 /** predict with a trained twin folder: its own input shape, members and image pipeline (twin.json) */
-async function predictTrained(o: PredictOpts): Promise<void> {
+async function predictTrained(o: PredictOpts, ref: Extract<TwinRef, { kind: 'trained' }>): Promise<void> {
   if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
   if ((o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
+  if (o.preset !== undefined) throw new InputError(`--preset is a preprocessing of the DualNeuron twins; the trained twin ${ref.dir} preprocesses images as it was trained (twin.json)`);
+  if (o.mask !== undefined && o.input) throw new InputError('--mask applies to --images; an --input array is already in model space');
   const batch = parseIntStrict('--batch', o.batch, { min: 1 });
   const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
+  const [C, H, W] = inputShapeOf(ref), N = neuronCountOf(ref);
+  const gradNeuron = o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
+  if (gradNeuron !== undefined && gradNeuron >= N) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the twin ${ref.dir} has neurons 0..${N - 1}`);
+  const mask = readTwinMask(ref, o.mask);
   const backend = await init('webgpu');
-  const { model, weightsSha256 } = loadTrainedTwin(o.model, { backend, members: member ? [member] : undefined });
+  const twin = openTwin(ref, { backend, members: member ? [member] : undefined, centered: o.centered, mask });
   try {
-    const [C, H, W] = model.spec.inputShape, N = model.spec.neurons;
-    const gradNeuron = o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
-    if (gradNeuron !== undefined && gradNeuron >= N) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the twin ${o.model} has neurons 0..${N - 1}`);
     let x: Float32Array, B: number, paths: string[] | null = null;
     if (o.input) {
       const a = readNpy(o.input);
       if (a.dtype !== 'f32') throw new InputError(`${o.input}: dtype ${a.dtype}, expected float32 (save with x.astype(np.float32))`);
-      if (a.shape.length !== 4 || a.shape[1] !== C || a.shape[2] !== H || a.shape[3] !== W) throw new InputError(`${o.input}: shape (${a.shape.join(', ')}), expected (B, ${C}, ${H}, ${W}) for the twin ${o.model}`);
+      if (a.shape.length !== 4 || a.shape[1] !== C || a.shape[2] !== H || a.shape[3] !== W) throw new InputError(`${o.input}: shape (${a.shape.join(', ')}), expected (B, ${C}, ${H}, ${W}) for the twin ${ref.dir}`);
       x = a.data as Float32Array; B = a.shape[0]!;
     } else {
       paths = listImages(o.images!);
       B = paths.length;
       x = new Float32Array(B * C * H * W);
-      paths.forEach((p, i) => x.set(model.inputFromImage(readImage(p)), i * C * H * W));
+      paths.forEach((p, i) => x.set(twin.inputFromImage(readImage(p)), i * C * H * W));
     }
     const rec = startRecord('predict', { ...o }, backend.describe());
-    const r = await predict(model, x, B, { batch, gradNeuron, progress: B > batch });
+    const r = await predict(twin.model, x, B, { batch, gradNeuron, progress: B > batch });
     writeNpy(o.out, { dtype: 'f32', shape: [B, N], data: r.responses });
     if (r.grad && o.gradOut) writeNpy(o.gradOut, { dtype: 'f32', shape: [B, C, H, W], data: r.grad });
-    finishRecord(rec, runJsonPath(o.out), { model: o.model, members: model.memberIds, weightsSha256, neuron_ids: model.neuronIds, images: paths, preprocessing: model.manifest.input.preprocessing, outputs: [o.out, o.gradOut].filter(Boolean) });
+    finishRecord(rec, runJsonPath(o.out), { model: ref.dir, members: twin.memberIds, weightsSha256: twin.weightsSha256, neuron_ids: twin.neuronIds, images: paths, preprocessing: twin.preprocessing, mask: o.mask ?? null, outputs: [o.out, o.gradOut].filter(Boolean) });
     console.error(`wrote ${o.out} (${B} x ${N})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
   } finally {
-    model.dispose();
+    twin.dispose();
   }
 }

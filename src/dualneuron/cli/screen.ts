@@ -8,9 +8,9 @@ import { InputError } from '../../errors.js';
 import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
-import { readImage, writePNG } from '../../io/image/index.js';
-import { loadTwin } from '../../models/twins/load.js';
-import { TWINS } from '../../models/twins/registry.js';
+import { readImage, writePNG, type RawImage } from '../../io/image/index.js';
+import { openTwin, resolveTwin, type TwinRef } from '../twin-source.js';
+import { screenTrained, trainedDisplayImage, type ScreenCli } from './screen-trained.js';
 import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.js';
 import { openOutputFolder, yieldToSignals } from '../output-folder.js';
 import { parseImagesTxt } from '../screening/images-list.js';
@@ -31,7 +31,8 @@ import { populationFigure, neuronCurveFigure, imageRowsFigure } from '../plot/ch
 import { saveFigure } from '../plot/save.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { weightsDirOption } from './weights.js';
-import { modelOption, parseTwin } from './predict.js';
+import { modelOption } from './predict.js';
+import { TWINS } from '../../models/twins/registry.js';
 import { parseIntStrict, parseName, parseSeed } from './parse.js';
 
 function parseShard(v: string | undefined): ShardSpec | undefined {
@@ -95,6 +96,20 @@ function orderedDir(dir: string, kind: 'responses' | 'indices'): string {
   return join(dir, d);
 }
 
+/** How `plot poles` shows an image: as the twin saw it before normalisation (a fixed twin: its screening crop and preset). */
+function displayImageOf(ref: TwinRef, dir: string, o: { preset?: string; weightsDir?: string }): (img: RawImage) => { width: number; height: number; channels: 1 | 3; data: Uint8Array } {
+  if (ref.kind === 'trained') {
+    if (o.preset !== undefined) throw new InputError(`--preset is a preprocessing of the DualNeuron twins; the trained twin ${ref.dir} preprocesses images as it was trained (twin.json)`);
+    return (img) => trainedDisplayImage(ref, img);
+  }
+  const id = ref.id;
+  const recorded = screenPreset(dir);
+  const preset = announcePreset(o.preset !== undefined ? parsePreset(o.preset) : recorded ?? parsePreset(undefined), o.preset === undefined && recorded ? 'from the screen\'s run.json' : '');
+  const pipe = makePipeline(TWINS[id], loadMask(id, weightsHome(o.weightsDir)), preset);
+  const [C, H] = TWINS[id].inputShape;
+  return (img) => ({ width: H, height: H, channels: C as 1 | 3, data: toUint8(pipe, img) });
+}
+
 export function registerScreen(program: Command): void {
   program
     .command('screen')
@@ -106,7 +121,7 @@ export function registerScreen(program: Command): void {
     .option('--member <k>', 'one ensemble member instead of the ensemble')
     .option('--no-centered', 'use the learned readout positions')
     .addOption(presetOption())
-    .option('--dataset <name>', "dataset name used in output folder names: letters, digits, '.', '_', '-' (default: the preset)")
+    .option('--dataset <name>', "dataset name used in output folder names: letters, digits, '.', '_', '-' (default: the preset; a trained twin folder: images)")
     .option('--batch <b>', 'images per forward pass (results are identical for any split of the list, given the same batch)', '32')
     .option('--shard <k/n>', 'screen only shard k of n (contiguous, batch-aligned); combine with `dualneuron merge`')
     .option('--workers <n>', `decoding threads (default: cores - 1, at most 4; at most one per core and per 512 MiB of free memory, here ${maxWorkers()})`)
@@ -114,12 +129,15 @@ export function registerScreen(program: Command): void {
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--overwrite', 'replace a checkpoint or outputs in --out made with other options (default: refuse, naming them)')
-    .action(async (o: { model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset?: string; dataset?: string; batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string; overwrite?: boolean }) => {
-      const id = parseTwin(o.model);
-      const spec = TWINS[id];
+    .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into every input (default: none; the fixed twins use their own)')
+    .action(async (o: ScreenCli) => {
+      const ref = resolveTwin(o.model);
       const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_SCREEN_BATCH });
       const shard = parseShard(o.shard);
       const loc = parseLocation(o.location);
+      if (ref.kind === 'trained') return screenTrained(o, ref, { batch, shard, loc });
+      const { id, spec } = ref;
+      if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${id} twin uses its own upstream aperture`);
       const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
       const preset = parsePreset(o.preset);
       // both become part of the per-unit folder names
@@ -143,7 +161,7 @@ export function registerScreen(program: Command): void {
       const backend = await init('webgpu');
       checkImageBatch(id, Math.min(batch, images.length), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('screen', { ...o }, backend.describe());
-      const { model, weightsSha256 } = loadTwin(id, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
+      const { model, weightsSha256 } = openTwin(ref, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
       const probe = Tensor.from(new Float32Array(spec.inputShape.reduce((a, b) => a * b, 1)), [1, ...spec.inputShape], { backend });
       const screen = noGrad(() => tidy(() => layerScreen(model, o.layer ?? null, loc, probe)));
       probe.dispose();
@@ -252,25 +270,19 @@ export function registerScreen(program: Command): void {
       console.log(saveFigure(neuronCurveFigure(u, sorted, unitStats(u, sorted), picks), o.out ?? join(dir, `neuron_${u}`)).join('\n'));
     });
   plot.command('poles').argument('<dir>', 'screening output').requiredOption('--neuron <n>', 'unit').option('--k <k>', 'images per row', '10')
-    .requiredOption('--model <id>', 'the twin whose preprocessing shows the images as it saw them')
+    .requiredOption('--model <id|dir>', 'the twin whose preprocessing shows the images as it saw them (v1, v4, v4g or a trained twin folder)')
     .addOption(presetOption('preprocessing preset of the screen (default: the one its run.json records, else rendered)'))
     .addOption(weightsDirOption())
     .option('--out <base>', 'output path without extension (default <dir>/poles_N)')
     .description('lowest, first positive and highest images of a unit with their responses')
     .action((dir: string, o: { neuron: string; k: string; model: string; preset?: string; weightsDir?: string; out?: string }) => {
       const u = parseIntStrict('--neuron', o.neuron), k = parseIntStrict('--k', o.k, { min: 1 });
-      const id = parseTwin(o.model);
+      const ref = resolveTwin(o.model);
       const resp = toFloat32(readNpy(unitFile(dir, 'responses', u)));
       const idx = readNpy(unitFile(dir, 'indices', u)).data as BigInt64Array;
       const paths = parseImagesTxt(readFileSync(join(dir, 'images.txt'), 'utf8'));
-      const recorded = screenPreset(dir);
-      const preset = announcePreset(o.preset !== undefined ? parsePreset(o.preset) : recorded ?? parsePreset(undefined), o.preset === undefined && recorded ? 'from the screen\'s run.json' : '');
-      const pipe = makePipeline(TWINS[id], loadMask(id, weightsHome(o.weightsDir)), preset);
-      const [C, H] = TWINS[id].inputShape;
-      const show = (ranks: number[]) => ranks.map((r) => ({
-        image: { width: H, height: H, channels: C as 1 | 3, data: toUint8(pipe, readImage(paths.get(Number(idx[r]))!)) },
-        label: resp[r].toFixed(6),
-      }));
+      const imageOf = displayImageOf(ref, dir, o);
+      const show = (ranks: number[]) => ranks.map((r) => ({ image: imageOf(readImage(paths.get(Number(idx[r]))!)), label: resp[r].toFixed(6) }));
       const n = resp.length;
       const firstPos = resp.findIndex((v) => v > 0);
       const rows = [

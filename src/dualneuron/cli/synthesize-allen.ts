@@ -34,24 +34,31 @@ const ENGINE_ONLY: [keyof SynthCli, string][] = [
 
 export type AllenCli = SynthCli & { contrastTarget?: string; contrastWeight?: string; blurStart?: string; blurEnd?: string; fftSmooth?: string };
 
-/** Every option checked before any file is read or --out is touched. */
-export function parseAllenCli(o: AllenCli) {
-  const id: TwinId = parseTwin(o.model);
+/** The Allen loop's own options (engine-only options refused); `contrastTarget` is the default c* of the twin. */
+export function parseAllenKnobs(o: AllenCli, contrastTarget: number = ALLEN_DEFAULTS.contrastTarget): AllenOptions {
   for (const [k, flag] of ENGINE_ONLY) if (o[k] !== undefined) throw new InputError(`${flag} is an option of the engine's recipes; --recipe allen does not use it (its options: --steps, --lr, --target-norm, --aperture/--no-aperture, ${Object.values(ALLEN_FLAGS).join(', ')})`);
   if (!o.lrSchedule) throw new InputError('--no-lr-schedule is an option of the engine\'s recipes; --recipe allen takes a constant step --lr');
   if (!o.blur) throw new InputError('--no-blur is an option of the pixel recipes; --recipe allen blurs the image with --blur-start/--blur-end (set both to 0 for no blur)');
   const num = parseFloatStrict;
-  const spec = TWINS[id];
   const allen = {
     steps: o.steps !== undefined ? parseIntStrict('--steps', o.steps) : ALLEN_DEFAULTS.steps,
     lr: o.lr !== undefined ? num('--lr', o.lr) : ALLEN_DEFAULTS.lr,
-    contrastTarget: o.contrastTarget !== undefined ? num('--contrast-target', o.contrastTarget) : ALLEN_DEFAULTS.contrastTarget,
+    contrastTarget: o.contrastTarget !== undefined ? num('--contrast-target', o.contrastTarget) : contrastTarget,
     contrastWeight: o.contrastWeight !== undefined ? num('--contrast-weight', o.contrastWeight) : ALLEN_DEFAULTS.contrastWeight,
     blurStart: o.blurStart !== undefined ? num('--blur-start', o.blurStart) : ALLEN_DEFAULTS.blurStart,
     blurEnd: o.blurEnd !== undefined ? num('--blur-end', o.blurEnd) : ALLEN_DEFAULTS.blurEnd,
     fftDecay: o.fftSmooth !== undefined ? num('--fft-smooth', o.fftSmooth) : ALLEN_DEFAULTS.fftDecay,
   };
   checkAllenOptions(allen);
+  return allen;
+}
+
+/** Every option checked before any file is read or --out is touched. */
+export function parseAllenCli(o: AllenCli) {
+  const id: TwinId = parseTwin(o.model);
+  const allen = parseAllenKnobs(o);
+  const num = parseFloatStrict;
+  const spec = TWINS[id];
   const norm = o.targetNorm !== undefined ? num('--target-norm', o.targetNorm) : spec.screening.norm;
   if (!(norm > 0)) throw new InputError(`--target-norm must be > 0, got ${norm}`);
   const aperture = o.aperture ?? true;

@@ -30,6 +30,8 @@ import { MAX_RESULTS, checkResultCount, maxBufferBytes, maxRunsPerBatch } from '
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 import { ALLEN_FLAGS, runAllenJobs } from './synthesize-allen.js';
 import { ALLEN_DEFAULTS } from '../synthesis/allen.js';
+import { parseNeuronList, resolveTwin } from '../twin-source.js';
+import { runTrainedJobs } from './synthesize-trained.js';
 
 const num = parseFloatStrict;
 const pair = (name: string, v: string): [number, number] => {
@@ -45,7 +47,7 @@ export const DEFAULT_AXIS_WEIGHT = 0.1;
 export function addSynthesisOptions(c: Command): Command {
   return c
     .addOption(modelOption())
-    .option('--recipe <name>', `named defaults: ${Object.keys(RECIPES).join(', ')} (default: the model's own, e.g. v1 or v1-pixel); allen: the Allen notebook's MEI loop (white noise, Fourier-smoothed gradient steps, annealed blur, min-max to [0, 1], contrast penalty)`)
+    .option('--recipe <name>', `named defaults: ${Object.keys(RECIPES).join(', ')} (default: the model's own, e.g. v1 or v1-pixel; a trained twin folder: allen, the only recipe it takes); allen: the Allen notebook's MEI loop (white noise, Fourier-smoothed gradient steps, annealed blur, min-max to [0, 1], contrast penalty)`)
     .addOption(new Option('--param <kind>', 'parameterisation: fourier (phase of a natural magnitude prior) or pixel').choices(['fourier', 'pixel']))
     .option('--steps <n>', 'optimisation steps (default 128; --recipe allen 1000)')
     .option('--members <list>', 'ensemble members to optimise on, e.g. 1,2,3,4 (default: all)')
@@ -62,7 +64,7 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--jitter <x>', 'std of the crop centre jitter, as a fraction of the image side')
     .option('--oversample <n>', 'resample crops at n times the size, then bicubic antialiased down (1 = off)')
     .option('--pad-frac <x>', 'reflect padding around the image, as a fraction of its side')
-    .option('--target-norm <x>', 'L2 norm of each crop and of the returned image (default: 12 for v1, 40 for v4; --recipe allen: of the model input)')
+    .option('--target-norm <x>', 'L2 norm of each crop and of the returned image (default: 12 for v1, 40 for v4; --recipe allen: of the model input; a trained twin folder: none, the image keeps the norm the twin\'s normalisation gives it)')
     .option('--tv-weight <x>', 'weight of the total-variation term sqrt(sum dx^2 + sum dy^2)')
     .option('--range <lo,hi>', 'value range of the image')
     .addOption(new Option('--range-fn <f>', 'how the range is enforced').choices(['linear', 'sigmoid', 'tanh']))
@@ -78,11 +80,12 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--axis <axis.npy>', 'DreamSim guidance: loss -= weight * projection of the (min-max stretched, 224, RGB) image\'s embedding onto this axis (dualneuron axis)')
     .option('--axis-weight <w>', `weight of the guidance term (default ${DEFAULT_AXIS_WEIGHT}; with Adam 0.05-0.2 moves the projection a lot while keeping the activation within a few percent)`)
     .addOption(new Option('--embedder <t>', 'DreamSim type that embeds for --axis (must match the axis)').choices(DREAMSIM_TYPE_NAMES).default('ensemble'))
-    .option('--contrast-target <c>', `--recipe allen: c*, the data set's mean image std in [0, 1] (default ${ALLEN_DEFAULTS.contrastTarget}, the notebook's Allen natural scenes)`)
+    .option('--contrast-target <c>', `--recipe allen: c*, the data set's mean image std in [0, 1] (default ${ALLEN_DEFAULTS.contrastTarget}, the notebook's Allen natural scenes; a trained twin folder: its training pixel std, twin.json)`)
     .option('--contrast-weight <l>', `--recipe allen: lambda of the penalty lambda * |c* - std(image)| (default ${ALLEN_DEFAULTS.contrastWeight})`)
     .option('--blur-start <sigma>', '--recipe allen: Gaussian blur sigma at the first step (default 7)')
     .option('--blur-end <sigma>', '--recipe allen: the sigma the blur is pulled towards, sigma += (end - sigma) * i / steps (default 0.001)')
     .option('--fft-smooth <decay>', '--recipe allen: the gradient is filtered by 1/|f|^decay in Fourier space (default 0.25; 0 = off)')
+    .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into the model input (default: none; the fixed twins use --aperture)')
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
     .option('--overwrite', 'recompute and replace results in --out that were made with other options (default: refuse, naming them)');
@@ -94,7 +97,7 @@ export interface SynthCli {
   oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
   prior?: string; initImage?: string; blur: boolean; aperture?: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
   axis?: string; axisWeight?: string; embedder?: string; preset?: string; overwrite?: boolean;
-  contrastTarget?: string; contrastWeight?: string; blurStart?: string; blurEnd?: string; fftSmooth?: string;
+  contrastTarget?: string; contrastWeight?: string; blurStart?: string; blurEnd?: string; fftSmooth?: string; mask?: string;
 }
 
 /** The --axis vector and weight, validated before any GPU work (null without --axis). */
@@ -290,12 +293,20 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
 
 export function registerSynthesize(program: Command): void {
   addSynthesisOptions(program.command('synthesize').description('most/least exciting inputs (MEI/LEI) of one neuron by gradient ascent'))
-    .requiredOption('--neuron <n>', 'neuron index')
+    .requiredOption('--neuron <n>', 'neuron index (a trained twin folder: or one of its neuron ids)')
     .addOption(new Option('--pole <p>', 'most (MEI), least (LEI) or both').choices(['most', 'least', 'both']).default('both'))
     .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
     .option('--seed <s>', 'a single seed, 0..2^64-1')
     .action(async (o: SynthCli & { neuron: string; pole: 'most' | 'least' | 'both'; seeds?: string; seed?: string }) => {
-      const id = parseTwin(o.model);
+      const ref = resolveTwin(o.model);
+      if (ref.kind === 'trained') {
+        const neurons = parseNeuronList('--neuron', o.neuron, ref);
+        if (neurons.length !== 1) throw new InputError(`--neuron names one neuron, got ${neurons.length} (poles --neurons takes many)`);
+        const poles: Pole[] = o.pole === 'both' ? ['least', 'most'] : [o.pole];
+        return runTrainedJobs(o, ref, makeJobs(neurons, parseSeeds(o.seeds, o.seed), poles), 'synthesize', { neuron: neurons[0], poles });
+      }
+      if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${ref.id} twin uses its own upstream aperture (--aperture)`);
+      const id = ref.id;
       const neuron = parseIntStrict('--neuron', o.neuron);
       if (neuron >= TWINS[id].neurons) throw new InputError(`--neuron ${neuron} is out of range: the ${id} twin has neurons 0..${TWINS[id].neurons - 1}`);
       const poles: Pole[] = o.pole === 'both' ? ['least', 'most'] : [o.pole];
@@ -304,11 +315,17 @@ export function registerSynthesize(program: Command): void {
     });
 
   addSynthesisOptions(program.command('poles').description('MEIs and LEIs of many neurons, optimised in batches; resumes an interrupted run'))
-    .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19')
+    .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19 (a trained twin folder: indices or its neuron ids, id:NAME for an id that looks like a number)')
     .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
     .option('--seed <s>', 'a single seed, 0..2^64-1')
     .action(async (o: SynthCli & { neurons: string; seeds?: string; seed?: string }) => {
-      const id = parseTwin(o.model);
+      const ref = resolveTwin(o.model);
+      if (ref.kind === 'trained') {
+        const neurons = parseNeuronList('--neurons', o.neurons, ref);
+        return runTrainedJobs(o, ref, makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']), 'poles', { neurons });
+      }
+      if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${ref.id} twin uses its own upstream aperture (--aperture)`);
+      const id = ref.id;
       const neurons = parseNeurons(o.neurons, TWINS[id].neurons);
       const jobs = makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']);
       await runJobs(o, jobs, 'poles', { neurons });

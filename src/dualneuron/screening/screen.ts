@@ -26,7 +26,8 @@ export interface ScreenOptions {
   out: string;
   images: string[];
   screen: Screenable;
-  decoder: DecodePool;
+  /** model-space inputs of image files, in request order (a DecodePool, or a trained twin's own decoder) */
+  decoder: Pick<DecodePool, 'decode'>;
   backend: Backend;
   /** model-space input shape (C, H, W) */
   inputShape: [number, number, number];

@@ -8,6 +8,10 @@ import { encodePNG, encodeAPNG } from '../../io/image/index.js';
 import type { RunResult } from './engine.js';
 import type { AllenRunResult } from './allen.js';
 
+/** An image size: S for the square S x S images of the DualNeuron twins, or [H, W] (a trained twin's input). */
+export type ImageSize = number | readonly [number, number];
+const hwOf = (S: ImageSize): [number, number] => (typeof S === 'number' ? [S, S] : [S[0], S[1]]);
+
 function percentileOf(v: ArrayLike<number>, q: number): number {
   const s = Float64Array.from(v).sort();
   const pos = (q / 100) * (s.length - 1), lo = Math.floor(pos), hi = Math.min(lo + 1, s.length - 1);
@@ -19,9 +23,9 @@ function percentileOf(v: ArrayLike<number>, q: number): number {
  * average alpha over channels and cap it at its `alphacut` percentile, divide by its max, and return
  * img * alpha + mean * (1 - alpha). Returns HWC uint8 (1 or 3 channels).
  */
-export function blend(image: Float32Array, alpha: Float32Array, C: number, S: number, o: { mean?: number; std?: number; boost?: number; alphacut?: number } = {}): Uint8Array {
+export function blend(image: Float32Array, alpha: Float32Array, C: number, S: ImageSize, o: { mean?: number; std?: number; boost?: number; alphacut?: number } = {}): Uint8Array {
   const mean = o.mean ?? 0.45, std = o.std ?? 0.25, boost = o.boost ?? 1, cut = o.alphacut ?? 90;
-  const hw = S * S;
+  const [H, W] = hwOf(S), hw = H * W;
   const a = new Float64Array(hw);
   for (let c = 0; c < C; c++) for (let i = 0; i < hw; i++) a[i] += alpha[c * hw + i] / C;
   const cap = percentileOf(a, cut);
@@ -43,8 +47,8 @@ export function blend(image: Float32Array, alpha: Float32Array, C: number, S: nu
  * percentile of |value|, so 0 stays mid-gray and low-contrast MEIs stay visible; 'denormalize' is upstream's
  * img * std + mean.
  */
-export function toDisplay(image: Float32Array, C: number, S: number, o: { mode?: 'stretch' | 'denormalize'; mean?: number; std?: number } = {}): Uint8Array {
-  const hw = S * S;
+export function toDisplay(image: Float32Array, C: number, S: ImageSize, o: { mode?: 'stretch' | 'denormalize'; mean?: number; std?: number } = {}): Uint8Array {
+  const [H, W] = hwOf(S), hw = H * W;
   const out = new Uint8Array(hw * C);
   let f: (v: number) => number;
   if ((o.mode ?? 'stretch') === 'stretch') {
@@ -58,28 +62,29 @@ export function toDisplay(image: Float32Array, C: number, S: number, o: { mode?:
   return out;
 }
 
-export function writeRunResult(dir: string, r: RunResult | AllenRunResult, C: number, S: number, opts: { animation?: boolean; delayMs?: number } = {}): string[] {
+export function writeRunResult(dir: string, r: RunResult | AllenRunResult, C: number, S: ImageSize, opts: { animation?: boolean; delayMs?: number } = {}): string[] {
   ensureDir(dir);
+  const [H, W] = hwOf(S);
   const written: string[] = [];
   const npy = (name: string, shape: number[], data: Float32Array) => { writeNpy(join(dir, name), { dtype: 'f32', shape, data }); written.push(join(dir, name)); };
-  npy('image.npy', [C, S, S], r.image);
-  npy('alpha.npy', [C, S, S], r.alpha);
+  npy('image.npy', [C, H, W], r.image);
+  npy('alpha.npy', [C, H, W], r.alpha);
   npy('activations.npy', [r.activations.length], r.activations);
   if ('stds' in r) {
     npy('std.npy', [r.stds.length], r.stds);
     npy('objective.npy', [r.objective.length], r.objective);
-    npy('image_unit.npy', [C, S, S], r.unitImage);
+    npy('image_unit.npy', [C, H, W], r.unitImage);
   }
   if (r.frames) {
-    const all = new Float32Array(r.frames.length * C * S * S);
-    r.frames.forEach((f, i) => all.set(f, i * C * S * S));
-    npy('images_all_steps.npy', [r.frames.length, C, S, S], all);
+    const all = new Float32Array(r.frames.length * C * H * W);
+    r.frames.forEach((f, i) => all.set(f, i * C * H * W));
+    npy('images_all_steps.npy', [r.frames.length, C, H, W], all);
   }
-  writeFileAtomic(join(dir, 'preview.png'), encodePNG({ width: S, height: S, channels: C as 1 | 3, data: blend(r.image, r.alpha, C, S) }));
+  writeFileAtomic(join(dir, 'preview.png'), encodePNG({ width: W, height: H, channels: C as 1 | 3, data: blend(r.image, r.alpha, C, S) }));
   written.push(join(dir, 'preview.png'));
   if (opts.animation && r.frames && r.alphaFrames) {
     const frames = r.frames.map((f, i) => blend(f, r.alphaFrames![i], C, S));
-    writeFileAtomic(join(dir, 'trajectory.png'), encodeAPNG({ width: S, height: S, channels: C as 1 | 3, frames, delayMs: opts.delayMs ?? 80 }));
+    writeFileAtomic(join(dir, 'trajectory.png'), encodeAPNG({ width: W, height: H, channels: C as 1 | 3, frames, delayMs: opts.delayMs ?? 80 }));
     written.push(join(dir, 'trajectory.png'));
   }
   return written;

@@ -12,7 +12,7 @@ import { Progress } from '../../util/progress.js';
 import { synthesize, type Model, type RunSpec, type SynthesisOptions, type RunResult } from './engine.js';
 import type { Parameterization } from './parameterization.js';
 import { synthesizeAllen, type AllenOptions } from './allen.js';
-import { writeRunResult } from './outputs.js';
+import { writeRunResult, type ImageSize } from './outputs.js';
 import { polesFigure } from '../plot/charts.js';
 import { saveFigure } from '../plot/save.js';
 import { toDisplay } from './outputs.js';
@@ -95,7 +95,8 @@ export async function runPoles(o: PolesOptions): Promise<number> {
   const stale = todo.filter((j) => isDone(o.out, j)).length;
   if (stale) log(`--overwrite: recomputing ${stale} result${stale > 1 ? 's' : ''} made with other options`);
   const config = { configHash: configHash(o.config), config: o.config };
-  const [C, S] = 'allen' in o ? o.shape : o.param.shape;
+  const [C, H, W] = 'allen' in o ? o.shape : o.param.shape;
+  const S: ImageSize = H === W ? H : [H, W];
   const steps = 'allen' in o ? o.allen.steps : o.synth.steps;
   const progress = o.progress ? new Progress({ total: todo.length * steps, unit: 'run-steps', label: 'synthesis' }) : null;
   let doneSteps = 0;
@@ -115,7 +116,7 @@ export async function runPoles(o: PolesOptions): Promise<number> {
   return todo.length;
 }
 
-function writeJob(out: string, j: Job, r: RunResult, C: number, S: number, steps: number, animation: boolean, config: Pick<Done, 'configHash' | 'config'>): void {
+function writeJob(out: string, j: Job, r: RunResult, C: number, S: ImageSize, steps: number, animation: boolean, config: Pick<Done, 'configHash' | 'config'>): void {
   const dir = jobDir(out, j);
   // a result being replaced (--overwrite) goes first, so a kill never leaves new files under an old done.json
   // nor old files (e.g. trajectory.png) beside a new one
@@ -128,13 +129,14 @@ function writeJob(out: string, j: Job, r: RunResult, C: number, S: number, steps
 /** A seed in JSON: a number where that is exact, else its decimal string (JSON numbers are doubles). */
 export const seedJson = (seed: bigint): number | string => (seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed.toString());
 
-function writePolesFigureIfComplete(out: string, neuron: number, seed: bigint, C: number, S: number): void {
+function writePolesFigureIfComplete(out: string, neuron: number, seed: bigint, C: number, S: ImageSize): void {
+  const [H, W] = typeof S === 'number' ? [S, S] : S;
   const parts = (['least', 'most'] as const).map((pole) => {
     const d = jobDir(out, { neuron, seed, pole });
     if (!existsSync(join(d, 'done.json'))) return null;
     const img = toFloat32(readNpy(join(d, 'image.npy')));
     const trace = Array.from(toFloat32(readNpy(join(d, 'activations.npy'))));
-    return { image: { width: S, height: S, channels: C as 1 | 3, data: toDisplay(img, C, S) }, trace };
+    return { image: { width: W, height: H, channels: C as 1 | 3, data: toDisplay(img, C, S) }, trace };
   });
   if (parts[0] && parts[1]) {
     saveFigure(polesFigure(`Neuron ${neuron}, seed ${seed}`, parts[0], parts[1]), join(out, `neuron_${String(neuron).padStart(4, '0')}`, `seed_${String(seed).padStart(4, '0')}`, 'poles'));
