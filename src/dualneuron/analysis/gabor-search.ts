@@ -26,6 +26,11 @@ export interface SearchOptions {
   iterations?: number;
   /** images per forward */
   batch: number;
+  /**
+   * Largest |value| a Gabor's model input may have (e.g. the pixel range the MEIs were held to); Gabors beyond it
+   * are evaluated but never chosen. null: no limit (equal norm only).
+   */
+  maxValue?: number | null;
   progress?: boolean;
 }
 
@@ -43,7 +48,7 @@ export interface NeuronGabors {
   neuron: number;
   best: PoleResult;
   worst: PoleResult;
-  /** most_exc_gabors: grid indices of the three largest responses, largest first */
+  /** most_exc_gabors: grid indices of the three largest responses (within the value limit), largest first */
   top3: number[];
 }
 
@@ -125,13 +130,19 @@ export async function searchGabors(o: SearchOptions): Promise<SearchResult> {
   const gridResponses = new Float32Array(G * neurons.length);
   for (let g = 0; g < G; g++) neurons.forEach((n, j) => { gridResponses[g * neurons.length + j] = responses[g * outputs + n]; });
 
+  const maxValue = o.maxValue ?? null;
+  const admissible = (peak: number) => maxValue === null || peak <= maxValue;
+  const allowed = Array.from({ length: G }, (_, g) => g).filter((g) => admissible(peaks[g]));
+  if (!allowed.length) throw new InputError(`no Gabor of the grid stays within the value limit ${maxValue} at this norm: raise the limit or give larger --sigmas`);
+  /** grid indices of the k best Gabors within the limit for pole sign */
+  const ranked = (r: Float32Array, sign: 1 | -1, k: number) => mostExcitingGabors(allowed.map((g) => sign * r[g]), k).map((i) => allowed[i]);
   const plan = stepPlan(grid);
   const runs: Run[] = [];
   const col = (j: number) => Float32Array.from({ length: G }, (_, g) => gridResponses[g * neurons.length + j]);
   neurons.forEach((n, j) => {
     const r = col(j);
     for (const sign of [1, -1] as const) {
-      const order = mostExcitingGabors(sign === 1 ? r : r.map((v) => -v), starts);
+      const order = ranked(r, sign, starts);
       for (const g of order) runs.push({ neuron: n, column: j, sign, current: gabors[g], value: r[g], peak: peaks[g], steps: Object.fromEntries(GRID_AXES.map((a) => [a, plan[a].init])) as Record<Axis, number>, done: false, start: g });
     }
   });
@@ -164,6 +175,7 @@ export async function searchGabors(o: SearchOptions): Promise<SearchResult> {
     evaluations += cands.length;
     const bestOf = new Map<Run, { k: number; v: number }>();
     cands.forEach((c, k) => {
+      if (!admissible(pk[k])) return;
       const v = c.run.sign * rv[k * outputs + c.run.neuron];
       const b = bestOf.get(c.run);
       if (!b || v > b.v) bestOf.set(c.run, { k, v });
@@ -186,10 +198,10 @@ export async function searchGabors(o: SearchOptions): Promise<SearchResult> {
     const pick = (sign: 1 | -1): PoleResult => {
       const mine = runs.filter((x) => x.column === j && x.sign === sign);
       const best = mine.reduce((a, b) => (sign * b.value > sign * a.value ? b : a));
-      const gi = mostExcitingGabors(sign === 1 ? r : r.map((v) => -v), 1)[0];
+      const gi = ranked(r, sign, 1)[0];
       return { gabor: best.current, response: best.value, gridIndex: gi, gridResponse: r[gi], peak: best.peak };
     };
-    return { neuron: n, best: pick(1), worst: pick(-1), top3: mostExcitingGabors(r, 3) };
+    return { neuron: n, best: pick(1), worst: pick(-1), top3: ranked(r, 1, 3) };
   });
   return { results, gridResponses, evaluations };
 }

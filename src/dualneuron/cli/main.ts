@@ -19,6 +19,7 @@ import { registerTrain } from './train.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerEvolve } from './evolve.js';
 import { registerSimulate } from './simulate.js';
+import { registerAnalyze } from './analyze.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -43,6 +44,7 @@ registerOracle(program);
 registerSimulate(program);
 registerTrain(program);
 registerEvaluate(program);
+registerAnalyze(program);
 
 try {
   await program.parseAsync(process.argv);
