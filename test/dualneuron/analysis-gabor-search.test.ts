@@ -90,4 +90,19 @@ test('finds the optimum Gabor of a linear and of an energy unit', async () => {
   m.dispose();
 });
 
+test('--max-value: Gabors whose input exceeds the limit are never chosen', async () => {
+  const m = model();
+  const x = new Float32Array(S * S);
+  const limit = 0.8 * renderGabor(star, pres, x);
+  const { results } = await searchGabors({ model: m, outputs: 2, neurons: [0, 1], presentation: pres, grid, batch: 512, starts: 1, iterations: 6, maxValue: limit });
+  for (const r of results) for (const p of [r.best, r.worst]) {
+    assert.ok(p.peak <= limit, `peak ${p.peak} > ${limit}`);
+    const y = new Float32Array(S * S);
+    assert.ok(Math.abs(renderGabor(p.gabor, pres, y) - p.peak) < 1e-6, 'reported peak is the Gabor\'s');
+  }
+  // the optimum itself is excluded, so the linear unit falls short of it
+  assert.ok(results[0].best.response < NORM * Math.sqrt(dot(f0, f0)) * (1 - 1e-4));
+  m.dispose();
+});
+
 test.run();
