@@ -27,6 +27,7 @@ import { gaborCsv, gaborFigure, type PoleResponses } from '../analysis/gabor-out
 import { meanGabor } from '../analysis/notebook-gabors.js';
 import { configValue, poleImage, readPolesFolder, type PolesFolder } from '../analysis/poles-folder.js';
 import { imageMetrics, imagesFromNpy, imagesFromPoles, type MetricOptions } from '../analysis/image-set.js';
+import { imagesFromScreen } from '../analysis/screen-images.js';
 
 const list = (name: string, v: string): number[] => {
   const xs = v.split(',').map((s) => parseFloatStrict(name, s.trim()));
@@ -183,10 +184,10 @@ function summarise(v: { mei: number; best: number }[]) {
   return { meiBeatsBest: v.filter((x) => x.mei > x.best).length, medianRatio: median(v.map((x) => x.mei / x.best)) };
 }
 
-interface MetricsOpts { images?: string; poles?: string; model?: string; radius: string; center?: string; scale?: string; out: string }
+interface MetricsOpts { images?: string; poles?: string; screen?: string; neurons?: string; top: string; weightsDir?: string; model?: string; radius: string; center?: string; scale?: string; out: string }
 
 async function runMetrics(o: MetricsOpts): Promise<void> {
-  if ((o.images === undefined) === (o.poles === undefined)) throw new InputError('give one image set: --images FILE.npy or --poles DIR');
+  if ([o.images, o.poles, o.screen].filter((v) => v !== undefined).length !== 1) throw new InputError('give one image set: --images FILE.npy, --poles DIR or --screen DIR');
   const radius = parseFloatStrict('--radius', o.radius);
   if (!(radius > 0)) throw new InputError(`--radius must be > 0 pixels, got ${o.radius}`);
   let center: [number, number] | null = null;
@@ -203,7 +204,11 @@ async function runMetrics(o: MetricsOpts): Promise<void> {
   }
   let set;
   if (o.images !== undefined) set = imagesFromNpy(o.images);
-  else {
+  else if (o.screen !== undefined) {
+    if (!o.model || !o.neurons) throw new InputError('--screen needs --model (the screened twin) and --neurons');
+    const id = parseTwin(o.model);
+    set = imagesFromScreen(o.screen, id, parseNeurons(o.neurons, TWINS[id].neurons), parseIntStrict('--top', o.top, { min: 1, max: 1000 }), o.weightsDir);
+  } else {
     if (!o.model) throw new InputError('--poles needs --model (the twin whose image shape the poles have)');
     const id = parseTwin(o.model);
     const p = readPolesFolder(o.poles!);
@@ -230,7 +235,7 @@ async function runMetrics(o: MetricsOpts): Promise<void> {
     writeNpy(join(out, 'log_power.npy'), { dtype: 'f32', shape: [ms.length, h, w], data: lp.d });
     writeNpy(join(out, 'axial.npy'), { dtype: 'f32', shape: [ms.length, ax.n], data: ax.d });
     writeNpy(join(out, 'radial.npy'), { dtype: 'f32', shape: [ms.length, rd.n], data: rd.d });
-    finishRecord(rec, join(out, 'run.json'), { images: ms.length, size: [h, w], radius, center, affine, source: o.images ?? o.poles });
+    finishRecord(rec, join(out, 'run.json'), { images: ms.length, size: [h, w], radius, center, affine, source: o.images ?? o.poles ?? o.screen });
     console.error(`metrics of ${ms.length} images written to ${out}/metrics.csv`);
   } finally {
     lock.release();
@@ -267,7 +272,11 @@ export function registerAnalyze(program: Command): Command {
     .description('image metrics of the Allen notebook for any image set: masked luminance and contrast, log power spectrum with axial (pi/16 bins) and radial averages, 1- and 2-fold symmetry indices, peak spatial frequency and orientation. Writes metrics.csv, log_power.npy, axial.npy, radial.npy, run.json')
     .option('--images <file.npy>', 'images (N, H, W), (N, 1 or 3, H, W) or one (H, W); three channels are made gray with 0.299, 0.587, 0.114')
     .option('--poles <dir>', 'a poles folder: every MEI and LEI (needs --model)')
-    .addOption(new Option('--model <id>', 'the twin of --poles: v1, v4 or v4g'))
+    .option('--screen <dir>', 'a screening output: each neuron\'s --top most (mai_0 = highest) and least (lai_0 = lowest) activating images, preprocessed as the twin saw them (needs --model and --neurons)')
+    .option('--neurons <list>', '--screen: neurons, e.g. 0-49')
+    .option('--top <k>', '--screen: images per neuron and pole', '10')
+    .addOption(new Option('--model <id>', 'the twin of --poles or --screen: v1, v4 or v4g'))
+    .addOption(weightsDirOption())
     .option('--radius <px>', 'radius of the circular mask of luminance and contrast (the notebook\'s 12)', '12')
     .option('--center <x,y>', 'centre of the mask, column and row (default: (floor(W/2), floor(H/2)))')
     .option('--scale <a,b>', 'map values v -> a v + b first, e.g. 0.226,0.449 takes gray model inputs back to [0, 1] (default 1,0: as stored)')
