@@ -263,8 +263,8 @@ export function registerAnalyze(program: Command): Command {
     .option('--aspects <list>', 'grid: envelope aspect ratios, along / across the stripes (default 1,2)')
     .option('--starts <k>', 'grid Gabors refined per neuron and pole (1..16)', '2')
     .option('--iterations <n>', 'rounds of the pattern search (0: grid only); each round halves its steps when nothing improves', '30')
-    .option('--max-value <x>', 'only Gabors whose largest |model input| is at most x may be chosen (e.g. the range the MEIs were held to: 1 for v1-pixel, 2 for v1); default: no limit, equal norm only')
-    .option('--batch <n>', 'Gabors per forward pass (the default grid is 11,520 Gabors: minutes on a CPU adapter at ~20 images/s, seconds on a GPU)', '64')
+    .option('--max-value <x>', 'only Gabors whose largest |model input| is at most x may be chosen (e.g. the largest |value| of the MEIs, about 1 for v1-pixel MEIs at norm 12); default: no limit, equal norm only')
+    .option('--batch <n>', 'Gabors per forward pass (the default grid is 11,520 Gabors: about 10 minutes on lavapipe at ~20 images/s, seconds on a GPU)', '64')
     .addOption(weightsDirOption())
     .requiredOption('--out <dir>', 'output folder')
     .action(runGabor);
