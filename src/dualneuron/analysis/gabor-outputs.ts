@@ -8,15 +8,15 @@ import { toDisplay } from '../synthesis/outputs.js';
 import { notebookParams, type SearchGabor } from './gabor-bank.js';
 import type { NeuronGabors } from './gabor-search.js';
 
-/** Per neuron, from a poles folder: the MEI / LEI responses over seeds (the best seed of each pole, and the mean). */
-export interface PoleResponses { mei: number[]; lei: number[] }
+/** Per neuron, from a poles folder: the MEI / LEI responses over seeds (the CSV gives the best seed of each pole, its peak, and the mean). */
+export interface PoleResponses { mei: number[]; lei: number[]; /** largest |value| of each MEI */ meiPeak: number[] }
 
 const GABOR_FIELDS = ['dy', 'dx', 'orientation', 'wavelength', 'phase', 'sigma', 'aspect'] as const;
 
 export function gaborCsvHeader(withPoles: boolean): string[] {
   const g = (p: string) => [`${p}_response`, ...GABOR_FIELDS.map((f) => `${p}_${f}`), `${p}_notebook_phase`, `${p}_peak`, `${p}_grid_response`, `${p}_grid_index`];
   return ['neuron', ...g('best'), ...g('worst'), 'top3_grid_indices',
-    ...(withPoles ? ['mei_response', 'mei_mean', 'lei_response', 'lei_mean', 'mei_over_best_gabor', 'lei_over_worst_gabor', 'mei_beats_best_gabor'] : [])];
+    ...(withPoles ? ['mei_response', 'mei_mean', 'mei_peak', 'lei_response', 'lei_mean', 'mei_over_best_gabor', 'lei_over_worst_gabor', 'mei_beats_best_gabor'] : [])];
 }
 
 export function gaborCsv(rs: NeuronGabors[], S: number, poles: Map<number, PoleResponses> | null): string {
@@ -27,7 +27,7 @@ export function gaborCsv(rs: NeuronGabors[], S: number, poles: Map<number, PoleR
     if (poles && pr) {
       const mei = Math.max(...pr.mei), lei = Math.min(...pr.lei);
       const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-      row.push(mei, mean(pr.mei), lei, mean(pr.lei), mei / r.best.response, lei / r.worst.response, mei > r.best.response);
+      row.push(mei, mean(pr.mei), pr.meiPeak[pr.mei.indexOf(mei)], lei, mean(pr.lei), mei / r.best.response, lei / r.worst.response, mei > r.best.response);
     }
     return row;
   });

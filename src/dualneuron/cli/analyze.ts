@@ -144,8 +144,13 @@ async function runGabor(o: GaborOpts): Promise<void> {
           y.dispose();
           chunk.forEach((c, j) => { resp[k + j] = v[j * spec.neurons + c.n]; });
         }
-        poleResp = new Map(neurons.map((n) => [n, { mei: [], lei: [] }]));
-        imgs.forEach((c, k) => poleResp!.get(c.n)![c.pole === 'most' ? 'mei' : 'lei'].push(resp[k]));
+        poleResp = new Map(neurons.map((n) => [n, { mei: [], lei: [], meiPeak: [] }]));
+        imgs.forEach((c, k) => {
+          const pr = poleResp!.get(c.n)!;
+          if (c.pole === 'least') { pr.lei.push(resp[k]); return; }
+          pr.mei.push(resp[k]);
+          pr.meiPeak.push(c.x.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+        });
         // the figure shows each neuron's best MEI and lowest LEI
         const pickImg = (n: number, pole: 'most' | 'least') => {
           const mine = imgs.map((c, k) => ({ c, v: resp[k] })).filter((e) => e.c.n === n && e.c.pole === pole);
