@@ -22,6 +22,7 @@ import { registerEvolve } from './evolve.js';
 import { registerSimulate } from './simulate.js';
 import { registerRecover } from './recover.js';
 import { registerH5 } from './h5.js';
+import { registerAnalyze } from './analyze.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -49,6 +50,7 @@ registerEvaluate(program);
 registerRecover(program);
 registerImportTwin(program);
 registerH5(program);
+registerAnalyze(program);
 
 try {
   await program.parseAsync(process.argv);

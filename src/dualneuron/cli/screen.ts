@@ -54,7 +54,7 @@ function parseLocation(v: string): Location {
 }
 
 /** The ordered file of unit u, after checking that the screen has that unit (not a bare "file not found"). */
-function unitFile(dir: string, kind: 'responses' | 'indices', u: number): string {
+export function unitFile(dir: string, kind: 'responses' | 'indices', u: number): string {
   const d = orderedDir(dir, kind);
   const units = readdirSync(d).filter((f) => /^[0-9]+\.npy$/.test(f)).length;
   if (u >= units) throw new InputError(`--neuron ${u} is out of range: ${dir} has units 0..${units - 1}`);
