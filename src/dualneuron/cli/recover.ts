@@ -5,27 +5,16 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
-import { writeFileAtomic } from '../../io/atomic.js';
-import { formatCsv } from '../../io/csv.js';
-import { writeNpy } from '../../io/npy.js';
 import { Progress } from '../../util/progress.js';
 import { openOutputFolder } from '../output-folder.js';
 import { finishRecord, startRecord } from '../run-record.js';
-import { imageRowsFigure } from '../plot/charts.js';
-import { saveFigure } from '../plot/save.js';
-import { toDisplay } from '../synthesis/outputs.js';
 import { isTwinFolder } from '../train/manifest.js';
 import { loadTrainedTwin } from '../train/trained-twin.js';
 import { readTruth } from '../simulate/truth.js';
 import { DEFAULT_RECOVERY, recoverPoles, recoverySteps, summariseRecovery } from '../simulate/recovery.js';
+import { recoveryLines, writeRecovery } from '../simulate/recovery-outputs.js';
 import { parseFloatStrict, parseIntStrict, parseSeed } from './parse.js';
 import { parseNeurons } from './synthesize.js';
-
-export const RECOVERY_COLUMNS = ['neuron', 'id', 'dual', 'true_lei_below_baseline', 'mei_cosine', 'lei_cosine', 'mei_drive_ratio', 'lei_drive_ratio',
-  'twin_baseline', 'twin_mei_rate', 'twin_lei_rate', 'twin_lei_below_baseline'] as const;
-
-/** neurons drawn in the figure */
-const FIGURE_NEURONS = 12;
 
 interface Opts { model: string; out: string; steps: string; restarts: string; lr: string; seed: string; batch: string; threshold: string; normScale: string; neurons?: string }
 
@@ -65,34 +54,15 @@ export function registerRecover(program: Command): void {
         const record = startRecord('recover', { data, ...o }, backend.describe());
         const { model, weightsSha256 } = loadTrainedTwin(o.model, { backend });
         try {
-          const N = neurons?.length ?? truth.neurons.length, S = truth.size;
+          const N = neurons?.length ?? truth.neurons.length;
           const pr = new Progress({ total: recoverySteps(N, opts), unit: 'step', label: 'MEI/LEI on the twin' });
           const r = await recoverPoles(model, truth, { ...opts, neurons, onStep: (d) => pr.set(d) });
           pr.finish();
           const s = summariseRecovery(r.neurons, threshold);
-          writeNpy(join(o.out, 'mei.npy'), { dtype: 'f32', shape: [N, S, S], data: r.mei });
-          writeNpy(join(o.out, 'lei.npy'), { dtype: 'f32', shape: [N, S, S], data: r.lei });
-          writeFileAtomic(join(o.out, 'recovery.csv'), formatCsv(RECOVERY_COLUMNS, r.neurons.map((q) => [
-            q.neuron, q.id, q.dual ? 1 : 0, q.trueBelowBaseline ? 1 : 0, q.meiCosine, q.leiCosine, q.meiDriveRatio, q.leiDriveRatio,
-            q.twinBaseline, q.twinMeiRate, q.twinLeiRate, q.twinBelowBaseline ? 1 : 0])));
-          writeFileAtomic(join(o.out, 'summary.json'), JSON.stringify({
-            data, model: o.model, images: 'contrast units x = pixel / 255 - 0.5, at the simulation\'s norm inside its aperture (truth/params.json mei)', ...s,
-          }, null, 1) + '\n');
-          const P = S * S, shown = r.neurons.slice(0, FIGURE_NEURONS).map((q, k) => ({ ...q, k }));
-          const cell = (img: Float32Array, n: number, label: string) => ({ image: { width: S, height: S, channels: 1 as const, data: toDisplay(img.slice(n * P, (n + 1) * P), 1, S) }, label });
-          const figs = saveFigure(imageRowsFigure(`Recovery of the simulated features by ${o.model}`, [
-            { name: 'true MEI', images: shown.map((q) => cell(truth.mei, q.neuron, `neuron ${q.id}`)) },
-            { name: 'twin MEI', images: shown.map((q) => cell(r.mei, q.k, `cos ${q.meiCosine.toFixed(2)}`)) },
-            { name: 'true LEI', images: shown.map((q) => cell(truth.lei, q.neuron, q.trueBelowBaseline ? 'below baseline' : 'flat')) },
-            { name: 'twin LEI', images: shown.map((q) => cell(r.lei, q.k, `cos ${q.leiCosine.toFixed(2)}`)) },
-          ], 64), join(o.out, 'recovery'));
+          const files = writeRecovery(o.out, truth, r, s, `Recovery of the simulated features by ${o.model}`, { data, model: o.model, norm: truth.norm * opts.normScale });
           finishRecord(record, join(o.out, 'run.json'), { model: o.model, weightsSha256, result: s });
-          const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-          console.log(`MEI: median cosine ${s.mei.medianCosine.toFixed(3)}, ${pct(s.mei.fractionAtLeast)} of ${N} neurons >= ${threshold}`);
-          console.log(`LEI (the ${s.leiBelowBaselineNeurons.count} neurons whose true LEI is below baseline): median cosine ${s.leiBelowBaselineNeurons.medianCosine.toFixed(3)}, ` +
-            `${pct(s.leiBelowBaselineNeurons.fractionAtLeast)} >= ${threshold}; all neurons: median ${s.lei.medianCosine.toFixed(3)}`);
-          console.log(`"LEI below baseline": ${pct(s.labels.truthFraction)} in the truth, ${pct(s.labels.twinFraction)} on the twin; the labels agree for ${pct(s.labels.agreement)}`);
-          console.log(`wrote ${[join(o.out, 'recovery.csv'), join(o.out, 'summary.json'), join(o.out, 'mei.npy'), join(o.out, 'lei.npy'), ...figs, join(o.out, 'run.json')].join(', ')}`);
+          for (const line of recoveryLines(s)) console.log(line);
+          console.log(`wrote ${[...files, join(o.out, 'run.json')].join(', ')}`);
         } finally {
           model.dispose();
         }

@@ -40,7 +40,7 @@ const STREAM_RECOVERY_STARTS = 11;
 export interface NeuronRecovery {
   neuron: number;
   id: string;
-  /** the truth's labels */
+  /** the truth's labels: dual by construction; the true LEI's rate at the norm of the recovery <= 0.8 x baseline */
   dual: boolean;
   trueBelowBaseline: boolean;
   meiCosine: number;
@@ -143,7 +143,10 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
     const m = mei.subarray(n * P, (n + 1) * P), l = lei.subarray(n * P, (n + 1) * P);
     const baseline = blank[cols[t]];
     return {
-      neuron: t, id: String(q.id), dual: q.dual, trueBelowBaseline: q.lei_below_baseline,
+      // at the simulation's norm this is the truth's own label (truth/lei_below_baseline.npy); at another norm the
+      // true LEI (whose shape does not depend on the norm) is rescaled to it and rated by the true model
+      neuron: t, id: String(q.id), dual: q.dual,
+      trueBelowBaseline: s2 === 1 ? q.lei_below_baseline : leiBelowBaseline(h.rate(tl.map((v) => v * Math.sqrt(s2))), q.baseline_rate),
       meiCosine: cosineInAperture(m, tm, a), leiCosine: cosineInAperture(l, tl, a),
       meiDriveRatio: (h.drive(m) - beta) / (s2 * (h.drive(tm) - beta)), leiDriveRatio: (h.drive(l) - beta) / (s2 * (h.drive(tl) - beta)),
       twinBaseline: baseline, twinMeiRate: rates.mei[n], twinLeiRate: rates.lei[n], twinBelowBaseline: leiBelowBaseline(rates.lei[n], baseline),
