@@ -2,7 +2,7 @@
 // Updates follow PyTorch's torch.optim (Adam, SGD with momentum) and write into the parameters' storage, so
 // the parameter objects stay the same across steps. State lives in kept tensors freed by dispose().
 import { DualNeuronError } from '../errors.js';
-import { Tensor, keep, tidy, noGrad } from '../tensor/index.js';
+import { Tensor, keep, tidy, noGrad, adamUpdate_, sgdUpdate_ } from '../tensor/index.js';
 
 export interface Optimizer {
   readonly params: Tensor[];
@@ -19,6 +19,17 @@ export interface Optimizer {
 function checkParams(name: string, params: Tensor[]): void {
   if (params.length === 0) throw new DualNeuronError(`${name}: no parameters to optimise`);
   for (const p of params) if (p.dtype !== 'f32') throw new DualNeuronError(`${name}: parameters must be f32, got ${p.dtype}`);
+}
+
+/**
+ * Run a fused in-place update on p (one kernel per parameter, src/tensor/ops/optim.ts); a parameter that is a
+ * non-contiguous view is updated through a contiguous copy written back.
+ */
+function inPlace(p: Tensor, update: (q: Tensor) => void): void {
+  if (p.isContiguous) { update(p); return; }
+  const q = p.contiguousCopy();
+  update(q);
+  p.copy_(q);
 }
 
 export interface AdamOptions {
@@ -62,14 +73,11 @@ export class Adam implements Optimizer {
     noGrad(() => tidy(() => {
       this.params.forEach((p, i) => {
         if (!p.grad) return;
-        let g = this.maximize ? p.grad.neg() : p.grad;
-        if (this.weightDecay) g = g.add(p.mul(this.weightDecay));
-        const m = this.m[i] ? this.m[i]!.mul(b1).add(g.mul(1 - b1)) : g.mul(1 - b1);
-        const v = this.v[i] ? this.v[i]!.mul(b2).add(g.square().mul(1 - b2)) : g.square().mul(1 - b2);
-        const denom = v.sqrt().mul(1 / Math.sqrt(bc2)).add(this.eps);
-        p.copy_(p.sub(m.div(denom).mul((this.lr * (this.lrScale ? this.lrScale[i]! : 1)) / bc1)));
-        this.m[i]?.dispose(); this.v[i]?.dispose();
-        this.m[i] = keep(m); this.v[i] = keep(v);
+        const first = !this.m[i];
+        if (first) { this.m[i] = keep(p.zerosLike()); this.v[i] = keep(p.zerosLike()); }
+        const s = { b1, b2, eps: this.eps, stepSize: (this.lr * (this.lrScale ? this.lrScale[i]! : 1)) / bc1, invSqrtBc2: 1 / Math.sqrt(bc2),
+          weightDecay: this.weightDecay, maximize: this.maximize, first };
+        inPlace(p, (q) => adamUpdate_(q, p.grad!, this.m[i]!, this.v[i]!, s));
       });
     }));
   }
@@ -120,15 +128,11 @@ export class SGD implements Optimizer {
     noGrad(() => tidy(() => {
       this.params.forEach((p, i) => {
         if (!p.grad) return;
-        let g = this.maximize ? p.grad.neg() : p.grad;
-        if (this.weightDecay) g = g.add(p.mul(this.weightDecay));
-        if (this.momentum) {
-          const buf = this.bufs[i] ? this.bufs[i]!.mul(this.momentum).add(g.mul(1 - this.dampening)) : g.contiguousCopy();
-          this.bufs[i]?.dispose();
-          this.bufs[i] = keep(buf);
-          g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
-        }
-        p.copy_(p.sub(g.mul(this.lr)));
+        const first = this.momentum !== 0 && !this.bufs[i];
+        if (first) this.bufs[i] = keep(p.zerosLike());
+        const s = { lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay,
+          maximize: this.maximize, first };
+        inPlace(p, (q) => sgdUpdate_(q, p.grad!, this.momentum ? this.bufs[i] : null, s));
       });
     }));
   }

@@ -21,3 +21,4 @@ export * from './ops/sampling.js';
 export * from './ops/conv.js';
 export * from './ops/fft.js';
 export * from './ops/complex.js';
+export * from './ops/optim.js';

@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Tensor, tidy, cpu, randomRows, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, type Backend, type ConvKernel,
+  Tensor, tidy, cpu, randomRows, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, arange, ones, sgdUpdate_, adamUpdate_, type Backend, type ConvKernel,
 } from '../../src/tensor/index.js';
 import { DeviceError } from '../../src/errors.js';
 import type { WebGPUBackend } from '../../src/tensor/backend/webgpu/webgpu-backend.js';
@@ -97,6 +97,22 @@ test('randomRows: 140000 independent streams (parameters larger than the 1 MiB p
   const got = randomRows('uniform', seeds, [5], { backend: await gpu() });
   assertClose(await got.data(), await rows.data(), { rtol: 0, atol: 0, what: 'randomRows' });
   rows.dispose(); got.dispose();
+});
+
+test('optim: fused SGD and Adam updates of 16.8M elements (65600 workgroups of 256, folded into x and y)', async () => {
+  const g = await gpu(), n = 65_600 * 256;
+  const p = ones([n], { backend: g }), grad = arange(0, n, 1, { backend: g, dtype: 'f32' });
+  // p = 1 - 0.5 g with g = f32(i) (arange rounds past 2^24): one rounding, as the kernel
+  sgdUpdate_(p, grad, null, { lr: 0.5, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, first: false });
+  const got = await p.data() as Float32Array;
+  const bad = got.findIndex((v, i) => v !== Math.fround(1 - 0.5 * Math.fround(i)));
+  assert.is(bad, -1, `sgd update wrong at element ${bad}`);
+  // first Adam step with eps 0: p -= stepSize * (1 - b1) / sqrt(1 - b2) where g > 0 (element 0, 0 / 0, is not checked)
+  const m = ones([n], { backend: g }), v = ones([n], { backend: g });
+  adamUpdate_(p, grad, m, v, { b1: 0.9, b2: 0.999, eps: 0, stepSize: 0.25, invSqrtBc2: 1, weightDecay: 0, maximize: false, first: true });
+  const after = await p.data() as Float32Array;
+  for (const i of [1, 1000, 65_535 * 256, n - 1]) assertClose([after[i]], [Math.fround(1 - 0.5 * Math.fround(i)) - 0.25 * (0.1 / Math.sqrt(0.001))], { rtol: 1e-6, atol: 1e-5, what: `adam element ${i}` });
+  for (const t of [p, grad, m, v]) t.dispose();
 });
 
 // ------------------------------------------------------------------ every tiled kernel, split along x, y and z

@@ -20,13 +20,19 @@ def run(kind, steps=20):
         opt = torch.optim.Adam([p], lr=0.1, betas=(0.9, 0.999), eps=1e-8)
     elif kind == 'adam_wd_max':
         opt = torch.optim.Adam([p], lr=0.05, weight_decay=0.01, maximize=True)
+    elif kind == 'sgd_nesterov_wd':
+        opt = torch.optim.SGD([p], lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)
+    elif kind == 'sgd_damp_max':
+        opt = torch.optim.SGD([p], lr=0.05, momentum=0.8, dampening=0.3, maximize=True)
+    elif kind == 'sgd_plain':
+        opt = torch.optim.SGD([p], lr=0.05)
     else:
         opt = torch.optim.SGD([p], lr=0.05, momentum=0.9)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=0.001)
     traj, lrs = [], []
     for _ in range(steps):
         opt.zero_grad()
-        loss = f(p, target, w) * (-1 if kind == 'adam_wd_max' else 1)
+        loss = f(p, target, w) * (-1 if kind.endswith('_max') else 1)
         loss.backward()
         opt.step()
         sched.step()
@@ -37,5 +43,5 @@ def run(kind, steps=20):
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'fixtures', 'nn')
 os.makedirs(out, exist_ok=True)
-json.dump({k: run(k) for k in ['adam', 'adam_wd_max', 'sgd']}, open(os.path.join(out, 'optim.json'), 'w'))
+json.dump({k: run(k) for k in ['adam', 'adam_wd_max', 'sgd', 'sgd_nesterov_wd', 'sgd_damp_max', 'sgd_plain']}, open(os.path.join(out, 'optim.json'), 'w'))
 print('ok')

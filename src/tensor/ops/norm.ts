@@ -9,7 +9,7 @@ import { fmt, numel, shapesEqual } from '../shape.js';
 import { kernelsFor } from '../backend/registry.js';
 import type { NormDims } from '../backend/kernels/norm.js';
 import { backendOf, wrap } from './core.js';
-import { where, fma } from './elementwise.js';
+import { fma } from './elementwise.js';
 import { sumSquares } from './reduce.js';
 
 const kernels = (t: Tensor) => kernelsFor(t.backend, 'norm');
@@ -229,7 +229,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
  */
 export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor {
   const op = 'grn';
-  backendOf(op, x, gamma, beta);
+  const b = backendOf(op, x, gamma, beta);
   checkF32(op, 'input', x);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be channels-last (N, H, W, C), got shape ${fmt(x.shape)}`);
   const C = x.shape[3];
@@ -241,25 +241,23 @@ export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor 
   // so the backward also makes few passes: with s = 1 + gamma * Nx, t = sum_hw(g * x) and G = ||x||_hw,
   //   dNx = gamma * t,  dG = dNx / (m + eps) - mean_c(dNx * G) / (m + eps)^2  (m = mean_c G),
   //   dx = g * s + x * dG / G  (0 where G = 0, as torch.norm),  dgamma = sum_n t * Nx,  dbeta = sum g.
-  const g4 = gamma.reshape([1, 1, 1, C]), b4 = beta.reshape([1, 1, 1, C]);
+  const b4 = beta.reshape([1, 1, 1, C]);
+  // the per-(n, c) chains (G, its channel mean, Nx, s; and in the backward dG / G) are one kernel each
+  const N = x.shape[0], nc = [N, 1, 1, C];
   const stats = noGrad(() => tidy(() => {
-    const G = sumSquares(x, [1, 2], true).sqrt(); // (N, 1, 1, C)
-    const m = G.mean(-1, true);
-    const Nx = G.div(m.add(eps));
-    return { G, m, Nx, s: fma(g4, Nx, 1) };
+    const S = sumSquares(x, [1, 2], true); // (N, 1, 1, C), contiguous
+    const r = kernelsFor(b, 'norm').grnStats(b, S.backendView(op), N, C, gamma.contiguous().backendView(op), eps);
+    return { G: wrap(b, r.G, nc, 'f32'), m: wrap(b, r.m, [N, 1, 1, 1], 'f32'), Nx: wrap(b, r.Nx, nc, 'f32'), s: wrap(b, r.s, nc, 'f32') };
   }));
   const y = noGrad(() => fma(x, stats.s, b4));
   const needs = [x, gamma, beta].some((t) => t.requiresGrad) && isGradEnabled();
-  if (!needs) { for (const v of [...Object.values(stats), g4, b4]) v.dispose(); return y; }
+  if (!needs) { for (const v of [...Object.values(stats), b4]) v.dispose(); return y; }
   record(op, y, [x, gamma, beta], (g) => {
     const { G, m, Nx, s: sc } = stats;
     const t = gamma.requiresGrad || x.requiresGrad ? g.mul(x).sum([1, 2], true) : null; // (N, 1, 1, C)
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      const dNx = t!.mul(g4);
-      const me = m.add(eps);
-      const dG = dNx.div(me).sub(dNx.mul(G).mean(-1, true).div(me.square()));
-      const k = where(G.eq(0), 0, dG.div(G));
+      const k = wrap(b, kernelsFor(b, 'norm').grnBackwardScale(b, t!.backendView(op), G.backendView(op), m.backendView(op), gamma.contiguous().backendView(op), N, C, eps), nc, 'f32');
       dx = fma(x, k, g.mul(sc));
     }
     const dgamma = gamma.requiresGrad ? t!.mul(Nx).sum(0, true).reshape(gamma.shape) : null;

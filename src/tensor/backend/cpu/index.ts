@@ -6,6 +6,7 @@ import { cpuConvKernels } from './conv.js';
 import { cpuFftKernels } from './fft.js';
 import { cpuImageKernels } from './image.js';
 import { cpuNormKernels } from './norm.js';
+import { cpuOptimKernels } from './optim.js';
 import { cpuPoolKernels } from './pool.js';
 import { cpuSamplingKernels } from './sampling.js';
 
@@ -14,6 +15,7 @@ export const CPU_KERNELS: KernelFamilies<CpuBackend> = {
   fft: cpuFftKernels,
   image: cpuImageKernels,
   norm: cpuNormKernels,
+  optim: cpuOptimKernels,
   pool: cpuPoolKernels,
   sampling: cpuSamplingKernels,
 };

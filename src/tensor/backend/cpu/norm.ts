@@ -75,4 +75,33 @@ export const cpuNormKernels: NormKernels<CpuBackend> = {
     }
     return out;
   },
+  grnStats(b, sumsq, N, C, gamma, eps) {
+    const S = dataOf(sumsq), W = dataOf(gamma);
+    const G = b.alloc(N * C), m = b.alloc(N), Nx = b.alloc(N * C), s = b.alloc(N * C);
+    for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let c = 0; c < C; c++) { G.data[n * C + c] = Math.sqrt(S[sumsq.offset + n * C + c]); acc += G.data[n * C + c]; }
+      m.data[n] = acc / C;
+      for (let c = 0; c < C; c++) {
+        Nx.data[n * C + c] = G.data[n * C + c] / (m.data[n] + eps);
+        s.data[n * C + c] = 1 + W[gamma.offset + c] * Nx.data[n * C + c];
+      }
+    }
+    return { G, m, Nx, s };
+  },
+  grnBackwardScale(b, t, G, m, gamma, N, C, eps) {
+    const T = dataOf(t), Gd = dataOf(G), M = dataOf(m), W = dataOf(gamma);
+    const k = b.alloc(N * C);
+    for (let n = 0; n < N; n++) {
+      const me = M[m.offset + n] + eps;
+      const dNx = (c: number) => T[t.offset + n * C + c] * W[gamma.offset + c];
+      let acc = 0;
+      for (let c = 0; c < C; c++) acc += dNx(c) * Gd[G.offset + n * C + c];
+      for (let c = 0; c < C; c++) {
+        const g = Gd[G.offset + n * C + c];
+        k.data[n * C + c] = g === 0 ? 0 : (dNx(c) / me - acc / C / (me * me)) / g;
+      }
+    }
+    return k;
+  },
 };

@@ -12,6 +12,7 @@ import type { ConvKernels } from './conv.js';
 import type { FftKernels } from './fft.js';
 import type { ImageKernels } from './image.js';
 import type { NormKernels } from './norm.js';
+import type { OptimKernels } from './optim.js';
 import type { PoolKernels } from './pool.js';
 import type { SamplingKernels } from './sampling.js';
 
@@ -20,6 +21,7 @@ export interface KernelFamilies<B> {
   readonly fft: FftKernels<B>;
   readonly image: ImageKernels<B>;
   readonly norm: NormKernels<B>;
+  readonly optim: OptimKernels<B>;
   readonly pool: PoolKernels<B>;
   readonly sampling: SamplingKernels<B>;
 }
@@ -27,6 +29,6 @@ export interface KernelFamilies<B> {
 export type KernelFamily = keyof KernelFamilies<unknown>;
 
 // a Record over KernelFamily, so that this runtime list cannot miss a family either
-const FAMILIES: Readonly<Record<KernelFamily, true>> = { conv: true, fft: true, image: true, norm: true, pool: true, sampling: true };
+const FAMILIES: Readonly<Record<KernelFamily, true>> = { conv: true, fft: true, image: true, norm: true, optim: true, pool: true, sampling: true };
 /** Every family name, for checks at run time (tests, a backend written in plain JavaScript). */
 export const KERNEL_FAMILIES = Object.keys(FAMILIES) as readonly KernelFamily[];

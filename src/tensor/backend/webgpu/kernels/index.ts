@@ -5,6 +5,7 @@ import { webgpuConvKernels } from './conv.js';
 import { webgpuFftKernels } from './fft.js';
 import { webgpuImageKernels } from './image.js';
 import { webgpuNormKernels } from './norm.js';
+import { webgpuOptimKernels } from './optim.js';
 import { webgpuPoolKernels } from './pool.js';
 import { webgpuSamplingKernels } from './sampling.js';
 
@@ -13,6 +14,7 @@ export const WEBGPU_KERNELS: KernelFamilies<WebGPUBackend> = {
   fft: webgpuFftKernels,
   image: webgpuImageKernels,
   norm: webgpuNormKernels,
+  optim: webgpuOptimKernels,
   pool: webgpuPoolKernels,
   sampling: webgpuSamplingKernels,
 };

@@ -3,7 +3,7 @@ import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import type { NormKernels } from '../../kernels/norm.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { AFFINE_GRID_WG, CHANNEL_AFFINE, CHANNEL_STATS, LAYER_NORM, LAYER_NORM_BACKWARD, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL } from '../../../../../shaders/norm.js';
+import { AFFINE_GRID_WG, CHANNEL_AFFINE, CHANNEL_STATS, LAYER_NORM, LAYER_NORM_BACKWARD, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL, GRN_STATS, GRN_BACKWARD, grnStatsWGSL, grnBackwardWGSL } from '../../../../../shaders/norm.js';
 
 const bufOf = (v: View) => v.buf as GpuBuffer;
 
@@ -50,5 +50,22 @@ export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
     const workgroups: [number, number, number] = layout === 'flat' ? grid1d(n, NORM_ELEM_WG) : [Math.ceil(d.inner / AFFINE_GRID_WG), d.D, d.outer];
     be.dispatch({ ...base, workgroups, params, tileAt: layout === 'grid' ? CHANNEL_AFFINE.at('tile') : undefined });
     return out;
+  },
+  grnStats(be, sumsq, N, C, gamma, eps) {
+    const [G, m, Nx, s] = [N * C, N, N * C, N * C].map((n) => be.alloc(n));
+    if (N * C > 0) {
+      be.dispatch({ name: 'grn stats', key: 'norm:grn:stats', source: grnStatsWGSL, workgroups: grid1d(N, NORM_ROW_WG),
+        params: GRN_STATS.pack({ N, C, sOff: sumsq.offset, gammaOff: gamma.offset, eps }), outputs: [G, m, Nx, s], inputs: [bufOf(sumsq), bufOf(gamma)] });
+    }
+    return { G, m, Nx, s };
+  },
+  grnBackwardScale(be, t, G, m, gamma, N, C, eps) {
+    const k = be.alloc(N * C);
+    if (N * C > 0) {
+      be.dispatch({ name: 'grn backward', key: 'norm:grn:bw', source: grnBackwardWGSL, workgroups: grid1d(N, NORM_ROW_WG),
+        params: GRN_BACKWARD.pack({ N, C, tOff: t.offset, GOff: G.offset, mOff: m.offset, gammaOff: gamma.offset, eps }),
+        outputs: [k], inputs: [bufOf(t), bufOf(G), bufOf(m), bufOf(gamma)] });
+    }
+    return k;
   },
 };
