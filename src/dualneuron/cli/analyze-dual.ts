@@ -44,13 +44,20 @@ function polesTwin(p: PolesFolder, ref: TwinRef): { members: number[]; centered:
 }
 
 /** A screen's per-neuron mean, max (MAI) and min (LAI) responses; refuses a screen of another twin or an empty one. */
-function screenStats(dir: string, ref: TwinRef, neurons: number[]): Map<number, { mean: number; mai: number; lai: number; images: number }> {
+function screenStats(dir: string, ref: TwinRef, neurons: number[], made: { members: number[]; centered: boolean | undefined }): Map<number, { mean: number; mai: number; lai: number; images: number }> {
   const meta = join(dir, 'screen.json');
   if (!existsSync(meta)) throw new InputError(`--screen ${dir} has no screen.json: not a finished screening output (dualneuron screen --out ${dir})`);
   const cfg = (JSON.parse(readFileSync(meta, 'utf8')) as { config?: Record<string, unknown> }).config;
   const model = cfg?.['--model'];
   if (model !== undefined && model !== twinLabel(ref)) throw new InputError(`--screen ${dir} screened the twin ${JSON.stringify(model)}, not ${twinLabel(ref)}: screen this twin or pass its --model`);
   if (cfg?.['--layer'] !== undefined && cfg['--layer'] !== null) throw new InputError(`--screen ${dir} screened layer ${JSON.stringify(cfg['--layer'])}, not the twin's neurons`);
+  // its mean is a baseline for the poles' responses: it must come from the same members (and readout)
+  const mem = cfg?.['--members'];
+  if (Array.isArray(mem) && mem.join(',') !== made.members.join(',')) {
+    throw new InputError(`--screen ${dir} screened members ${mem.join(',')} but the poles were made on members ${made.members.join(',')}: screen the same members (dualneuron screen --member/--members) so the screened mean is a baseline of the same model`);
+  }
+  const cen = cfg?.['--centered'];
+  if (typeof cen === 'boolean' && made.centered !== undefined && cen !== made.centered) throw new InputError(`--screen ${dir} was screened with --centered ${cen}, the poles were made with --centered ${made.centered}: use a screen made with the same readout`);
   const out = new Map<number, { mean: number; mai: number; lai: number; images: number }>();
   for (const n of neurons) {
     const r = toFloat32(readNpy(unitFile(dir, 'responses', n)));
@@ -99,7 +106,7 @@ async function runDual(o: DualOpts): Promise<void> {
   if (poles.seeds.length < 5) console.error(`warning: ${poles.seeds.length} seeds per neuron; with fewer than 5 the seed bootstrap rejects a true null more often than alpha (~9% at alpha 0.05 with 3 seeds)`);
   const made = polesTwin(poles, ref);
   const heldOut = memberNumbersOf(ref).filter((m) => !made.members.includes(m));
-  const screen = o.screen ? screenStats(o.screen, ref, poles.neurons) : null;
+  const screen = o.screen ? screenStats(o.screen, ref, poles.neurons, made) : null;
   const out = resolve(o.out);
   const lock = openOutputFolder(out, 'analyze dual');
   try {
