@@ -133,7 +133,7 @@ test('labels in-sample (member 1), against the screen, and on the held-out membe
   assert.is(run.model, twin);
 });
 
-test('bad inputs: missing seeds, too few seeds, another model, other weights, other members screened, an empty image set', () => {
+test('bad inputs: missing seeds, too few seeds, another model, other weights, an empty image set; a screen of other members is warned about', () => {
   const o = (k: string) => join(tmp, `bad-${k}`);
   const copy = (name: string) => { const d = join(tmp, name); cpSync(poles, d, { recursive: true }); return d; };
   const editDone = (dir: string, f: (c: Record<string, unknown>) => void) => {
@@ -156,7 +156,9 @@ test('bad inputs: missing seeds, too few seeds, another model, other weights, ot
   fails(['analyze', 'dual', '--model', twin, '--poles', other, '--out', o('4')], /other weights for member_1.*mismatched model/);
   const allScreen = join(tmp, 'screen-all');
   ok(['screen', '--model', twin, '--images', imagesDir, '--batch', '4', '--out', allScreen]);
-  fails(['analyze', 'dual', '--model', twin, '--poles', poles, '--screen', allScreen, '--out', o('5')], /screened members 1,2 but the poles were made on members 1/);
+  const w = ok(['analyze', 'dual', '--model', twin, '--poles', poles, '--screen', allScreen, '--out', o('5')]);
+  assert.match(w.stderr, /warning: --screen .* screened members 1,2 but the poles' responses come from members 1/);
+  assert.equal(JSON.parse(readFileSync(join(o('5'), 'summary.json'), 'utf8')).screenMembers, [1, 2]);
   const empty = join(tmp, 'screen-empty');
   cpSync(screen, empty, { recursive: true });
   const respDir = readdirSync(empty).find((d) => d.endsWith('_ordered_responses'))!;

@@ -44,17 +44,18 @@ function polesTwin(p: PolesFolder, ref: TwinRef): { members: number[]; centered:
 }
 
 /** A screen's per-neuron mean, max (MAI) and min (LAI) responses; refuses a screen of another twin or an empty one. */
-function screenStats(dir: string, ref: TwinRef, neurons: number[], made: { members: number[]; centered: boolean | undefined }): Map<number, { mean: number; mai: number; lai: number; images: number }> {
+function screenStats(dir: string, ref: TwinRef, neurons: number[], made: { members: number[]; centered: boolean | undefined }): { members: unknown; stats: Map<number, { mean: number; mai: number; lai: number; images: number }> } {
   const meta = join(dir, 'screen.json');
   if (!existsSync(meta)) throw new InputError(`--screen ${dir} has no screen.json: not a finished screening output (dualneuron screen --out ${dir})`);
   const cfg = (JSON.parse(readFileSync(meta, 'utf8')) as { config?: Record<string, unknown> }).config;
   const model = cfg?.['--model'];
   if (model !== undefined && model !== twinLabel(ref)) throw new InputError(`--screen ${dir} screened the twin ${JSON.stringify(model)}, not ${twinLabel(ref)}: screen this twin or pass its --model`);
   if (cfg?.['--layer'] !== undefined && cfg['--layer'] !== null) throw new InputError(`--screen ${dir} screened layer ${JSON.stringify(cfg['--layer'])}, not the twin's neurons`);
-  // its mean is a baseline for the poles' responses: it must come from the same members (and readout)
+  // its mean is a baseline for the poles' responses: ideally of the same members. `screen` takes one member or
+  // the whole ensemble, so poles made on K-1 members cannot have a matching screen: warned, recorded, not refused.
   const mem = cfg?.['--members'];
   if (Array.isArray(mem) && mem.join(',') !== made.members.join(',')) {
-    throw new InputError(`--screen ${dir} screened members ${mem.join(',')} but the poles were made on members ${made.members.join(',')}: screen the same members (dualneuron screen --member/--members) so the screened mean is a baseline of the same model`);
+    console.error(`warning: --screen ${dir} screened members ${mem.join(',')} but the poles' responses come from members ${made.members.join(',')}: the _screen columns compare them with another model's screened mean (screen --member k matches poles made on member k alone)`);
   }
   const cen = cfg?.['--centered'];
   if (typeof cen === 'boolean' && made.centered !== undefined && cen !== made.centered) throw new InputError(`--screen ${dir} was screened with --centered ${cen}, the poles were made with --centered ${made.centered}: use a screen made with the same readout`);
@@ -67,7 +68,7 @@ function screenStats(dir: string, ref: TwinRef, neurons: number[], made: { membe
     // ordered ascending: the LAI is first, the MAI last
     out.set(n, { mean: s / r.length, mai: r[r.length - 1], lai: r[0], images: r.length });
   }
-  return out;
+  return { members: mem ?? null, stats: out };
 }
 
 /** Responses of `twin` to the zero image and every MEI and LEI: per neuron the baseline and the seeds' responses. */
@@ -106,7 +107,8 @@ async function runDual(o: DualOpts): Promise<void> {
   if (poles.seeds.length < 5) console.error(`warning: ${poles.seeds.length} seeds per neuron; with fewer than 5 the seed bootstrap rejects a true null more often than alpha (~9% at alpha 0.05 with 3 seeds)`);
   const made = polesTwin(poles, ref);
   const heldOut = memberNumbersOf(ref).filter((m) => !made.members.includes(m));
-  const screen = o.screen ? screenStats(o.screen, ref, poles.neurons, made) : null;
+  const screened = o.screen ? screenStats(o.screen, ref, poles.neurons, made) : null;
+  const screen = screened?.stats ?? null;
   const out = resolve(o.out);
   const lock = openOutputFolder(out, 'analyze dual');
   try {
@@ -145,7 +147,7 @@ async function runDual(o: DualOpts): Promise<void> {
     const summary = {
       alpha, correction: 'Benjamini-Hochberg across the neurons of this run, separately for the MEI and LEI tests',
       test: 'one-sided seed bootstrap-t (studentized), exact enumeration of all resamples for <= 10 seeds',
-      seeds: poles.seeds.map(Number), members: made.members, heldOutMembers: heldOut,
+      seeds: poles.seeds.map(Number), members: made.members, heldOutMembers: heldOut, screenMembers: screened?.members ?? null,
       inSample: summariseDual(a),
       screen: sc ? summariseDual(sc) : null,
       heldOut: ho ? { ...summariseDual(ho), agreement: ho.filter((r, i) => r.label === a[i].label).length / a.length } : null,
