@@ -3,16 +3,20 @@
 #  1. If Node's WebGPU (Dawn) finds no adapter, install Mesa's lavapipe Vulkan driver from
 #     bookworm-backports (bookworm's own Mesa 22 is too old for Dawn), adding that apt source if missing.
 #  2. npm ci (or npm install when there is no lockfile), then build (tsc).
+#  3. Debian's chromium, for the browser page test (test/web; skipped where Chromium is missing).
 # Options: --with-python   also install Debian's python3-torch/torchvision/skimage/h5py (golden fixtures, benches).
+#          --no-browser    do not install chromium.
 # Idempotent: running it twice does nothing the second time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_python=0
+with_browser=1
 for a in "$@"; do
   case "$a" in
     --with-python) with_python=1 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --no-browser) with_browser=0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -58,6 +62,12 @@ if [ $with_python = 1 ]; then
     apt_update
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch python3-torchvision python3-skimage python3-scipy python3-pil python3-h5py libopenblas0-pthread >/dev/null
   fi
+fi
+if [ $with_browser = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Debian's chromium (the browser page test drives it headless)"
+  apt_update
+  # not fatal: without Chromium the page test is skipped with its reason
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null || echo "setup: could not install chromium; the browser test will be skipped" >&2
 fi
 npm run build --silent
 echo "setup: ready"

@@ -32,7 +32,10 @@ async function nodeGPU(): Promise<{ gpu: GPULike; drop: () => void }> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   let mod: { create: (flags: string[]) => GPULike; globals: Record<string, unknown> };
   try {
-    mod = (await import('webgpu')) as unknown as typeof mod;
+    // A specifier in a variable: bundlers (esbuild, Vite) leave the import alone, so browser bundles never see
+    // Dawn or the Node built-ins it imports; this branch only runs under Node.
+    const dawn = 'webgpu';
+    mod = (await import(dawn)) as unknown as typeof mod;
   } catch (e) {
     throw new DeviceError(`Cannot load the 'webgpu' package (Dawn node bindings): ${(e as Error).message}\nRun 'npm ci' in the project folder.`);
   }
