@@ -20,6 +20,7 @@ import { gpu, oracle } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { withUpstream } from '../helpers/upstream.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
+import { cli } from '../helpers/cli.js';
 
 const test = suite('analysis: gradient receptive fields');
 
@@ -112,6 +113,21 @@ test('readout mu to pixels: the ends and the centre of the feature grid', () => 
   assert.is(muToPixel(v1, 2, 11), 83.5, 'clamped as the eval-mode readout');
   assert.is(muToPixel(v4, 1, 7), 96);
   assert.is(muToPixel(v4, 0, 7), 48);
+});
+
+test('analyze rf refuses bad options with their messages (before loading any weights)', () => {
+  const cases: [string[], RegExp][] = [
+    [['--neurons', '999'], /neuron 999 is out of range \(0\.\.457\)/],
+    [['--neurons', '0', '--amplitude', '0'], /--amplitude must be > 0/],
+    [['--neurons', '0', '--seed', '-1'], /--seed must be a whole number/],
+    [['--neurons', '0', '--noise', 'pink'], /pink/],
+    [['--neurons', '0', '--images', '0'], /--images/],
+  ];
+  for (const [args, re] of cases) {
+    const r = cli(['analyze', 'rf', '--model', 'v1', ...args, '--out', '/nonexistent/rf-out']);
+    assert.ok(r.status !== 0, args.join(' '));
+    assert.match(r.stderr, re);
+  }
 });
 
 withUpstream(test)('V1 twin: the map equals |central finite differences| of the response; fitted centres of neurons 0 and 1 beside the readout', async () => {
