@@ -29,6 +29,8 @@ import { configValue, poleImage, readPolesFolder, type PolesFolder } from '../an
 import { imageMetrics, imagesFromNpy, imagesFromPoles, type MetricOptions } from '../analysis/image-set.js';
 import { imagesFromScreen } from '../analysis/screen-images.js';
 import { registerAnalyzeDual } from './analyze-dual.js';
+import { registerAnalyzeRf } from './analyze-rf.js';
+import { registerAnalyzeAxis } from './analyze-axis.js';
 
 const list = (name: string, v: string): number[] => {
   const xs = v.split(',').map((s) => parseFloatStrict(name, s.trim()));
@@ -249,7 +251,7 @@ async function runMetrics(o: MetricsOpts): Promise<void> {
 }
 
 export function registerAnalyze(program: Command): Command {
-  const analyze = program.command('analyze').description('analyses of stimuli and twins: Gabor controls, image metrics, dual-feature labels');
+  const analyze = program.command('analyze').description('analyses of stimuli and twins: Gabor controls, image metrics, dual-feature labels, receptive fields, semantic axes');
   analyze.command('gabor')
     .description('Gabor controls: each neuron\'s best and worst Gabor at the MEIs\' norm and aperture (a coarse grid evaluated in batches, then a pattern search on position, orientation, wavelength, phase, size and aspect), MEI / best-Gabor and LEI / worst-Gabor ratios with --poles, the Allen notebook\'s most_exc_gabors and mean_gabor. Writes gabors.csv, best_gabors.npy, worst_gabors.npy, mean_gabors.npy, grid_responses.npy, grid.json, gabors.svg (+ .png), run.json')
     .addOption(modelOption())
@@ -289,5 +291,7 @@ export function registerAnalyze(program: Command): Command {
     .requiredOption('--out <dir>', 'output folder')
     .action(runMetrics);
   registerAnalyzeDual(analyze);
+  registerAnalyzeRf(analyze);
+  registerAnalyzeAxis(analyze);
   return analyze;
 }

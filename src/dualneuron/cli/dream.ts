@@ -29,9 +29,9 @@ export function parseDreamsimType(s: string): DreamsimType {
   return s;
 }
 
-interface PipeCli { area?: 'v1' | 'v4'; mask: boolean; norm: string | false; gray?: boolean; crop: string; preset?: string; bgValue: string; batch: string; weightsDir?: string }
+export interface PipeCli { area?: 'v1' | 'v4'; mask: boolean; norm: string | false; gray?: boolean; crop: string; preset?: string; bgValue: string; batch: string; weightsDir?: string }
 
-function addPipelineOptions(c: Command): Command {
+export function addPipelineOptions(c: Command): Command {
   return c
     .addOption(new Option('--area <a>', "whose aperture masks the images: v1 (V1GrayTaskDriven) or v4 (V4ColorTaskDriven); upstream's default is v4").choices(['v1', 'v4']))
     .option('--no-mask', 'do not apply the aperture')
@@ -53,7 +53,7 @@ function areaMask(area: 'v1' | 'v4', home: string): HostArray {
   return readNpy(p);
 }
 
-function pipelineOf(o: PipeCli, defaults: { area: 'v1' | 'v4'; preset: Preset; source?: string }): { pipe: EmbedPipeline; describe: Record<string, unknown> } {
+export function pipelineOf(o: PipeCli, defaults: { area: 'v1' | 'v4'; preset: Preset; source?: string }): { pipe: EmbedPipeline; describe: Record<string, unknown> } {
   const area = o.area ?? defaults.area;
   const preset = announcePreset(o.preset !== undefined ? parsePreset(o.preset) : defaults.preset, o.preset === undefined && defaults.source ? defaults.source : '');
   const norm = o.norm === false ? null : parseFloatStrict('--norm', o.norm);
