@@ -320,12 +320,13 @@ export function registerSynthesize(program: Command): void {
     .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19 (a trained twin folder: indices or its neuron ids, id:NAME for an id that looks like a number)')
     .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
     .option('--seed <s>', 'a single seed, 0..2^64-1')
-    .option('--shard <k/n>', 'compute only shard k of n (0-based; contiguous (neuron, seed) pairs, both poles of a pair together); each shard writes its own --out, combined by `dualneuron merge` into the bytes of one run')
+    .option('--shard <k/n>', 'compute only shard k of n (0-based; contiguous whole batches of --batch results, so each batch is the one a single run optimises: give every shard the same --batch); each shard writes its own --out, combined by `dualneuron merge` into the bytes of one run')
     .action(async (o: SynthCli & { neurons: string; seeds?: string; seed?: string; shard?: string }) => {
       const ref = resolveTwin(o.model);
       const shard = parseShard(o.shard);
       // a shard's run.json records its part and the whole run's size, which `merge` checks for completeness
-      const part = (all: Job[]) => (shard ? { jobs: shardJobs(all, shard), extra: { shard, jobsTotal: all.length } } : { jobs: all, extra: {} });
+      const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_RESULTS });
+      const part = (all: Job[]) => (shard ? { jobs: shardJobs(all, shard, batch), extra: { shard, jobsTotal: all.length } } : { jobs: all, extra: {} });
       if (ref.kind === 'trained') {
         const neurons = parseNeuronList('--neurons', o.neurons, ref);
         const p = part(makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']));

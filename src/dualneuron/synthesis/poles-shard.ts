@@ -1,27 +1,29 @@
 // `poles --shard k/n` and `merge` of poles folders. A run's results (neuron, seed, pole) are split into n
-// contiguous parts by (neuron, seed) pair, so the two poles of a pair (and the poles figure drawn once both are
-// done) always land in one shard. Each result draws its streams from its own (seed, pole) (see poles.ts), so a
-// shard computes exactly the bytes the whole run would; merging copies the pair folders and writes one run.json.
+// contiguous, batch-aligned parts. Each result draws its streams from its own (seed, pole) (see poles.ts) and is
+// optimised in the same batch as in the whole run, so a shard computes exactly the bytes the whole run would;
+// merging copies the results, draws the poles figure of a pair whose two poles were in different shards, and
+// writes one run.json.
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { ensureDir, tempNameFor, writeFileAtomic } from '../../io/atomic.js';
 import { scanPolesFolder } from './poles-folder.js';
-import type { Job } from './poles.js';
+import { writePolesFigureIfComplete, type Job, type Pole } from './poles.js';
+import { readNpy } from '../../io/npy.js';
+
+const poles0 = (dir: string) => (existsSync(join(dir, 'least')) ? 'least' : 'most');
 import type { ShardSpec } from '../screening/screen.js';
 
-/** The jobs of shard k of n: the k-th of n contiguous, near-equal ranges of the (neuron, seed) pairs, in job order. */
-export function shardJobs(jobs: Job[], s: ShardSpec): Job[] {
-  const pairOf: number[] = [];
-  const seen = new Map<string, number>();
-  for (const j of jobs) {
-    const key = `${j.neuron}/${j.seed}`;
-    if (!seen.has(key)) seen.set(key, seen.size);
-    pairOf.push(seen.get(key)!);
-  }
-  const P = seen.size;
-  const lo = Math.floor((s.k * P) / s.n), hi = Math.floor(((s.k + 1) * P) / s.n);
-  return jobs.filter((_, i) => pairOf[i] >= lo && pairOf[i] < hi);
+/**
+ * The jobs of shard k of n: the k-th of n contiguous, near-equal ranges of the run's batches (`batch` jobs each,
+ * in job order), so every batch a shard optimises is one the whole run optimises: the GPU's float32 sums differ
+ * in their last bits with the batch's composition (1e-7 in the activation traces), so only batch-aligned shards
+ * give the bytes of one run. With an even --batch both poles of a (neuron, seed) pair stay in one shard.
+ */
+export function shardJobs(jobs: Job[], s: ShardSpec, batch: number): Job[] {
+  const B = Math.ceil(jobs.length / batch);
+  const lo = Math.floor((s.k * B) / s.n), hi = Math.floor(((s.k + 1) * B) / s.n);
+  return jobs.slice(lo * batch, Math.min(hi * batch, jobs.length));
 }
 
 /** What a shard's run.json says about its part of the run (written by `poles --shard`). */
@@ -63,7 +65,7 @@ export function mergePolesShards(dirs: string[], out: string): PolesMerge {
   if (missing.length) throw new InputError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing: give all ${n} shard folders`);
   const seen = new Map<string, string>();
   let hash: string | undefined;
-  const pairs: { src: string; rel: string }[] = [];
+  const pairs: { src: string; rel: string; poles: Pole[]; neuron: number; seed: bigint }[] = [];
   for (const { dir, run } of runs) {
     const f = scanPolesFolder(dir);
     if (f.unfinished.length) throw new InputError(`${dir} has unfinished results (e.g. ${f.unfinished[0]}); resume that shard first`);
@@ -75,19 +77,33 @@ export function mergePolesShards(dirs: string[], out: string): PolesMerge {
       hash ??= r.done.configHash;
       if (r.done.configHash !== hash) throw new InputError(`${r.dir} was made with other options than the other shards' results (configHash ${r.done.configHash} vs ${hash}); rerun that shard with the same options`);
       const rel = join(basename(dirname(dirname(r.dir))), basename(dirname(r.dir)));
-      if (!pairs.some((p) => p.rel === rel && p.src === dir)) pairs.push({ src: dir, rel });
+      const last = pairs.at(-1);
+      if (last && last.rel === rel && last.src === dir) last.poles.push(r.pole);
+      else pairs.push({ src: dir, rel, poles: [r.pole], neuron: r.neuron, seed: r.seed });
     }
   }
   if (seen.size !== total) throw new InputError(`the shards hold ${seen.size} results; the run has ${total}`);
   ensureDir(out);
-  for (const { src, rel } of pairs) {
-    // each (neuron, seed) folder whole, under a temporary name first so a kill never leaves half a folder
-    const dest = join(out, rel);
-    ensureDir(dirname(dest));
-    const tmp = tempNameFor(dest);
-    cpSync(join(src, rel), tmp, { recursive: true });
-    rmSync(dest, { recursive: true, force: true });
-    renameSync(tmp, dest);
+  const split: { neuron: number; seed: bigint; dir: string }[] = [];
+  for (const { src, rel, poles, neuron, seed } of pairs) {
+    // a (neuron, seed) folder whole when one shard holds both poles, else each pole's folder; each under a
+    // temporary name first so a kill never leaves half a folder
+    const whole = poles.length === 2;
+    for (const part of whole ? [rel] : poles.map((p) => join(rel, p))) {
+      const dest = join(out, part);
+      ensureDir(dirname(dest));
+      const tmp = tempNameFor(dest);
+      cpSync(join(src, part), tmp, { recursive: true });
+      rmSync(dest, { recursive: true, force: true });
+      renameSync(tmp, dest);
+    }
+    if (!whole) split.push({ neuron, seed, dir: join(out, rel) });
+  }
+  // the figure each shard could not draw, from the merged pair (as runPoles draws it once both poles are done)
+  for (const { neuron, seed, dir } of split) {
+    const a = readNpy(join(dir, poles0(dir), 'image.npy'));
+    const [C, H, W] = a.shape.length === 3 ? a.shape : [1, ...a.shape];
+    writePolesFigureIfComplete(out, neuron, seed, C, H === W ? H : [H, W]);
   }
   const ordered = [...runs].sort((a, b) => a.run.shard!.k - b.run.shard!.k);
   const first = ordered[0].run;
