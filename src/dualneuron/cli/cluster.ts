@@ -1,6 +1,6 @@
 // `dualneuron cluster slurm` (a sharded screen or poles run as a Slurm array job plus a dependent merge job) and
 // `dualneuron cluster status` (per-shard state from the outputs and the queue).
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +87,7 @@ export function registerCluster(program: Command): void {
   cluster.command('slurm')
     .description("submit `screen` or `poles` as a Slurm job array (task k runs --shard k/N into DIR/shards/) and a job that runs after every task succeeds (--dependency=afterok) to merge them into DIR/merged (and print `stats` of a screen). Example: dualneuron cluster slurm --shards 8 --out runs/imagenet --partition gpu --gres gpu:1 --time 4:00:00 -- screen --model v4 --images /data/imagenet")
     .argument('[command...]', "after '--': the command and its options, without --shard and --out")
-    .option('--shards <n>', 'number of shards (array tasks); more shards than batches (screen) or (neuron, seed) pairs (poles) leaves some empty, which merge correctly')
+    .option('--shards <n>', 'number of shards (array tasks); shards are whole batches (--batch images of a screen, --batch results of poles), so more shards than batches leaves some empty, which merge correctly')
     .option('--out <dir>', 'the run folder: cluster.json, slurm/ (scripts, logs), shards/, merged/')
     .option('--partition <p>', 'sbatch --partition')
     .option('--account <a>', 'sbatch --account')
@@ -95,7 +95,7 @@ export function registerCluster(program: Command): void {
     .option('--gres <g>', 'sbatch --gres, per task (e.g. gpu:1)')
     .option('--mem <m>', 'sbatch --mem, per task (e.g. 16G)')
     .option('--cpus-per-task <c>', 'sbatch --cpus-per-task (decoding threads of a screen use them)')
-    .option('--sbatch-flag <flag>', 'a further sbatch flag for both jobs, e.g. --sbatch-flag=--qos=high (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option('--sbatch-flag <flag>', 'a further sbatch flag for both jobs, e.g. --sbatch-flag=--qos=high (repeatable)').argParser((v: string, prev: string[]) => [...prev, v]).default([], 'none'))
     .option('--dry-run', 'write and print the two job scripts and the sbatch commands; submit nothing')
     .option('--resubmit-failed <dir>', 'a run folder: resubmit only the shards without finished outputs that are not queued (each resumes what it had done) and a new merge job; the options of the first submission are reused')
     .action((words: string[], o: SlurmCli) => {
