@@ -3,7 +3,7 @@
 #  - a 3-shard array screen of 300 rendered images with the V1 twin, one task cancelled (scancel), `cluster status`,
 #    --resubmit-failed, merged by the dependent job: byte-identical to the single run;
 #  - a 2-shard poles run (3 neurons, 8 steps): byte-identical to the single run;
-#  - more shards than batches (5 shards of a 2-batch screen): empty shards merge into the single run's bytes.
+#  - more shards than batches (5 shards of a 2-batch screen of 300 images): empty shards merge into the single run's bytes.
 # Usage: bench/cluster-slurm-acceptance.sh WEIGHTS_HOME [WORK_DIR]   (minutes of CPU; not part of the tests)
 set -euo pipefail
 home=${1:?usage: $0 WEIGHTS_HOME [WORK_DIR]}
@@ -37,7 +37,7 @@ dn cluster status "$work/screen-cl"
 echo "sharded screen (with the resubmission): $(( $(date +%s) - t0 )) s"
 same "$work/screen-single" "$work/screen-cl/merged"
 
-e=(screen --model v1 --images "$work/imgs" --batch 200 --weights-dir "$home")
+e=(screen --model v1 --images "$work/imgs" --batch 150 --weights-dir "$home")
 dn "${e[@]}" --out "$work/empty-single" 2>/dev/null
 dn cluster slurm --shards 5 --out "$work/empty-cl" -- "${e[@]}" >/dev/null
 wait_queue

@@ -38,7 +38,13 @@ export function runStatus(dir: string, r: ClusterRun, queue: Map<string, string>
     const q = last && queue ? queue.get(last.mergeJob) : undefined;
     merge = q === 'RUNNING' || q === 'COMPLETING' ? { state: 'running', detail: `job ${last!.mergeJob}` }
       : q ? { state: 'pending', detail: `job ${last!.mergeJob} ${q}` }
-      : { state: 'not done', detail: last ? `job ${last.mergeJob} is not in the queue; see ${dir}/slurm/logs/merge_${last.mergeJob}.out` : 'never submitted' };
+      : { state: 'not done', detail: last ? mergeGone(dir, last.mergeJob) : 'never submitted' };
   }
   return { shards, merge };
+}
+
+/** A merge job that left the queue without merging: it failed (its log says why), or Slurm cancelled it when a shard failed. */
+function mergeGone(dir: string, job: string): string {
+  const log = `${dir}/slurm/logs/merge_${job}.out`;
+  return existsSync(log) ? `job ${job} ended without merging; see ${log}` : `job ${job} never ran (Slurm cancels it when a shard fails); resubmit with --resubmit-failed`;
 }
