@@ -21,6 +21,7 @@ import { listImages } from '../input/sources.js';
 import { DecodePool, defaultWorkers } from '../input/decode-pool.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 import { layerScreen, type Location } from '../screening/extract.js';
+import { isPolesFolder, mergePolesShards } from '../synthesis/poles-shard.js';
 import { runScreen, mergeShards, checkScreenOutput, type ShardSpec } from '../screening/screen.js';
 import { sampleAdaptively, unitStats, type UnitStats } from '../screening/stats.js';
 import { renderScene } from '../render/scenes.js';
@@ -35,7 +36,7 @@ import { modelOption } from './predict.js';
 import { TWINS } from '../../models/twins/registry.js';
 import { parseIntStrict, parseName, parseSeed } from './parse.js';
 
-function parseShard(v: string | undefined): ShardSpec | undefined {
+export function parseShard(v: string | undefined): ShardSpec | undefined {
   if (v === undefined) return undefined;
   const m = /^([0-9]+)\/([0-9]+)$/.exec(v);
   const bad = () => new InputError(`--shard must be k/n with 0 <= k < n in decimal digits (e.g. 0/3), got '${v}'`);
@@ -182,11 +183,16 @@ export function registerScreen(program: Command): void {
 
   program
     .command('merge')
-    .description('combine shard outputs of `dualneuron screen --shard k/n` into the outputs of one run')
-    .argument('<dirs...>', 'shard output folders')
+    .description('combine shard outputs of `dualneuron screen --shard k/n` or `poles --shard k/n` into the outputs of one run')
+    .argument('<dirs...>', 'shard output folders (all of one run)')
     .requiredOption('--out <dir>', 'merged output folder')
     .action(async (dirs: string[], o: { out: string }) => {
       const lock = openOutputFolder(o.out, 'merge');
+      if (isPolesFolder(resolve(dirs[0]))) {
+        const p = mergePolesShards(dirs.map((d) => resolve(d)), resolve(o.out));
+        lock.release();
+        return console.error(`merged ${p.shards} poles shards: ${p.results} results in ${o.out}`);
+      }
       const m = await mergeShards(dirs.map((d) => resolve(d)), resolve(o.out));
       lock.release();
       console.error(`merged ${dirs.length} shards: ${m.total} images x ${m.units} units in ${o.out}`);

@@ -32,6 +32,8 @@ import { ALLEN_FLAGS, runAllenJobs } from './synthesize-allen.js';
 import { ALLEN_DEFAULTS } from '../synthesis/allen.js';
 import { parseNeuronList, resolveTwin } from '../twin-source.js';
 import { runTrainedJobs } from './synthesize-trained.js';
+import { parseShard } from './screen.js';
+import { shardJobs } from '../synthesis/poles-shard.js';
 
 const num = parseFloatStrict;
 const pair = (name: string, v: string): [number, number] => {
@@ -318,17 +320,23 @@ export function registerSynthesize(program: Command): void {
     .requiredOption('--neurons <list>', 'neurons, e.g. 0-457 or 3,7,10-19 (a trained twin folder: indices or its neuron ids, id:NAME for an id that looks like a number)')
     .option('--seeds <k>', `seeds 0..k-1 (default 1; upstream draws seeds at random); at most ${MAX_RESULTS.toLocaleString('en-US')} results per command`)
     .option('--seed <s>', 'a single seed, 0..2^64-1')
-    .action(async (o: SynthCli & { neurons: string; seeds?: string; seed?: string }) => {
+    .option('--shard <k/n>', 'compute only shard k of n (0-based; contiguous whole batches of --batch results, so each batch is the one a single run optimises: give every shard the same --batch); each shard writes its own --out, combined by `dualneuron merge` into the bytes of one run')
+    .action(async (o: SynthCli & { neurons: string; seeds?: string; seed?: string; shard?: string }) => {
       const ref = resolveTwin(o.model);
+      const shard = parseShard(o.shard);
+      // a shard's run.json records its part and the whole run's size, which `merge` checks for completeness
+      const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_RESULTS });
+      const part = (all: Job[]) => (shard ? { jobs: shardJobs(all, shard, batch), extra: { shard, jobsTotal: all.length } } : { jobs: all, extra: {} });
       if (ref.kind === 'trained') {
         const neurons = parseNeuronList('--neurons', o.neurons, ref);
-        return runTrainedJobs(o, ref, makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']), 'poles', { neurons });
+        const p = part(makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']));
+        return runTrainedJobs(o, ref, p.jobs, 'poles', { neurons, ...p.extra });
       }
       if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${ref.id} twin uses its own upstream aperture (--aperture)`);
       const id = ref.id;
       const neurons = parseNeurons(o.neurons, TWINS[id].neurons);
-      const jobs = makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']);
-      await runJobs(o, jobs, 'poles', { neurons });
+      const p = part(makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']));
+      await runJobs(o, p.jobs, 'poles', { neurons, ...p.extra });
     });
 }
 

@@ -129,7 +129,7 @@ function writeJob(out: string, j: Job, r: RunResult, C: number, S: ImageSize, st
 /** A seed in JSON: a number where that is exact, else its decimal string (JSON numbers are doubles). */
 export const seedJson = (seed: bigint): number | string => (seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed.toString());
 
-function writePolesFigureIfComplete(out: string, neuron: number, seed: bigint, C: number, S: ImageSize): void {
+export function writePolesFigureIfComplete(out: string, neuron: number, seed: bigint, C: number, S: ImageSize): void {
   const [H, W] = typeof S === 'number' ? [S, S] : S;
   const parts = (['least', 'most'] as const).map((pole) => {
     const d = jobDir(out, { neuron, seed, pole });
