@@ -12,6 +12,7 @@ import { Tensor, tidy, noGrad } from '../../src/tensor/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import type { Module } from '../../src/nn/module.js';
 import { withForwardHooks } from '../../src/nn/hooks.js';
+import { layerTable } from '../../src/dualneuron/units/layers.js';
 import { buildTorchvision, type TorchvisionId } from '../../src/models/torchvision/zoo.js';
 import { TorchvisionViT } from '../../src/models/torchvision/vit-b16.js';
 import { resnet50 } from '../../src/models/resnet.js';
@@ -60,22 +61,20 @@ for (const id of ['vgg16', 'vgg16_bn', 'vit_b_16'] as const) {
   test(`${id} (tiny): module tree (names, output shapes, parameter counts) and forward-hook outputs`, async () => {
     const { m, x } = await tiny(id);
     const want = modulesFixture(id).modules;
-    const names = [...m.namedModules()].map(([n]) => n);
-    assert.equal(names, want.map((w) => w.name), 'named_modules order');
-    const shapes = new Map<string, number[]>(), acts = new Map<string, Float32Array>();
-    const pending: Promise<void>[] = [];
-    noGrad(() => tidy(() => withForwardHooks(m, 'all', (n, out) => {
-      shapes.set(n, [...out.shape]);
-      if (LAYERS[id].includes(n)) pending.push(out.dataF32().then((d) => { acts.set(n, d); }));
-    }, () => m.forward(x))));
-    await Promise.all(pending);
-    for (const w of want) {
+    // the table `dualneuron layers` prints: names, output shapes, parameter counts
+    const table = layerTable(m, modulesFixture(id).input.slice(1));
+    assert.equal(table.map((r) => r.name), want.map((w) => w.name), 'named_modules order');
+    for (const [i, w] of want.entries()) {
       // nn.MultiheadAttention applies out_proj's weights without calling it, so PyTorch's hook never fires there
-      if (w.shape === null && w.name.endsWith('self_attention.out_proj')) assert.ok(shapes.has(w.name));
-      else assert.equal(shapes.get(w.name) ?? null, w.shape, `output shape of '${w.name}'`);
-      const params = m.namedParameters().filter(([k]) => w.name === '' || k.startsWith(`${w.name}.`)).reduce((s, [, t]) => s + t.size, 0);
-      assert.is(params, w.params, `parameters of '${w.name}'`);
+      if (w.shape === null && w.name.endsWith('self_attention.out_proj')) assert.ok(table[i].shape !== null);
+      else assert.equal(table[i].shape?.slice(1), w.shape?.slice(1), `output shape of '${w.name}'`);
+      assert.is(table[i].params, w.params, `parameters of '${w.name}'`);
     }
+    // forward-hook outputs of inner modules
+    const acts = new Map<string, Float32Array>();
+    const pending: Promise<void>[] = [];
+    noGrad(() => tidy(() => withForwardHooks(m, LAYERS[id], (n, out) => { pending.push(out.dataF32().then((d) => { acts.set(n, d); })); }, () => m.forward(x))));
+    await Promise.all(pending);
     for (const l of LAYERS[id]) {
       const e = maxRelToScale(acts.get(l)!, npy(`${id}_act_${l}`));
       assert.ok(e.scaled < 1e-4, `${l}: ${e.scaled}`);

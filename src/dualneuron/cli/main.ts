@@ -23,6 +23,7 @@ import { registerSimulate } from './simulate.js';
 import { registerRecover } from './recover.js';
 import { registerH5 } from './h5.js';
 import { registerAnalyze } from './analyze.js';
+import { registerLayers } from './layers.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -51,6 +52,7 @@ registerRecover(program);
 registerImportTwin(program);
 registerH5(program);
 registerAnalyze(program);
+registerLayers(program);
 
 try {
   await program.parseAsync(process.argv);
