@@ -31,14 +31,18 @@ export async function predictClassifier(id: TorchvisionId, o: ClassifierPredictO
   const backend = await init('webgpu');
   const net = openClassifier(id, { weightsDir: o.weightsDir, backend });
   try {
-    const [C, H, W] = net.inputShape;
+    let [C, H, W] = net.inputShape;
     const gradNeuron = unitSpec ? (o.gradOut !== undefined ? 0 : undefined) : o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron, { max: net.outputs - 1 }) : undefined;
-    const unit = unitSpec ? openUnit(net.model, unitSpec, net.inputShape) : null;
     let x: Float32Array, B: number, paths: string[] | null = null;
     if (o.input) {
       const a = readNpy(o.input);
       if (a.dtype !== 'f32') throw new InputError(`${o.input}: dtype ${a.dtype}, expected float32 (save with x.astype(np.float32))`);
-      if (a.shape.length !== 4 || a.shape[1] !== C || a.shape[2] !== H || a.shape[3] !== W) throw new InputError(`${o.input}: shape (${a.shape.join(', ')}), expected (B, ${C}, ${H}, ${W}) for ${id} (ImageNet-normalised)`);
+      // the CNNs take any size from 32 up (torchvision's adaptive pools); the ViT only its own
+      const anySize = id !== 'vit_b_16' && a.shape.length === 4 && a.shape[1] === 3 && a.shape[2]! >= 32 && a.shape[3]! >= 32;
+      if (!anySize && (a.shape.length !== 4 || a.shape[1] !== C || a.shape[2] !== H || a.shape[3] !== W)) {
+        throw new InputError(`${o.input}: shape (${a.shape.join(', ')}), expected (B, ${C}, ${H}, ${W}) for ${id} (ImageNet-normalised)${id !== 'vit_b_16' ? ', or (B, 3, H, W) with H, W >= 32' : ''}`);
+      }
+      [C, H, W] = [a.shape[1]!, a.shape[2]!, a.shape[3]!];
       x = a.data as Float32Array; B = a.shape[0]!;
     } else {
       paths = listImages(o.images!);
@@ -46,8 +50,9 @@ export async function predictClassifier(id: TorchvisionId, o: ClassifierPredictO
       x = new Float32Array(B * C * H * W);
       paths.forEach((p, i) => x.set(net.inputFromImage(readImage(p)), i * C * H * W));
     }
+    const unit = unitSpec ? openUnit(net.model, unitSpec, [C, H, W]) : null;
     const rec = startRecord('predict', { ...o }, backend.describe());
-    const runner = unit ? unitAsPredictable(id, unit, net.inputShape, backend) : { spec: { id, inputShape: net.inputShape, neurons: net.outputs }, backend, forward: (t: import('../../tensor/index.js').Tensor) => net.model.forward(t) };
+    const runner = unit ? unitAsPredictable(id, unit, [C, H, W], backend) : { spec: { id, inputShape: [C, H, W] as [number, number, number], neurons: net.outputs }, backend, forward: (t: import('../../tensor/index.js').Tensor) => net.model.forward(t) };
     const r = await predict(runner, x, B, { batch, gradNeuron, progress: B > batch });
     const N = runner.spec.neurons;
     writeNpy(o.out, { dtype: 'f32', shape: [B, N], data: r.responses });

@@ -12,6 +12,7 @@ import { BIGGAN_TARGET, bigganInstalled, findBiggan, importBiggan, pullBiggan } 
 import { TORCHVISION_IDS, isTorchvisionId, type TorchvisionId } from '../../models/torchvision/zoo.js';
 import { importTorchvision, pullTorchvision, storedTorchvision, torchvisionInstalled } from '../../models/weights/torchvision-weights.js';
 import { existsSync, statSync } from 'node:fs';
+import { init } from '../../tensor/index.js';
 
 export const weightsDirOption = () =>
   new Option('--weights-dir <dir>', 'weights cache folder (default: $DUALNEURON_HOME or ~/.cache/dualneuron)');
@@ -43,12 +44,13 @@ export function registerWeights(program: Command): void {
     .addOption(weightsDirOption())
     .option('--only <targets>', `comma-separated subset: ${[...PULL_TARGETS, ...DREAMSIM_TARGETS, DEEPSIM_FC6_TARGET, BIGGAN_TARGET].join(', ')}; or one of ${TORCHVISION_IDS.join(', ')} for a .pth whose keys should be read as that network`, 'all')
     .option('--force', 'import files whose checksum does not match the upstream manifest (with a warning)')
-    .action((dir: string, opts: { weightsDir?: string; only: string; force?: boolean }) => {
+    .action(async (dir: string, opts: { weightsDir?: string; only: string; force?: boolean }) => {
       const home = weightsHome(opts.weightsDir);
       console.error(`importing from ${dir} into ${home}`);
       const { twins, dreamsim, deepsim, biggan, torchvision } = splitTargets(opts.only.split(',').filter(Boolean));
       if (torchvision.length > 1) throw new InputError(`weights import: one .pth holds one network; --only named ${torchvision.join(', ')}`);
       if (torchvision.length || (existsSync(dir) && statSync(dir).isFile() && /\.pth$/i.test(dir))) {
+        await init('webgpu'); // the network is built (zero weights) to check every key and shape against
         const r = importTorchvision(dir, home, { id: torchvision[0], force: opts.force, log: (s) => console.error(s) });
         console.error(`imported torchvision's ${r.id} as ${r.stored}`);
         return;
