@@ -11,6 +11,12 @@ import { gpu } from '../helpers/backends.js';
 import { detValue } from '../helpers/det-weights.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
 import { withUpstream } from '../helpers/upstream.js';
+import { cli } from '../helpers/cli.js';
+import { fixture } from '../helpers/fixtures.js';
+import { readNpy } from '../../src/io/npy.js';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const test = suite('units anywhere: the V1 ensemble');
 const LAYER = 'core.features.backbone.model.encoder.stages.1';
@@ -45,6 +51,27 @@ withUpstream(test)('an ensemble unit is the mean of the members\' units', async 
   bad({ layer: LAYER, channel: 100000, location: 'center' }, /--channel 100000 is out of range/);
   bad({ layer: LAYER, channel: 0, location: [999, 0] }, /outside the \d+x\d+ map/);
   x.dispose(); ens.dispose();
+});
+
+withUpstream(test)('screen --layer --channel on the ensemble = mean over members of single-member screens (CLI)', () => {
+  const home = upstreamWeightsHome();
+  const dir = mkdtempSync(join(tmpdir(), 'dn-unit-screen-'));
+  try {
+    const list = join(dir, 'images.txt');
+    writeFileSync(list, readdirSync(fixture('images', 'inputs')).filter((f) => f.endsWith('.png')).slice(0, 4).map((f) => fixture('images', 'inputs', f)).join('\n') + '\n');
+    const screen = (out: string, extra: string[]) => {
+      const r = cli(['screen', '--model', 'v1', '--images', list, '--layer', LAYER, '--channel', '7', '--location', 'mean', '--workers', '1', '--weights-dir', home, '--out', join(dir, out), ...extra]);
+      assert.is(r.status, 0, r.stderr);
+      return readNpy(join(dir, out, 'responses.npy')).data as Float32Array;
+    };
+    const all = screen('all', []);
+    const mean = new Float64Array(all.length);
+    for (const k of [1, 2, 3, 4, 5]) screen(`m${k}`, ['--member', String(k)]).forEach((v, i) => { mean[i] += v / 5; });
+    assert.is(all.length, 4);
+    for (let i = 0; i < all.length; i++) assert.ok(Math.abs(all[i] - mean[i]) <= 1e-5 * Math.max(1, Math.abs(mean[i])), `image ${i}: ${all[i]} vs ${mean[i]}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

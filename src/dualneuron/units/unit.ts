@@ -7,7 +7,7 @@ import { type Tensor, noGrad, tidy, zeros } from '../../tensor/index.js';
 import type { Module } from '../../nn/module.js';
 import { InputError } from '../../errors.js';
 import { withForwardHooks } from '../../nn/hooks.js';
-import { atLocation, type Location } from '../screening/extract.js';
+import { atLocation, type Location, type Screenable } from '../screening/extract.js';
 
 export interface UnitSpec { layer: string; channel: number; location: Location }
 
@@ -102,4 +102,15 @@ export function openUnit(model: Module, spec: UnitSpec, inputShape: readonly num
       return members.length === 1 ? acc! : acc!.mul(1 / members.length);
     },
   };
+}
+
+/**
+ * `--layer` for screen: with a `channel` the one unit, averaged over the members;
+ * without it, upstream's internal-layer screen of every channel at the location (screening/extract.ts).
+ */
+export function screenableOf(model: Module, layer: string | undefined, channel: number | undefined, loc: Location, inputShape: readonly number[], legacy: () => Screenable): Screenable {
+  if (channel === undefined) return legacy();
+  if (layer === undefined) throw new InputError('--channel needs --layer (the module whose unit it is)');
+  const unit = openUnit(model, { layer, channel, location: loc }, inputShape);
+  return { run: (x) => unit.run(x).unsqueeze(1), units: 1, layerName: `${layer}_channel${channel}` };
 }
