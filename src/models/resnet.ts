@@ -5,12 +5,13 @@ import { type Backend, Tensor } from '../tensor/index.js';
 import { Module, Sequential } from '../nn/module.js';
 import { BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
 import { Cut } from './truncation.js';
+import { FoldedSequential } from '../nn/folded-sequential.js';
 import { ShapeError } from '../errors.js';
 
 export class Bottleneck extends Module {
   static readonly expansion = 4;
   private readonly parts: { conv1: Conv2d; bn1: BatchNorm2d; conv2: Conv2d; bn2: BatchNorm2d; conv3: Conv2d; bn3: BatchNorm2d; relu: ReLU };
-  private readonly downsample: { conv: Conv2d; bn: BatchNorm2d } | null;
+  private readonly downsample: FoldedSequential | null;
   constructor(inplanes: number, planes: number, stride: number, downsample: boolean, backend?: Backend) {
     super(backend);
     const out = planes * Bottleneck.expansion;
@@ -27,8 +28,7 @@ export class Bottleneck extends Module {
     };
     if (downsample) {
       const conv = new Conv2d(inplanes, out, 1, { stride, bias: false }, backend), bn = new BatchNorm2d(out, 1e-5, 0.1, backend);
-      this.module('downsample', new Sequential([conv, bn], backend)); // keys downsample.0, downsample.1
-      this.downsample = { conv, bn };
+      this.downsample = this.module('downsample', new FoldedSequential([conv, bn], backend)); // keys downsample.0, downsample.1
     } else this.downsample = null;
   }
   forward(x: Tensor): Tensor {
@@ -37,7 +37,7 @@ export class Bottleneck extends Module {
     let h = p.bn1.after(p.conv1, x).relu();
     h = p.bn2.after(p.conv2, h).relu();
     h = p.bn3.after(p.conv3, h);
-    const identity = this.downsample ? this.downsample.bn.after(this.downsample.conv, x) : x;
+    const identity = this.downsample ? this.downsample.forward(x) : x;
     return p.relu.forward(h.add(identity));
   }
 }

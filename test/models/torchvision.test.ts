@@ -1,5 +1,5 @@
-// torchvision's VGG16, VGG16-BN and ViT-B/16 (small variants built with torchvision's own classes; ResNet-50's
-// logits are in backbones.test.ts) with deterministic random weights against PyTorch float64
+// torchvision's VGG16, VGG16-BN and ViT-B/16 (small variants built with torchvision's own classes) and ResNet-50
+// (full, at 64x64) with deterministic random weights against PyTorch float64
 // (tools/golden/torchvision_models.py): logits, input gradients, forward-hook outputs of inner modules, the
 // module tree (names in named_modules order, output shapes, parameter counts), and the .pth importer on files
 // written by torch.save, with the sha256 prefix of the file name checked.
@@ -33,11 +33,13 @@ const LAYERS: Record<string, string[]> = {
   vgg16: ['features.5', 'features.16', 'avgpool', 'classifier.1'],
   vgg16_bn: ['features.1', 'features.7', 'features.43', 'classifier.4'],
   vit_b_16: ['conv_proj', 'encoder.layers.encoder_layer_0.self_attention', 'encoder.layers.encoder_layer_1.mlp.1', 'encoder.ln'],
+  resnet50: ['layer1.0.relu', 'layer2.0.downsample.1', 'layer3.2.bn2', 'avgpool'],
 };
 
 async function tiny(id: TorchvisionId) {
   const g = await gpu();
-  const m = buildTorchvision(id, { variant: 'tiny', backend: g });
+  // ResNet-50 at full size (torchvision fixes its widths), at 64x64
+  const m = buildTorchvision(id, { variant: id === 'resnet50' ? 'full' : 'tiny', backend: g });
   m.loadStateDict(detStateDict(shapesOf(m)));
   m.requiresGrad_(false).eval();
   const shape = modulesFixture(id).input;
@@ -45,8 +47,8 @@ async function tiny(id: TorchvisionId) {
   return { m, x };
 }
 
-for (const id of ['vgg16', 'vgg16_bn', 'vit_b_16'] as const) {
-  test(`${id} (tiny): logits and d logit[3] / d input`, async () => {
+for (const id of ['vgg16', 'vgg16_bn', 'vit_b_16', 'resnet50'] as const) {
+  test(`${id} (tiny; ResNet-50 full): logits and d logit[3] / d input`, async () => {
     const { m, x } = await tiny(id);
     x.requiresGrad_();
     const y = tidy(() => { const out = m.forward(x); out.select(1, 3).sum().backward(); return out.detach(); });
@@ -58,7 +60,7 @@ for (const id of ['vgg16', 'vgg16_bn', 'vit_b_16'] as const) {
     y.dispose(); x.dispose(); m.dispose();
   });
 
-  test(`${id} (tiny): module tree (names, output shapes, parameter counts) and forward-hook outputs`, async () => {
+  test(`${id} (tiny; ResNet-50 full): module tree (names, output shapes, parameter counts) and forward-hook outputs`, async () => {
     const { m, x } = await tiny(id);
     const want = modulesFixture(id).modules;
     // the table `dualneuron layers` prints: names, output shapes, parameter counts

@@ -2,8 +2,9 @@
 """PyTorch fixtures for the torchvision ImageNet models (src/models/torchvision/): the small variants of VGG16,
 VGG16-BN and ViT-B/16 built with torchvision's own classes (VGG with make_layers of configuration D at 1/32 width
 and a 64-wide classifier; VisionTransformer 32x32, patch 8, 2 layers, 2 heads, width 16, MLP 32; 10 classes), with
-deterministic random weights (det_weights.py), in float64:
-  <m>_logits.npy (2, 10), <m>_grad.npy (d sum(logits[:, 3]) / d input), <m>_units.npz-like files
+deterministic random weights (det_weights.py), in float64; and the full ResNet-50 at 64x64 (its logits at 100x100
+are in backbones.py):
+  <m>_logits.npy (B, classes), <m>_grad.npy (d sum(logits[:, 3]) / d input), <m>_units.npz-like files
   <m>_act_<layer>.npy (a forward hook's output of a few modules), <m>_modules.json (named_modules order, output
   shapes from forward hooks (the last call), parameter counts of each module).
 Module names of the full networks too: full_modules.json ({model: [names]}), for `dualneuron layers`.
@@ -59,6 +60,8 @@ CASES = {
     'vgg16': (lambda: tiny_vgg(False), (2, 3, 64, 64), ['features.5', 'features.16', 'avgpool', 'classifier.1']),
     'vgg16_bn': (lambda: tiny_vgg(True), (2, 3, 64, 64), ['features.1', 'features.7', 'features.43', 'classifier.4']),
     'vit_b_16': (tiny_vit, (2, 3, 32, 32), ['conv_proj', 'encoder.layers.encoder_layer_0.self_attention', 'encoder.layers.encoder_layer_1.mlp.1', 'encoder.ln']),
+    # the full network (torchvision fixes its widths), at 64x64
+    'resnet50': (torchvision.models.resnet50, (1, 3, 64, 64), ['layer1.0.relu', 'layer2.0.downsample.1', 'layer3.2.bn2', 'avgpool']),
 }
 for name, (make, shape, layers) in CASES.items():
     m = make()
@@ -82,7 +85,7 @@ for name, (make, shape, layers) in CASES.items():
         save(f'{name}_act_{l}', acts[l])
     mods = [{'name': n, 'shape': shapes.get(n), 'params': sum(p.numel() for p in mod.parameters())} for n, mod in m.named_modules()]
     json.dump({'input': list(shape), 'modules': mods}, open(os.path.join(out, f'{name}_modules.json'), 'w'), indent=0)
-    if name != 'vgg16':
+    if name in ('vgg16_bn', 'vit_b_16'):
         p = os.path.join(out, f'{name}_tiny.pth')
         torch.save(m.float().state_dict(), p)
         h = hashlib.sha256(open(p, 'rb').read()).hexdigest()[:8]

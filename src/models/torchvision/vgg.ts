@@ -6,6 +6,7 @@ import { type Backend, Tensor } from '../../tensor/index.js';
 import { Module, Sequential } from '../../nn/module.js';
 import { BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU } from '../../nn/layers.js';
 import { AdaptiveAvgPool2d, Dropout } from '../../nn/shape-layers.js';
+import { FoldedSequential } from '../../nn/folded-sequential.js';
 import { ShapeError } from '../../errors.js';
 
 /** configuration 'D' of the paper (16 weight layers); 'M' is a 2x2 max pool */
@@ -49,7 +50,7 @@ export class VGG extends Module {
       c = v;
     }
     const { hidden, numClasses, pool } = config;
-    this.features = this.module('features', new Features(mods, backend));
+    this.features = this.module('features', new FoldedSequential(mods, backend));
     this.avgpool = this.module('avgpool', new AdaptiveAvgPool2d(pool, backend));
     this.classifier = this.module('classifier', new Sequential([
       new Linear(c * pool * pool, hidden, true, backend), new ReLU(backend), new Dropout(0.5, backend),
@@ -62,18 +63,5 @@ export class VGG extends Module {
   /** x (B, 3, H, W), ImageNet-normalised -> logits (B, numClasses) */
   forward(x: Tensor): Tensor {
     return this.classifier.forward(this.avgpool.forward(this.features.forward(x)).flatten(1));
-  }
-}
-
-/** make_layers' Sequential; a conv followed by a bn runs as one folded convolution in eval mode (BatchNorm2d.after). */
-class Features extends Sequential {
-  override forward(x: Tensor): Tensor {
-    const f = this.layers;
-    let h = x;
-    for (let i = 0; i < f.length; i++) {
-      const m = f[i], next = f[i + 1];
-      if (m instanceof Conv2d && next instanceof BatchNorm2d) { h = next.after(m, h); i++; } else h = m.forward(h);
-    }
-    return h;
   }
 }
