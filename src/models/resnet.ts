@@ -3,14 +3,15 @@
 // including a named module, as upstream's clip_model('layer3.0') does for the V4 twins.
 import { type Backend, Tensor } from '../tensor/index.js';
 import { Module, Sequential } from '../nn/module.js';
-import { BatchNorm2d, Conv2d, Linear, MaxPool2d } from '../nn/layers.js';
+import { BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU } from '../nn/layers.js';
 import { Cut } from './truncation.js';
+import { FoldedSequential } from '../nn/folded-sequential.js';
 import { ShapeError } from '../errors.js';
 
 export class Bottleneck extends Module {
   static readonly expansion = 4;
-  private readonly parts: { conv1: Conv2d; bn1: BatchNorm2d; conv2: Conv2d; bn2: BatchNorm2d; conv3: Conv2d; bn3: BatchNorm2d };
-  private readonly downsample: { conv: Conv2d; bn: BatchNorm2d } | null;
+  private readonly parts: { conv1: Conv2d; bn1: BatchNorm2d; conv2: Conv2d; bn2: BatchNorm2d; conv3: Conv2d; bn3: BatchNorm2d; relu: ReLU };
+  private readonly downsample: FoldedSequential | null;
   constructor(inplanes: number, planes: number, stride: number, downsample: boolean, backend?: Backend) {
     super(backend);
     const out = planes * Bottleneck.expansion;
@@ -21,11 +22,13 @@ export class Bottleneck extends Module {
       bn2: this.module('bn2', new BatchNorm2d(planes, 1e-5, 0.1, backend)),
       conv3: this.module('conv3', new Conv2d(planes, out, 1, { bias: false }, backend)),
       bn3: this.module('bn3', new BatchNorm2d(out, 1e-5, 0.1, backend)),
+      // torchvision calls its one `relu` module three times; only the last call (the block's output) goes through
+      // the module here, so a hook on layerN.i.relu sees what PyTorch's forward hook keeps last
+      relu: this.module('relu', new ReLU(backend)),
     };
     if (downsample) {
       const conv = new Conv2d(inplanes, out, 1, { stride, bias: false }, backend), bn = new BatchNorm2d(out, 1e-5, 0.1, backend);
-      this.module('downsample', new Sequential([conv, bn], backend)); // keys downsample.0, downsample.1
-      this.downsample = { conv, bn };
+      this.downsample = this.module('downsample', new FoldedSequential([conv, bn], backend)); // keys downsample.0, downsample.1
     } else this.downsample = null;
   }
   forward(x: Tensor): Tensor {
@@ -34,8 +37,8 @@ export class Bottleneck extends Module {
     let h = p.bn1.after(p.conv1, x).relu();
     h = p.bn2.after(p.conv2, h).relu();
     h = p.bn3.after(p.conv3, h);
-    const identity = this.downsample ? this.downsample.bn.after(this.downsample.conv, x) : x;
-    return h.add(identity).relu();
+    const identity = this.downsample ? this.downsample.forward(x) : x;
+    return p.relu.forward(h.add(identity));
   }
 }
 
@@ -56,7 +59,7 @@ export class ResNet extends Module {
     };
     add('conv1', () => new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false }, b));
     add('bn1', () => new BatchNorm2d(64, 1e-5, 0.1, b));
-    if (cut.keeps('relu')) this.seq.push(new ReLUFn(b));
+    add('relu', () => new ReLU(b));
     add('maxpool', () => new MaxPool2d(3, 2, 1, b));
     let inplanes = 64;
     layers.forEach((n, li) => {
@@ -73,7 +76,7 @@ export class ResNet extends Module {
       const layer = this.module(name, new Sequential(blocks, b));
       this.seq.push(layer);
     });
-    if (cut.keeps('avgpool')) this.seq.push(new GlobalAvgPool(b));
+    add('avgpool', () => new GlobalAvgPool(b));
     if (cut.keeps('fc')) this.fc = this.module('fc', new Linear(inplanes, opts.numClasses ?? 1000, true, b));
     if (opts.truncateAfter && !cut.isCut) throw new ShapeError(`ResNet: no module named '${opts.truncateAfter}' to truncate after`);
   }
@@ -88,7 +91,6 @@ export class ResNet extends Module {
   }
 }
 
-class ReLUFn extends Module { forward(x: Tensor): Tensor { return x.relu(); } }
 class GlobalAvgPool extends Module { forward(x: Tensor): Tensor { return x.mean([2, 3], true); } }
 
 export function resnet50(opts: { truncateAfter?: string; backend?: Backend; numClasses?: number } = {}): ResNet {

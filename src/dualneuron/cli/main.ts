@@ -24,6 +24,7 @@ import { registerRecover } from './recover.js';
 import { registerH5 } from './h5.js';
 import { registerAnalyze } from './analyze.js';
 import { registerCluster } from './cluster.js';
+import { registerLayers } from './layers.js';
 import { DualNeuronError } from '../../errors.js';
 import { writeError } from '../../io/atomic.js';
 
@@ -53,6 +54,7 @@ registerImportTwin(program);
 registerH5(program);
 registerAnalyze(program);
 registerCluster(program);
+registerLayers(program);
 
 try {
   await program.parseAsync(process.argv);

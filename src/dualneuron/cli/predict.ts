@@ -17,6 +17,10 @@ import { parseIntStrict } from './parse.js';
 import { checkImageBatch, maxBufferBytes } from './limits.js';
 import { inputShapeOf, neuronCountOf, openTwin, readTwinMask, resolveTwin, type TwinRef } from '../twin-source.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
+import { isTorchvisionId } from '../../models/torchvision/zoo.js';
+import { predictClassifier } from './predict-classifier.js';
+import { openUnit } from '../units/unit.js';
+import { parseUnitOptions, unitAsPredictable, unitOptions } from '../units/unit-options.js';
 
 export const modelOption = () => new Option('--model <id|dir>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven), v4g (V4GrayTaskDriven), or a trained twin folder (twin.json, from dualneuron train; see README "A trained twin in every command")').makeOptionMandatory();
 
@@ -32,7 +36,7 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('responses of a twin (B, neurons) to a model-space batch or to image files, optionally with input gradients')
-    .addOption(new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven), v4g (V4GrayTaskDriven), or a trained twin folder (twin.json, from dualneuron train)').makeOptionMandatory())
+    .addOption(new Option('--model <id>', 'twin: v1 (V1GrayTaskDriven), v4 (V4ColorTaskDriven), v4g (V4GrayTaskDriven), or a trained twin folder (twin.json, from dualneuron train); or a torchvision ImageNet network: vgg16, vgg16_bn, resnet50, vit_b_16 (logits (B, 1000) and <out>.top5.json; dualneuron weights pull NAME)').makeOptionMandatory())
     .option('--member <k>', 'use one ensemble member (1-based, as the upstream file names) instead of the ensemble')
     .option('--ensemble', 'average all members (default)')
     .option('--centered', 'read every neuron at the feature-map centre, as upstream screening and synthesis (default)')
@@ -46,16 +50,21 @@ export function registerPredict(program: Command): void {
     .option('--batch <b>', 'images per forward pass', '16')
     .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into every --images input (default: none; the fixed twins use their own)')
     .addOption(weightsDirOption())
-    .action(async (o: { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; mask?: string; weightsDir?: string }) => {
+    .addOption(unitOptions()[0]).addOption(unitOptions()[1]).addOption(unitOptions()[2])
+    .addHelpText('after', '\nWith --layer NAME --channel C the output is that unit, (B, 1), and --grad-out alone gives its input gradient.')
+    .action(async (o: PredictOpts & { weightsDir?: string }) => {
       openOutputFile(o.out, 'predict'); // writable, and no other command writing it; released at exit
+      if (isTorchvisionId(o.model)) return predictClassifier(o.model, o);
+      const unitSpec = parseUnitOptions(o);
+      if (unitSpec && o.gradNeuron !== undefined) throw new InputError('with --layer/--channel the output is one unit: give --grad-out alone for its input gradient');
       if (o.mask !== undefined && isTwinId(o.model)) throw new InputError(`--mask is for trained twin folders; the ${o.model} twin uses its own upstream aperture`);
       const ref = resolveTwin(o.model);
       if (ref.kind === 'trained') return predictTrained(o, ref);
       const { id, spec } = ref;
       if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
-      if ((o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
-      const gradNeuron = o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
-      if (gradNeuron !== undefined && gradNeuron >= spec.neurons) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the ${id} twin has neurons 0..${spec.neurons - 1}`);
+      if (!unitSpec && (o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
+      const gradNeuron = unitSpec ? (o.gradOut !== undefined ? 0 : undefined) : o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
+      if (!unitSpec && gradNeuron !== undefined && gradNeuron >= spec.neurons) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the ${id} twin has neurons 0..${spec.neurons - 1}`);
       const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
       if (member !== undefined && member > spec.members.length) throw new InputError(`--member ${member}: the ${id} twin has members 1..${spec.members.length}`);
       const batch = parseIntStrict('--batch', o.batch, { min: 1 });
@@ -89,12 +98,15 @@ export function registerPredict(program: Command): void {
       checkImageBatch(id, Math.min(batch, B), maxBufferBytes((backend as WebGPUBackend).limits));
       const rec = startRecord('predict', { ...o }, backend.describe());
       const { model, weightsSha256 } = openTwin(ref, { members: member ? [member] : undefined, centered: o.centered, weightsDir: o.weightsDir, backend });
-      const r = await predict(model, x, B, { batch, gradNeuron, progress: B > batch });
-      writeNpy(o.out, { dtype: 'f32', shape: [B, spec.neurons], data: r.responses });
+      const unit = unitSpec ? openUnit(model, unitSpec, spec.inputShape) : null;
+      const runner = unit ? unitAsPredictable(id, unit, [C, H, W], backend) : model;
+      const N = runner.spec.neurons;
+      const r = await predict(runner, x, B, { batch, gradNeuron, progress: B > batch });
+      writeNpy(o.out, { dtype: 'f32', shape: [B, N], data: r.responses });
       if (r.grad && o.gradOut) writeNpy(o.gradOut, { dtype: 'f32', shape: [B, C, H, W], data: r.grad });
-      finishRecord(rec, runJsonPath(o.out), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, images: paths, preset: paths ? parsePreset(o.preset) : undefined, outputs: [o.out, o.gradOut].filter(Boolean) });
+      finishRecord(rec, runJsonPath(o.out), { model: id, members: model.memberIds, centered: o.centered, weightsSha256, images: paths, preset: paths ? parsePreset(o.preset) : undefined, unit: unit ? { ...unit.spec, layerShape: unit.layerShape, membersAveraged: unit.members } : null, outputs: [o.out, o.gradOut].filter(Boolean) });
       model.dispose();
-      console.error(`wrote ${o.out} (${B} x ${spec.neurons})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
+      console.error(`wrote ${o.out} (${B} x ${N})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
     });
 
   program
@@ -111,19 +123,20 @@ export function registerPredict(program: Command): void {
     });
 }
 
-interface PredictOpts { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; mask?: string }
+interface PredictOpts { model: string; member?: string; centered: boolean; input?: string; images?: string[]; preset?: string; out: string; gradNeuron?: string; gradOut?: string; batch: string; mask?: string; layer?: string; channel?: string; location?: string }
 
 /** predict with a trained twin folder: its own input shape, members and image pipeline (twin.json) */
 async function predictTrained(o: PredictOpts, ref: Extract<TwinRef, { kind: 'trained' }>): Promise<void> {
   if (!!o.input === !!o.images) throw new InputError('give exactly one of --input x.npy or --images ...');
-  if ((o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
+  const unitSpec = parseUnitOptions(o);
+  if (!unitSpec && (o.gradNeuron === undefined) !== (o.gradOut === undefined)) throw new InputError('--grad-neuron and --grad-out go together');
   if (o.preset !== undefined) throw new InputError(`--preset is a preprocessing of the DualNeuron twins; the trained twin ${ref.dir} preprocesses images as it was trained (twin.json)`);
   if (o.mask !== undefined && o.input) throw new InputError('--mask applies to --images; an --input array is already in model space');
   const batch = parseIntStrict('--batch', o.batch, { min: 1 });
   const member = o.member !== undefined ? parseIntStrict('--member', o.member, { min: 1 }) : undefined;
   const [C, H, W] = inputShapeOf(ref), N = neuronCountOf(ref);
-  const gradNeuron = o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
-  if (gradNeuron !== undefined && gradNeuron >= N) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the twin ${ref.dir} has neurons 0..${N - 1}`);
+  const gradNeuron = unitSpec ? (o.gradOut !== undefined ? 0 : undefined) : o.gradNeuron !== undefined ? parseIntStrict('--grad-neuron', o.gradNeuron) : undefined;
+  if (!unitSpec && gradNeuron !== undefined && gradNeuron >= N) throw new InputError(`--grad-neuron ${gradNeuron} is out of range: the twin ${ref.dir} has neurons 0..${N - 1}`);
   const mask = readTwinMask(ref, o.mask);
   const backend = await init('webgpu');
   const twin = openTwin(ref, { backend, members: member ? [member] : undefined, centered: o.centered, mask });
@@ -141,11 +154,13 @@ async function predictTrained(o: PredictOpts, ref: Extract<TwinRef, { kind: 'tra
       paths.forEach((p, i) => x.set(twin.inputFromImage(readImage(p)), i * C * H * W));
     }
     const rec = startRecord('predict', { ...o }, backend.describe());
-    const r = await predict(twin.model, x, B, { batch, gradNeuron, progress: B > batch });
-    writeNpy(o.out, { dtype: 'f32', shape: [B, N], data: r.responses });
+    const unit = unitSpec ? openUnit(twin.model, unitSpec, [C, H, W]) : null;
+    const runner = unit ? unitAsPredictable(ref.dir, unit, [C, H, W], backend) : twin.model;
+    const r = await predict(runner, x, B, { batch, gradNeuron, progress: B > batch });
+    writeNpy(o.out, { dtype: 'f32', shape: [B, runner.spec.neurons], data: r.responses });
     if (r.grad && o.gradOut) writeNpy(o.gradOut, { dtype: 'f32', shape: [B, C, H, W], data: r.grad });
-    finishRecord(rec, runJsonPath(o.out), { model: ref.dir, members: twin.memberIds, weightsSha256: twin.weightsSha256, neuron_ids: twin.neuronIds, images: paths, preprocessing: twin.preprocessing, mask: o.mask ?? null, outputs: [o.out, o.gradOut].filter(Boolean) });
-    console.error(`wrote ${o.out} (${B} x ${N})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
+    finishRecord(rec, runJsonPath(o.out), { model: ref.dir, members: twin.memberIds, weightsSha256: twin.weightsSha256, neuron_ids: twin.neuronIds, images: paths, preprocessing: twin.preprocessing, mask: o.mask ?? null, unit: unit ? { ...unit.spec, layerShape: unit.layerShape, membersAveraged: unit.members } : null, outputs: [o.out, o.gradOut].filter(Boolean) });
+    console.error(`wrote ${o.out} (${B} x ${runner.spec.neurons})${o.gradOut ? ` and ${o.gradOut}` : ''}`);
   } finally {
     twin.dispose();
   }

@@ -9,13 +9,14 @@ import { readImage, resizeBilinearPIL, toL, type RawImage } from '../../io/image
 import { openOutputFolder } from '../output-folder.js';
 import { listImages } from '../input/sources.js';
 import { layerScreen, type Location } from '../screening/extract.js';
+import { screenableOf } from '../units/unit.js';
 import { runScreen, checkScreenOutput, type ShardSpec } from '../screening/screen.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { checkMembers, maskRecord, memberNumbersOf, openTwin, readTwinMask, trainedMemberSha256, twinFileName, type TwinRef } from '../twin-source.js';
 import { parseIntStrict, parseName } from './parse.js';
 
 export interface ScreenCli {
-  model: string; images: string[]; layer?: string; location: string; member?: string; centered: boolean; preset?: string; dataset?: string;
+  model: string; images: string[]; layer?: string; channel?: string; location: string; member?: string; centered: boolean; preset?: string; dataset?: string;
   batch: string; shard?: string; workers?: string; strict?: boolean; weightsDir?: string; out: string; overwrite?: boolean; mask?: string;
 }
 
@@ -30,12 +31,13 @@ export async function screenTrained(o: ScreenCli, ref: Extract<TwinRef, { kind: 
   const members = checkMembers(ref, member !== undefined ? [member] : undefined, '--member') ?? memberNumbersOf(ref);
   const dataset = parseName('--dataset', o.dataset ?? 'images');
   if (o.layer !== undefined) parseName('--layer', o.layer);
+  const channel = o.channel !== undefined ? parseIntStrict('--channel', o.channel, { min: 0 }) : undefined;
   const mask = readTwinMask(ref, o.mask);
   const lock = openOutputFolder(o.out, 'screen');
   try {
     const images = listImages(o.images);
     const config = {
-      '--model': ref.dir, '--members': members, '--layer': o.layer ?? null, '--location': p.loc, '--dataset': dataset, '--batch': p.batch,
+      '--model': ref.dir, '--members': members, '--layer': o.layer ?? null, ...(channel !== undefined ? { '--channel': channel } : {}), '--location': p.loc, '--dataset': dataset, '--batch': p.batch,
       '--mask': maskRecord(o.mask, mask), preprocessing: { ...ref.manifest.input.preprocessing }, 'weights sha256': trainedMemberSha256(ref, members),
     };
     checkScreenOutput(resolve(o.out), config, images, p.shard, o.overwrite);
@@ -44,7 +46,7 @@ export async function screenTrained(o: ScreenCli, ref: Extract<TwinRef, { kind: 
     const twin = openTwin(ref, { members, backend, mask });
     try {
       const probe = Tensor.from(new Float32Array(twin.inputShape.reduce((a, b) => a * b, 1)), [1, ...twin.inputShape], { backend });
-      const screen = noGrad(() => tidy(() => layerScreen(twin.model, o.layer ?? null, p.loc, probe)));
+      const screen = noGrad(() => tidy(() => screenableOf(twin.model, o.layer, channel, p.loc, twin.inputShape, () => layerScreen(twin.model, o.layer ?? null, p.loc, probe))));
       probe.dispose();
       const decoder = {
         decode: async (path: string) => {

@@ -11,6 +11,7 @@ import { toFloat32 } from '../../io/host-array.js';
 import { readImage, writePNG, type RawImage } from '../../io/image/index.js';
 import { openTwin, resolveTwin, type TwinRef } from '../twin-source.js';
 import { screenTrained, trainedDisplayImage, type ScreenCli } from './screen-trained.js';
+import { screenableOf } from '../units/unit.js';
 import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.js';
 import { openOutputFolder, yieldToSignals } from '../output-folder.js';
 import { parseImagesTxt } from '../screening/images-list.js';
@@ -119,6 +120,7 @@ export function registerScreen(program: Command): void {
     .requiredOption('--images <paths...>', 'image folders (recursive, sorted), files, or .txt lists')
     .option('--layer <name>', 'screen this internal module (e.g. core.features.backbone.model.encoder.stages.0.layers.1) instead of the neurons')
     .option('--location <loc>', 'for --layer: center, mean, a token index, or h,w', 'center')
+    .option('--channel <c>', "with --layer: screen one unit, channel c at --location, the module named within a member (as `dualneuron layers` prints it) and averaged over the ensemble's members (or --member K)")
     .option('--member <k>', 'one ensemble member instead of the ensemble')
     .option('--no-centered', 'use the learned readout positions')
     .addOption(presetOption())
@@ -136,6 +138,8 @@ export function registerScreen(program: Command): void {
       const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_SCREEN_BATCH });
       const shard = parseShard(o.shard);
       const loc = parseLocation(o.location);
+      const channel = o.channel !== undefined ? parseIntStrict('--channel', o.channel, { min: 0 }) : undefined;
+      if (channel !== undefined && o.layer === undefined) throw new InputError('--channel needs --layer (the module whose unit it is)');
       if (ref.kind === 'trained') return screenTrained(o, ref, { batch, shard, loc });
       const { id, spec } = ref;
       if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${id} twin uses its own upstream aperture`);
@@ -155,7 +159,7 @@ export function registerScreen(program: Command): void {
       const members = member ? [member] : spec.members.map((_, i) => i + 1);
       // every option that affects the outputs (--workers and --strict do not); checked before any GPU work
       const config = {
-        '--model': id, '--members': members, '--centered': o.centered, '--layer': o.layer ?? null, '--location': loc, '--preset': preset,
+        '--model': id, '--members': members, '--centered': o.centered, '--layer': o.layer ?? null, ...(channel !== undefined ? { '--channel': channel } : {}), '--location': loc, '--preset': preset,
         '--dataset': dataset, '--batch': batch, 'weights sha256': Object.fromEntries(members.map((k) => [`member_${k}`, memberSha256(id, k, home)])),
       };
       checkScreenOutput(resolve(o.out), config, images, shard, o.overwrite);
@@ -164,7 +168,7 @@ export function registerScreen(program: Command): void {
       const rec = startRecord('screen', { ...o }, backend.describe());
       const { model, weightsSha256 } = openTwin(ref, { members: member ? [member] : undefined, centered: o.centered, backend, weightsDir: o.weightsDir });
       const probe = Tensor.from(new Float32Array(spec.inputShape.reduce((a, b) => a * b, 1)), [1, ...spec.inputShape], { backend });
-      const screen = noGrad(() => tidy(() => layerScreen(model, o.layer ?? null, loc, probe)));
+      const screen = noGrad(() => tidy(() => screenableOf(model, o.layer, channel, loc, spec.inputShape, () => layerScreen(model, o.layer ?? null, loc, probe))));
       probe.dispose();
       const decoder = new DecodePool(pipe, workers ?? Math.min(defaultWorkers(), cap));
       try {
