@@ -14,7 +14,7 @@ import { writePNG } from '../../src/io/image/index.js';
 import { toFloat32 } from '../../src/io/host-array.js';
 import { HostRng } from '../../src/dualneuron/render/rng.js';
 import { benjaminiHochberg, seedBootstrap } from '../../src/dualneuron/analysis/seed-bootstrap.js';
-import { cli } from '../helpers/cli.js';
+import { cliFails, cliOk } from '../helpers/cli.js';
 import { writeLnPopulation } from '../train/ln-population.js';
 
 const test = suite('analyze dual (CLI, trained twin)');
@@ -22,16 +22,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'dn-dual-'));
 const twin = join(tmp, 'twin'), poles = join(tmp, 'poles'), screen = join(tmp, 'screen'), imagesDir = join(tmp, 'images');
 const H = 16, W = 24, N = 3, SEEDS = 3, IMAGES = 8;
 
-const ok = (args: string[]) => {
-  const r = cli(args);
-  assert.is(r.status, 0, `dualneuron ${args.join(' ')}\n${r.stderr}`);
-  return r;
-};
-const fails = (args: string[], re: RegExp) => {
-  const r = cli(args);
-  assert.is(r.status, 1, `expected a failure: dualneuron ${args.join(' ')}\n${r.stderr}`);
-  assert.match(r.stderr, re);
-};
+const ok = (args: string[]) => cliOk(args);
+const fails = (args: string[], re: RegExp) => { cliFails(args, re); };
 const f32 = (p: string) => toFloat32(readNpy(p));
 
 function readCsv(path: string): Record<string, string>[] {

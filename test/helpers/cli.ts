@@ -11,3 +11,18 @@ export function cli(args: string[], env: Record<string, string> = {}, timeoutMs 
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Runs the CLI and asserts that it succeeded (the message has the command and its stderr). */
+export function cliOk(args: string[], env: Record<string, string> = {}): CliResult {
+  const r = cli(args, env);
+  if (r.status !== 0) throw new Error(`expected success: dualneuron ${args.join(' ')} (status ${r.status})\n${r.stderr}`);
+  return r;
+}
+
+/** Runs the CLI and asserts that it failed with status 1 and a message matching `re`. */
+export function cliFails(args: string[], re: RegExp, env: Record<string, string> = {}): CliResult {
+  const r = cli(args, env);
+  if (r.status !== 1) throw new Error(`expected a failure: dualneuron ${args.join(' ')} (status ${r.status})\n${r.stderr}`);
+  if (!re.test(r.stderr)) throw new Error(`dualneuron ${args.join(' ')}: stderr does not match ${re}:\n${r.stderr}`);
+  return r;
+}

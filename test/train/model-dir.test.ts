@@ -15,7 +15,7 @@ import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { writePNG } from '../../src/io/image/index.js';
 import { HostRng } from '../../src/dualneuron/render/rng.js';
 import { toFloat32 } from '../../src/io/host-array.js';
-import { cli } from '../helpers/cli.js';
+import { cliFails, cliOk } from '../helpers/cli.js';
 import { writeLnPopulation } from './ln-population.js';
 
 const test = suite('--model DIR: screen, synthesize, poles, evolve on a trained twin');
@@ -26,16 +26,8 @@ let manifest: { input: { preprocessing: { mean: number; std: number } }; neurons
 const imagesDir = join(tmp, 'images');
 const IMAGES = 10;
 
-const ok = (args: string[]) => {
-  const r = cli(args);
-  assert.is(r.status, 0, `dualneuron ${args.join(' ')}\n${r.stderr}`);
-  return r;
-};
-const fails = (args: string[], re: RegExp) => {
-  const r = cli(args);
-  assert.is(r.status, 1, `expected a failure: dualneuron ${args.join(' ')}\n${r.stderr}`);
-  assert.match(r.stderr, re);
-};
+const ok = (args: string[]) => cliOk(args);
+const fails = (args: string[], re: RegExp) => { cliFails(args, re); };
 const f32 = (p: string) => toFloat32(readNpy(p));
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 

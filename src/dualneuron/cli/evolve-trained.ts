@@ -5,7 +5,7 @@
 // norm of its training images in model space. Only the pixel space: fourier needs a natural magnitude prior at
 // the twin's size, and fc6/biggan feed the fixed twins' colour screening crops.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
 import { openOutputFolder } from '../output-folder.js';
@@ -20,13 +20,11 @@ import { writeThreadFigures } from '../evolve/report.js';
 import { UnitPixelSpace } from '../evolve/unit-pixel-space.js';
 import type { RecordingNoiseOptions } from '../evolve/recording-noise.js';
 import { checkMembers, maskRecord, memberNumbersOf, openTwin, parseNeuronList, readTwinMask, trainedInputNorm, trainedMemberSha256, type OpenedTwin, type TwinRef } from '../twin-source.js';
-import { parseFloatStrict, parseIntStrict } from './parse.js';
+import { parseIntStrict } from './parse.js';
 import { checkResultCount } from './limits.js';
-import type { EvolveCli } from './evolve.js';
+import { parseEvolveRunOptions, type EvolveCli } from './evolve.js';
 
 type TrainedRef = Extract<TwinRef, { kind: 'trained' }>;
-
-const MAX_EVOLVE_BATCH = 8192;
 
 function required<T>(v: T | undefined, name: string, example: string): T {
   if (v === undefined) throw new InputError(`evolve needs ${name} (e.g. ${example})`);
@@ -47,12 +45,7 @@ export function parseEvolveTrained(o: EvolveCli & { mask?: string }, ref: Traine
   }
   const [C, H, W] = ref.manifest.input.shape;
   if (evo.optimizer === 'cma' && C * H * W > MAX_CMA_DIMENSION) throw new InputError(`--optimizer cma keeps a dense covariance matrix; the pixel space of the twin ${ref.dir} has ${C * H * W} dimensions, more than the ${MAX_CMA_DIMENSION} cma is for. Use cholcma (or spherecma, ga).`);
-  const poissonWindow = o.poissonWindow === undefined ? undefined : parseFloatStrict('--poisson-window', o.poissonWindow);
-  if (poissonWindow !== undefined && !(poissonWindow > 0)) throw new InputError(`--poisson-window must be a positive number of seconds, got ${poissonWindow}`);
-  const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_EVOLVE_BATCH });
-  const saveEvery = parseFloatStrict('--save-every', o.saveEvery);
-  if (saveEvery < 0) throw new InputError(`--save-every must be >= 0 seconds, got ${saveEvery}`);
-  const out = resolve(required(o.out, '--out', '--out runs/evolve1'));
+  const { poissonWindow, batch, saveEvery, out } = parseEvolveRunOptions(o);
   checkResultCount(neurons.length * evo.seeds * evo.spaces.length, `${neurons.length} neurons x ${evo.seeds} seeds x ${evo.spaces.length} spaces`);
   const mask = readTwinMask(ref, o.mask);
   const norm = trainedInputNorm(ref);

@@ -32,6 +32,17 @@ import { parseFloatStrict, parseIntStrict } from './parse.js';
 import { checkImageBatch, checkResultCount, maxBufferBytes } from './limits.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
+
+/** The options of an evolve run that do not depend on the twin: recording noise window, batch, save interval, folder. */
+export function parseEvolveRunOptions(o: { poissonWindow?: string; batch: string; saveEvery: string; out?: string }): { poissonWindow: number | undefined; batch: number; saveEvery: number; out: string } {
+  const poissonWindow = o.poissonWindow === undefined ? undefined : parseFloatStrict('--poisson-window', o.poissonWindow);
+  if (poissonWindow !== undefined && !(poissonWindow > 0)) throw new InputError(`--poisson-window must be a positive number of seconds, got ${poissonWindow}`);
+  const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_EVOLVE_BATCH });
+  const saveEvery = parseFloatStrict('--save-every', o.saveEvery);
+  if (saveEvery < 0) throw new InputError(`--save-every must be >= 0 seconds, got ${saveEvery}`);
+  return { poissonWindow, batch, saveEvery, out: resolve(required(o.out, '--out', '--out runs/evolve1')) };
+}
+
 export interface EvolveCli {
   model?: string; members?: string; neurons?: string; spaces?: string; optimizer: string; generations?: string; pop?: string; sigma0?: string;
   noise?: string; poissonWindow?: string; seeds?: string; batch: string; saveEvery: string; overwrite?: boolean; weightsDir?: string; out?: string;
@@ -65,12 +76,7 @@ export function parseEvolveCli(o: EvolveCli): ParsedEvolve {
     spaces: required(o.spaces, '--spaces', '--spaces pixel,fourier'), optimizer: o.optimizer, generations: required(o.generations, '--generations', '--generations 100'),
     pop: o.pop, sigma0: o.sigma0, noise: o.noise, seeds: o.seeds, hessianEigvecs: o.hessianEigvecs, hessianEigvals: o.hessianEigvals,
   });
-  const poissonWindow = o.poissonWindow === undefined ? undefined : parseFloatStrict('--poisson-window', o.poissonWindow);
-  if (poissonWindow !== undefined && !(poissonWindow > 0)) throw new InputError(`--poisson-window must be a positive number of seconds, got ${poissonWindow}`);
-  const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_EVOLVE_BATCH });
-  const saveEvery = parseFloatStrict('--save-every', o.saveEvery);
-  if (saveEvery < 0) throw new InputError(`--save-every must be >= 0 seconds, got ${saveEvery}`);
-  const out = resolve(required(o.out, '--out', '--out runs/evolve1'));
+  const { poissonWindow, batch, saveEvery, out } = parseEvolveRunOptions(o);
   checkResultCount(neurons.length * evo.seeds * evo.spaces.length, `${neurons.length} neurons x ${evo.seeds} seeds x ${evo.spaces.length} spaces`);
   if (evo.optimizer === 'cma') {
     for (const s of evo.spaces) {
