@@ -30,13 +30,13 @@ import { DEFAULT_RECOVERY, recoverPoles, recoverySteps, summariseRecovery } from
 import { recoveryLines, writeRecovery } from '../simulate/recovery-outputs.js';
 import { loadTrainedTwin } from '../train/trained-twin.js';
 
-interface DemoOptions { out: string; neurons: string; steps: string; seed: string; batch?: string; weightsDir?: string; overwrite?: boolean; twin: 'auto' | 'v1' | 'embedded' }
+interface DemoOptions { out: string; neurons: string; steps?: string; seed: string; batch?: string; weightsDir?: string; overwrite?: boolean; twin: 'auto' | 'v1' | 'embedded' }
 
 /**
  * The demo on the embedded twin: the MEI and LEI of its k best-predicted neurons (test correlation in twin.json),
  * synthesised at the simulation's norm and aperture and shown beside the true ones (simulate/recovery.ts).
  */
-async function embeddedDemo(o: DemoOptions, k: number, seed: bigint, steps: number): Promise<void> {
+async function embeddedDemo(o: DemoOptions, k: number, seed: bigint, steps: number = DEFAULT_RECOVERY.steps): Promise<void> {
   const dir = embeddedTwinDir();
   if (!dir) throw new WeightsError('this installation has no embedded twin (weights/default-twin/twin.json and simulation/truth/ are missing); reinstall dualneuron, or get the V1 twin with `dualneuron weights pull v1 priors`');
   const backend = await init('webgpu');
@@ -102,7 +102,7 @@ export function registerDemo(program: Command): void {
     .description('get the V1 twin and synthesise the MEI and LEI of a few well-predicted neurons; writes figures and previews. Offline without the V1 twin it uses the embedded twin (--twin) and shows its MEIs/LEIs beside the known true ones')
     .option('--out <dir>', 'output folder', 'dualneuron-demo')
     .option('--neurons <k>', 'how many neurons (the best predicted ones; the V1 twin has 458)', '3')
-    .option('--steps <n>', 'optimisation steps', '48')
+    .option('--steps <n>', 'optimisation steps (default: 48 on the V1 twin; 200 on the embedded twin, whose MEIs/LEIs start from noise and are compared with the true ones)')
     .option('--seed <s>', 'seed, 0..2^64-1', '0')
     .option('--batch <n>', 'runs optimised together (default: all of them, at most 8; fewer when the adapter\'s buffers hold fewer)')
     .option('--overwrite', 'recompute and replace results in --out that were made with other options')
@@ -114,7 +114,7 @@ export function registerDemo(program: Command): void {
       const k = parseIntStrict('--neurons', o.neurons, { min: 1 });
       if (o.twin !== 'embedded' && k > TWINS.v1.neurons) throw new InputError(`--neurons ${k}: the V1 twin has ${TWINS.v1.neurons} neurons; choose 1..${TWINS.v1.neurons}`);
       const seed = parseSeed('--seed', o.seed);
-      const steps = parseIntStrict('--steps', o.steps, { min: 1 });
+      const steps = o.steps === undefined ? undefined : parseIntStrict('--steps', o.steps, { min: 1 });
       const batch = o.batch ?? String(Math.min(2 * k, DEMO_BATCH));
       parseIntStrict('--batch', batch, { min: 1 });
       const lock = openOutputFolder(o.out, 'demo');
@@ -134,7 +134,7 @@ export function registerDemo(program: Command): void {
       const best = Array.from(corr.keys()).sort((a, b) => corr[b] - corr[a] || a - b).slice(0, k);
       console.error(`synthesising MEI and LEI of V1 neurons ${best.join(', ')} (the best predicted: r = ${best.map((i) => corr[i].toFixed(2)).join(', ')})`);
       const jobs: Job[] = best.flatMap((neuron) => (['least', 'most'] as const).map((pole) => ({ neuron, seed, pole })));
-      const cli = { model: 'v1', steps: o.steps, centered: true, lrSchedule: true, blur: true, batch, weightsDir: o.weightsDir, out: o.out, saveAllSteps: true, overwrite: o.overwrite } as SynthCli;
+      const cli = { model: 'v1', steps: o.steps ?? '48', centered: true, lrSchedule: true, blur: true, batch, weightsDir: o.weightsDir, out: o.out, saveAllSteps: true, overwrite: o.overwrite } as SynthCli;
       await runJobs(cli, jobs, 'demo', { neurons: best });
       // one overview figure: a row per neuron, LEI and MEI with their final responses
       const rows = best.map((neuron) => ({

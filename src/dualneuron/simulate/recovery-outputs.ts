@@ -43,8 +43,10 @@ export function recoveryLines(s: RecoverySummary): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   return [
     `MEI: median cosine ${s.mei.medianCosine.toFixed(3)}, ${pct(s.mei.fractionAtLeast)} of ${s.neurons} neurons >= ${s.threshold}`,
-    `LEI (the ${s.leiBelowBaselineNeurons.count} neurons whose true LEI is below baseline): median cosine ${s.leiBelowBaselineNeurons.medianCosine.toFixed(3)}, ` +
-      `${pct(s.leiBelowBaselineNeurons.fractionAtLeast)} >= ${s.threshold}; all neurons: median ${s.lei.medianCosine.toFixed(3)}`,
+    s.leiBelowBaselineNeurons.count === 0
+      ? `LEI: none of these neurons has a true LEI below baseline (their LEIs are nearly flat); median cosine ${s.lei.medianCosine.toFixed(3)}`
+      : `LEI (the ${s.leiBelowBaselineNeurons.count} neurons whose true LEI is below baseline): median cosine ${s.leiBelowBaselineNeurons.medianCosine.toFixed(3)}, ` +
+        `${pct(s.leiBelowBaselineNeurons.fractionAtLeast)} >= ${s.threshold}; all neurons: median ${s.lei.medianCosine.toFixed(3)}`,
     `"LEI below baseline": ${pct(s.labels.truthFraction)} in the truth, ${pct(s.labels.twinFraction)} on the twin; the labels agree for ${pct(s.labels.agreement)}`,
   ];
 }
