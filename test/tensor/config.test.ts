@@ -15,20 +15,20 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 test('defaults for an empty environment (empty strings count as unset)', () => {
   const c = readConfig({ DUALNEURON_HOME: '', DUALNEURON_QUIET: '' });
   assert.equal(c, {
-    home: null, upstream: null, quiet: false, syncKernels: false, flushEvery: 128, poolMB: 2048, matmul: 'auto',
+    home: null, upstream: null, quiet: false, offline: false, syncKernels: false, flushEvery: 128, poolMB: 2048, matmul: 'auto',
     dawnFlags: [], fftMaxRadix: 16, fftMaxPrime: 31, svg2png: null, dreamsimMirror: null, deepsimMirror: null,
   });
 });
 
 test('values from a given environment, typed', () => {
   const c = readConfig({
-    DUALNEURON_HOME: '/w/home', DUALNEURON_UPSTREAM: '/w/up', DUALNEURON_QUIET: '1', DUALNEURON_SYNC_KERNELS: '0',
+    DUALNEURON_HOME: '/w/home', DUALNEURON_UPSTREAM: '/w/up', DUALNEURON_QUIET: '1', DUALNEURON_OFFLINE: '1', DUALNEURON_SYNC_KERNELS: '0',
     DUALNEURON_FLUSH_EVERY: '7', DUALNEURON_POOL_MB: '0', DUALNEURON_MATMUL: 'vec4', DUALNEURON_DAWN_FLAGS: ' --a  --b ',
     DUALNEURON_FFT_MAX_RADIX: '8', DUALNEURON_FFT_MAX_PRIME: '13', DUALNEURON_SVG2PNG: 'inkscape --export-type=png',
     DUALNEURON_DREAMSIM_MIRROR: 'http://mirror/x', DUALNEURON_DEEPSIM_MIRROR: 'http://mirror/d', OTHER: 'ignored',
   });
   assert.equal(c, {
-    home: '/w/home', upstream: '/w/up', quiet: true, syncKernels: false, flushEvery: 7, poolMB: 0, matmul: 'vec4',
+    home: '/w/home', upstream: '/w/up', quiet: true, offline: true, syncKernels: false, flushEvery: 7, poolMB: 0, matmul: 'vec4',
     dawnFlags: ['--a', '--b'], fftMaxRadix: 8, fftMaxPrime: 13, svg2png: ['inkscape', '--export-type=png'],
     dreamsimMirror: 'http://mirror/x', deepsimMirror: 'http://mirror/d',
   });
