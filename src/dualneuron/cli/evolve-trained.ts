@@ -4,7 +4,6 @@
 // --mask instead of an upstream aperture, and the norm every image is scaled to: sqrt(C*H*W), the root-mean-square
 // norm of its training images in model space. Only the pixel space: fourier needs a natural magnitude prior at
 // the twin's size, and fc6/biggan feed the fixed twins' colour screening crops.
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
@@ -15,7 +14,7 @@ import { parseEvolveOptions, spacePop, spaceSigma0 } from '../evolve/run-options
 import { spaceStream } from '../evolve/space-factory.js';
 import { MAX_CMA_DIMENSION, makeOptimizer, optimizerSeed } from '../evolve/optimizer-factory.js';
 import { TwinObjective } from '../evolve/objective.js';
-import { prepareEvolveOutput, runEvolution, threadDir } from '../evolve/runner.js';
+import { finishedAlready, prepareEvolveOutput, runEvolution, threadDir } from '../evolve/runner.js';
 import { writeThreadFigures } from '../evolve/report.js';
 import { UnitPixelSpace } from '../evolve/unit-pixel-space.js';
 import type { RecordingNoiseOptions } from '../evolve/recording-noise.js';
@@ -66,11 +65,7 @@ export async function runEvolveTrained(o: EvolveCli & { mask?: string }, ref: Tr
   let objective: TwinObjective | null = null;
   let twin: OpenedTwin | null = null;
   try {
-    const done = prepareEvolveOutput(p.out, p.config, o.overwrite);
-    if (done >= p.evo.generations && existsSync(join(p.out, 'run.json'))) {
-      console.error(`${p.out} already holds the finished run (${done} generations) made with these options; nothing to do`);
-      return;
-    }
+    if (finishedAlready(p.out, prepareEvolveOutput(p.out, p.config, o.overwrite), p.evo.generations)) return;
     const backend = await init('webgpu');
     const rec = startRecord('evolve', { ...o }, backend.describe());
     twin = openTwin(ref, { members: p.members, backend });

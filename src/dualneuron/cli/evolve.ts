@@ -4,7 +4,6 @@
 // commander-mandatory (a mandatory option would be demanded of the subcommands too) and are checked in the action.
 import { Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init } from '../../tensor/index.js';
@@ -21,7 +20,7 @@ import { parseEvolveOptions, spacePop, spaceSigma0, type EvolveOptions, type Spa
 import { checkSpace, generatorSha256, makeSpace, spaceDimension, spaceStream } from '../evolve/space-factory.js';
 import { MAX_CMA_DIMENSION, makeOptimizer, optimizerSeed, readHessianFiles, type GanHessian } from '../evolve/optimizer-factory.js';
 import { TwinObjective } from '../evolve/objective.js';
-import { prepareEvolveOutput, runEvolution, threadDir } from '../evolve/runner.js';
+import { finishedAlready, prepareEvolveOutput, runEvolution, threadDir } from '../evolve/runner.js';
 import { writeThreadFigures } from '../evolve/report.js';
 import type { RecordingNoiseOptions } from '../evolve/recording-noise.js';
 import type { ImageSpace } from '../evolve/spaces.js';
@@ -115,12 +114,7 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
   let objective: TwinObjective | null = null;
   let model: OpenedTwin['model'] | null = null;
   try {
-    const done = prepareEvolveOutput(p.out, p.config, o.overwrite);
-    // a run killed after its last checkpoint but before run.json goes on below (no generation is computed again)
-    if (done >= p.evo.generations && existsSync(join(p.out, 'run.json'))) {
-      console.error(`${p.out} already holds the finished run (${done} generations) made with these options; nothing to do`);
-      return;
-    }
+    if (finishedAlready(p.out, prepareEvolveOutput(p.out, p.config, o.overwrite), p.evo.generations)) return;
     const backend = await init('webgpu');
     const spec = TWINS[p.id];
     // the largest forward of a generation: every thread's population and centre

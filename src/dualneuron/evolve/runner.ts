@@ -99,6 +99,17 @@ function readState(out: string): EvolveState | null {
 }
 
 /**
+ * Whether `out` already holds the finished run (its checkpoint has `generations` generations and run.json is
+ * written); says so. A run killed after its last checkpoint but before run.json is not finished: it goes on
+ * (no generation is computed again).
+ */
+export function finishedAlready(out: string, done: number, generations: number, log: (s: string) => void = (s) => console.error(s)): boolean {
+  if (done < generations || !existsSync(join(out, 'run.json'))) return false;
+  log(`${out} already holds the finished run (${done} generations) made with these options; nothing to do`);
+  return true;
+}
+
+/**
  * Before any GPU work: a checkpoint in `out` made with other options is refused, naming the differences, unless
  * `overwrite` (then it and the thread folders are removed). Returns the generations a matching checkpoint holds.
  */
