@@ -15,6 +15,7 @@ import { PopulationModel } from '../../src/dualneuron/simulate/population-model.
 import { truePoles } from '../../src/dualneuron/simulate/poles.js';
 import { leiBelowBaseline } from '../../src/dualneuron/simulate/run.js';
 import { HostRng } from '../../src/dualneuron/render/rng.js';
+import { projectBallBox } from '../../src/dualneuron/simulate/norm-constrained.js';
 
 /**
  * An independent optimiser in float64: projected gradient ascent of pole x drive on {a v : |a v| = eta} with the
@@ -64,7 +65,7 @@ test('MEI beats the best Gabor of a grid at the same norm; LEI below baseline ex
   assert.ok(dual.includes(true) && dual.includes(false), `the test population needs both kinds: ${dual}`);
   const hosts = params.map((p) => new HostNeuron(p, S));
   const model = new PopulationModel(params, S, b);
-  const r = await truePoles(model, hosts, cal, seed, { steps: 200, restarts: 3, lr: 0.05 });
+  const r = await truePoles(model, hosts, cal, seed, { steps: 200, restarts: 3, lr: 0.05, range: null });
   model.dispose();
   const P = S * S, img = (a: Float32Array, n: number) => a.subarray(n * P, (n + 1) * P);
 
@@ -112,6 +113,61 @@ test('MEI beats the best Gabor of a grid at the same norm; LEI below baseline ex
     const xl = hostOptimum(hosts[n], cal.aperture, cal.norm, -1, 200n + BigInt(n));
     assert.ok(cosine(xl, img(r.lei, n)) > 0.999, `neuron ${n}: LEI cosine with the float64 optimum ${cosine(xl, img(r.lei, n))}`);
   }
+});
+
+/**
+ * The float64 oracle with a pixel range: projected gradient ascent of pole x drive on K = {x = a z : lo <= z <= hi,
+ * |x| <= eta} (projectBallBox, tested on its own in norm-constrained.test.ts) with a backtracking step, from the
+ * pole's subunit filter at norm eta (the side where its half-squared term is active).
+ */
+function hostOptimumInRange(h: HostNeuron, a: Float64Array, eta: number, range: readonly [number, number], pole: 1 | -1, iterations = 600): Float64Array {
+  const lo = a.map((v) => v * range[0]), hi = a.map((v) => v * range[1]);
+  let x = projectBallBox(filterImage(h.filters[pole === 1 ? 0 : 2], a, eta), lo, hi, eta), val = pole * h.drive(x), step = 0.2 * eta;
+  for (let it = 0; it < iterations; it++) {
+    const g = h.driveGradient(x).map((u) => pole * u), gn = Math.hypot(...g);
+    if (gn === 0) break;
+    for (;;) {
+      const x2 = projectBallBox(x.map((v, k) => v + (step * g[k]) / gn), lo, hi, eta), val2 = pole * h.drive(x2);
+      if (val2 >= val) { x = x2; val = val2; step = Math.min(0.2 * eta, step * 1.5); break; }
+      step /= 2;
+      if (step < 1e-12 * eta) return x;
+    }
+  }
+  return x;
+}
+
+test('with the pixel range [-0.5, 0.5]: feasible, as good as the float64 projected-gradient optimum, LEI below baseline exactly for the dual neurons', async () => {
+  const b = await gpu();
+  const range = [-0.5, 0.5] as const;
+  const cal = calibrate(seed, S);
+  const params = Array.from({ length: N }, (_, n) => drawNeuron(n, seed, 0.5, cal));
+  const hosts = params.map((p) => new HostNeuron(p, S));
+  const model = new PopulationModel(params, S, b);
+  const r = await truePoles(model, hosts, cal, seed, { steps: 200, restarts: 2, lr: 1, range });
+  model.dispose();
+  const P = S * S, img = (a: Float32Array, n: number) => a.subarray(n * P, (n + 1) * P);
+  let clipped = 0;
+  for (let n = 0; n < N; n++) {
+    for (const x of [img(r.mei, n), img(r.lei, n)]) {
+      assert.ok(Math.hypot(...x) <= cal.norm * (1 + 1e-6), `neuron ${n}: norm ${Math.hypot(...x)} > ${cal.norm}`);
+      for (let k = 0; k < P; k++) {
+        const a = cal.aperture[k];
+        assert.ok(x[k] >= a * range[0] - 1e-6 && x[k] <= a * range[1] + 1e-6, `neuron ${n}: pixel ${k} = ${x[k]} outside ${a} x [-0.5, 0.5]`);
+        if (a === 1 && Math.abs(x[k]) > 0.5 - 1e-6) clipped++;
+      }
+    }
+    const xm = hostOptimumInRange(hosts[n], cal.aperture, cal.norm, range, 1);
+    assert.ok(r.meiRate[n] >= hosts[n].rate(xm) * (1 - 1e-3), `neuron ${n}: MEI rate ${r.meiRate[n]} below the float64 optimum ${hosts[n].rate(xm)}`);
+    assert.ok(cosine(xm, img(r.mei, n)) > 0.99, `neuron ${n}: MEI cosine with the float64 optimum ${cosine(xm, img(r.mei, n))}`);
+    assert.ok(r.meiStationarity[n] < 1e-3, `neuron ${n}: MEI stationarity ${r.meiStationarity[n]}`);
+    const base = baselineRate(params[n]);
+    assert.is(leiBelowBaseline(r.leiRate[n], base), params[n].dual, `neuron ${n} (dual ${params[n].dual}): LEI ${r.leiRate[n]} vs baseline ${base}`);
+    if (params[n].dual) {
+      const xl = hostOptimumInRange(hosts[n], cal.aperture, cal.norm, range, -1);
+      assert.ok(hosts[n].drive(img(r.lei, n)) <= hosts[n].drive(xl) + 1e-3 * Math.abs(hosts[n].drive(xl)), `neuron ${n}: LEI drive ${hosts[n].drive(img(r.lei, n))} above the float64 optimum ${hosts[n].drive(xl)}`);
+    }
+  }
+  assert.ok(clipped > 100, `the range must be active for this test to mean anything: ${clipped} pixels at +-0.5`);
 });
 
 test.run();

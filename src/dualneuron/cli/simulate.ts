@@ -11,6 +11,7 @@ import { openOutputFolder } from '../output-folder.js';
 import { startRecord, finishRecord } from '../run-record.js';
 import { simulate, BELOW_BASELINE_FRACTION, type SimulateOptions } from '../simulate/run.js';
 import { DEFAULT_POLE_OPTIONS } from '../simulate/poles.js';
+import { defaultLr } from '../simulate/norm-constrained.js';
 import { MAX_IMAGES } from './limits.js';
 import { parseFloatStrict, parseIntStrict, parseSeed } from './parse.js';
 
@@ -25,13 +26,24 @@ export const MAX_IMAGE_BYTES = 2 ** 30;
 
 interface Opts {
   neurons: string; images: string; repeats: string; minRepeats?: string; size: string; window: string; seed: string;
-  dualFraction: string; steps: string; restarts: string; lr: string; overwrite?: boolean; out: string;
+  dualFraction: string; steps: string; restarts: string; lr?: string; poleRange: string; overwrite?: boolean; out: string;
 }
 
 function parseFraction(name: string, v: string): number {
   const x = parseFloatStrict(name, v);
   if (!(x >= 0 && x <= 1)) throw new InputError(`${name} must lie in [0, 1], got '${v}'`);
   return x;
+}
+
+/** `lo,hi` (contrast units, lo < 0 < hi) or `none`. */
+export function parsePoleRange(v: string): readonly [number, number] | null {
+  if (v.trim().toLowerCase() === 'none') return null;
+  const parts = v.split(',');
+  const [lo, hi] = parts.map((t) => Number(t.trim()));
+  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < 0 && hi > 0)) {
+    throw new InputError(`--pole-range must be 'lo,hi' with lo < 0 < hi in contrast units (pixel / 255 - 0.5; the data's own range is -0.5,0.5), or 'none'; got '${v}'`);
+  }
+  return [lo, hi];
 }
 
 /** Every option checked before any work. */
@@ -43,11 +55,12 @@ export function parseSimulateOptions(o: Opts): SimulateOptions {
   const size = parseIntStrict('--size', o.size, SIM_SIDE);
   const window = parseFloatStrict('--window', o.window);
   if (!(window > 0 && window <= 1000)) throw new InputError(`--window must be a number of seconds in (0, 1000], got '${o.window}'`);
-  const lr = parseFloatStrict('--lr', o.lr);
+  const range = parsePoleRange(o.poleRange);
+  const lr = o.lr === undefined ? defaultLr(range) : parseFloatStrict('--lr', o.lr);
   if (!(lr > 0)) throw new InputError(`--lr must be a positive number, got '${o.lr}'`);
   const opts: SimulateOptions = {
     neurons, images, repeats, minRepeats, size, window, seed: parseSeed('--seed', o.seed), dualFraction: parseFraction('--dual-fraction', o.dualFraction),
-    poles: { steps: parseIntStrict('--steps', o.steps, { min: 1, max: 100_000 }), restarts: parseIntStrict('--restarts', o.restarts, { min: 1, max: 16 }), lr },
+    poles: { steps: parseIntStrict('--steps', o.steps, { min: 1, max: 100_000 }), restarts: parseIntStrict('--restarts', o.restarts, { min: 1, max: 16 }), lr, range },
   };
   if (repeats * images * neurons > MAX_RESPONSES) {
     throw new InputError(`--repeats x --images x --neurons = ${(repeats * images * neurons).toLocaleString('en-US')} responses; one simulation writes at most ${MAX_RESPONSES.toLocaleString('en-US')} (512 MiB of float32). Use fewer, or several --seed values.`);
@@ -71,7 +84,8 @@ export function registerSimulate(program: Command): void {
     .option('--dual-fraction <p>', 'probability that a neuron is dual (a suppressive subunit strong enough to take its LEI far below baseline); the others get a subunit too weak to lower the rate by more than about 6%', '0.5')
     .option('--steps <n>', 'Adam steps of the true MEI/LEI optimisation', String(DEFAULT_POLE_OPTIONS.steps))
     .option('--restarts <k>', 'starts per neuron and pole, 1..16 (the subunit filter, then Gaussian noise); the best is kept', String(DEFAULT_POLE_OPTIONS.restarts))
-    .option('--lr <x>', 'Adam learning rate of the MEI/LEI optimisation (pixels start with RMS 1; cosine schedule to 0)', String(DEFAULT_POLE_OPTIONS.lr))
+    .option('--lr <x>', `rate of the MEI/LEI optimisation, cosine schedule to 0: with a pixel range, the first projected-gradient step as a fraction of the norm (default ${defaultLr([-1, 1])}); with --pole-range=none, Adam's learning rate on free pixels of RMS 1 (default ${defaultLr(null)})`)
+    .option('--pole-range <lo,hi>', 'pixel range of the true MEI/LEI in contrast units (x = pixel / 255 - 0.5): the poles are the best images whose pixels lie in it (times the aperture) at L2 norm at most the MEI norm, images one could show; \'none\' for the norm alone (write --pole-range=none or --pole-range=-0.4,0.4)', DEFAULT_POLE_OPTIONS.range.join(','))
     .option('--overwrite', 'replace a complete simulation already in --out')
     .requiredOption('--out <dir>', 'output folder DATA: dataset.json, responses.npy, images.npy, truth/, run.json')
     .action(async (o: Opts) => {

@@ -1,6 +1,8 @@
 // The true MEI and LEI of each simulated neuron: gradient optimisation on the tensor model (autodiff), at a
-// fixed L2 norm eta inside the aperture, as synthesis constrains twins' MEIs. A run optimises free pixels v;
-// the image is x = eta (a * v) / |a * v| (a the aperture), so every step is feasible (norm-constrained.ts). Adam on
+// fixed L2 norm eta inside the aperture, every pixel within the data's range (by default [-0.5, 0.5] in contrast
+// units, the range of every recorded image: the poles are stimuli one could show), as DualNeuron constrains twins'
+// MEIs (one norm and one value range for all poles). A run optimises free pixels v; the image is
+// x = clip(eta (a * v) / |a * v|, lo, hi) (a the aperture), so every step is feasible (norm-constrained.ts). Adam on
 // v with a cosine schedule; several restarts per neuron and pole (restart 0 starts from the subunit's own filter through the
 // aperture: the excitatory cos filter for the MEI, the suppressive one made invisible to the excitatory subunit
 // for the LEI; the others from Gaussian noise), and the best by the float64 host drive is kept. No crops, jitter or
@@ -20,13 +22,18 @@ import type { PopulationModel } from './population-model.js';
 export interface PoleOptions {
   steps: number;
   restarts: number;
-  /** Adam learning rate on v, whose pixels start with RMS 1 */
+  /** the optimiser's rate (norm-constrained.ts: Adam's on v of RMS 1 for the norm alone, the first step / eta with a range) */
   lr: number;
+  /** [lo, hi] of every pixel, contrast units; null: the norm alone constrains the images */
+  range: readonly [number, number] | null;
   /** called with (steps done, total steps over all chunks) */
   onStep?: (done: number, total: number) => void;
 }
 
-export const DEFAULT_POLE_OPTIONS = { steps: 200, restarts: 2, lr: 0.05 } as const;
+/** The pixel range of the recorded images in contrast units: x = pixel / 255 - 0.5 with pixels 0..255. */
+export const PIXEL_RANGE: readonly [number, number] = [-0.5, 0.5];
+
+export const DEFAULT_POLE_OPTIONS = { steps: 200, restarts: 2, range: PIXEL_RANGE } as const;
 
 export interface PoleResults {
   /** (N, S*S) float32 contrast images at norm eta */
@@ -52,19 +59,35 @@ const neuronsPerChunk = (size: number, restarts: number) => Math.max(1, Math.flo
 export const poleSteps = (neurons: number, size: number, restarts: number, steps: number) => Math.ceil(neurons / neuronsPerChunk(size, restarts)) * steps;
 
 /**
- * First-order optimality residual of x on {a * v : |a * v| = eta}: with g the float64 drive gradient and t = a (g -
- * (g . x^) x^) its part along the constraint surface (through the aperture), eta |t| / max(|u(x) - beta|, beta),
- * the drive change available to first order for a move of the whole norm budget, relative to the drive's
- * excursion from baseline (or the baseline drive, for flat objectives such as a non-dual neuron's LEI). 0 at a
- * constrained optimum.
+ * First-order optimality residual of x for maximising (sign 1) or minimising (sign -1) the drive over the images
+ * optimiseAtNorm searches, with g the float64 drive gradient times sign:
+ * - the norm alone ({a v : |a v| = eta}): t = a (g - (g . x^) x^), x^ = x / |x|;
+ * - with a range ({x = a z : lo <= z <= hi, |x| <= eta}): t = g - lambda x over the pixels strictly inside their
+ *   bounds a_k [lo, hi], plus, on a pixel at a bound, that component where it points back inside (the only move
+ *   the bound allows; a gain there is a violation); lambda = (g . x) / |x|^2 over the free pixels when |x| = eta
+ *   (the ball's multiplier), 0 when the norm is not reached.
+ * Returned as |x| |t| / max(|u(x) - beta|, beta): the drive change available to first order for a move of the whole
+ * norm budget, relative to the drive's excursion from baseline (or the baseline drive, for flat objectives such as
+ * a non-dual neuron's LEI). 0 at a constrained optimum.
  */
-export function stationarity(h: HostNeuron, x: ArrayLike<number>, a: Float64Array): number {
-  const g = h.driveGradient(x), beta = h.params.baseline_drive;
-  let xx = 0, gx = 0;
-  for (let k = 0; k < g.length; k++) { xx += x[k] * x[k]; gx += g[k] * x[k]; }
+export function stationarity(h: HostNeuron, x: ArrayLike<number>, a: ArrayLike<number>, sign: 1 | -1, range: readonly [number, number] | null, eta: number): number {
+  const g = h.driveGradient(x).map((v) => sign * v), beta = h.params.baseline_drive, P = g.length;
+  // -1 at the lower bound, 1 at the upper, 0 free, 2 fixed (outside the aperture)
+  const state = new Int8Array(P);
+  if (range) for (let k = 0; k < P; k++) {
+    const l = a[k] * range[0], u = a[k] * range[1], tol = 1e-6 * (u - l);
+    state[k] = u - l <= 1e-12 ? 2 : x[k] <= l + tol ? -1 : x[k] >= u - tol ? 1 : 0;
+  }
+  let all = 0, xx = 0, gx = 0;
+  for (let k = 0; k < P; k++) { all += x[k] * x[k]; if (state[k] === 0) { xx += x[k] * x[k]; gx += g[k] * x[k]; } }
+  const onSphere = !range || Math.sqrt(all) >= eta * (1 - 1e-4);
+  const lambda = onSphere && xx > 0 ? gx / xx : 0;
   let tt = 0;
-  for (let k = 0; k < g.length; k++) tt += (a[k] * (g[k] - (gx / xx) * x[k])) ** 2;
-  return (Math.sqrt(xx) * Math.sqrt(tt)) / Math.max(Math.abs(h.drive(x) - beta), beta);
+  for (let k = 0; k < P; k++) {
+    const r = (range ? 1 : a[k]) * (g[k] - lambda * x[k]), s = state[k];
+    if (s === 0 || (s === 1 && r < 0) || (s === -1 && r > 0)) tt += r * r;
+  }
+  return (Math.sqrt(all) * Math.sqrt(tt)) / Math.max(Math.abs(h.drive(x) - beta), beta);
 }
 
 export async function truePoles(model: PopulationModel, hosts: readonly HostNeuron[], cal: Calibration, seed: bigint, o: PoleOptions): Promise<PoleResults> {
@@ -92,7 +115,7 @@ export async function truePoles(model: PopulationModel, hosts: readonly HostNeur
       (pole === 0 ? res.mei : res.lei).set(img, n * P);
       (pole === 0 ? res.meiRate : res.leiRate)[n] = hosts[n].rate(img);
       (pole === 0 ? res.meiRestart : res.leiRestart)[n] = best;
-      (pole === 0 ? res.meiStationarity : res.leiStationarity)[n] = stationarity(hosts[n], img, cal.aperture);
+      (pole === 0 ? res.meiStationarity : res.leiStationarity)[n] = stationarity(hosts[n], img, cal.aperture, pole === 0 ? 1 : -1, o.range, cal.norm);
     }
   }
   return res;
@@ -137,7 +160,7 @@ async function optimiseChunk(model: PopulationModel, hosts: readonly HostNeuron[
   const sg = keep(Tensor.from(sign, [1, 2 * R], { backend: model.backend }));
   try {
     return await optimiseAtNorm({
-      backend: model.backend, size: S, aperture: cal.aperture, norm: cal.norm, init, steps: o.steps, lr: o.lr, onStep: tick,
+      backend: model.backend, size: S, aperture: cal.aperture, norm: cal.norm, range: o.range, init, steps: o.steps, lr: o.lr, onStep: tick,
       what: `MEI/LEI optimisation of neurons ${n0}..${n1 - 1}`,
       objective: (x) => model.perNeuron(x.reshape([n1 - n0, 2 * R, S, S]), n0, 'drive').mul(sg).sum(),
     });

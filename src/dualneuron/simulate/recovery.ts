@@ -1,6 +1,7 @@
 // Does a twin trained on a simulated population give back the features put in? The MEI and LEI of every neuron
-// are synthesised on the twin under the simulation's own constraint (norm eta inside the aperture, in contrast
-// units x = pixel / 255 - 0.5: norm-constrained.ts, the same optimiser as the truth, but from noise: the twin
+// are synthesised on the twin under the simulation's own constraint (norm eta inside the aperture and the truth's
+// pixel range, in contrast units x = pixel / 255 - 0.5: norm-constrained.ts, the same optimiser as the truth, but
+// from noise: the twin
 // knows nothing of the true filters), and compared with the true ones: cosine similarity inside the aperture,
 // the true model's drive at the twin's images relative to its drive at the true ones, and the "LEI below
 // baseline" label on the twin (its rate at its LEI <= 0.8 x its rate to a blank image) against the truth's.
@@ -10,7 +11,7 @@ import { InputError } from '../../errors.js';
 import { median } from '../../util/median.js';
 import { HostRng } from '../render/rng.js';
 import type { TrainedTwin } from '../train/trained-twin.js';
-import { optimiseAtNorm } from './norm-constrained.js';
+import { defaultLr, optimiseAtNorm } from './norm-constrained.js';
 import { leiBelowBaseline } from './run.js';
 import { cosineInAperture, type SimulationTruth } from './truth.js';
 
@@ -18,7 +19,8 @@ export interface RecoveryOptions {
   steps: number;
   /** noise starts per neuron and pole; the best on the twin is kept */
   restarts: number;
-  lr: number;
+  /** the optimiser's rate; default defaultLr(the truth's range) */
+  lr?: number;
   seed: bigint;
   /** runs (neurons x 2 poles x restarts) optimised together */
   batch: number;
@@ -32,7 +34,7 @@ export interface RecoveryOptions {
   onStep?: (done: number, total: number) => void;
 }
 
-export const DEFAULT_RECOVERY = { steps: 200, restarts: 3, lr: 0.05, batch: 96 } as const;
+export const DEFAULT_RECOVERY = { steps: 200, restarts: 3, batch: 96 } as const;
 
 /** Seed streams of recover (disjoint from the simulation's, which use 1..5). */
 const STREAM_RECOVERY_STARTS = 11;
@@ -90,6 +92,9 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
   const N = idx.length, S = truth.size, P = S * S, R = o.restarts, Nout = twin.spec.neurons;
   const norm = truth.norm * (o.normScale ?? 1);
   if (!(norm > 0)) throw new InputError(`norm scale ${o.normScale}: the images' norm must be positive`);
+  if (truth.range && norm !== truth.norm) {
+    throw new InputError(`--norm-scale ${o.normScale}: the true MEI/LEI were clipped to the pixel range [${truth.range.join(', ')}], so their shapes depend on the norm and there is no truth at another one; simulate again with --pole-range=none to compare at other norms`);
+  }
   const { mean, std } = twin.manifest.input.preprocessing;
   const backend = twin.backend;
   // contrast x -> the twin's input: pixel / 255 = x + 0.5, then (v - mean) / std
@@ -115,7 +120,7 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
       // the twin's drive (before its ELU + 1), as the truth optimises the model's drive: the same images, and a
       // gradient that does not vanish where a suppressed rate underflows
       images = await optimiseAtNorm({
-        backend, size: S, aperture: truth.aperture, norm, init, steps: o.steps, lr: o.lr,
+        backend, size: S, aperture: truth.aperture, norm, range: truth.range, init, steps: o.steps, lr: o.lr ?? defaultLr(truth.range),
         what: `recovering the MEI/LEI of neurons ${idx.slice(n0, n1).join(', ')} on ${twin.dir}`, onStep: () => o.onStep?.(++done, total),
         objective: (x) => twin.drive(toInput(x)).mul(w).sum(),
       });

@@ -105,11 +105,12 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
     mei: {
       norm: cal.norm, norm_rule: `median over ${CALIBRATION_SCENES} calibration scenes of |a (x - mean_a(x))|`,
       aperture: { file: 'aperture.npy', radius: APERTURE.radius, edge: APERTURE.edge, rule: '1 within radius x S of the centre, raised-cosine edge of width edge x S, 0 beyond' },
-      constraint: 'x = norm (a v) / |a v| over free pixels v',
+      range: o.poles.range,
+      constraint: o.poles.range ? 'x = clip(norm (a v) / |a v|, range[0], range[1]) over free pixels v: L2 norm at most norm (norm where no pixel is clipped), every pixel within range' : 'x = norm (a v) / |a v| over free pixels v',
       objective: 'the drive u (MEI: max, LEI: min); the same images as the rate, which is increasing in u, but defined where the rate underflows',
       optimiser: { name: 'adam', schedule: 'cosine to 0', ...o.poles, restart_0: 'the subunit filter through the aperture (MEI: excitatory cos; LEI: suppressive cos orthogonalised against the excitatory pair seen through the aperture)', others: 'Gaussian noise' },
       below_baseline: `lei_rate <= ${BELOW_BASELINE_FRACTION} x baseline_rate`,
-      stationarity: 'eta |a (g - (g.x^) x^)| / max(|u - baseline_drive|, baseline_drive), g the float64 drive gradient at the saved image x (x^ = x / |x|): the drive change available to first order along the constraint surface, relative; 0 at a constrained optimum',
+      stationarity: '|x| |t| / max(|u - baseline_drive|, baseline_drive) with t = a (g - lambda x) over the pixels inside the range (plus, on clipped pixels, its part pointing back into the range), g the float64 drive gradient (negated for the LEI), lambda = (g . x) / |x|^2 over the unclipped pixels: the drive change available to first order along the constraint surface, relative; 0 at a constrained optimum',
     },
     population: { dual_fraction: o.dualFraction, calibration_scenes: CALIBRATION_SCENES, ranges: RANGES },
     neurons: neuronsOut,
@@ -120,7 +121,7 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
     format: 'dualneuron-recorded', version: 1, images: I, neurons: N, repeats: R, image_shape: [S, S],
     neuron_ids: params.map((p) => p.id), image_ids: Array.from({ length: I }, (_, i) => i),
     response_unit: 'spike_count', window_s: o.window,
-    source: `dualneuron simulate --neurons ${N} --images ${I} --repeats ${R} --min-repeats ${o.minRepeats} --size ${S} --window ${o.window} --seed ${o.seed} --dual-fraction ${o.dualFraction} --steps ${o.poles.steps} --restarts ${o.poles.restarts} --lr ${o.poles.lr}`,
+    source: `dualneuron simulate --neurons ${N} --images ${I} --repeats ${R} --min-repeats ${o.minRepeats} --size ${S} --window ${o.window} --seed ${o.seed} --dual-fraction ${o.dualFraction} --steps ${o.poles.steps} --restarts ${o.poles.restarts} --lr ${o.poles.lr} --pole-range=${o.poles.range ? o.poles.range.join(',') : 'none'}`,
   }, null, 1) + '\n');
   return {
     dual: params.filter((p) => p.dual).length, belowBaseline: below.reduce((s, v) => s + v, 0), meiNorm: cal.norm,

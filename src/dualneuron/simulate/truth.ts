@@ -10,6 +10,8 @@ export interface SimulationTruth {
   size: number;
   /** the MEI/LEI norm eta */
   norm: number;
+  /** the pixel range the true MEI/LEI were clipped to (contrast units); null: the norm alone (older truths) */
+  range: readonly [number, number] | null;
   neurons: (NeuronParams & { baseline_rate: number; mei_rate: number; lei_rate: number; lei_below_baseline: boolean })[];
   /** (N, S*S) each, contrast units (x = pixel / 255 - 0.5) */
   mei: Float32Array;
@@ -33,7 +35,7 @@ export function readTruth(data: string): SimulationTruth {
   };
   const hosts = new Map<number, HostNeuron>();
   return {
-    size: S, norm: t.mei.norm, neurons: t.neurons, mei: arr('mei.npy', [N, S, S]), lei: arr('lei.npy', [N, S, S]), aperture: arr('aperture.npy', [S, S]),
+    size: S, norm: t.mei.norm, range: Array.isArray(t.mei.range) ? [t.mei.range[0], t.mei.range[1]] : null, neurons: t.neurons, mei: arr('mei.npy', [N, S, S]), lei: arr('lei.npy', [N, S, S]), aperture: arr('aperture.npy', [S, S]),
     neuron(n: number) {
       if (!hosts.has(n)) hosts.set(n, new HostNeuron(t.neurons[n], S));
       return hosts.get(n)!;
