@@ -31,6 +31,7 @@ import { imagesFromScreen } from '../analysis/screen-images.js';
 import { registerAnalyzeDual } from './analyze-dual.js';
 import { registerAnalyzeRf } from './analyze-rf.js';
 import { registerAnalyzeAxis } from './analyze-axis.js';
+import { registerAnalyzeMask } from './analyze-mask.js';
 
 const list = (name: string, v: string): number[] => {
   const xs = v.split(',').map((s) => parseFloatStrict(name, s.trim()));
@@ -293,5 +294,6 @@ export function registerAnalyze(program: Command): Command {
   registerAnalyzeDual(analyze);
   registerAnalyzeRf(analyze);
   registerAnalyzeAxis(analyze);
+  registerAnalyzeMask(analyze);
   return analyze;
 }
