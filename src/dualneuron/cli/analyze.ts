@@ -32,6 +32,7 @@ import { registerAnalyzeDual } from './analyze-dual.js';
 import { registerAnalyzeRf } from './analyze-rf.js';
 import { registerAnalyzeAxis } from './analyze-axis.js';
 import { registerAnalyzeMask } from './analyze-mask.js';
+import { registerAnalyzeSheet } from './analyze-sheet.js';
 
 const list = (name: string, v: string): number[] => {
   const xs = v.split(',').map((s) => parseFloatStrict(name, s.trim()));
@@ -295,5 +296,6 @@ export function registerAnalyze(program: Command): Command {
   registerAnalyzeRf(analyze);
   registerAnalyzeAxis(analyze);
   registerAnalyzeMask(analyze);
+  registerAnalyzeSheet(analyze);
   return analyze;
 }
