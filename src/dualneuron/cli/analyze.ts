@@ -33,6 +33,7 @@ import { registerAnalyzeRf } from './analyze-rf.js';
 import { registerAnalyzeAxis } from './analyze-axis.js';
 import { registerAnalyzeMask } from './analyze-mask.js';
 import { registerAnalyzeSheet } from './analyze-sheet.js';
+import { registerAnalyzeTrajectory } from './analyze-trajectory.js';
 
 const list = (name: string, v: string): number[] => {
   const xs = v.split(',').map((s) => parseFloatStrict(name, s.trim()));
@@ -297,5 +298,6 @@ export function registerAnalyze(program: Command): Command {
   registerAnalyzeAxis(analyze);
   registerAnalyzeMask(analyze);
   registerAnalyzeSheet(analyze);
+  registerAnalyzeTrajectory(analyze);
   return analyze;
 }

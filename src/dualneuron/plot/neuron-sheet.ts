@@ -45,7 +45,7 @@ export function neuronSheet(d: SheetData, title: string): { svg: Svg; panels: Sh
   const pole = (x: number, p: SheetPole, name: string, color: string) => {
     const s = stretchByMax(p.image, C, H, W);
     svg.image(x, top, cell, imgH, { width: W, height: H, channels: C, data: s.data });
-    svg.text(x + cell / 2, top + imgH + 14, `${name} (seed ${p.seed}): ${p.final.toPrecision(4)}`, { size: 10, anchor: 'middle', color });
+    svg.text(x + cell / 2, top + imgH + 14, `${name} (seed ${Number(p.seed)}): ${p.final.toPrecision(4)}`, { size: 10, anchor: 'middle', color });
     panels.push({ name, file: p.file, display: 'stretch', scale: s.scale, trace: { points: p.trace.length, color } });
   };
   let x = 20;
