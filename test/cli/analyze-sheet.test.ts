@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { cliFails, cliOk } from '../helpers/cli.js';
+import { readImage, resizeBilinearPIL } from '../../src/io/image/index.js';
+import { MAX_PICTURE_SIDE } from '../../src/dualneuron/analysis/sheet-inputs.js';
 import { HW, gaborFolder, pattern, polesFolder, rfFolder, screenFolder, trace } from '../helpers/sheet-folders.js';
 
 const test = suite('cli analyze sheet');
@@ -124,6 +126,22 @@ test('poles alone: two panels and the traces; every neuron of the folder by defa
     assert.is(svgImages(svg).length, 2);
     assert.is(polylines(svg).filter((p) => p.points.length === 4).length, 2);
   }
+});
+
+test('screen images larger than the limit are shrunk (PIL bilinear) and marked resized', () => {
+  const poles = join(tmp, 'poles-big'), scr = join(tmp, 'screen-big');
+  polesFolder(poles, [1], [0]);
+  const paths = screenFolder(scr, 2, 4, [300, 200]);
+  const out = join(tmp, 'out-big');
+  cliOk(['analyze', 'sheet', '--poles', poles, '--screen', scr, '--top', '1', '--out', out]);
+  const svg = readFileSync(join(out, 'sheet_0001.svg'), 'utf8');
+  const side = JSON.parse(readFileSync(join(out, 'sheet_0001.json'), 'utf8')) as { panels: { name: string; display: string }[] };
+  assert.equal(side.panels.slice(2).map((p) => p.display), ['resized', 'resized']);
+  const mai = decode(svgImages(svg)[2].png);
+  assert.equal([mai.width, mai.height], [MAX_PICTURE_SIDE, 128]);
+  // unit 1 reverses the order: its MAI is image 0
+  const want = resizeBilinearPIL(readImage(paths[0]), MAX_PICTURE_SIDE, 128);
+  assert.equal([...mai.data], [...want.data]);
 });
 
 test('bad inputs: a Gabor or RF folder without the neuron, a screen that is not one, a bad --top', () => {

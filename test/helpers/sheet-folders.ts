@@ -35,12 +35,13 @@ export function polesFolder(dir: string, neurons: number[], seeds: number[], o: 
   }
 }
 
-/** A screen of `count` gray PNG images (sizes 40 x 30) over units 0..units-1, responses i * (u + 1) ascending. */
-export function screenFolder(dir: string, units: number, count: number): string[] {
+/** A screen of `count` gray PNG images (w x h, default 40 x 30) over units 0..units-1, responses i * (u + 1) ascending. */
+export function screenFolder(dir: string, units: number, count: number, size: [number, number] = [40, 30]): string[] {
   mkdirSync(join(dir, 'imgs'), { recursive: true });
+  const [w, h] = size;
   const paths = Array.from({ length: count }, (_, i) => {
     const p = join(dir, 'imgs', `im${i}.png`);
-    writePNG(p, { width: 40, height: 30, channels: 1, data: Uint8Array.from({ length: 1200 }, (_, j) => (j * (i + 3) + i * 17) % 256) });
+    writePNG(p, { width: w, height: h, channels: 1, data: Uint8Array.from({ length: w * h }, (_, j) => (j * (i + 3) + i * 17) % 256) });
     return p;
   });
   writeFileSync(join(dir, 'images.txt'), paths.map((p, i) => `${i}\t${p}\n`).join(''));

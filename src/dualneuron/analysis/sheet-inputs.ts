@@ -8,7 +8,7 @@ import { InputError } from '../../errors.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
 import { parseCsv, csvColumn } from '../../io/csv.js';
-import { readImage, toL, toRGB } from '../../io/image/index.js';
+import { readImage, resizeBilinearPIL, toL, toRGB } from '../../io/image/index.js';
 import { jobDir, type Done, type Pole } from '../synthesis/poles.js';
 import { parseImagesTxt } from '../screening/images-list.js';
 import { unitFile } from '../cli/screen.js';
@@ -16,7 +16,10 @@ import type { PolesFolder } from './poles-folder.js';
 import type { GaussFit } from './gauss-fit.js';
 
 export interface SheetPole { seed: string; image: Float32Array; final: number; trace: Float32Array; file: string }
-export interface SheetPicture { width: number; height: number; channels: 1 | 3; data: Uint8Array; response: number; file: string }
+export interface SheetPicture { width: number; height: number; channels: 1 | 3; data: Uint8Array; response: number; file: string; /** the file's size when it was shrunk to fit */ resizedFrom?: [number, number] }
+
+/** Screen images larger than this on their longer side are shrunk (PIL bilinear) so sheets stay small. */
+export const MAX_PICTURE_SIDE = 192;
 export interface SheetGabor { image: Float32Array; response: number; file: string }
 export interface SheetRf { map: Float32Array; fit: Pick<GaussFit, 'x0' | 'y0' | 'sigmaMajor' | 'sigmaMinor' | 'angle'> | null; readout: { x: number; y: number } | null; file: string }
 
@@ -50,8 +53,11 @@ export function sheetScreen(dir: string, neuron: number, k: number): { mais: She
     if (file === undefined) throw new InputError(`${dir}/images.txt has no image ${idx[r]}: the screen's files do not belong together`);
     const raw = readImage(file);
     const gray = raw.mode === 'L' || raw.mode === '1' || raw.mode === 'I' || raw.mode === 'LA';
-    const img = gray ? toL(raw) : toRGB(raw);
-    return { width: img.width, height: img.height, channels: gray ? 1 : 3, data: img.data as Uint8Array, response: resp[r], file };
+    let img = gray ? toL(raw) : toRGB(raw);
+    const side = Math.max(img.width, img.height);
+    const resizedFrom: [number, number] | undefined = side > MAX_PICTURE_SIDE ? [img.width, img.height] : undefined;
+    if (resizedFrom) img = resizeBilinearPIL(img, Math.max(1, Math.round((img.width * MAX_PICTURE_SIDE) / side)), Math.max(1, Math.round((img.height * MAX_PICTURE_SIDE) / side)));
+    return { width: img.width, height: img.height, channels: gray ? 1 : 3, data: img.data as Uint8Array, response: resp[r], file, resizedFrom };
   };
   const n = Math.min(k, m);
   return { mais: Array.from({ length: n }, (_, i) => pic(m - 1 - i)), lais: Array.from({ length: n }, (_, i) => pic(i)) };

@@ -13,7 +13,7 @@ import { saveFigure } from '../plot/save.js';
 import { neuronSheet } from '../plot/neuron-sheet.js';
 import { jobDir } from '../synthesis/poles.js';
 import { configValue, readPolesFolder } from '../analysis/poles-folder.js';
-import { sheetGabor, sheetPole, sheetRf, sheetScreen } from '../analysis/sheet-inputs.js';
+import { MAX_PICTURE_SIDE, sheetGabor, sheetPole, sheetRf, sheetScreen } from '../analysis/sheet-inputs.js';
 import { parseIntStrict } from './parse.js';
 import { parseNeurons } from './synthesize.js';
 
@@ -50,7 +50,7 @@ async function runSheet(o: SheetOpts): Promise<void> {
       written.push(...saveFigure(svg, base));
       writeFileAtomic(`${base}.json`, JSON.stringify({
         neuron: n, panels,
-        conventions: 'panels in the order of the SVG\'s <image> elements; stretch: pixel = round(255 * (0.5 + 0.5 * value / scale)); max: pixel = round(255 * max(value, 0) / scale); as-stored: the image file\'s pixels; traces: one polyline point per step (activations.npy)',
+        conventions: `panels in the order of the SVG's <image> elements; stretch: pixel = round(255 * (0.5 + 0.5 * value / scale)); max: pixel = round(255 * max(value, 0) / scale); as-stored: the image file's pixels; resized: the file shrunk (PIL bilinear) to ${MAX_PICTURE_SIDE} pixels on its longer side; traces: one polyline point per step (activations.npy)`,
       }, null, 1) + '\n');
       bar.tick();
     }
@@ -67,7 +67,7 @@ export function registerAnalyzeSheet(analyze: Command): void {
     .description('one sheet per neuron: its best MEI and lowest LEI (by final activation over seeds) with their activation traces, and with the options the top MAIs and LAIs of a screen, the best Gabor of analyze gabor, the gradient RF map with its Gaussian fit (1 and 2 sigma) and readout position of analyze rf. Writes sheet_NNNN.svg (+ .png), sheet_NNNN.json (each panel\'s source file and display scale), run.json')
     .requiredOption('--poles <dir>', 'a poles folder (dualneuron poles / synthesize)')
     .option('--neurons <list>', 'neurons, e.g. 0-9 or 3,7 (default: all of the poles folder)')
-    .option('--screen <dir>', 'a screening output of the same twin: each neuron\'s top MAIs and LAIs, shown as the image files are stored')
+    .option('--screen <dir>', `a screening output of the same twin: each neuron's top MAIs and LAIs, shown as the image files are stored (files over ${MAX_PICTURE_SIDE} pixels shrunk to ${MAX_PICTURE_SIDE} on the longer side)`)
     .option('--gabor <dir>', 'an analyze gabor output holding these neurons: the best Gabor')
     .option('--rf <dir>', 'an analyze rf output holding these neurons: the gradient map and its fit')
     .option('--top <k>', 'MAIs and LAIs per neuron with --screen', '5')

@@ -16,8 +16,9 @@ export interface SheetData {
 /** One embedded image, in the order of the SVG's <image> elements. */
 export interface SheetPanel {
   name: string; file: string;
-  /** stretch: pixel = round(255 (0.5 + 0.5 v / scale)); max: pixel = round(255 v / scale); as-stored: the file's pixels */
-  display: 'stretch' | 'max' | 'as-stored'; scale: number | null;
+  /** stretch: pixel = round(255 (0.5 + 0.5 v / scale)); max: pixel = round(255 v / scale); as-stored: the file's
+   * pixels; resized: the file shrunk (PIL bilinear) to at most MAX_PICTURE_SIDE pixels on its longer side */
+  display: 'stretch' | 'max' | 'as-stored' | 'resized'; scale: number | null;
   /** the trace's polyline (points: one per step) for the pole panels */
   trace?: { points: number; color: string };
 }
@@ -89,7 +90,7 @@ export function neuronSheet(d: SheetData, title: string): { svg: Svg; panels: Sh
       const px = 120 + i * (small + 8);
       svg.image(px, y, small, small * (p.height / p.width), p);
       svg.text(px + small / 2, y + small * (p.height / p.width) + 12, p.response.toPrecision(3), { size: 9, anchor: 'middle', color: THEME.muted });
-      panels.push({ name: `${name.slice(0, 3)} ${i}`, file: p.file, display: 'as-stored', scale: null });
+      panels.push({ name: `${name.slice(0, 3)} ${i}`, file: p.file, display: p.resizedFrom ? 'resized' : 'as-stored', scale: null });
     });
     y += small + 30;
   }
