@@ -82,11 +82,12 @@ async function runMask(o: MaskOpts): Promise<void> {
       rows.push([n, K, st.area, st.half, st.cx, st.cy]);
       if (k < figN) {
         const C = shape![0];
-        const gray = (m: ArrayLike<number>) => ({ width: W, height: H, channels: 1 as const, data: Uint8Array.from(m, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))) });
+        // masks drawn from dark gray (0) to white (1), so the mask's frame shows on the black figure
+        const gray = (m: ArrayLike<number>) => ({ width: W, height: H, channels: 1 as const, data: Uint8Array.from(m, (v) => Math.round(40 + 215 * Math.min(1, Math.max(0, v)))) });
         fig.push({ name: `neuron ${n}`, images: [
           ...planes.map((pl, j) => ({ image: { width: W, height: H, channels: C as 1 | 3, data: toDisplay(pl.data as Float32Array, C, [H, W]) }, label: `${items[j].pole === 'most' ? 'MEI' : 'LEI'} seed ${Number(items[j].s)}` })),
           ...r.masks.map((m, j) => ({ image: gray(m), label: `mask ${Number(items[j].s)}${poles.length > 1 ? ` ${items[j].pole}` : ''}` })),
-          { image: gray(r.mask), label: `mean mask (${st.half} px > 0.5)` },
+          { image: gray(r.mask), label: `mean (${st.half} px > 0.5)` },
         ] });
       }
       bar.tick();
