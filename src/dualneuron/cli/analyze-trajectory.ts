@@ -78,7 +78,7 @@ async function runTrajectory(o: TrajOpts): Promise<void> {
 
 export function registerAnalyzeTrajectory(analyze: Command): void {
   analyze.command('trajectory')
-    .description('synthesis trajectories with the activation trace beside them (upstream sequence_animation), from a poles folder made with --save-all-steps: per result an animated PNG (image at each step; the trace up to it in cyan/magenta over the whole trace dimmed; a marker at the step), its trace as .npy and the frames\' layout as .json. Writes trajectory_NNNN_seed_S_POLE.png, _trace.npy, .json, run.json')
+    .description('synthesis trajectories with the activation trace beside them (upstream sequence_animation), from a poles folder made with --save-all-steps: per result an animated PNG (image at each step; the trace up to it in cyan/magenta over the whole trace dimmed; a marker at the step), its trace as .npy and the frames\' layout as .json. Writes trajectory_NNNN_seed_SSSS_POLE.png, _trace.npy, .json (SSSS: the seed folder\'s digits), run.json')
     .requiredOption('--poles <dir>', 'a poles folder made with --save-all-steps (images_all_steps.npy and activations.npy in every result)')
     .option('--neurons <list>', 'neurons, e.g. 0-9 or 3,7 (default: all of the folder)')
     .option('--seeds <list>', 'seeds, e.g. 0,1 (default: all of the folder)')
