@@ -20,7 +20,7 @@ export function rfCsv(rs: NeuronRf[]): string {
 }
 
 /** Points of the ellipse k sigma around the fit, in pixel coordinates (column, row). */
-function ellipse(f: GaussFit, k: number): [number, number][] {
+export function ellipse(f: Pick<GaussFit, 'x0' | 'y0' | 'sigmaMajor' | 'sigmaMinor' | 'angle'>, k: number): [number, number][] {
   const t = (f.angle * Math.PI) / 180, c = Math.cos(t), s = Math.sin(t);
   return Array.from({ length: 49 }, (_, i) => {
     const a = (2 * Math.PI * i) / 48, u = k * f.sigmaMajor * Math.cos(a), v = k * f.sigmaMinor * Math.sin(a);

@@ -31,6 +31,9 @@ import { imagesFromScreen } from '../analysis/screen-images.js';
 import { registerAnalyzeDual } from './analyze-dual.js';
 import { registerAnalyzeRf } from './analyze-rf.js';
 import { registerAnalyzeAxis } from './analyze-axis.js';
+import { registerAnalyzeMask } from './analyze-mask.js';
+import { registerAnalyzeSheet } from './analyze-sheet.js';
+import { registerAnalyzeTrajectory } from './analyze-trajectory.js';
 
 const list = (name: string, v: string): number[] => {
   const xs = v.split(',').map((s) => parseFloatStrict(name, s.trim()));
@@ -251,7 +254,7 @@ async function runMetrics(o: MetricsOpts): Promise<void> {
 }
 
 export function registerAnalyze(program: Command): Command {
-  const analyze = program.command('analyze').description('analyses of stimuli and twins: Gabor controls, image metrics, dual-feature labels, receptive fields, semantic axes');
+  const analyze = program.command('analyze').description('analyses of stimuli and twins: Gabor controls, image metrics, dual-feature labels, receptive fields, semantic axes, MEI masks, per-neuron sheets, trajectory animations');
   analyze.command('gabor')
     .description('Gabor controls: each neuron\'s best and worst Gabor at the MEIs\' norm and aperture (a coarse grid evaluated in batches, then a pattern search on position, orientation, wavelength, phase, size and aspect), MEI / best-Gabor and LEI / worst-Gabor ratios with --poles, the Allen notebook\'s most_exc_gabors and mean_gabor. Writes gabors.csv, best_gabors.npy, worst_gabors.npy, mean_gabors.npy, grid_responses.npy, grid.json, gabors.svg (+ .png), run.json')
     .addOption(modelOption())
@@ -293,5 +296,8 @@ export function registerAnalyze(program: Command): Command {
   registerAnalyzeDual(analyze);
   registerAnalyzeRf(analyze);
   registerAnalyzeAxis(analyze);
+  registerAnalyzeMask(analyze);
+  registerAnalyzeSheet(analyze);
+  registerAnalyzeTrajectory(analyze);
   return analyze;
 }
