@@ -143,6 +143,9 @@ test('options are checked before any work, each error naming its option', () => 
     [['--steps', '0'], /--steps must lie in 1\.\.100000/],
     [['--lr', 'NaN'], /--lr must be a decimal number/],
     [['--neurons', '10000', '--images', '100000', '--repeats', '10'], /responses; one simulation writes at most/],
+    [['--pole-range=0.1,0.5'], /--pole-range must be 'lo,hi' with lo < 0 < hi/],
+    [['--pole-range=-0.5'], /--pole-range must be 'lo,hi'/],
+    [['--pole-range=a,b'], /--pole-range must be 'lo,hi'/],
   ];
   for (const [extra, re] of cases) {
     const r = cli([...base, ...extra]);
@@ -151,7 +154,28 @@ test('options are checked before any work, each error naming its option', () => 
   }
   assert.ok(!existsSync(out), 'nothing written');
   const h = cli(['simulate', '--help']);
-  for (const o of ['--neurons', '--images', '--repeats', '--min-repeats', '--size', '--window', '--seed', '--dual-fraction', '--steps', '--restarts', '--lr', '--overwrite', '--out']) assert.ok(h.stdout.includes(o), `--help names ${o}`);
+  for (const o of ['--neurons', '--images', '--repeats', '--min-repeats', '--size', '--window', '--seed', '--dual-fraction', '--steps', '--restarts', '--lr', '--pole-range', '--overwrite', '--out']) assert.ok(h.stdout.includes(o), `--help names ${o}`);
+});
+
+test('--pole-range: the truth records its range, every pole pixel lies in it, and recover refuses another norm for it', () => {
+  const out = join(tmp, 'ranged');
+  const r = cli(['simulate', '--neurons', '3', '--images', '6', '--repeats', '2', '--size', String(S), '--seed', '2', '--steps', '40', '--pole-range=-0.3,0.3', '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const t = readTruth(out);
+  assert.equal(t.range, [-0.3, 0.3]);
+  let atBound = 0;
+  for (const img of [t.mei, t.lei]) for (let k = 0; k < img.length; k++) {
+    const a = t.aperture[k % (S * S)];
+    assert.ok(img[k] >= -0.3 * a - 1e-6 && img[k] <= 0.3 * a + 1e-6, `pixel ${k} = ${img[k]} outside ${a} x [-0.3, 0.3]`);
+    if (Math.abs(img[k]) > 0.3 - 1e-6) atBound++;
+  }
+  assert.ok(atBound > 0, 'the range is active at this norm');
+  const p = JSON.parse(readFileSync(join(out, 'truth', 'params.json'), 'utf8'));
+  assert.match(p.mei.constraint, /range\[0\] <= z <= range\[1\] and \|x\| <= norm/);
+  assert.match(JSON.parse(readFileSync(join(out, 'dataset.json'), 'utf8')).source, /--lr 1 --pole-range=-0.3,0.3/);
+  const rec = cli(['recover', out, '--model', join(out, 'no-such-twin'), '--norm-scale', '0.5', '--out', join(tmp, 'rec-ranged')]);
+  assert.is(rec.status, 1);
+  assert.match(rec.stderr, /--norm-scale 0\.5: .* pixel range \[-0\.3, 0\.3\].*--pole-range=none/);
 });
 
 test.run();

@@ -46,8 +46,9 @@ export function registerRecover(program: Command): void {
       if (opts.lr !== undefined && !(opts.lr > 0)) throw new InputError(`--lr must be a positive number, got '${o.lr}'`);
       const threshold = parseFloatStrict('--threshold', o.threshold);
       if (!(threshold > -1 && threshold <= 1)) throw new InputError(`--threshold is a cosine similarity in (-1, 1], got '${o.threshold}'`);
-      if (!isTwinFolder(o.model)) throw new InputError(`--model ${o.model} is not a trained twin folder (no twin.json); make one with dualneuron train ${data} --image-size SxS --out DIR`);
       const truth = readTruth(data);
+      if (truth.range && opts.normScale !== 1) throw new InputError(`--norm-scale ${o.normScale}: ${data}'s true MEI/LEI were found in the pixel range [${truth.range.join(', ')}], so their shapes depend on the norm and there is no truth at another one; simulate again with --pole-range=none to compare at other norms`);
+      if (!isTwinFolder(o.model)) throw new InputError(`--model ${o.model} is not a trained twin folder (no twin.json); make one with dualneuron train ${data} --image-size SxS --out DIR`);
       const neurons = o.neurons === undefined ? undefined : parseNeurons(o.neurons, truth.neurons.length);
       const lock = openOutputFolder(o.out, 'recover');
       try {

@@ -85,7 +85,7 @@ export function registerSimulate(program: Command): void {
     .option('--steps <n>', 'Adam steps of the true MEI/LEI optimisation', String(DEFAULT_POLE_OPTIONS.steps))
     .option('--restarts <k>', 'starts per neuron and pole, 1..16 (the subunit filter, then Gaussian noise); the best is kept', String(DEFAULT_POLE_OPTIONS.restarts))
     .option('--lr <x>', `rate of the MEI/LEI optimisation, cosine schedule to 0: with a pixel range, the first projected-gradient step as a fraction of the norm (default ${defaultLr([-1, 1])}); with --pole-range=none, Adam's learning rate on free pixels of RMS 1 (default ${defaultLr(null)})`)
-    .option('--pole-range <lo,hi>', 'pixel range of the true MEI/LEI in contrast units (x = pixel / 255 - 0.5): the poles are the best images whose pixels lie in it (times the aperture) at L2 norm at most the MEI norm, images one could show; \'none\' for the norm alone (write --pole-range=none or --pole-range=-0.4,0.4)', DEFAULT_POLE_OPTIONS.range.join(','))
+    .option('--pole-range <lo,hi>', 'pixel range of the true MEI/LEI in contrast units (x = pixel / 255 - 0.5; the data\'s own range is -0.5,0.5): the poles are then the best images whose pixels lie in it (times the aperture) at L2 norm at most the MEI norm, images one could show; \'none\': the norm alone. Write it with = (--pole-range=-0.5,0.5), as it starts with a minus', DEFAULT_POLE_OPTIONS.range ? DEFAULT_POLE_OPTIONS.range.join(',') : 'none')
     .option('--overwrite', 'replace a complete simulation already in --out')
     .requiredOption('--out <dir>', 'output folder DATA: dataset.json, responses.npy, images.npy, truth/, run.json')
     .action(async (o: Opts) => {

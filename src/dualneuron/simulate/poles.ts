@@ -1,9 +1,9 @@
 // The true MEI and LEI of each simulated neuron: gradient optimisation on the tensor model (autodiff), at a
-// fixed L2 norm eta inside the aperture, every pixel within the data's range (by default [-0.5, 0.5] in contrast
-// units, the range of every recorded image: the poles are stimuli one could show), as DualNeuron constrains twins'
-// MEIs (one norm and one value range for all poles). A run optimises free pixels v; the image is
-// x = clip(eta (a * v) / |a * v|, lo, hi) (a the aperture), so every step is feasible (norm-constrained.ts). Adam on
-// v with a cosine schedule; several restarts per neuron and pole (restart 0 starts from the subunit's own filter through the
+// fixed L2 norm eta inside the aperture, as synthesis constrains twins' MEIs, and optionally every pixel within a
+// range (PIXEL_RANGE = [-0.5, 0.5] in contrast units is that of every recorded image: poles one could show;
+// DualNeuron uses one norm and one value range for all poles). Without a range a run optimises free pixels v, the
+// image is x = eta (a * v) / |a * v| (a the aperture), so every step is feasible; Adam on v with a cosine schedule;
+// with a range, projected gradient (norm-constrained.ts); several restarts per neuron and pole (restart 0 starts from the subunit's own filter through the
 // aperture: the excitatory cos filter for the MEI, the suppressive one made invisible to the excitatory subunit
 // for the LEI; the others from Gaussian noise), and the best by the float64 host drive is kept. No crops, jitter or
 // noise: this is the optimum of the model itself, not a robust-synthesis recipe.
@@ -33,7 +33,11 @@ export interface PoleOptions {
 /** The pixel range of the recorded images in contrast units: x = pixel / 255 - 0.5 with pixels 0..255. */
 export const PIXEL_RANGE: readonly [number, number] = [-0.5, 0.5];
 
-export const DEFAULT_POLE_OPTIONS = { steps: 200, restarts: 2, range: PIXEL_RANGE } as const;
+/**
+ * Default: the norm alone. The range is an option (--pole-range): on the acceptance twin it made the recovered MEIs
+ * worse, not better (docs/ACCEPTANCE.md, "Simulated population"), and the embedded twin's truth is defined without it.
+ */
+export const DEFAULT_POLE_OPTIONS: { steps: number; restarts: number; range: readonly [number, number] | null } = { steps: 200, restarts: 2, range: null };
 
 export interface PoleResults {
   /** (N, S*S) float32 contrast images at norm eta */

@@ -93,7 +93,7 @@ export async function recoverPoles(twin: TrainedTwin, truth: SimulationTruth, o:
   const norm = truth.norm * (o.normScale ?? 1);
   if (!(norm > 0)) throw new InputError(`norm scale ${o.normScale}: the images' norm must be positive`);
   if (truth.range && norm !== truth.norm) {
-    throw new InputError(`--norm-scale ${o.normScale}: the true MEI/LEI were clipped to the pixel range [${truth.range.join(', ')}], so their shapes depend on the norm and there is no truth at another one; simulate again with --pole-range=none to compare at other norms`);
+    throw new InputError(`norm scale ${o.normScale}: the true MEI/LEI were found in the pixel range [${truth.range.join(', ')}], so their shapes depend on the norm and there is no truth at another one; simulate again with --pole-range=none to compare at other norms`);
   }
   const { mean, std } = twin.manifest.input.preprocessing;
   const backend = twin.backend;
