@@ -357,5 +357,7 @@ $('stop').addEventListener('click', () => { state.stop = true; });
   tracePoints: () => tracePoints(),
   loaded: () => state.loaded,
 };
+// the page's own files stay in the browser (the service worker) so that it opens offline once loaded
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch((e: Error) => console.warn(`no offline copy of the page: ${e.message}`));
 makeGrating();
 say(typeof navigator !== 'undefined' && 'gpu' in navigator ? 'Ready: load a twin (step 1).' : 'This browser has no WebGPU (navigator.gpu): use a recent Chrome/Edge, or Firefox/Safari with WebGPU enabled.', !('gpu' in navigator));

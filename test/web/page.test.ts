@@ -47,6 +47,9 @@ let page: Page;
 let site: Awaited<ReturnType<typeof serve>>;
 let out: string;
 const consoleLines: string[] = [];
+/** while true the server answers 404 to everything of the page and the weights (the last test) */
+let serverGone = false;
+const readIfFile = (p: string): Uint8Array | null => { try { return readFileSync(p); } catch { return null; } };
 /** paths of /weights/ requested from the server */
 const weightRequests: string[] = [];
 
@@ -81,10 +84,10 @@ async function setUp(): Promise<void> {
   const home = upstreamWeightsHome();
   const member1 = 'V1GrayTaskDriven/member_1.safetensors';
   site = await serve({
-    '/app/': out,
+    '/app/': (p) => (serverGone ? null : readIfFile(join(out, p))),
     '/weights/': (p) => {
       weightRequests.push(p);
-      try { return readFileSync(join(home, p)); } catch { return null; }
+      return serverGone ? null : readIfFile(join(home, p));
     },
     // the same folder with member 1 damaged: one byte of its data flipped
     '/corrupt/': (p) => {
@@ -344,6 +347,26 @@ register('wrong weight files picked in the page: a message naming the file and w
   const badMask = await pick({ 'member_1.safetensors': member, 'mask.npy': mask.subarray(0, 40) });
   assert.ok(badMask.error, badMask.text);
   assert.match(badMask.text, 'mask.npy');
+});
+
+register('with its server gone the page opens again (service worker) and loads its twin from the Cache API', async () => {
+  await setUp();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  serverGone = true;
+  try {
+    const res = await page.reload();
+    assert.ok(res?.fromServiceWorker(), 'the page did not come from its service worker');
+    await page.waitForFunction('window.dualneuron !== undefined', { timeout: 60_000 });
+    assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the page is not controlled by its service worker');
+    weightRequests.length = 0;
+    await api((d) => d.load('/weights/', 'v1', [1]), null);
+    assert.equal(await api((d) => d.loaded(), null), { network: 0, cache: 1 });
+    assert.equal(weightRequests, ['manifest.json'], 'the server was asked for the manifest (and answered 404)');
+    const st = await pageStatus();
+    assert.is(st.error, false, st.text);
+  } finally {
+    serverGone = false;
+  }
 });
 
 test.run();
