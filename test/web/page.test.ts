@@ -60,6 +60,7 @@ interface PageApi {
   status(): { text: string; error: boolean };
   synthesize(o: Record<string, unknown>): Promise<{ activations: number[]; tracePoints: number }>;
   loaded(): { network: number; cache: number };
+  tracePoints(): number;
 }
 /** runs f(window.dualneuron, arg) in the page */
 const api = <A, R>(f: (d: PageApi, a: A) => R | Promise<R>, arg: A): Promise<R> =>
@@ -281,6 +282,17 @@ register('4 steps of live synthesis on neuron 0 equal `dualneuron synthesize` (1
   }
   assert.ok(columns.size > 300, `the trace line covers ${columns.size} columns of 400`);
   if (process.env.DUALNEURON_WEB_SHOTS) writeFileSync(join(process.env.DUALNEURON_WEB_SHOTS, 'synthesis.png'), await page.screenshot({ type: 'png', fullPage: true }));
+
+  // Stop, as a user would: a long run stopped after its second step keeps the steps it made (trace and status)
+  await page.$eval('#steps', (e) => { (e as HTMLInputElement).value = '500'; });
+  await page.click('#synthesize');
+  await statusMatching(/step ([2-9]|\d\d+) of 500/);
+  await page.click('#stop');
+  const stopped = await statusMatching(/^Synthesis stopped/);
+  assert.is(stopped.error, false, stopped.text);
+  const m = /stopped after step (\d+) of 500/.exec(stopped.text);
+  assert.ok(m && Number(m[1]) >= 2 && Number(m[1]) < 500, stopped.text);
+  assert.is(await api((d) => d.tracePoints(), null), Number(m![1]) + 1);
 });
 
 register('a corrupt weight file gives a message in the page naming the file', async () => {
