@@ -2,6 +2,7 @@
 // Builds the browser files with esbuild (npm run build:web) into dist/web/:
 //   dualneuron.js  the package entry (src/index.ts) as one ES module for browsers (no Node built-ins, no shims)
 //   app.js         the example page's script (web/main.ts), which bundles the library itself
+//   sw.js          the example page's service worker (web/sw.ts): the page opens offline once loaded
 //   index.html     the example page (web/index.html)
 // It fails if a bundle imports a Node built-in, and prints each bundle's size.
 // Usage: node scripts/build-web.mjs [--out DIR]      (also importable: buildWeb({ out }))
@@ -18,9 +19,10 @@ export async function buildWeb({ out = join(root, 'dist', 'web'), quiet = false 
   const common = { bundle: true, platform: 'browser', format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
   await build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: join(out, 'dualneuron.js') });
   await build({ ...common, entryPoints: [join(root, 'web/main.ts')], outfile: join(out, 'app.js') });
+  await build({ ...common, entryPoints: [join(root, 'web/sw.ts')], outfile: join(out, 'sw.js') });
   copyFileSync(join(root, 'web/index.html'), join(out, 'index.html'));
   const sizes = {};
-  for (const f of ['dualneuron.js', 'app.js']) {
+  for (const f of ['dualneuron.js', 'app.js', 'sw.js']) {
     const text = readFileSync(join(out, f), 'utf8');
     // a Node built-in left in a bundle would fail at load in a browser
     const bad = /\bfrom\s*["'](node:[\w/]+|fs|path|url|module|os|crypto|worker_threads|child_process)["']/.exec(text);

@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readConfig, config } from '../../src/config.js';
 import { InputError } from '../../src/errors.js';
+import { runIf } from '../helpers/skip.js';
 
 const test = suite('config');
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -71,7 +72,8 @@ test('no file under src reads a DUALNEURON_ variable from process.env except src
   assert.equal(offenders, []);
 });
 
-test('the tensor core imports and computes with no `process` global (CPU, and WebGPU with an injected GPU)', () => {
+// (a Node child with Dawn: under Deno, process.execPath is Deno, which has no `node -e` nor the Dawn bindings)
+runIf(test, !('Deno' in globalThis), 'spawns a Node child process with Dawn (Node only)')('the tensor core imports and computes with no `process` global (CPU, and WebGPU with an injected GPU)', () => {
   const index = pathToFileURL(join(repoRoot, 'dist/src/tensor/index.js')).href;
   // the child takes Dawn's GPU object while `process` exists (the 'webgpu' package is Node's), deletes the global,
   // then loads the core fresh and computes a gradient on each backend; results go out through console.log

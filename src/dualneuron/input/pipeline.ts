@@ -3,8 +3,8 @@
 // model size (PIL bilinear, antialiased) -> [grayscale, PIL 'L'] -> /255 -> ImageNet normalisation (one channel:
 // mean 0.449, std 0.226) -> aperture mask (min-max scaled, background 0) -> L2 norm of the whole image set to
 // the twin's screening norm (12 V1, 40 V4). Computed on the host in float64, returned as float32 CHW.
-import type { RawImage } from '../../io/image/index.js';
-import { preprocessToUint8 } from '../../io/image/index.js';
+import type { RawImage } from '../../io/image/types.js';
+import { preprocessToUint8 } from '../../io/image/preprocess.js';
 import type { TwinSpec } from '../../models/twins/registry.js';
 import type { HostArray } from '../../io/host-array.js';
 import { toFloat64 } from '../../io/host-array.js';

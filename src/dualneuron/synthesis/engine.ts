@@ -51,6 +51,11 @@ export interface SynthesisOptions {
   saveAllSteps: boolean;
   /** called after each step with the step number (progress bars) */
   onStep?: (step: number) => void;
+  /**
+   * called with the clean images (K, C, S, S) and their objective values (K) before the first step (step 0) and
+   * after each step, as they are recorded (live displays); awaited, so a slow display slows the run
+   */
+  onRecord?: (step: number, activations: Float32Array, images: Float32Array) => void | Promise<void>;
 }
 
 export interface RunResult {
@@ -162,12 +167,14 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     const bad = a.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) { img.dispose(); act.dispose(); throw new NonFiniteActivationError(bad, acts.length, a[bad], describeRun(runs[bad], bad), o.steps); }
     acts.push(a);
+    const im = withFrames || o.onRecord ? await img.dataF32() : null;
     if (withFrames) {
-      const im = await img.dataF32(), al = await normalizedAlpha(alphaAcc).dataF32();
+      const al = await normalizedAlpha(alphaAcc).dataF32();
       const per = C * S * S;
-      runs.forEach((_, k) => { frames[k].push(im.slice(k * per, (k + 1) * per)); alphaFrames[k].push(al.slice(k * per, (k + 1) * per)); });
+      runs.forEach((_, k) => { frames[k].push(im!.slice(k * per, (k + 1) * per)); alphaFrames[k].push(al.slice(k * per, (k + 1) * per)); });
     }
     img.dispose(); act.dispose();
+    await o.onRecord?.(acts.length - 1, a, im!);
   };
 
   try {

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
-import { deriveSeed } from '../../tensor/random.js';
 import { Progress } from '../../util/progress.js';
 import { synthesize, type Model, type RunSpec, type SynthesisOptions, type RunResult } from './engine.js';
 import type { Parameterization } from './parameterization.js';
@@ -18,12 +17,11 @@ import { saveFigure } from '../plot/save.js';
 import { toDisplay } from './outputs.js';
 import { configDiff, configHash, mismatchError, type ResultConfig } from '../result-config.js';
 
-export type Pole = 'most' | 'least';
+export { runSeedOf, type Pole } from './run-seed.js';
+import { runSeedOf, type Pole } from './run-seed.js';
 
 /** seed: 0..2^64-1, exact (a folder seed_SSSS and the run's streams come from it) */
 export interface Job { neuron: number; seed: bigint; pole: Pole }
-
-export const runSeedOf = (seed: bigint, pole: Pole) => deriveSeed(seed, pole === 'most' ? 1 : 0);
 
 export function jobDir(out: string, j: Job): string {
   return join(out, `neuron_${String(j.neuron).padStart(4, '0')}`, `seed_${String(j.seed).padStart(4, '0')}`, j.pole);

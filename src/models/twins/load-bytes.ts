@@ -1,8 +1,10 @@
 // Loading a twin without a file system (browsers, workers, Deno without --allow-read): from safetensors bytes
 // the caller already holds (files the user picked), or fetched from a URL laid out like the weights cache that
 // `dualneuron weights import` writes (manifest.json + <Twin folder>/member_K.safetensors + mask.npy, priors/).
-// Fetched files are checked against the manifest's sha256 of the stored file, as the Node cache checks them.
+// Fetched files are checked against the manifest's sha256 of the stored file, as the Node cache checks them; with a
+// byte cache (weights-cache-web.ts) cached copies are checked the same way, and a bad copy is dropped and fetched.
 import { FormatError, WeightsError } from '../../errors.js';
+import type { WeightsByteCache } from './weights-cache-web.js';
 import type { HostArray } from '../../io/host-array.js';
 import { parseNpy } from '../../io/npy-format.js';
 import { parseSafetensors } from '../../io/safetensors-format.js';
@@ -37,8 +39,13 @@ interface Manifest { format?: number; files?: Record<string, ManifestEntry> }
 export interface FetchOptions {
   /** the fetch to use (default globalThis.fetch): tests, caches, authenticated mirrors */
   fetch?: typeof fetch;
-  /** called after each file with its path and size */
-  onFile?: (path: string, bytes: number) => void;
+  /** called after each file with its path, its size and where it came from */
+  onFile?: (path: string, bytes: number, from: 'network' | 'cache') => void;
+  /**
+   * keep fetched files here and read them from here first (browserWeightsCache()); the manifest is fetched anew
+   * when the server answers and taken from the cache when it does not (offline)
+   */
+  cache?: WeightsByteCache;
 }
 
 const joinUrl = (base: string, path: string) => `${base.replace(/\/+$/, '')}/${path}`;
@@ -70,7 +77,16 @@ export class WeightsUrl {
 
   static async open(base: string, o: FetchOptions = {}): Promise<WeightsUrl> {
     const url = joinUrl(base, 'manifest.json');
-    const text = new TextDecoder().decode(await getBytes(url, 'the weights manifest (manifest.json)', o));
+    let bytes: Uint8Array;
+    try {
+      bytes = await getBytes(url, 'the weights manifest (manifest.json)', o);
+      await o.cache?.put(url, bytes);
+    } catch (e) {
+      const cached = await o.cache?.get(url);
+      if (!cached) throw e;
+      bytes = cached; // offline: the manifest of the last visit
+    }
+    const text = new TextDecoder().decode(bytes);
     let manifest: Manifest;
     try {
       manifest = JSON.parse(text) as Manifest;
@@ -88,12 +104,22 @@ export class WeightsUrl {
     const url = joinUrl(this.base, path);
     const entry = this.manifest.files![path];
     if (!entry?.sha256Stored) throw new WeightsError(`${path} is not listed in ${joinUrl(this.base, 'manifest.json')}; import the weights again with 'dualneuron weights import' and serve that folder`);
+    const cache = this.o.cache;
+    const cached = await cache?.get(url);
+    if (cached) {
+      if ((await sha256Hex(cached)) === entry.sha256Stored) {
+        this.o.onFile?.(path, cached.length, 'cache');
+        return cached;
+      }
+      await cache!.delete(url); // a damaged or stale copy: fetch the file again
+    }
     const bytes = await getBytes(url, path, this.o);
     const got = await sha256Hex(bytes);
     if (got !== entry.sha256Stored) {
       throw new WeightsError(`${url} is corrupt or not the file the manifest lists: sha256 ${got}, expected ${entry.sha256Stored} (${bytes.length} bytes). Copy the weights folder again.`);
     }
-    this.o.onFile?.(path, bytes.length);
+    await cache?.put(url, bytes);
+    this.o.onFile?.(path, bytes.length, 'network');
     return bytes;
   }
 
