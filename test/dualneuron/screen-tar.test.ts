@@ -3,7 +3,8 @@
 // Oracle: the same images screened from their folder. Two shards screen to the folder's bytes, with global
 // indices across the shards and images.txt pointing at Python's data offsets; a member with a damaged header and
 // an undecodable one are skipped by name, keeping their slots (NaN rows) while every other row stays the folder's;
-// a sharded tar screen merges into the unsharded one; a list file screens as the folder.
+// a sharded tar screen merges (streaming, merge in screen.ts) into the unsharded one, and a shard whose
+// responses.npy is cut short is refused; a list file screens as the folder.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { writePNG } from '../../src/io/image/index.js';
 import { HostRng } from '../../src/dualneuron/render/rng.js';
-import { cliOk } from '../helpers/cli.js';
+import { cliFails, cliOk } from '../helpers/cli.js';
 import { sameTree } from '../helpers/compare.js';
 import { runIf } from '../helpers/skip.js';
 import { withUpstream } from '../helpers/upstream.js';
@@ -105,6 +106,10 @@ withPy('a sharded screen of a tar merges into exactly the unsharded screen (an e
   const N0 = dirs.map((d) => readNpy(join(d, 'responses.npy')).shape[0]);
   assert.equal(N0.reduce((a, b) => a + b, 0), IMAGES);
   assert.ok(N0.includes(0));
+  // a shard whose responses.npy does not hold what its screen.json says is refused by name
+  const cut = join(tmp, 'tar-s1', 'responses.npy');
+  writeFileSync(cut, readFileSync(cut).subarray(0, readFileSync(cut).length - 4));
+  cliFails(['merge', ...dirs, '--out', join(tmp, 'tar-merged-bad')], /tar-s1\/responses\.npy: expected 4 x 3 float32 responses/);
 });
 
 withPy('a .txt list (relative paths, comments, CRLF) screens as the folder', () => {
