@@ -20,6 +20,7 @@ import { withUpstream } from '../helpers/upstream.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
 import { writeLnPopulation } from '../train/ln-population.js';
 import { hasPython, pyListTar, pyWriteTar } from '../io/tar-py.js';
+import { listImages } from '../../src/dualneuron/input/sources.js';
 
 const test = suite('screen from .tar shards and .txt lists');
 const withPy = runIf(test, hasPython, '/usr/bin/python3 missing: tar shards written by Python\'s tarfile');
@@ -117,6 +118,24 @@ withPy('a .txt list (relative paths, comments, CRLF) screens as the folder', () 
   writeFileSync(list, '# the images, relative to this list\r\n' + names.map((n) => `${n}.png`).join('\r\n') + '\r\n');
   screen([list], 'list');
   sameTree(join(tmp, 'folder'), join(tmp, 'list'));
+});
+
+withPy('listImages: a 200,000-line list in order (a .tar line expanded in place); commands without tar support refuse shards', () => {
+  const dir = join(tmp, 'biglist');
+  mkdirSync(dir);
+  const lines = Array.from({ length: 200_000 }, (_, i) => `sub/img-${i}.png`);
+  lines.splice(1000, 0, join(tmp, 'shard-001.tar'));
+  const list = join(dir, 'big.txt');
+  writeFileSync(list, lines.join('\n') + '\n');
+  const got = listImages([list], { tar: true });
+  assert.is(got.length, 200_000 + 5);
+  assert.is(got[0], join(dir, 'sub/img-0.png'));
+  assert.is(got[999], join(dir, 'sub/img-999.png'));
+  assert.ok(got[1000]!.startsWith(`${join(tmp, 'shard-001.tar')}::`) && got[1000]!.endsWith(':train/im06.png'), got[1000]);
+  assert.is(got[1005], join(dir, 'sub/img-1000.png'));
+  assert.is(got[200_004], join(dir, 'sub/img-199999.png'));
+  assert.throws(() => listImages([join(tmp, 'shard-001.tar')]), /\.tar shards are read by `dualneuron screen`/);
+  cliFails(['predict', '--model', twin, '--images', join(tmp, 'shard-001.tar'), '--out', join(tmp, 'p.npy')], /\.tar shards are read by `dualneuron screen`/);
 });
 
 withUpstream(test)('the V1 twin (decoding in worker threads) screens a tar as its folder', () => {
