@@ -108,7 +108,8 @@ export function* walkTar(src: ByteSource, label = 'tar archive'): Generator<TarI
   let longName: string | null = null;
   let pax: Map<string, string> | null = null;
   const valid = (off: number): boolean => {
-    if (off + TAR_BLOCK > src.size) return off >= src.size; // the end of the file counts as a valid place to stop
+    // exactly the end of the file is a place to stop; past it (a size field spoilt into a larger number) is not
+    if (off + TAR_BLOCK > src.size) return off === src.size;
     const b = src.read(off, TAR_BLOCK);
     return isZeroBlock(b) || parseTarHeader(b).checksumOk;
   };

@@ -63,6 +63,19 @@ withPy('a damaged header whose size is unreadable too: the walk scans forward to
   assert.equal(items.slice(1).map((i) => i.kind === 'file' ? [i.name, i.offset, i.size] : null), want.slice(1));
 });
 
+withPy('a damaged header whose size became larger than the archive: the walk still finds the members after it', () => {
+  const tar = join(tmp, 'pax.tar');
+  const want = pyListTar(tar);
+  const bytes = new Uint8Array(readFileSync(tar));
+  const k = 1;
+  const hdr = want[k]![1] - 512;
+  bytes.set(Buffer.from('77777777777'), hdr + 124); // a valid octal size of 8 GiB, checksum now wrong
+  const items = [...walkTar(memorySource(bytes))];
+  assert.equal(items.map((i) => i.name), want.map((w) => w[0]));
+  assert.is(items[k]!.kind, 'damaged');
+  assert.equal(items.slice(k + 1).map((i) => i.kind === 'file' ? [i.name, i.offset, i.size] : null), want.slice(k + 1));
+});
+
 withPy('an archive cut inside a member reports that member and stops', () => {
   const tar = join(tmp, 'ustar.tar');
   const want = pyListTar(tar);
