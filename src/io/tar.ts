@@ -149,7 +149,8 @@ export function* walkTar(src: ByteSource, label = 'tar archive'): Generator<TarI
     }
     const name = pax?.get('path') ?? longName ?? h.name;
     longName = null; pax = null;
-    if (h.type === '0' || h.type === '7') {
+    // a name ending in '/' is a directory however typed (old V7 archives have no directory type)
+    if ((h.type === '0' || h.type === '7') && !name.endsWith('/')) {
       if (dataAt + size > src.size) {
         yield { kind: 'damaged', name, headerOffset: at, reason: `the archive ends inside this member (${size} bytes declared at byte ${dataAt}, the file has ${src.size})` };
         break;
