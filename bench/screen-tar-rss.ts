@@ -11,9 +11,9 @@
 // screening machinery's (listing, decoding, checkpoints, outputs) rather than a large model's weights.
 //
 // What the figure measures: the live JS heap after a full collection is the same whatever the size (18-21 MB at
-// 1,000 and 10,000 images, node --trace-gc); what grows in a longer run is V8's old-space slack (its heap limit
-// rises with the allocation rate: decoded images, the WebGPU package's polling), which levels off (3,000 / 10,000 /
-// 20,000 listed images: 327 / 358 / 368 MiB). `--node-flags=--optimize-for-size` makes V8 collect early instead.
+// 1,000 and 10,000 images, node --trace-gc). Before `screen` set V8's --optimize-for-size itself (screen.ts,
+// collectGarbageEarly), V8's old-space slack grew with a run's length (277 vs 370 MiB; 3,000 / 10,000 / 20,000
+// listed images: 327 / 358 / 368 MiB); now 237 vs 248 MiB at the same speed. `--node-flags` passes flags to the child.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
