@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
-import { readImage } from '../../io/image/index.js';
+import { readImageRef } from '../input/tar-images.js';
 import { TWINS, type TwinId } from '../../models/twins/registry.js';
 import { loadMask, weightsHome } from '../../models/weights/store.js';
 import { imageToInput, makePipeline } from '../input/pipeline.js';
@@ -29,7 +29,7 @@ export function imagesFromScreen(dir: string, id: TwinId, neurons: number[], k: 
     ranks.forEach((r, j) => {
       const path = paths.get(Number(idx[r]));
       if (path === undefined) throw new InputError(`${dir}/images.txt has no image ${idx[r]}: the screen's files do not belong together`);
-      const x = imageToInput(pipe, readImage(path));
+      const x = imageToInput(pipe, readImageRef(path));
       // gray from the model input's channels, as the .npy image sets
       const g = new Float64Array(H * W);
       if (C === 1) g.set(x.subarray(0, H * W));

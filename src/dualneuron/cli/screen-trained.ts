@@ -5,9 +5,10 @@
 import { join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { init, noGrad, tidy, Tensor } from '../../tensor/index.js';
-import { readImage, resizeBilinearPIL, toL, type RawImage } from '../../io/image/index.js';
+import { resizeBilinearPIL, toL, type RawImage } from '../../io/image/index.js';
 import { openOutputFolder } from '../output-folder.js';
 import { listImages } from '../input/sources.js';
+import { readImageRef } from '../input/tar-images.js';
 import { layerScreen, type Location } from '../screening/extract.js';
 import { screenableOf } from '../units/unit.js';
 import { runScreen, checkScreenOutput, type ShardSpec } from '../screening/screen.js';
@@ -35,7 +36,7 @@ export async function screenTrained(o: ScreenCli, ref: Extract<TwinRef, { kind: 
   const mask = readTwinMask(ref, o.mask);
   const lock = openOutputFolder(o.out, 'screen');
   try {
-    const images = listImages(o.images);
+    const images = listImages(o.images, { tar: true });
     const config = {
       '--model': ref.dir, '--members': members, '--layer': o.layer ?? null, ...(channel !== undefined ? { '--channel': channel } : {}), '--location': p.loc, '--dataset': dataset, '--batch': p.batch,
       '--mask': maskRecord(o.mask, mask), preprocessing: { ...ref.manifest.input.preprocessing }, 'weights sha256': trainedMemberSha256(ref, members),
@@ -50,7 +51,7 @@ export async function screenTrained(o: ScreenCli, ref: Extract<TwinRef, { kind: 
       probe.dispose();
       const decoder = {
         decode: async (path: string) => {
-          try { return { data: twin.inputFromImage(readImage(path)) }; } catch (e) { return { error: (e as Error).message }; }
+          try { return { data: twin.inputFromImage(readImageRef(path)) }; } catch (e) { return { error: (e as Error).message }; }
         },
       };
       const res = await runScreen({

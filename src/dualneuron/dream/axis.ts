@@ -8,7 +8,7 @@ import { Tensor, noGrad, tidy } from '../../tensor/index.js';
 import { InputError, ShapeError } from '../../errors.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
-import { readImage } from '../../io/image/index.js';
+import { readImageRef } from '../input/tar-images.js';
 import { Progress } from '../../util/progress.js';
 import type { DreamSim } from '../../models/dreamsim.js';
 import { imageToEmbedInput, type EmbedPipeline } from './preprocess.js';
@@ -46,7 +46,7 @@ export async function embedInputs(model: DreamSim, n: number, load: (i: number) 
 
 /** Embeds image files with the embedding pipeline. */
 export function embedFiles(model: DreamSim, paths: string[], pipe: EmbedPipeline, opts: { batch?: number; progress?: boolean; onError?: (i: number, e: Error) => void } = {}): Promise<Float32Array> {
-  return embedInputs(model, paths.length, (i) => imageToEmbedInput(pipe, readImage(paths[i])), { ...opts, size: pipe.size });
+  return embedInputs(model, paths.length, (i) => imageToEmbedInput(pipe, readImageRef(paths[i])), { ...opts, size: pipe.size });
 }
 
 /** Mean of the rows of E (N, D) that are finite. */

@@ -2,7 +2,7 @@
 // it decodes on the calling thread (tests, tiny jobs).
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import { readImage } from '../../io/image/index.js';
+import { readImageRef } from './tar-images.js';
 import { imageToInput, type InputPipeline } from './pipeline.js';
 
 /** Decode threads when not told: one core left for the main thread, at most 4. */
@@ -31,7 +31,7 @@ export class DecodePool {
 
   decode(path: string): Promise<Decoded> {
     if (this.workers.length === 0) {
-      try { return Promise.resolve({ data: imageToInput(this.pipe, readImage(path)) }); } catch (e) { return Promise.resolve({ error: (e as Error).message }); }
+      try { return Promise.resolve({ data: imageToInput(this.pipe, readImageRef(path)) }); } catch (e) { return Promise.resolve({ error: (e as Error).message }); }
     }
     const id = this.nextId++;
     const w = this.workers[this.rr++ % this.workers.length];

@@ -16,7 +16,8 @@ import { Progress } from '../../util/progress.js';
 import type { DecodePool } from '../input/decode-pool.js';
 import type { Screenable } from './extract.js';
 import { stableArgsort, statsCsv, unitStats, type UnitStats } from './stats.js';
-import { formatRows, parseImagesTxt, parseRows } from './images-list.js';
+import { formatRows } from './images-list.js';
+import { fileSource } from '../../io/byte-source.js';
 import { configDiff, configHash, mismatchError, type ResultConfig } from '../result-config.js';
 import { yieldToSignals } from '../output-folder.js';
 
@@ -72,8 +73,9 @@ export interface ScreenMeta { range: [number, number]; total: number; units: num
 interface State { configKey: string; identity?: ResultConfig; listHash: string; range: [number, number]; units: number; done: number; skipped: ScreenResult['skipped'] }
 
 /** What must match for a checkpoint to be resumed, or a finished output to be counted as the same run: the options, the image list and the shard. */
-export function runIdentity(config: ResultConfig, images: string[], shard: ShardSpec | undefined | null): ResultConfig {
-  return { ...config, '--images': { files: images.length, sha256: listHash(images) }, '--shard': shard ? `${shard.k}/${shard.n}` : 'none' };
+export function runIdentity(config: ResultConfig, images: string[] | { files: number; sha256: string }, shard: ShardSpec | undefined | null): ResultConfig {
+  const list = Array.isArray(images) ? { files: images.length, sha256: listHash(images) } : images;
+  return { ...config, '--images': list, '--shard': shard ? `${shard.k}/${shard.n}` : 'none' };
 }
 
 /**
@@ -181,7 +183,10 @@ export async function runScreen(o: ScreenOptions): Promise<ScreenResult> {
     closeSync(fd);
   }
   progress?.finish();
-  await finishOutputs(o.out, rawPath, units, [start, end], o.images, state.skipped, o.prefix);
+  await finishOutputs(o.out, rawPath, units, [start, end], () => {
+    writeFileAtomic(join(o.out, 'images.txt'), formatRows(o.images.slice(start, end).map((p, i) => [start + i, p])));
+    writeFileAtomic(join(o.out, 'skipped.txt'), formatRows(state.skipped.map((s) => [s.index, s.path, s.reason.replace(/\s+/g, ' ')])));
+  }, o.prefix);
   const meta: ScreenMeta = { range: [start, end], total: o.images.length, units, prefix: o.prefix, configKey, config: o.config, identity, listHash: lh, batch: o.batch, shard: o.shard ?? null };
   writeFileAtomic(join(o.out, 'screen.json'), JSON.stringify(meta, null, 1) + '\n');
   rmSync(partDir, { recursive: true, force: true });
@@ -196,10 +201,10 @@ function readRows(fd: number, units: number, r0: number, r1: number): Float32Arr
 }
 
 /**
- * From the raw response rows: responses.npy, images.txt, skipped.txt, the per-unit ascending responses and
- * indices (upstream layout), stats.csv. Units are processed in groups so memory stays bounded.
+ * From the raw response rows: responses.npy, the per-unit ascending responses and indices (upstream layout),
+ * stats.csv; `writeLists` writes images.txt and skipped.txt. Units are processed in groups so memory stays bounded.
  */
-export async function finishOutputs(out: string, rawPath: string, units: number, range: [number, number], images: string[], skipped: ScreenResult['skipped'], prefix: string): Promise<void> {
+export async function finishOutputs(out: string, rawPath: string, units: number, range: [number, number], writeLists: () => void, prefix: string): Promise<void> {
   const [start, end] = range;
   const N = end - start;
   const fd = openSync(rawPath, 'r');
@@ -217,8 +222,7 @@ export async function finishOutputs(out: string, rawPath: string, units: number,
       throw err;
     }
     w.commit();
-    writeFileAtomic(join(out, 'images.txt'), formatRows(images.slice(start, end).map((p, i) => [start + i, p])));
-    writeFileAtomic(join(out, 'skipped.txt'), formatRows(skipped.map((s) => [s.index, s.path, s.reason.replace(/\s+/g, ' ')])));
+    writeLists();
     const respDir = join(out, `${prefix}_ordered_responses`), idxDir = join(out, `${prefix}_ordered_indices`);
     ensureDir(respDir); ensureDir(idxDir);
     const stats: UnitStats[] = [];
@@ -249,7 +253,11 @@ export async function finishOutputs(out: string, rawPath: string, units: number,
 
 /**
  * Merge shard output folders into `out`: the same files a single run over the whole list writes (run.json
- * aside). The shards must come from one configuration and together cover the list exactly.
+ * aside). The shards must come from one configuration and together cover the list exactly. Everything streams:
+ * the response rows are appended shard by shard to a temporary file in blocks, images.txt and skipped.txt are
+ * the shards' files concatenated (they are already in index order and formatted as one run formats them), and
+ * the per-unit orders and statistics come from finishOutputs' bounded groups of units, so no shard's responses,
+ * let alone all of them, are held in memory at once.
  */
 export async function mergeShards(dirs: string[], out: string): Promise<ScreenMeta> {
   const metas = dirs.map((d) => {
@@ -274,31 +282,70 @@ export async function mergeShards(dirs: string[], out: string): Promise<ScreenMe
   ensureDir(out);
   // the rows of all shards, concatenated (a temporary name, so an interrupted merge's leftover is cleaned up)
   const raw = tempNameFor(join(out, 'merge.f32'));
-  const images: string[] = new Array(first.total);
-  const skipped: ScreenResult['skipped'] = [];
   try {
     let wfd: number;
     try { wfd = openSync(raw, 'wx'); } catch (err) { throw writeError(err, raw); }
-    let at = 0;
     try {
-      for (const { dir } of metas) {
-        const bytes = readFileSync(join(dir, 'responses.npy'));
-        const hdr = parseNpyHeader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), join(dir, 'responses.npy'));
-        const data = bytes.subarray(hdr.dataOffset);
-        writeAt(wfd, data, at, raw);
-        at += data.length;
-        for (const [i, p] of parseImagesTxt(readFileSync(join(dir, 'images.txt'), 'utf8'))) images[i] = p;
-        for (const [i, p, reason] of parseRows(readFileSync(join(dir, 'skipped.txt'), 'utf8'))) skipped.push({ index: Number(i), path: p, reason });
-      }
+      let pos = 0;
+      for (const { dir, meta } of metas) pos = appendShardRows(join(dir, 'responses.npy'), meta, wfd, raw, pos);
     } finally {
       closeSync(wfd);
     }
-    await finishOutputs(out, raw, first.units, [0, first.total], images, skipped, first.prefix);
+    await finishOutputs(out, raw, first.units, [0, first.total], () => {
+      for (const f of ['images.txt', 'skipped.txt']) concatFiles(metas.map(({ dir }) => join(dir, f)), join(out, f));
+    }, first.prefix);
   } finally {
     rmSync(raw, { force: true });
   }
-  const identity = first.config ? runIdentity(first.config, images, null) : undefined;
+  // the list hash every shard recorded is the whole list's (runScreen hashes all of --images)
+  const identity = first.config ? runIdentity(first.config, { files: first.total, sha256: first.listHash }, null) : undefined;
   const meta: ScreenMeta = { ...first, identity, range: [0, first.total], shard: null };
   writeFileAtomic(join(out, 'screen.json'), JSON.stringify(meta, null, 1) + '\n');
   return meta;
+}
+
+/** Block size of the streaming copies of a merge. */
+const COPY_BLOCK = 8 << 20;
+
+/** Append the data rows of a shard's responses.npy (checked against its screen.json) to `wfd` at `pos`; the new end. */
+function appendShardRows(path: string, meta: ScreenMeta, wfd: number, rawPath: string, pos: number): number {
+  const src = fileSource(path);
+  try {
+    // the header alone: magic and version (6 + 2 bytes), then its length (2 bytes in version 1, else 4)
+    const lead = src.read(0, Math.min(src.size, 12));
+    const dv = new DataView(lead.buffer, lead.byteOffset, lead.byteLength);
+    const end = lead.length < 12 ? lead.length : lead[6] === 1 ? 10 + dv.getUint16(8, true) : 12 + dv.getUint32(8, true);
+    const hdr = parseNpyHeader(src.read(0, Math.min(src.size, end)), path);
+    const rows = meta.range[1] - meta.range[0];
+    if (hdr.descr !== '<f4' || hdr.shape.length !== 2 || hdr.shape[0] !== rows || hdr.shape[1] !== meta.units || src.size - hdr.dataOffset !== rows * meta.units * 4) {
+      throw new InputError(`${path}: expected ${rows} x ${meta.units} float32 responses (as its screen.json says), found '${hdr.descr}' of shape (${hdr.shape.join(', ')}) in ${src.size} bytes; screen that shard again`);
+    }
+    for (let o = hdr.dataOffset; o < src.size; o += COPY_BLOCK) {
+      const block = src.read(o, Math.min(COPY_BLOCK, src.size - o));
+      writeAt(wfd, block, pos, rawPath);
+      pos += block.length;
+    }
+    return pos;
+  } finally {
+    src.close();
+  }
+}
+
+/** `dest` (atomically) = the files `parts`, one after the other, copied in blocks. */
+function concatFiles(parts: string[], dest: string): void {
+  const w = new AtomicWriter(dest);
+  try {
+    for (const p of parts) {
+      const src = fileSource(p);
+      try {
+        for (let o = 0; o < src.size; o += COPY_BLOCK) w.write(src.read(o, Math.min(COPY_BLOCK, src.size - o)));
+      } finally {
+        src.close();
+      }
+    }
+  } catch (err) {
+    w.abort();
+    throw err;
+  }
+  w.commit();
 }
