@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { cli } from '../helpers/cli.js';
 import { HostNeuron, type NeuronParams } from '../../src/dualneuron/simulate/neuron.js';
-import { contrastImage, grayScene } from '../../src/dualneuron/simulate/stimuli.js';
+import { contrastImage, grayScene, scaleContrast } from '../../src/dualneuron/simulate/stimuli.js';
 import { runIf } from '../helpers/skip.js';
 import { readTruth, cosineInAperture } from '../../src/dualneuron/simulate/truth.js';
 
@@ -144,6 +144,9 @@ test('options are checked before any work, each error naming its option', () => 
     [['--lr', 'NaN'], /--lr must be a decimal number/],
     [['--neurons', '10000', '--images', '100000', '--repeats', '10'], /responses; one simulation writes at most/],
     [['--pole-range=0.1,0.5'], /--pole-range must be 'lo,hi' with lo < 0 < hi/],
+    [['--contrast-range', '0,2'], /--contrast-range must be 'lo,hi' with 0 < lo <= hi <= 16/],
+    [['--contrast-range', '3,2'], /--contrast-range must be/],
+    [['--contrast-range', '2'], /--contrast-range must be/],
     [['--pole-range=-0.5'], /--pole-range must be 'lo,hi'/],
     [['--pole-range=a,b'], /--pole-range must be 'lo,hi'/],
   ];
@@ -154,7 +157,35 @@ test('options are checked before any work, each error naming its option', () => 
   }
   assert.ok(!existsSync(out), 'nothing written');
   const h = cli(['simulate', '--help']);
-  for (const o of ['--neurons', '--images', '--repeats', '--min-repeats', '--size', '--window', '--seed', '--dual-fraction', '--steps', '--restarts', '--lr', '--pole-range', '--overwrite', '--out']) assert.ok(h.stdout.includes(o), `--help names ${o}`);
+  for (const o of ['--neurons', '--images', '--repeats', '--min-repeats', '--size', '--window', '--seed', '--dual-fraction', '--steps', '--restarts', '--lr', '--pole-range', '--contrast-range', '--overwrite', '--out']) assert.ok(h.stdout.includes(o), `--help names ${o}`);
+});
+
+test('scaleContrast: by hand', () => {
+  // mean 100: 90 -> 100 - 20 = 80, 110 -> 120, 100 -> 100; factor 30 clips
+  assert.equal([...scaleContrast(Uint8Array.from([90, 110, 100, 100]), 2)], [80, 120, 100, 100]);
+  assert.equal([...scaleContrast(Uint8Array.from([0, 255]), 0.5)], [64, 191]); // m = 127.5: 63.75 -> 64, 191.25 -> 191
+  assert.equal([...scaleContrast(Uint8Array.from([90, 110]), 30)], [0, 255]);
+});
+
+test('--contrast-range: images are the scenes with their contrast scaled (factors in truth/contrast.npy), rates follow them', () => {
+  const out = join(tmp, 'contrast');
+  const r = cli(['simulate', '--neurons', '2', '--images', '5', '--repeats', '2', '--size', String(S), '--seed', '3', '--steps', '5', '--contrast-range', '2.5,2.5', '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const imgs = readNpy(join(out, 'images.npy')).data as Uint8Array, f = readNpy(join(out, 'truth', 'contrast.npy')).data as Float64Array;
+  const rates = readNpy(join(out, 'truth', 'rates.npy')).data as Float64Array;
+  const hosts = (JSON.parse(readFileSync(join(out, 'truth', 'params.json'), 'utf8')).neurons as NeuronParams[]).map((p) => new HostNeuron(p, S));
+  for (let i = 0; i < 5; i++) {
+    assert.ok(Math.abs(f[i] - 2.5) < 1e-12, `factor ${f[i]}`);
+    const want = scaleContrast(grayScene(i, S, 3n), 2.5);
+    assert.equal([...imgs.subarray(i * S * S, (i + 1) * S * S)], [...want], `image ${i}`);
+    hosts.forEach((h, n) => assert.is(rates[i * 2 + n], h.rate(contrastImage(want))));
+  }
+  assert.match(JSON.parse(readFileSync(join(out, 'dataset.json'), 'utf8')).source, /--contrast-range 2\.5,2\.5/);
+  // a spread: factors differ per image and lie in the range
+  const out2 = join(tmp, 'contrast2');
+  assert.is(cli(['simulate', '--neurons', '1', '--images', '40', '--repeats', '1', '--size', String(S), '--seed', '3', '--steps', '2', '--contrast-range', '0.5,4', '--out', out2]).status, 0);
+  const f2 = readNpy(join(out2, 'truth', 'contrast.npy')).data as Float64Array;
+  assert.ok(f2.every((v) => v >= 0.5 && v <= 4) && Math.min(...f2) < 1 && Math.max(...f2) > 2, `factors ${[...f2].map((v) => v.toFixed(2))}`);
 });
 
 test('--pole-range: the truth records its range, every pole pixel lies in it, and recover refuses another norm for it', () => {

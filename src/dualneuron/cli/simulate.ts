@@ -26,7 +26,7 @@ export const MAX_IMAGE_BYTES = 2 ** 30;
 
 interface Opts {
   neurons: string; images: string; repeats: string; minRepeats?: string; size: string; window: string; seed: string;
-  dualFraction: string; steps: string; restarts: string; lr?: string; poleRange: string; overwrite?: boolean; out: string;
+  dualFraction: string; steps: string; restarts: string; lr?: string; poleRange: string; contrastRange?: string; overwrite?: boolean; out: string;
 }
 
 function parseFraction(name: string, v: string): number {
@@ -46,6 +46,14 @@ export function parsePoleRange(v: string): readonly [number, number] | null {
   return [lo, hi];
 }
 
+/** `lo,hi` with 0 < lo <= hi <= 16, or undefined (scenes as rendered). */
+export function parseContrastRange(v: string | undefined): readonly [number, number] | null {
+  if (v === undefined) return null;
+  const parts = v.split(','), [lo, hi] = parts.map((t) => Number(t.trim()));
+  if (parts.length !== 2 || !(lo > 0 && lo <= hi && hi <= 16)) throw new InputError(`--contrast-range must be 'lo,hi' with 0 < lo <= hi <= 16 (factors on each scene's contrast, e.g. 0.5,4), got '${v}'`);
+  return [lo, hi];
+}
+
 /** Every option checked before any work. */
 export function parseSimulateOptions(o: Opts): SimulateOptions {
   const neurons = parseIntStrict('--neurons', o.neurons, { min: 1, max: MAX_SIM_NEURONS });
@@ -59,7 +67,7 @@ export function parseSimulateOptions(o: Opts): SimulateOptions {
   const lr = o.lr === undefined ? defaultLr(range) : parseFloatStrict('--lr', o.lr);
   if (!(lr > 0)) throw new InputError(`--lr must be a positive number, got '${o.lr}'`);
   const opts: SimulateOptions = {
-    neurons, images, repeats, minRepeats, size, window, seed: parseSeed('--seed', o.seed), dualFraction: parseFraction('--dual-fraction', o.dualFraction),
+    neurons, images, repeats, minRepeats, size, window, seed: parseSeed('--seed', o.seed), dualFraction: parseFraction('--dual-fraction', o.dualFraction), contrastRange: parseContrastRange(o.contrastRange),
     poles: { steps: parseIntStrict('--steps', o.steps, { min: 1, max: 100_000 }), restarts: parseIntStrict('--restarts', o.restarts, { min: 1, max: 16 }), lr, range },
   };
   if (repeats * images * neurons > MAX_RESPONSES) {
@@ -86,6 +94,7 @@ export function registerSimulate(program: Command): void {
     .option('--restarts <k>', 'starts per neuron and pole, 1..16 (the subunit filter, then Gaussian noise); the best is kept', String(DEFAULT_POLE_OPTIONS.restarts))
     .option('--lr <x>', `rate of the MEI/LEI optimisation, cosine schedule to 0: with a pixel range, the first projected-gradient step as a fraction of the norm (default ${defaultLr([-1, 1])}); with --pole-range=none, Adam's learning rate on free pixels of RMS 1 (default ${defaultLr(null)})`)
     .option('--pole-range <lo,hi>', 'pixel range of the true MEI/LEI in contrast units (x = pixel / 255 - 0.5; the data\'s own range is -0.5,0.5): the poles are then the best images whose pixels lie in it (times the aperture) at L2 norm at most the MEI norm, images one could show; \'none\': the norm alone. Write it with = (--pole-range=-0.5,0.5), as it starts with a minus', DEFAULT_POLE_OPTIONS.range ? DEFAULT_POLE_OPTIONS.range.join(',') : 'none')
+    .option('--contrast-range <lo,hi>', 'scale each stimulus\'s contrast about its mean by a factor drawn log-uniformly in [lo, hi] (0 < lo <= hi <= 16; rounded, clipped to 0..255; factors in truth/contrast.npy), so the data also show the high contrasts MEIs live at; default: the scenes as rendered')
     .option('--overwrite', 'replace a complete simulation already in --out')
     .requiredOption('--out <dir>', 'output folder DATA: dataset.json, responses.npy, images.npy, truth/, run.json')
     .action(async (o: Opts) => {

@@ -15,7 +15,7 @@ import { HostNeuron, type NeuronParams, type SubunitParams } from './neuron.js';
 import { contrastImage, grayScene } from './stimuli.js';
 
 /** Sub-streams of the simulation seed. */
-export const STREAM = { calibration: 1, params: 2, spikes: 3, repeats: 4, poles: 5 } as const;
+export const STREAM = { calibration: 1, params: 2, spikes: 3, repeats: 4, poles: 5, contrast: 6 } as const;
 
 /** Ranges of the drawn parameters (uniform unless said). */
 export const RANGES = {

@@ -10,11 +10,11 @@ import { Progress } from '../../util/progress.js';
 import { yieldToSignals } from '../output-folder.js';
 import { APERTURE } from './gabor.js';
 import { HostNeuron, baselineRate, type NeuronParams } from './neuron.js';
-import { CALIBRATION_SCENES, RANGES, calibrate, drawNeuron } from './params.js';
+import { CALIBRATION_SCENES, RANGES, STREAM, calibrate, drawNeuron } from './params.js';
 import { PopulationModel } from './population-model.js';
 import { poleSteps, truePoles, type PoleOptions } from './poles.js';
 import { repeatsPerImage, spikeCounts } from './spikes.js';
-import { contrastImage, grayScene } from './stimuli.js';
+import { contrastImage, grayScene, scaleContrast, stimulusContrast } from './stimuli.js';
 
 export interface SimulateOptions {
   neurons: number;
@@ -27,6 +27,11 @@ export interface SimulateOptions {
   window: number;
   seed: bigint;
   dualFraction: number;
+  /**
+   * [lo, hi]: each stimulus's contrast scaled by a factor log-uniform in it (stimuli.ts scaleContrast); null: the
+   * scenes as rendered. The calibration (gains, MEI norm) always uses the scenes as rendered.
+   */
+  contrastRange: readonly [number, number] | null;
   poles: Omit<PoleOptions, 'onStep'>;
 }
 
@@ -46,10 +51,11 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
   log(`population: ${N} neurons (${params.filter((p) => p.dual).length} dual by construction), ${S}x${S} gray, MEI/LEI norm ${cal.norm.toFixed(4)} (median of ${CALIBRATION_SCENES} calibration scenes)`);
 
   // stimuli and noiseless rates (float64)
-  const images = new Uint8Array(I * P), rates = new Float64Array(I * N);
+  const images = new Uint8Array(I * P), rates = new Float64Array(I * N), factors = new Float64Array(I).fill(1);
   const pr = new Progress({ total: I, unit: 'img', label: 'stimuli and rates' });
   for (let i = 0; i < I; i++) {
-    const g = grayScene(i, S, o.seed);
+    let g = grayScene(i, S, o.seed);
+    if (o.contrastRange) g = scaleContrast(g, (factors[i] = stimulusContrast(o.seed, STREAM.contrast, i, o.contrastRange)));
     images.set(g, i * P);
     const x = contrastImage(g);
     for (let n = 0; n < N; n++) rates[i * N + n] = hosts[n].rate(x);
@@ -81,6 +87,7 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
   writeNpy(join(out, 'responses.npy'), { dtype: 'f32', shape: [R, I, N], data: counts });
   writeNpy(join(t, 'rates.npy'), { dtype: 'f64', shape: [I, N], data: rates });
   writeNpy(join(t, 'repeats.npy'), { dtype: 'i32', shape: [I], data: reps });
+  writeNpy(join(t, 'contrast.npy'), { dtype: 'f64', shape: [I], data: factors });
   writeNpy(join(t, 'mei.npy'), { dtype: 'f32', shape: [N, S, S], data: poles.mei });
   writeNpy(join(t, 'lei.npy'), { dtype: 'f32', shape: [N, S, S], data: poles.lei });
   writeNpy(join(t, 'aperture.npy'), { dtype: 'f32', shape: [S, S], data: Float32Array.from(cal.aperture) });
@@ -113,6 +120,11 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
       stationarity: '|x| |t| / max(|u - baseline_drive|, baseline_drive) with t = a (g - lambda x) over the pixels inside the range (plus, on clipped pixels, its part pointing back into the range), g the float64 drive gradient (negated for the LEI), lambda = (g . x) / |x|^2 over the unclipped pixels: the drive change available to first order along the constraint surface, relative; 0 at a constrained optimum',
     },
     population: { dual_fraction: o.dualFraction, calibration_scenes: CALIBRATION_SCENES, ranges: RANGES },
+    stimuli: {
+      scenes: 'dualneuron render --seed seed --size size, PIL gray',
+      contrast_range: o.contrastRange,
+      contrast: o.contrastRange ? 'image i = clip(round(m + f_i (g - m)), 0, 255), m its mean, f_i (truth/contrast.npy) log-uniform in contrast_range' : 'as rendered (truth/contrast.npy: all 1)',
+    },
     neurons: neuronsOut,
   }, null, 1) + '\n');
   const csvHead = 'neuron,dual,baseline_rate,mei_rate,lei_rate,lei_below_baseline,mei_stationarity,lei_stationarity';
@@ -121,7 +133,7 @@ export async function simulate(o: SimulateOptions, out: string, backend: Backend
     format: 'dualneuron-recorded', version: 1, images: I, neurons: N, repeats: R, image_shape: [S, S],
     neuron_ids: params.map((p) => p.id), image_ids: Array.from({ length: I }, (_, i) => i),
     response_unit: 'spike_count', window_s: o.window,
-    source: `dualneuron simulate --neurons ${N} --images ${I} --repeats ${R} --min-repeats ${o.minRepeats} --size ${S} --window ${o.window} --seed ${o.seed} --dual-fraction ${o.dualFraction} --steps ${o.poles.steps} --restarts ${o.poles.restarts} --lr ${o.poles.lr} --pole-range=${o.poles.range ? o.poles.range.join(',') : 'none'}`,
+    source: `dualneuron simulate --neurons ${N} --images ${I} --repeats ${R} --min-repeats ${o.minRepeats} --size ${S} --window ${o.window} --seed ${o.seed} --dual-fraction ${o.dualFraction} --steps ${o.poles.steps} --restarts ${o.poles.restarts} --lr ${o.poles.lr} --pole-range=${o.poles.range ? o.poles.range.join(',') : 'none'}${o.contrastRange ? ` --contrast-range ${o.contrastRange.join(',')}` : ''}`,
   }, null, 1) + '\n');
   return {
     dual: params.filter((p) => p.dual).length, belowBaseline: below.reduce((s, v) => s + v, 0), meiNorm: cal.norm,
