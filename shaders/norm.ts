@@ -157,17 +157,18 @@ ${linearMain(NORM_ELEM_WG)}
 // ---- GRN (ConvNeXt-V2 Global Response Normalization, src/tensor/ops/norm.ts): the small per-(n, c) chains of its
 // forward statistics and of its backward, each in one kernel instead of ~6 and ~11 elementwise dispatches.
 // One invocation per sample n (N rows of C channels, all contiguous at any offset), NORM_ROW_WG per workgroup.
-export const GRN_STATS = paramLayout({ N: 'u32', C: 'u32', sOff: 'u32', gammaOff: 'u32', eps: 'f32' });
-export const GRN_BACKWARD = paramLayout({ N: 'u32', C: 'u32', tOff: 'u32', GOff: 'u32', mOff: 'u32', gammaOff: 'u32', eps: 'f32' });
+// gamma holds one row of C per group of `per` consecutive samples (grouped GRN: per = N for one shared row).
+export const GRN_STATS = paramLayout({ N: 'u32', C: 'u32', sOff: 'u32', gammaOff: 'u32', per: 'u32', eps: 'f32' });
+export const GRN_BACKWARD = paramLayout({ N: 'u32', C: 'u32', tOff: 'u32', GOff: 'u32', mOff: 'u32', gammaOff: 'u32', per: 'u32', eps: 'f32' });
 
-/** From sums of squares S: G = sqrt(S), m[n] = mean_c G, Nx = G / (m + eps), s = 1 + gamma[c] * Nx. Bindings: G, m, Nx, s; S, gamma. */
+/** From sums of squares S: G = sqrt(S), m[n] = mean_c G, Nx = G / (m + eps), s = 1 + gamma[n / per, c] * Nx. Bindings: G, m, Nx, s; S, gamma. */
 export function grnStatsWGSL(): string {
   const L = GRN_STATS;
   return `${bindings(['G', 'm', 'Nx', 's'].map((name) => ({ name, type: 'f32', access: 'read_write' as const })),
     [{ name: 'S', type: 'f32', access: 'read' }, { name: 'gamma', type: 'f32', access: 'read' }])}
 ${linearMain(NORM_ROW_WG)}
   if (i >= ${L.get('N')}) { return; }
-  let C = ${L.get('C')}; let row = i * C; let sOff = ${L.get('sOff')}; let gOff = ${L.get('gammaOff')};
+  let C = ${L.get('C')}; let row = i * C; let sOff = ${L.get('sOff')}; let gOff = ${L.get('gammaOff')} + (i / ${L.get('per')}) * C;
   var acc = 0.0;
   for (var c = 0u; c < C; c++) { let g = sqrt(S[sOff + row + c]); G[row + c] = g; acc += g; }
   let mean = acc / f32(C);
@@ -179,7 +180,7 @@ ${linearMain(NORM_ROW_WG)}
 }
 
 /**
- * With dNx = t * gamma[c], me = m[n] + eps: dG = dNx / me - mean_c(dNx * G) / me^2 and k = dG / G (0 where G = 0,
+ * With dNx = t * gamma[n / per, c], me = m[n] + eps: dG = dNx / me - mean_c(dNx * G) / me^2 and k = dG / G (0 where G = 0,
  * as torch.norm's gradient). Bindings: k; t, G, m, gamma.
  */
 export function grnBackwardWGSL(): string {
@@ -189,7 +190,7 @@ export function grnBackwardWGSL(): string {
 ${linearMain(NORM_ROW_WG)}
   if (i >= ${L.get('N')}) { return; }
   let C = ${L.get('C')}; let row = i * C;
-  let tOff = ${L.get('tOff')} + row; let GOff = ${L.get('GOff')} + row; let gOff = ${L.get('gammaOff')};
+  let tOff = ${L.get('tOff')} + row; let GOff = ${L.get('GOff')} + row; let gOff = ${L.get('gammaOff')} + (i / ${L.get('per')}) * C;
   let me = m[${L.get('mOff')} + i] + ${L.get('eps')};
   var acc = 0.0;
   for (var c = 0u; c < C; c++) { acc += (t[tOff + c] * gamma[gOff + c]) * G[GOff + c]; }

@@ -40,6 +40,8 @@ const FWD: [string, F, GradInput[]][] = [
   ['batchNorm train (N, C, L)', (x) => batchNorm(x, null, null, null, null, { training: true }), [I([2, 5, 3])]],
   ['grn', (x, g, b) => grn(x, g, b), [I([2, 3, 5, 4]), I([1, 1, 1, 4]), I([1, 1, 1, 4])]],
   ['grn 1-D params, batch 3', (x, g, b) => grn(x, g, b, 1e-3), [I([3, 2, 2, 5]), I([5]), I([5])]],
+  ['grn grouped: 3 groups of 2 samples', (x, g, b) => grn(x, g, b), [I([6, 3, 2, 5]), I([3, 1, 1, 5]), I([3, 1, 1, 5])]],
+  ['grn grouped: one sample per group, strided input', (x, g, b) => grn(x.permute([0, 2, 1, 3]), g, b), [I([2, 3, 1, 7]), I([2, 1, 1, 7]), I([2, 1, 1, 7])]],
 ];
 for (const [name, f, specs] of FWD) test(`${name} vs oracle`, () => vsOracle(name, f, specs));
 
@@ -57,6 +59,7 @@ const GRADS: [string, F, GradInput[]][] = [
   ['batchNorm train, 6x6 planes (grid kernel)', (x, w, b) => batchNorm(x, null, null, w, b, { training: true }), [I([1, 2, 6, 6]), I([2]), I([2])]],
   ['batchNorm train (N, C), no affine', (x) => batchNorm(x, null, null, null, null, { training: true, eps: 1e-3 }), [I([4, 3])]],
   ['grn input, gamma, beta', (x, g, b) => grn(x, g, b), [I([2, 2, 3, 3]), I([1, 1, 1, 3]), I([1, 1, 1, 3])]],
+  ['grn grouped input, gamma, beta', (x, g, b) => grn(x, g, b), [I([4, 2, 2, 3]), I([2, 1, 1, 3]), I([2, 1, 1, 3])]],
 ];
 for (const [name, f, specs] of GRADS) test(`gradcheck ${name}`, async () => { await gradcheck(name, f, specs, await gpu(), { fdTol: 2e-5 }); });
 
@@ -137,6 +140,33 @@ test('no buffers leak: forward and backward inside tidy, inference outside any s
   }
 });
 
+test('grn grouped equals each group through its own grn (WebGPU and the oracle)', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const K = 3, per = 2, H = 2, W = 3, C = 4;
+    const x = Tensor.from(seededValues(K * per * H * W * C, 21, -2, 2), [K * per, H, W, C], { backend: b }).requiresGrad_();
+    const g = Tensor.from(seededValues(K * C, 22), [K, 1, 1, C], { backend: b }).requiresGrad_();
+    const be = Tensor.from(seededValues(K * C, 23), [K, 1, 1, C], { backend: b }).requiresGrad_();
+    const w = Tensor.from(seededValues(K * per * H * W * C, 24), x.shape, { backend: b });
+    const grads = async () => Promise.all([x, g, be].map(async (t) => { const d = await t.grad!.data(); t.zeroGrad(); return d; }));
+    const yAll = tidy(() => { const y = grn(x, g, be); y.mul(w).sum().backward(); return y.detach(); });
+    const [gxAll, ggAll, gbAll] = await grads();
+    const parts = tidy(() => {
+      const ys = Array.from({ length: K }, (_, k) => grn(x.slice([[k * per, (k + 1) * per]]), g.slice([[k, k + 1]]), be.slice([[k, k + 1]])));
+      ys.map((y, k) => y.mul(w.slice([[k * per, (k + 1) * per]])).sum()).reduce((p, q) => p.add(q)).backward();
+      return ys.map((y) => y.detach());
+    });
+    const want = new Float32Array(await yAll.data()).fill(0);
+    let o = 0;
+    for (const y of parts) { const d = await y.data(); want.set(d, o); o += d.length; }
+    assertClose(await yAll.data(), want, { rtol: 1e-6, atol: 1e-7, what: `${b.name} grouped forward` });
+    const [gx, gg, gb] = await grads();
+    assertClose(gxAll, gx, { rtol: 1e-5, atol: 1e-6, what: `${b.name} grouped dx` });
+    assertClose(ggAll, gg, { rtol: 1e-5, atol: 1e-6, what: `${b.name} grouped dgamma` });
+    assertClose(gbAll, gb, { rtol: 1e-5, atol: 1e-6, what: `${b.name} grouped dbeta` });
+    [x, g, be, w, yAll, ...parts].forEach((t) => t.dispose());
+  }
+});
+
 test('errors: shapes, dtypes, modes', async () => {
   const g = await gpu();
   const x = Tensor.from(seededValues(24, 1), [2, 3, 4], { backend: g });
@@ -153,6 +183,10 @@ test('errors: shapes, dtypes, modes', async () => {
   assert.throws(() => grn(x, w4, w4), isShape(/channels-last/));
   const x4 = x.reshape([1, 2, 3, 4]);
   assert.throws(() => grn(x4, w3, w3), isShape(/gamma must have shape \[1, 1, 1, 4\]/));
+  const g3 = Tensor.from(new Float32Array(12), [3, 1, 1, 4], { backend: g });
+  assert.throws(() => grn(x4, g3, g3), isShape(/3 groups of parameters .* must divide the batch of 1/));
+  assert.throws(() => grn(x4.expand([3, 2, 3, 4]), g3, w4), isShape(/beta must have shape/));
+  g3.dispose();
   const xi = Tensor.from(new Int32Array(24), [2, 3, 4], { backend: g, dtype: 'i32' });
   assert.throws(() => layerNorm(xi, [4]), (e: Error) => e instanceof DTypeError);
   [x, w3, w4, x4, xi].forEach((t) => t.dispose());

@@ -75,7 +75,7 @@ export const cpuNormKernels: NormKernels<CpuBackend> = {
     }
     return out;
   },
-  grnStats(b, sumsq, N, C, gamma, eps) {
+  grnStats(b, sumsq, N, C, gamma, eps, per) {
     const S = dataOf(sumsq), W = dataOf(gamma);
     const G = b.alloc(N * C), m = b.alloc(N), Nx = b.alloc(N * C), s = b.alloc(N * C);
     for (let n = 0; n < N; n++) {
@@ -84,17 +84,17 @@ export const cpuNormKernels: NormKernels<CpuBackend> = {
       m.data[n] = acc / C;
       for (let c = 0; c < C; c++) {
         Nx.data[n * C + c] = G.data[n * C + c] / (m.data[n] + eps);
-        s.data[n * C + c] = 1 + W[gamma.offset + c] * Nx.data[n * C + c];
+        s.data[n * C + c] = 1 + W[gamma.offset + Math.floor(n / per) * C + c] * Nx.data[n * C + c];
       }
     }
     return { G, m, Nx, s };
   },
-  grnBackwardScale(b, t, G, m, gamma, N, C, eps) {
+  grnBackwardScale(b, t, G, m, gamma, N, C, eps, per) {
     const T = dataOf(t), Gd = dataOf(G), M = dataOf(m), W = dataOf(gamma);
     const k = b.alloc(N * C);
     for (let n = 0; n < N; n++) {
       const me = M[m.offset + n] + eps;
-      const dNx = (c: number) => T[t.offset + n * C + c] * W[gamma.offset + c];
+      const dNx = (c: number) => T[t.offset + n * C + c] * W[gamma.offset + Math.floor(n / per) * C + c];
       let acc = 0;
       for (let c = 0; c < C; c++) acc += dNx(c) * Gd[G.offset + n * C + c];
       for (let c = 0; c < C; c++) {

@@ -51,19 +51,19 @@ export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
     be.dispatch({ ...base, workgroups, params, tileAt: layout === 'grid' ? CHANNEL_AFFINE.at('tile') : undefined });
     return out;
   },
-  grnStats(be, sumsq, N, C, gamma, eps) {
+  grnStats(be, sumsq, N, C, gamma, eps, per) {
     const [G, m, Nx, s] = [N * C, N, N * C, N * C].map((n) => be.alloc(n));
     if (N * C > 0) {
       be.dispatch({ name: 'grn stats', key: 'norm:grn:stats', source: grnStatsWGSL, workgroups: grid1d(N, NORM_ROW_WG),
-        params: GRN_STATS.pack({ N, C, sOff: sumsq.offset, gammaOff: gamma.offset, eps }), outputs: [G, m, Nx, s], inputs: [bufOf(sumsq), bufOf(gamma)] });
+        params: GRN_STATS.pack({ N, C, sOff: sumsq.offset, gammaOff: gamma.offset, per, eps }), outputs: [G, m, Nx, s], inputs: [bufOf(sumsq), bufOf(gamma)] });
     }
     return { G, m, Nx, s };
   },
-  grnBackwardScale(be, t, G, m, gamma, N, C, eps) {
+  grnBackwardScale(be, t, G, m, gamma, N, C, eps, per) {
     const k = be.alloc(N * C);
     if (N * C > 0) {
       be.dispatch({ name: 'grn backward', key: 'norm:grn:bw', source: grnBackwardWGSL, workgroups: grid1d(N, NORM_ROW_WG),
-        params: GRN_BACKWARD.pack({ N, C, tOff: t.offset, GOff: G.offset, mOff: m.offset, gammaOff: gamma.offset, eps }),
+        params: GRN_BACKWARD.pack({ N, C, tOff: t.offset, GOff: G.offset, mOff: m.offset, gammaOff: gamma.offset, per, eps }),
         outputs: [k], inputs: [bufOf(t), bufOf(G), bufOf(m), bufOf(gamma)] });
     }
     return k;
