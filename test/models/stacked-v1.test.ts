@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { Tensor, tidy, noGrad, cpu, type Backend } from '../../src/tensor/index.js';
 import { TwinEnsemble, TwinMember } from '../../src/models/twins/twin.js';
 import { TWINS } from '../../src/models/twins/registry.js';
-import { canStack } from '../../src/models/twins/stacked-v1.js';
+import { canStack, STACKED_MAX_FLOATS } from '../../src/models/twins/stacked-v1.js';
 import { withForwardHooks } from '../../src/nn/hooks.js';
 import { gpu, seededValues, assertClose } from '../helpers/backends.js';
 
@@ -62,6 +62,15 @@ for (const [what, backend, M, B, tol] of [['WebGPU', gpu, 3, 2, 2e-5], ['the flo
     const [y2] = await run(model, false, B), [y3] = await run(model, true, B);
     assert.ok(Math.abs(y2[0]! - y0[0]!) > 1e-6, 'the bias change moved the output');
     assertClose(y3, y2, { rtol: tol, atol: tol, what: `${what} outputs after a weight change` });
+    if (B > 1) {
+      // a batch in chunks of one image (B = 2 > 1 chunk row, and > B / M) gives the same numbers
+      model.stacked.maxFloats = 1;
+      const [y4, g4] = await run(model, true, B);
+      model.stacked.maxFloats = STACKED_MAX_FLOATS;
+      const [y5, g5] = await run(model, true, B);
+      assertClose(y4, y5, { rtol: tol, atol: tol, what: `${what} outputs in chunks` });
+      assertClose(g4, g5, { rtol: tol, atol: tol * scale, what: `${what} input gradients in chunks` });
+    }
     model.dispose();
   });
 }

@@ -14,6 +14,8 @@ import type { TwinMember } from './twin.js';
 
 const BB = 'core.features.backbone.model.';
 const LN_EPS = 1e-6;
+/** the largest stacked intermediate a chunk of the batch may make (2^24 floats, 64 MiB) */
+export const STACKED_MAX_FLOATS = 2 ** 24;
 
 /** per member m: w1[m] (E, C0) and its contiguous transpose w1T[m], likewise w2 (C0, E) and w2T (linearFrozen) */
 interface Block { dwW: Tensor; dwB: Tensor; w1: Tensor; w1T: Tensor; b1: Tensor; gG: Tensor; gB: Tensor; w2: Tensor; w2T: Tensor; b2: Tensor }
@@ -54,11 +56,27 @@ export function canStack(members: readonly TwinMember[]): boolean {
 }
 
 export class StackedV1 {
+  /** the chunk budget in floats (tests lower it to run the chunking on small batches) */
+  maxFloats = STACKED_MAX_FLOATS;
   private cache: { key: string; w: Weights } | null = null;
 
-  /** x (B, 1, H, W) -> the mean of the members' outputs (B, N) (as TwinEnsemble.forward). */
+  /**
+   * x (B, 1, H, W) -> the mean of the members' outputs (B, N) (as TwinEnsemble.forward). Large batches run in
+   * chunks: the largest stacked tensor (M x rows x positions x 4 C0 floats) stays within maxFloats (STACKED_MAX_FLOATS) or the
+   * size one member alone would have made, whichever is larger (a storage binding holds at most 128 MiB).
+   */
   forward(members: readonly TwinMember[], x: Tensor): Tensor {
     const w = this.weights(members);
+    const B = x.shape[0]!;
+    const perRow = w.M * Math.floor(x.shape[2]! / 4) * Math.floor(x.shape[3]! / 4) * 4 * w.C0;
+    const rows = Math.max(1, Math.ceil(B / w.M), Math.floor(this.maxFloats / perRow));
+    if (B <= rows) return this.forwardChunk(w, x);
+    const parts: Tensor[] = [];
+    for (let r = 0; r < B; r += rows) parts.push(this.forwardChunk(w, x.slice([[r, Math.min(B, r + rows)]])));
+    return concat(parts, 0);
+  }
+
+  private forwardChunk(w: Weights, x: Tensor): Tensor {
     const { M, C0, C1 } = w;
     const B = x.shape[0]!;
     let h = conv2d(x.expand([B, 3, x.shape[2]!, x.shape[3]!]), w.stemW, w.stemB, { stride: 4 }); // (B, M*C0, h, w)

@@ -85,7 +85,7 @@ export class TwinEnsemble extends Module {
   set centered(v: boolean) { for (const m of this.members) m.centered = v; }
   get centered(): boolean { return this.members[0].centered; }
   /** the members' layers run once for all (stacked-v1.ts) where they can: the V1 twin in eval mode, centered */
-  private readonly stacked = new StackedV1();
+  readonly stacked = new StackedV1();
   /** false: always run the members one after the other (tests compare both ways) */
   stacking = true;
   forward(x: Tensor): Tensor {
