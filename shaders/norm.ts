@@ -203,3 +203,42 @@ ${linearMain(NORM_ROW_WG)}
 }
 `;
 }
+
+// ---- Per-sample L2 scaling (l2Scale in src/tensor/ops/norm.ts; synthesis normalises every image and crop to a
+// target norm): N samples of `inner` contiguous values at any offset, their sums of squares S (N values) made by
+// the `sumsq` reduction. One invocation per element, NORM_ELEM_WG per workgroup. Forward and backward are one
+// kernel each instead of the chains square, sum, sqrt, add, mul, div (forward) and ~12 dispatches (backward).
+export const L2_SCALE = paramLayout({ n: 'u32', inner: 'u32', xOff: 'u32', sOff: 'u32', target: 'f32', eps: 'f32' });
+export const L2_SCALE_BACKWARD = paramLayout({ n: 'u32', inner: 'u32', gOff: 'u32', xOff: 'u32', sOff: 'u32', dOff: 'u32', target: 'f32', eps: 'f32' });
+
+/** y = (x * target) / (sqrt(S[row]) + eps) (the order of the composed ops). Bindings: y; x, S. */
+export function l2ScaleWGSL(): string {
+  const L = L2_SCALE;
+  return `${bindings([{ name: 'y', type: 'f32', access: 'read_write' }], ['x', 'S'].map((name) => ({ name, type: 'f32', access: 'read' as const })))}
+${linearMain(NORM_ELEM_WG)}
+  if (i >= ${L.get('n')}) { return; }
+  let r = i / ${L.get('inner')};
+  y[i] = (x[${L.get('xOff')} + i] * ${L.get('target')}) / (sqrt(S[${L.get('sOff')} + r]) + ${L.get('eps')});
+}
+`;
+}
+
+/**
+ * With nrm = sqrt(S[row]), den = nrm + eps and D[row] = sum(g * x) over the row:
+ * dx = g * target / den - x * target * D / (den^2 * nrm), the second term 0 where nrm = 0 (the norm's subgradient).
+ * Bindings: dx; g, x, S, D.
+ */
+export function l2ScaleBackwardWGSL(): string {
+  const L = L2_SCALE_BACKWARD;
+  return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }], ['g', 'x', 'S', 'D'].map((name) => ({ name, type: 'f32', access: 'read' as const })))}
+${linearMain(NORM_ELEM_WG)}
+  if (i >= ${L.get('n')}) { return; }
+  let r = i / ${L.get('inner')};
+  let t = ${L.get('target')};
+  let nrm = sqrt(S[${L.get('sOff')} + r]);
+  let den = nrm + ${L.get('eps')};
+  let k = select(t * D[${L.get('dOff')} + r] / (den * den * nrm), 0.0, nrm == 0.0);
+  dx[i] = g[${L.get('gOff')} + i] * (t / den) - x[${L.get('xOff')} + i] * k;
+}
+`;
+}

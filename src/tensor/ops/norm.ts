@@ -274,3 +274,39 @@ export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor 
   });
   return y;
 }
+
+// ------------------------------------------------------------------ per-sample L2 scaling
+/**
+ * Each sample of x (N, ...) scaled to L2 norm `target`: x * target / (||x_n||_2 + eps), the norm taken over all
+ * dims but the first (synthesis normalises its images and crops so). Two kernels forward (sum of squares, scale)
+ * and three backward. Gradient, with nrm = ||x_n||, den = nrm + eps:
+ * dx = g * target / den - x * target * sum(g * x) / (den^2 * nrm), the second term 0 where nrm = 0.
+ */
+export function l2Scale(x: Tensor, target: number, eps = 1e-8): Tensor {
+  const op = 'l2Scale';
+  const b = x.backend;
+  x.backendView(op);
+  checkF32(op, 'input', x);
+  if (x.rank < 2) throw new ShapeError(`${op}: input must be (N, ...) with at least 2 dims (samples first), got shape ${fmt(x.shape)}`);
+  if (!Number.isFinite(target) || !Number.isFinite(eps) || eps < 0) throw new ShapeError(`${op}: target must be a finite number and eps a finite number >= 0, got ${target} and ${eps}`);
+  const N = x.shape[0], inner = numel(x.shape.slice(1));
+  const axes = x.shape.slice(1).map((_, k) => k + 1);
+  const xc = dense(x);
+  const S = noGrad(() => sumSquares(xc, axes)); // (N), contiguous
+  const y = wrap(b, kernels(x).l2Scale(b, xc.backendView(op), S.backendView(op), N, inner, target, eps), x.shape, 'f32');
+  if (!(isGradEnabled() && x.requiresGrad)) {
+    S.dispose();
+    if (xc !== x) xc.dispose();
+    return y;
+  }
+  record(op, y, [x], (g) => {
+    const gc = dense(g);
+    const D = gc.mul(xc).sum(axes); // (N)
+    const v = `${op} backward`;
+    const dx = wrap(b, kernels(x).l2ScaleBackward(b, gc.backendView(v), xc.backendView(v), S.backendView(v), D.backendView(v), N, inner, target, eps), x.shape, 'f32');
+    D.dispose();
+    if (gc !== g) gc.dispose();
+    return [dx];
+  });
+  return y;
+}

@@ -104,4 +104,26 @@ export const cpuNormKernels: NormKernels<CpuBackend> = {
     }
     return k;
   },
+  l2Scale(b, x, S, N, inner, target, eps) {
+    const X = dataOf(x), Sd = dataOf(S);
+    const y = b.alloc(N * inner);
+    for (let n = 0; n < N; n++) {
+      const den = Math.sqrt(Sd[S.offset + n]) + eps;
+      for (let j = 0; j < inner; j++) y.data[n * inner + j] = (X[x.offset + n * inner + j] * target) / den;
+    }
+    return y;
+  },
+  l2ScaleBackward(b, g, x, S, D, N, inner, target, eps) {
+    const G = dataOf(g), X = dataOf(x), Sd = dataOf(S), Dd = dataOf(D);
+    const dx = b.alloc(N * inner);
+    for (let n = 0; n < N; n++) {
+      const nrm = Math.sqrt(Sd[S.offset + n]), den = nrm + eps;
+      const k = nrm === 0 ? 0 : (target * Dd[D.offset + n]) / (den * den * nrm);
+      for (let j = 0; j < inner; j++) {
+        const at = n * inner + j;
+        dx.data[at] = G[g.offset + at] * (target / den) - X[x.offset + at] * k;
+      }
+    }
+    return dx;
+  },
 };

@@ -37,4 +37,11 @@ export interface NormKernels<B> {
    * me = m + eps, dG = dNx / me - mean_c(dNx * G) / me^2 and k = dG / G, 0 where G = 0 (dx = g * s + x * k).
    */
   grnBackwardScale(b: B, t: View, G: View, m: View, gamma: View, N: number, C: number, eps: number, per: number): BackendBuffer;
+  /** N samples of `inner` contiguous values scaled to L2 norm `target`: y = x * target / (sqrt(S[n]) + eps), S their sums of squares */
+  l2Scale(b: B, x: View, S: View, N: number, inner: number, target: number, eps: number): BackendBuffer;
+  /**
+   * l2Scale's input gradient from g, x, S and D[n] = sum(g * x) over sample n: with nrm = sqrt(S), den = nrm + eps,
+   * dx = g * target / den - x * target * D / (den^2 * nrm), the second term 0 where nrm = 0.
+   */
+  l2ScaleBackward(b: B, g: View, x: View, S: View, D: View, N: number, inner: number, target: number, eps: number): BackendBuffer;
 }
