@@ -58,3 +58,56 @@ ${linearMain(IMAGE_WG)}
 }
 `;
 }
+
+// ---- Per-sample total-variation sums (tvSquares in src/tensor/ops/image.ts; the synthesis TV term): a reduction
+// with its elementwise prologue. A contiguous tensor read as N samples of P planes of H x W.
+export const TV_SQUARES = paramLayout({ N: 'u32', P: 'u32', H: 'u32', W: 'u32', offset: 'u32' });
+export const TV_SQUARES_BACKWARD = paramLayout({ n: 'u32', P: 'u32', H: 'u32', W: 'u32', offset: 'u32', gOff: 'u32' });
+
+/**
+ * s[n] = sum over the planes of sample n of (x[r, c + 1] - x[r, c])^2 and (x[r + 1, c] - x[r, c])^2. One
+ * invocation per sample (a few per step in synthesis), 64 per workgroup. Bindings: s; x.
+ */
+export function tvSquaresWGSL(): string {
+  const L = TV_SQUARES;
+  return `${bindings([{ name: 's', type: 'f32', access: 'read_write' }], [{ name: 'x', type: 'f32', access: 'read' }])}
+${linearMain(64)}
+  if (i >= ${L.get('N')}) { return; }
+  let planes = ${L.get('P')}; let H = ${L.get('H')}; let W = ${L.get('W')};
+  var acc = 0.0;
+  for (var p = 0u; p < planes; p++) {
+    let base = ${L.get('offset')} + (i * planes + p) * H * W;
+    for (var r = 0u; r < H; r++) {
+      for (var c = 0u; c < W; c++) {
+        let v = x[base + r * W + c];
+        if (c + 1u < W) { let d = x[base + r * W + c + 1u] - v; acc += d * d; }
+        if (r + 1u < H) { let d = x[base + (r + 1u) * W + c] - v; acc += d * d; }
+      }
+    }
+  }
+  s[i] = acc;
+}
+`;
+}
+
+/**
+ * dx = 2 g[n] ((x - left) - (right - x) + (x - up) - (down - x)), each difference 0 past the plane's edge.
+ * One invocation per element, IMAGE_WG per workgroup. Bindings: dx; x, g.
+ */
+export function tvSquaresBackwardWGSL(): string {
+  const L = TV_SQUARES_BACKWARD;
+  return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }], ['x', 'g'].map((name) => ({ name, type: 'f32', access: 'read' as const })))}
+${linearMain(IMAGE_WG)}
+  if (i >= ${L.get('n')}) { return; }
+  let H = ${L.get('H')}; let W = ${L.get('W')}; let o = ${L.get('offset')};
+  let c = i % W; let r = (i / W) % H; let n = i / (W * H * ${L.get('P')});
+  let v = x[o + i];
+  var t = 0.0;
+  if (c > 0u) { t += v - x[o + i - 1u]; }
+  if (c + 1u < W) { t -= x[o + i + 1u] - v; }
+  if (r > 0u) { t += v - x[o + i - W]; }
+  if (r + 1u < H) { t -= x[o + i + W] - v; }
+  dx[i] = 2.0 * g[${L.get('gOff')} + n] * t;
+}
+`;
+}

@@ -14,4 +14,11 @@ export interface ImageKernels<B> {
   filter1dReflect(b: B, x: View, d: FilterDims, taps: readonly number[]): BackendBuffer;
   /** the adjoint of filter1dReflect: dx = Aᵀ g */
   filter1dReflectBackward(b: B, g: View, d: FilterDims, taps: readonly number[]): BackendBuffer;
+  /** s[n] (N values) = sum over the P planes (H x W) of sample n of the squared horizontal and vertical neighbour differences */
+  tvSquares(b: B, x: View, d: TvDims): BackendBuffer;
+  /** its input gradient for g (N values): 2 g[n] ((x - left) - (right - x) + (x - up) - (down - x)), a difference past an edge 0 */
+  tvSquaresBackward(b: B, x: View, g: View, d: TvDims): BackendBuffer;
 }
+
+/** A contiguous tensor read as N samples of P planes of H x W. */
+export interface TvDims { N: number; P: number; H: number; W: number }
