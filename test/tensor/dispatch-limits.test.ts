@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Tensor, tidy, cpu, randomRows, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, arange, ones, sgdUpdate_, adamUpdate_, l2Scale, type Backend, type ConvKernel,
+  Tensor, tidy, cpu, randomRows, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, arange, ones, sgdUpdate_, adamUpdate_, l2Scale, tvSquares, type Backend, type ConvKernel,
 } from '../../src/tensor/index.js';
 import { DeviceError } from '../../src/errors.js';
 import type { WebGPUBackend } from '../../src/tensor/backend/webgpu/webgpu-backend.js';
@@ -128,6 +128,18 @@ test('l2Scale: 16.8M elements forward and backward (65600 workgroups of 256, fol
   const grad = (i: number) => { const s = i < n / 2 ? 0 : 1, j = i - s * (n / 2); return 3 / ((s + 1) * Math.sqrt(n / 2)) * ((j < n / 8 ? 1 : 0) - 0.25); };
   for (const i of [0, n / 8 + 1, n / 2 + 5, 65_535 * 256, n - 1]) assertClose([gx[i]!], [grad(i)], { rtol: 1e-3, what: `l2Scale gradient element ${i}` });
   [x, y].forEach((t) => t.dispose());
+});
+
+test('tvSquares: backward over 16.8M elements (65700 workgroups of 256, folded into x and y)', async () => {
+  const g = await gpu(), S = 2900; // 2 samples of 2900 x 2900
+  // x[r, c] = c: every horizontal difference 1, every vertical 0; the gradient is -2 at c = 0, 2 at c = S - 1, else 0
+  const x = arange(0, S, 1, { backend: g, dtype: 'f32' }).expand([2, 1, S, S]).contiguous().requiresGrad_();
+  const s = tidy(() => { const s = tvSquares(x); s.sum().backward(); return s.detach(); });
+  assertClose(await s.data(), [S * (S - 1), S * (S - 1)], { rtol: 0, what: 'tvSquares per sample' });
+  const gx = await x.grad!.data() as Float32Array;
+  const want = (i: number) => { const c = i % S; return c === 0 ? -2 : c === S - 1 ? 2 : 0; };
+  for (const i of [0, 1, S - 1, S * S + S - 1, 65_535 * 256 + 1, 2 * S * S - S, 2 * S * S - 1]) assert.is(gx[i], want(i), `tvSquares gradient element ${i}`);
+  [x, s].forEach((t) => t.dispose());
 });
 
 // ------------------------------------------------------------------ every tiled kernel, split along x, y and z
