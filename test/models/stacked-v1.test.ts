@@ -96,6 +96,9 @@ test('falls back to the members as written: learned positions, training, trainab
   });
   assert.equal(seen.length, 1, 'the hooked layer reported its output');
   assert.ok(canStack(model.members));
+  const empty = noGrad(() => model.forward(Tensor.from(new Float32Array(0), [0, 1, 93, 93], { backend: model.backend })));
+  assert.equal(empty.shape, [0, spec.neurons], 'an empty batch');
+  empty.dispose();
   model.dispose();
 });
 

@@ -195,6 +195,21 @@ test('l2Scale: the composed chain x * t / (sqrt(sum x^2) + eps) in value and gra
   }
 });
 
+test('empty batches: grouped grn and l2Scale give empty outputs (and gradients)', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const x = Tensor.from(new Float32Array(0), [0, 2, 3, 4], { backend: b }).requiresGrad_();
+    const g = Tensor.from(seededValues(8, 3), [2, 1, 1, 4], { backend: b }), be = Tensor.from(seededValues(8, 4), [2, 1, 1, 4], { backend: b });
+    tidy(() => {
+      const y = grn(x, g, be), z = l2Scale(x, 2);
+      assert.equal(y.shape, [0, 2, 3, 4]);
+      assert.equal(z.shape, [0, 2, 3, 4]);
+      y.sum().add(z.sum()).backward();
+    });
+    assert.equal(x.grad!.shape, [0, 2, 3, 4]);
+    [x, g, be].forEach((t) => t.dispose());
+  }
+});
+
 test('errors: shapes, dtypes, modes', async () => {
   const g = await gpu();
   const x = Tensor.from(seededValues(24, 1), [2, 3, 4], { backend: g });

@@ -243,7 +243,7 @@ export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor 
     }
   }
   if (K < 1 || N % K !== 0) throw new ShapeError(`${op}: ${K} groups of parameters (gamma ${fmt(gamma.shape)}) must divide the batch of ${N} samples`);
-  const per = Math.max(1, N / K);
+  const per = N / K; // samples per group (0 for an empty batch: the kernels then do nothing)
   // Forward in two passes over x (sum of squares, then y = x * (1 + gamma * Nx) + beta); the VJP is written out
   // so the backward also makes few passes: with s = 1 + gamma * Nx, t = sum_hw(g * x) and G = ||x||_hw,
   //   dNx = gamma * t,  dG = dNx / (m + eps) - mean_c(dNx * G) / (m + eps)^2  (m = mean_c G),
@@ -254,7 +254,7 @@ export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor 
   const nc = [N, 1, 1, C];
   const stats = noGrad(() => tidy(() => {
     const S = sumSquares(x, [1, 2], true); // (N, 1, 1, C), contiguous
-    const r = kernelsFor(b, 'norm').grnStats(b, S.backendView(op), N, C, gamma.contiguous().backendView(op), eps, per);
+    const r = kernelsFor(b, 'norm').grnStats(b, S.backendView(op), N, C, gamma.contiguous().backendView(op), eps, Math.max(1, per));
     return { G: wrap(b, r.G, nc, 'f32'), m: wrap(b, r.m, [N, 1, 1, 1], 'f32'), Nx: wrap(b, r.Nx, nc, 'f32'), s: wrap(b, r.s, nc, 'f32') };
   }));
   const y = noGrad(() => tidy(() => (K === 1 ? fma(x, stats.s, beta.reshape([1, 1, 1, C])) : fma(grouped(x, H * W), grouped(stats.s, 1), beta.reshape([K, 1, 1, C])).reshape(x.shape))));
@@ -265,7 +265,7 @@ export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor 
     const t = gamma.requiresGrad || x.requiresGrad ? g.mul(x).sum([1, 2], true) : null; // (N, 1, 1, C)
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      const k = wrap(b, kernelsFor(b, 'norm').grnBackwardScale(b, t!.backendView(op), G.backendView(op), m.backendView(op), gamma.contiguous().backendView(op), N, C, eps, per), nc, 'f32');
+      const k = wrap(b, kernelsFor(b, 'norm').grnBackwardScale(b, t!.backendView(op), G.backendView(op), m.backendView(op), gamma.contiguous().backendView(op), N, C, eps, Math.max(1, per)), nc, 'f32');
       dx = fma(x, k, g.mul(sc));
     }
     const dgamma = gamma.requiresGrad ? grouped(t!.mul(Nx), 1).sum(1).reshape(gamma.shape) : null;
