@@ -142,6 +142,20 @@ test('tvSquares: backward over 16.8M elements (65700 workgroups of 256, folded i
   [x, s].forEach((t) => t.dispose());
 });
 
+test('pad (reflect, last two dims): 4096 x 4096 -> 4100 x 4100, forward and backward past 65535 x 256', async () => {
+  const g = await gpu(), S = 4096;
+  const x = arange(0, S, 1, { backend: g, dtype: 'f32' }).expand([1, S, S]).contiguous().requiresGrad_(); // x[r, c] = c
+  const y = tidy(() => { const y = x.pad([2, 2, 2, 2], 'reflect'); y.sum().backward(); return y.detach(); });
+  const got = await y.data() as Float32Array, O = S + 4;
+  const src = (p: number) => (p < 0 ? -p : p > S - 1 ? 2 * (S - 1) - p : p);
+  for (const i of [0, 1, O - 1, 65_535 * 256 + 3, O * O - 1]) assert.is(got[i], src((i % O) - 2), `pad element ${i}`);
+  // each position receives one gradient per padded copy of it: 2 along a dim at 1, 2, S - 3, S - 2, else 1
+  const copies = (p: number) => (p === 1 || p === 2 || p === S - 3 || p === S - 2 ? 2 : 1);
+  const gx = await x.grad!.data() as Float32Array;
+  for (const i of [0, 1, S + 2, 65_535 * 256 + 7, S * S - 2, S * S - 1]) assert.is(gx[i], copies(Math.floor(i / S)) * copies(i % S), `pad gradient element ${i}`);
+  [x, y].forEach((t) => t.dispose());
+});
+
 // ------------------------------------------------------------------ every tiled kernel, split along x, y and z
 
 test('small tensors with tiles of 2 workgroups: every kernel on a 3-D grid', async () => {
