@@ -19,5 +19,5 @@ const t0 = performance.now();
 await synthesize(model, param, runs, o, 458);
 console.log(`wall ${((performance.now() - t0) / 2).toFixed(0)} ms per step for ${K} runs (4 crops, 5 members)`);
 console.log('2 steps + setup:');
-await printKernelProfile(b, () => synthesize(model, param, runs, o, 458), 22);
+await printKernelProfile(b, () => synthesize(model, param, runs, o, 458), Number(process.env.PROFILE_TOP ?? 22));
 await shutdownAll();

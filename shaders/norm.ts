@@ -157,17 +157,18 @@ ${linearMain(NORM_ELEM_WG)}
 // ---- GRN (ConvNeXt-V2 Global Response Normalization, src/tensor/ops/norm.ts): the small per-(n, c) chains of its
 // forward statistics and of its backward, each in one kernel instead of ~6 and ~11 elementwise dispatches.
 // One invocation per sample n (N rows of C channels, all contiguous at any offset), NORM_ROW_WG per workgroup.
-export const GRN_STATS = paramLayout({ N: 'u32', C: 'u32', sOff: 'u32', gammaOff: 'u32', eps: 'f32' });
-export const GRN_BACKWARD = paramLayout({ N: 'u32', C: 'u32', tOff: 'u32', GOff: 'u32', mOff: 'u32', gammaOff: 'u32', eps: 'f32' });
+// gamma holds one row of C per group of `per` consecutive samples (grouped GRN: per = N for one shared row).
+export const GRN_STATS = paramLayout({ N: 'u32', C: 'u32', sOff: 'u32', gammaOff: 'u32', per: 'u32', eps: 'f32' });
+export const GRN_BACKWARD = paramLayout({ N: 'u32', C: 'u32', tOff: 'u32', GOff: 'u32', mOff: 'u32', gammaOff: 'u32', per: 'u32', eps: 'f32' });
 
-/** From sums of squares S: G = sqrt(S), m[n] = mean_c G, Nx = G / (m + eps), s = 1 + gamma[c] * Nx. Bindings: G, m, Nx, s; S, gamma. */
+/** From sums of squares S: G = sqrt(S), m[n] = mean_c G, Nx = G / (m + eps), s = 1 + gamma[n / per, c] * Nx. Bindings: G, m, Nx, s; S, gamma. */
 export function grnStatsWGSL(): string {
   const L = GRN_STATS;
   return `${bindings(['G', 'm', 'Nx', 's'].map((name) => ({ name, type: 'f32', access: 'read_write' as const })),
     [{ name: 'S', type: 'f32', access: 'read' }, { name: 'gamma', type: 'f32', access: 'read' }])}
 ${linearMain(NORM_ROW_WG)}
   if (i >= ${L.get('N')}) { return; }
-  let C = ${L.get('C')}; let row = i * C; let sOff = ${L.get('sOff')}; let gOff = ${L.get('gammaOff')};
+  let C = ${L.get('C')}; let row = i * C; let sOff = ${L.get('sOff')}; let gOff = ${L.get('gammaOff')} + (i / ${L.get('per')}) * C;
   var acc = 0.0;
   for (var c = 0u; c < C; c++) { let g = sqrt(S[sOff + row + c]); G[row + c] = g; acc += g; }
   let mean = acc / f32(C);
@@ -179,7 +180,7 @@ ${linearMain(NORM_ROW_WG)}
 }
 
 /**
- * With dNx = t * gamma[c], me = m[n] + eps: dG = dNx / me - mean_c(dNx * G) / me^2 and k = dG / G (0 where G = 0,
+ * With dNx = t * gamma[n / per, c], me = m[n] + eps: dG = dNx / me - mean_c(dNx * G) / me^2 and k = dG / G (0 where G = 0,
  * as torch.norm's gradient). Bindings: k; t, G, m, gamma.
  */
 export function grnBackwardWGSL(): string {
@@ -189,7 +190,7 @@ export function grnBackwardWGSL(): string {
 ${linearMain(NORM_ROW_WG)}
   if (i >= ${L.get('N')}) { return; }
   let C = ${L.get('C')}; let row = i * C;
-  let tOff = ${L.get('tOff')} + row; let GOff = ${L.get('GOff')} + row; let gOff = ${L.get('gammaOff')};
+  let tOff = ${L.get('tOff')} + row; let GOff = ${L.get('GOff')} + row; let gOff = ${L.get('gammaOff')} + (i / ${L.get('per')}) * C;
   let me = m[${L.get('mOff')} + i] + ${L.get('eps')};
   var acc = 0.0;
   for (var c = 0u; c < C; c++) { acc += (t[tOff + c] * gamma[gOff + c]) * G[GOff + c]; }
@@ -199,6 +200,45 @@ ${linearMain(NORM_ROW_WG)}
     let dG = (t[tOff + c] * gamma[gOff + c]) / me - q;
     k[row + c] = select(dG / g, 0.0, g == 0.0);
   }
+}
+`;
+}
+
+// ---- Per-sample L2 scaling (l2Scale in src/tensor/ops/norm.ts; synthesis normalises every image and crop to a
+// target norm): N samples of `inner` contiguous values at any offset, their sums of squares S (N values) made by
+// the `sumsq` reduction. One invocation per element, NORM_ELEM_WG per workgroup. Forward and backward are one
+// kernel each instead of the chains square, sum, sqrt, add, mul, div (forward) and ~12 dispatches (backward).
+export const L2_SCALE = paramLayout({ n: 'u32', inner: 'u32', xOff: 'u32', sOff: 'u32', target: 'f32', eps: 'f32' });
+export const L2_SCALE_BACKWARD = paramLayout({ n: 'u32', inner: 'u32', gOff: 'u32', xOff: 'u32', sOff: 'u32', dOff: 'u32', target: 'f32', eps: 'f32' });
+
+/** y = (x * target) / (sqrt(S[row]) + eps) (the order of the composed ops). Bindings: y; x, S. */
+export function l2ScaleWGSL(): string {
+  const L = L2_SCALE;
+  return `${bindings([{ name: 'y', type: 'f32', access: 'read_write' }], ['x', 'S'].map((name) => ({ name, type: 'f32', access: 'read' as const })))}
+${linearMain(NORM_ELEM_WG)}
+  if (i >= ${L.get('n')}) { return; }
+  let r = i / ${L.get('inner')};
+  y[i] = (x[${L.get('xOff')} + i] * ${L.get('target')}) / (sqrt(S[${L.get('sOff')} + r]) + ${L.get('eps')});
+}
+`;
+}
+
+/**
+ * With nrm = sqrt(S[row]), den = nrm + eps and D[row] = sum(g * x) over the row:
+ * dx = g * target / den - x * target * D / (den^2 * nrm), the second term 0 where nrm = 0 (the norm's subgradient).
+ * Bindings: dx; g, x, S, D.
+ */
+export function l2ScaleBackwardWGSL(): string {
+  const L = L2_SCALE_BACKWARD;
+  return `${bindings([{ name: 'dx', type: 'f32', access: 'read_write' }], ['g', 'x', 'S', 'D'].map((name) => ({ name, type: 'f32', access: 'read' as const })))}
+${linearMain(NORM_ELEM_WG)}
+  if (i >= ${L.get('n')}) { return; }
+  let r = i / ${L.get('inner')};
+  let t = ${L.get('target')};
+  let nrm = sqrt(S[${L.get('sOff')} + r]);
+  let den = nrm + ${L.get('eps')};
+  let k = select(t * D[${L.get('dOff')} + r] / (den * den * nrm), 0.0, nrm == 0.0);
+  dx[i] = g[${L.get('gOff')} + i] * (t / den) - x[${L.get('xOff')} + i] * k;
 }
 `;
 }

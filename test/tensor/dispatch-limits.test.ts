@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Tensor, tidy, cpu, randomRows, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, arange, ones, sgdUpdate_, adamUpdate_, type Backend, type ConvKernel,
+  Tensor, tidy, cpu, randomRows, matmul, conv2d, maxPool2d, avgPool2d, batchNorm, interpolate, roiAlign, arange, ones, sgdUpdate_, adamUpdate_, l2Scale, tvSquares, type Backend, type ConvKernel,
 } from '../../src/tensor/index.js';
 import { DeviceError } from '../../src/errors.js';
 import type { WebGPUBackend } from '../../src/tensor/backend/webgpu/webgpu-backend.js';
@@ -113,6 +113,47 @@ test('optim: fused SGD and Adam updates of 16.8M elements (65600 workgroups of 2
   const after = await p.data() as Float32Array;
   for (const i of [1, 1000, 65_535 * 256, n - 1]) assertClose([after[i]], [Math.fround(1 - 0.5 * Math.fround(i)) - 0.25 * (0.1 / Math.sqrt(0.001))], { rtol: 1e-6, atol: 1e-5, what: `adam element ${i}` });
   for (const t of [p, grad, m, v]) t.dispose();
+});
+
+test('l2Scale: 16.8M elements forward and backward (65600 workgroups of 256, folded into x and y)', async () => {
+  const g = await gpu(), n = 65_600 * 256;
+  // two samples: [1, 1, ...] (norm sqrt(n/2)) and [2, 2, ...] (norm 2 sqrt(n/2)): both scale to 3 / sqrt(n/2)
+  const x = ones([2, n / 2], { backend: g }).mul(Tensor.from([1, 2], [2, 1], { backend: g })).requiresGrad_();
+  const y = tidy(() => { const y = l2Scale(x, 3, 0); y.reshape([2, 4, n / 8]).select(1, 0).sum().backward(); return y.detach(); });
+  const got = await y.data() as Float32Array, want = 3 / Math.sqrt(n / 2);
+  for (const i of [0, 65_535 * 256, n / 2 + 7, n - 1]) assertClose([got[i]], [want], { rtol: 1e-4, what: `l2Scale element ${i}` });
+  // loss: the sum of each sample's first quarter; a constant sample c (norm nrm = c sqrt(n/2)) gets
+  // t / nrm ([in the first quarter] - 1/4)
+  const gx = await x.grad!.data() as Float32Array;
+  const grad = (i: number) => { const s = i < n / 2 ? 0 : 1, j = i - s * (n / 2); return 3 / ((s + 1) * Math.sqrt(n / 2)) * ((j < n / 8 ? 1 : 0) - 0.25); };
+  for (const i of [0, n / 8 + 1, n / 2 + 5, 65_535 * 256, n - 1]) assertClose([gx[i]!], [grad(i)], { rtol: 1e-3, what: `l2Scale gradient element ${i}` });
+  [x, y].forEach((t) => t.dispose());
+});
+
+test('tvSquares: backward over 16.8M elements (65700 workgroups of 256, folded into x and y)', async () => {
+  const g = await gpu(), S = 2900; // 2 samples of 2900 x 2900
+  // x[r, c] = c: every horizontal difference 1, every vertical 0; the gradient is -2 at c = 0, 2 at c = S - 1, else 0
+  const x = arange(0, S, 1, { backend: g, dtype: 'f32' }).expand([2, 1, S, S]).contiguous().requiresGrad_();
+  const s = tidy(() => { const s = tvSquares(x); s.sum().backward(); return s.detach(); });
+  assertClose(await s.data(), [S * (S - 1), S * (S - 1)], { rtol: 0, what: 'tvSquares per sample' });
+  const gx = await x.grad!.data() as Float32Array;
+  const want = (i: number) => { const c = i % S; return c === 0 ? -2 : c === S - 1 ? 2 : 0; };
+  for (const i of [0, 1, S - 1, S * S + S - 1, 65_535 * 256 + 1, 2 * S * S - S, 2 * S * S - 1]) assert.is(gx[i], want(i), `tvSquares gradient element ${i}`);
+  [x, s].forEach((t) => t.dispose());
+});
+
+test('pad (reflect, last two dims): 4096 x 4096 -> 4100 x 4100, forward and backward past 65535 x 256', async () => {
+  const g = await gpu(), S = 4096;
+  const x = arange(0, S, 1, { backend: g, dtype: 'f32' }).expand([1, S, S]).contiguous().requiresGrad_(); // x[r, c] = c
+  const y = tidy(() => { const y = x.pad([2, 2, 2, 2], 'reflect'); y.sum().backward(); return y.detach(); });
+  const got = await y.data() as Float32Array, O = S + 4;
+  const src = (p: number) => (p < 0 ? -p : p > S - 1 ? 2 * (S - 1) - p : p);
+  for (const i of [0, 1, O - 1, 65_535 * 256 + 3, O * O - 1]) assert.is(got[i], src((i % O) - 2), `pad element ${i}`);
+  // each position receives one gradient per padded copy of it: 2 along a dim at 1, 2, S - 3, S - 2, else 1
+  const copies = (p: number) => (p === 1 || p === 2 || p === S - 3 || p === S - 2 ? 2 : 1);
+  const gx = await x.grad!.data() as Float32Array;
+  for (const i of [0, 1, S + 2, 65_535 * 256 + 7, S * S - 2, S * S - 1]) assert.is(gx[i], copies(Math.floor(i / S)) * copies(i % S), `pad gradient element ${i}`);
+  [x, y].forEach((t) => t.dispose());
 });
 
 // ------------------------------------------------------------------ every tiled kernel, split along x, y and z

@@ -2,7 +2,7 @@
 // differences and total variation: WebGPU against the float64 oracle, gradient checks, PyTorch fixtures.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, tidy, cpu, memory, gaussianKernel1d, gaussianTaps, gaussianBlur2d, colorMatrix, tvDiffs, totalVariation, type Backend } from '../../src/tensor/index.js';
+import { Tensor, tidy, cpu, memory, gaussianKernel1d, gaussianTaps, gaussianBlur2d, colorMatrix, tvDiffs, totalVariation, tvSquares, type Backend } from '../../src/tensor/index.js';
 import { ShapeError, DTypeError } from '../../src/errors.js';
 import { gpu, seededValues, assertClose } from '../helpers/backends.js';
 import { gradcheck, type GradInput } from '../helpers/gradcheck.js';
@@ -49,6 +49,9 @@ const FWD: [string, F, GradInput[]][] = [
   ['totalVariation l2global', (x) => totalVariation(x), [I([1, 3, 5, 6])]],
   ['totalVariation l1', (x) => totalVariation(x, { kind: 'l1' }), [I([2, 1, 4, 3])]],
   ['totalVariation l2', (x) => totalVariation(x, { kind: 'l2' }), [I([1, 1, 1, 5])]],
+  ['tvSquares (N, C, H, W)', (x) => tvSquares(x), [I([3, 2, 5, 7])]],
+  ['tvSquares 1 x W planes, 5-D, strided', (x) => tvSquares(x.permute([1, 0, 2, 3, 4])), [I([2, 3, 2, 1, 9])]],
+  ['tvSquares 93 x 93 (the V1 image)', (x) => tvSquares(x), [I([2, 1, 93, 93])]],
 ];
 for (const [name, f, specs] of FWD) test(`${name} vs oracle`, () => vsOracle(name, f, specs));
 
@@ -60,8 +63,24 @@ const GRADS: [string, F, GradInput[]][] = [
   ['totalVariation l2global', (x) => totalVariation(x), [I([1, 1, 4, 5])]],
   ['totalVariation l1', (x) => totalVariation(x, { kind: 'l1' }), [I([1, 2, 3, 3])]],
   ['totalVariation l2', (x) => totalVariation(x, { kind: 'l2' }), [I([2, 1, 3, 3])]],
+  ['tvSquares', (x) => tvSquares(x).mul(Tensor.from([1, -0.5], [2], { backend: x.backend })).sum(), [I([2, 2, 3, 4])]],
+  ['tvSquares H = 1, strided', (x) => tvSquares(x.permute([0, 2, 1, 3])), [I([2, 1, 3, 5])]],
 ];
 for (const [name, f, specs] of GRADS) test(`gradcheck ${name}`, async () => { await gradcheck(name, f, specs, await gpu()); });
+
+test('tvSquares = per-sample sums of tvDiffs squared, in value and gradient (WebGPU and the oracle)', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const x = Tensor.from(seededValues(3 * 2 * 6 * 5, 41, -2, 2), [3, 2, 6, 5], { backend: b }).requiresGrad_();
+    const w = Tensor.from([0.5, -1, 2], [3], { backend: b });
+    const s = tidy(() => { const s = tvSquares(x); s.mul(w).sum().backward(); return s.detach(); });
+    const g = await x.grad!.data();
+    x.zeroGrad();
+    const want = tidy(() => { const { dx, dy } = tvDiffs(x); const c = dx.square().sum([1, 2, 3]).add(dy.square().sum([1, 2, 3])); c.mul(w).sum().backward(); return c.detach(); });
+    assertClose(await s.data(), await want.data(), { rtol: 1e-5, what: `${b.name} values` });
+    assertClose(g, await x.grad!.data(), { rtol: 1e-5, atol: 1e-6, what: `${b.name} gradient` });
+    [x, w, s, want].forEach((t) => t.dispose());
+  }
+});
 
 const GOLDEN: Record<string, GoldenOp> = {
   'blur_5_1.5': (x) => gaussianBlur2d(x, { kernelSize: 5, sigma: 1.5 }),

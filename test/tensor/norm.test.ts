@@ -2,7 +2,7 @@
 // (through batch statistics in training mode), PyTorch fixtures (tools/golden/pool_norm.py), error cases.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Tensor, tidy, cpu, noGrad, memory, layerNorm, layerNorm2d, batchNorm, grn, type Backend } from '../../src/tensor/index.js';
+import { Tensor, tidy, cpu, noGrad, memory, layerNorm, layerNorm2d, batchNorm, grn, l2Scale, type Backend } from '../../src/tensor/index.js';
 import { ShapeError, DTypeError } from '../../src/errors.js';
 import { gpu, seededValues, assertClose } from '../helpers/backends.js';
 import { gradcheck, type GradInput } from '../helpers/gradcheck.js';
@@ -40,6 +40,11 @@ const FWD: [string, F, GradInput[]][] = [
   ['batchNorm train (N, C, L)', (x) => batchNorm(x, null, null, null, null, { training: true }), [I([2, 5, 3])]],
   ['grn', (x, g, b) => grn(x, g, b), [I([2, 3, 5, 4]), I([1, 1, 1, 4]), I([1, 1, 1, 4])]],
   ['grn 1-D params, batch 3', (x, g, b) => grn(x, g, b, 1e-3), [I([3, 2, 2, 5]), I([5]), I([5])]],
+  ['grn grouped: 3 groups of 2 samples', (x, g, b) => grn(x, g, b), [I([6, 3, 2, 5]), I([3, 1, 1, 5]), I([3, 1, 1, 5])]],
+  ['l2Scale images', (x) => l2Scale(x, 12), [I([3, 1, 7, 5], -2, 2)]],
+  ['l2Scale odd sizes, strided, eps 1e-3', (x) => l2Scale(x.permute([1, 0, 2]), 0.5, 1e-3), [I([5, 3, 9])]],
+  ['l2Scale one sample of 1001 values', (x) => l2Scale(x, 3), [I([1, 1001])]],
+  ['grn grouped: one sample per group, strided input', (x, g, b) => grn(x.permute([0, 2, 1, 3]), g, b), [I([2, 3, 1, 7]), I([2, 1, 1, 7]), I([2, 1, 1, 7])]],
 ];
 for (const [name, f, specs] of FWD) test(`${name} vs oracle`, () => vsOracle(name, f, specs));
 
@@ -57,6 +62,9 @@ const GRADS: [string, F, GradInput[]][] = [
   ['batchNorm train, 6x6 planes (grid kernel)', (x, w, b) => batchNorm(x, null, null, w, b, { training: true }), [I([1, 2, 6, 6]), I([2]), I([2])]],
   ['batchNorm train (N, C), no affine', (x) => batchNorm(x, null, null, null, null, { training: true, eps: 1e-3 }), [I([4, 3])]],
   ['grn input, gamma, beta', (x, g, b) => grn(x, g, b), [I([2, 2, 3, 3]), I([1, 1, 1, 3]), I([1, 1, 1, 3])]],
+  ['l2Scale', (x) => l2Scale(x, 2.5), [I([3, 2, 3, 2], -1, 1)]],
+  ['l2Scale strided, eps 0.1', (x) => l2Scale(x.permute([1, 0]), 1.5, 0.1), [I([4, 3])]],
+  ['grn grouped input, gamma, beta', (x, g, b) => grn(x, g, b), [I([4, 2, 2, 3]), I([2, 1, 1, 3]), I([2, 1, 1, 3])]],
 ];
 for (const [name, f, specs] of GRADS) test(`gradcheck ${name}`, async () => { await gradcheck(name, f, specs, await gpu(), { fdTol: 2e-5 }); });
 
@@ -137,6 +145,71 @@ test('no buffers leak: forward and backward inside tidy, inference outside any s
   }
 });
 
+test('grn grouped equals each group through its own grn (WebGPU and the oracle)', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const K = 3, per = 2, H = 2, W = 3, C = 4;
+    const x = Tensor.from(seededValues(K * per * H * W * C, 21, -2, 2), [K * per, H, W, C], { backend: b }).requiresGrad_();
+    const g = Tensor.from(seededValues(K * C, 22), [K, 1, 1, C], { backend: b }).requiresGrad_();
+    const be = Tensor.from(seededValues(K * C, 23), [K, 1, 1, C], { backend: b }).requiresGrad_();
+    const w = Tensor.from(seededValues(K * per * H * W * C, 24), x.shape, { backend: b });
+    const grads = async () => Promise.all([x, g, be].map(async (t) => { const d = await t.grad!.data(); t.zeroGrad(); return d; }));
+    const yAll = tidy(() => { const y = grn(x, g, be); y.mul(w).sum().backward(); return y.detach(); });
+    const [gxAll, ggAll, gbAll] = await grads();
+    const parts = tidy(() => {
+      const ys = Array.from({ length: K }, (_, k) => grn(x.slice([[k * per, (k + 1) * per]]), g.slice([[k, k + 1]]), be.slice([[k, k + 1]])));
+      ys.map((y, k) => y.mul(w.slice([[k * per, (k + 1) * per]])).sum()).reduce((p, q) => p.add(q)).backward();
+      return ys.map((y) => y.detach());
+    });
+    const want = new Float32Array(await yAll.data()).fill(0);
+    let o = 0;
+    for (const y of parts) { const d = await y.data(); want.set(d, o); o += d.length; }
+    assertClose(await yAll.data(), want, { rtol: 1e-6, atol: 1e-7, what: `${b.name} grouped forward` });
+    const [gx, gg, gb] = await grads();
+    assertClose(gxAll, gx, { rtol: 1e-5, atol: 1e-6, what: `${b.name} grouped dx` });
+    assertClose(ggAll, gg, { rtol: 1e-5, atol: 1e-6, what: `${b.name} grouped dgamma` });
+    assertClose(gbAll, gb, { rtol: 1e-5, atol: 1e-6, what: `${b.name} grouped dbeta` });
+    [x, g, be, w, yAll, ...parts].forEach((t) => t.dispose());
+  }
+});
+
+test('l2Scale: the composed chain x * t / (sqrt(sum x^2) + eps) in value and gradient; a zero sample', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const x = Tensor.from(seededValues(3 * 2 * 5 * 4, 31, -2, 2), [3, 2, 5, 4], { backend: b });
+    noGrad(() => tidy(() => { x.slice([[1, 2]]).copy_(x.slice([[1, 2]]).zerosLike()); })); // sample 1 is zero
+    x.requiresGrad_();
+    const w = Tensor.from(seededValues(x.size, 32), x.shape, { backend: b });
+    const y = tidy(() => { const y = l2Scale(x, 12); y.mul(w).sum().backward(); return y.detach(); });
+    const gx = await x.grad!.data();
+    x.zeroGrad();
+    const want = tidy(() => { const n = x.square().sum([1, 2, 3], true).sqrt().add(1e-8); const y = x.mul(12).div(n); return y.detach(); });
+    assertClose(await y.data(), await want.data(), { rtol: 1e-6, atol: 1e-7, what: `${b.name} forward` });
+    const yd = await y.data(), per = 2 * 5 * 4;
+    assert.ok(yd.slice(per, 2 * per).every((v) => v === 0), 'a zero sample stays zero');
+    // the gradient of the composed chain on the non-zero samples (its sqrt makes NaN at the zero sample)
+    tidy(() => { const n = x.square().sum([1, 2, 3], true).sqrt().add(1e-8); x.mul(12).div(n).mul(w).sum().backward(); });
+    const gw = await x.grad!.data();
+    for (const s of [0, 2]) assertClose(gx.slice(s * per, (s + 1) * per), gw.slice(s * per, (s + 1) * per), { rtol: 1e-5, atol: 1e-6, what: `${b.name} gradient of sample ${s}` });
+    // at zero the norm's subgradient 0 leaves dx = g * t / eps
+    assertClose(gx.slice(per, 2 * per), Array.from((await w.data()).slice(per, 2 * per), (v) => v * 12 / 1e-8), { rtol: 1e-5, what: `${b.name} gradient at the zero sample` });
+    [x, w, y, want].forEach((t) => t.dispose());
+  }
+});
+
+test('empty batches: grouped grn and l2Scale give empty outputs (and gradients)', async () => {
+  for (const b of [await gpu(), cpu()]) {
+    const x = Tensor.from(new Float32Array(0), [0, 2, 3, 4], { backend: b }).requiresGrad_();
+    const g = Tensor.from(seededValues(8, 3), [2, 1, 1, 4], { backend: b }), be = Tensor.from(seededValues(8, 4), [2, 1, 1, 4], { backend: b });
+    tidy(() => {
+      const y = grn(x, g, be), z = l2Scale(x, 2);
+      assert.equal(y.shape, [0, 2, 3, 4]);
+      assert.equal(z.shape, [0, 2, 3, 4]);
+      y.sum().add(z.sum()).backward();
+    });
+    assert.equal(x.grad!.shape, [0, 2, 3, 4]);
+    [x, g, be].forEach((t) => t.dispose());
+  }
+});
+
 test('errors: shapes, dtypes, modes', async () => {
   const g = await gpu();
   const x = Tensor.from(seededValues(24, 1), [2, 3, 4], { backend: g });
@@ -153,6 +226,12 @@ test('errors: shapes, dtypes, modes', async () => {
   assert.throws(() => grn(x, w4, w4), isShape(/channels-last/));
   const x4 = x.reshape([1, 2, 3, 4]);
   assert.throws(() => grn(x4, w3, w3), isShape(/gamma must have shape \[1, 1, 1, 4\]/));
+  const g3 = Tensor.from(new Float32Array(12), [3, 1, 1, 4], { backend: g });
+  assert.throws(() => grn(x4, g3, g3), isShape(/3 groups of parameters .* must divide the batch of 1/));
+  assert.throws(() => grn(x4.expand([3, 2, 3, 4]), g3, w4), isShape(/beta must have shape/));
+  g3.dispose();
+  assert.throws(() => l2Scale(w3, 1), isShape(/at least 2 dims/));
+  assert.throws(() => l2Scale(x, Number.NaN), isShape(/target must be a finite number/));
   const xi = Tensor.from(new Int32Array(24), [2, 3, 4], { backend: g, dtype: 'i32' });
   assert.throws(() => layerNorm(xi, [4]), (e: Error) => e instanceof DTypeError);
   [x, w3, w4, x4, xi].forEach((t) => t.dispose());

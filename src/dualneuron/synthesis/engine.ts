@@ -8,7 +8,7 @@
 // accumulates into the alpha map) and on to the parameters; optimiser and schedule step; then the clean image
 // (norm-adjusted) is evaluated and its activation recorded.
 import { Tensor, tidy, noGrad, keep, backward, stack, type Backend } from '../../tensor/index.js';
-import { interpolate } from '../../tensor/index.js';
+import { interpolate, tvSquares } from '../../tensor/index.js';
 import { Adam, SGD, CosineAnnealing, ConstantLr, type Optimizer, type Schedule } from '../../nn/optim.js';
 import { DualNeuronError, InputError } from '../../errors.js';
 import type { Parameterization } from './parameterization.js';
@@ -188,8 +188,8 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
           const crops = transform(x, o.transforms, sampler, noiseSeeds, t);
           const y = model.forward(crops); // (K * nc, N)
           const act = activations(y, nc).mean(1); // (K)
-          const { dx, dy } = { dx: x.slice([null, null, null, [1, null]]).sub(x.slice([null, null, null, [0, -1]])), dy: x.slice([null, null, [1, null]]).sub(x.slice([null, null, [0, -1]])) };
-          const tv = dx.square().sum([1, 2, 3]).add(dy.square().sum([1, 2, 3])).add(1e-8).sqrt().mul(o.tvWeight); // (K)
+          // sqrt(sum of squared neighbour differences + 1e-8) per run (tvSquares: one kernel each way)
+          const tv = tvSquares(x).add(1e-8).sqrt().mul(o.tvWeight); // (K)
           let l = act.mul(poles).neg().add(tv).sum();
           if (o.axis && axis) {
             // guidance on the min-max stretched image, resized to 224 and made RGB (upstream optimization_step)

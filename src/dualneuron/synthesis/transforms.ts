@@ -2,7 +2,7 @@
 // reflect padding, jittered crops resampled with roi_align (aligned) and optional oversampling, Gaussian noise,
 // and a per-crop L2 norm. Boxes are drawn on the host from each run's own stream, noise on the device from its
 // own stream, so a batch of runs transforms each run exactly as it would be transformed alone.
-import { Tensor, roiAlign, interpolate, randomRows } from '../../tensor/index.js';
+import { Tensor, roiAlign, interpolate, randomRows, l2Scale } from '../../tensor/index.js';
 import { HostRng } from '../render/rng.js';
 import { STREAM, streamSeed } from './parameterization.js';
 
@@ -60,10 +60,9 @@ export function transform(images: Tensor, o: TransformOptions, sampler: CropSamp
   return crops;
 }
 
-/** x * (target / (||x|| + 1e-8)) for each image of the batch. */
+/** x * target / (||x|| + 1e-8) for each image of the batch (one fused op: 2 kernels forward, 3 backward). */
 export function normalizeEach(x: Tensor, target: number): Tensor {
-  const n = x.square().sum([1, 2, 3], true).sqrt().add(1e-8);
-  return x.mul(target).div(n);
+  return l2Scale(x, target, 1e-8);
 }
 
 export const noiseSeedsOf = (runSeeds: readonly bigint[]) => runSeeds.map((s) => streamSeed(s, STREAM.noise));

@@ -9,6 +9,7 @@ import { ConvNextV2, CONVNEXTV2_PRESETS } from '../convnextv2.js';
 import { resnet50 } from '../resnet.js';
 import { FullGaussian2d } from '../readout.js';
 import { TWINS, type TwinId, type TwinSpec } from './registry.js';
+import { StackedV1, canStack } from './stacked-v1.js';
 
 /** The core of a twin: the truncated backbone plus the final BatchNorm, under upstream's key prefixes. */
 class TwinCore extends Module {
@@ -83,8 +84,13 @@ export class TwinEnsemble extends Module {
   }
   set centered(v: boolean) { for (const m of this.members) m.centered = v; }
   get centered(): boolean { return this.members[0].centered; }
+  /** the members' layers run once for all (stacked-v1.ts) where they can: the V1 twin in eval mode, centered */
+  readonly stacked = new StackedV1();
+  /** false: always run the members one after the other (tests compare both ways) */
+  stacking = true;
   forward(x: Tensor): Tensor {
     checkInput(this.spec, x);
+    if (this.stacking && canStack(this.members)) return this.stacked.forward(this.members, x);
     let acc: Tensor | null = null;
     for (const m of this.members) {
       const y = m.forward(x);
@@ -92,6 +98,7 @@ export class TwinEnsemble extends Module {
     }
     return acc!.mul(1 / this.members.length);
   }
+  override dispose(): void { this.stacked.dispose(); super.dispose(); }
 }
 
 export function twinSpec(id: TwinId): TwinSpec { return TWINS[id]; }

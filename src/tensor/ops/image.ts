@@ -127,6 +127,36 @@ export function tvDiffs(x: Tensor): { dx: Tensor; dy: Tensor } {
   return { dx, dy };
 }
 
+/**
+ * Per-sample total-variation sums of x (N, ..., H, W): s[n] = sum over the H x W planes of sample n of the squared
+ * differences of horizontal and vertical neighbours (the sum tvDiffs' dx^2 + dy^2 make per sample), as (N). One
+ * kernel forward (a reduction with its prologue) and one backward (a 5-point stencil) instead of ~12 and ~20.
+ */
+export function tvSquares(x: Tensor): Tensor {
+  const op = 'tvSquares';
+  const b = x.backend;
+  x.backendView(op);
+  if (x.dtype !== 'f32') throw new DTypeError(`${op}: input must be f32, got ${x.dtype}`);
+  if (x.rank < 3) throw new ShapeError(`${op}: input must be (N, ..., H, W) with at least 3 dims (samples first), got shape ${fmt(x.shape)}`);
+  const [H, W] = x.shape.slice(-2) as [number, number];
+  const N = x.shape[0]!, P = x.shape.slice(1, -2).reduce((p, q) => p * q, 1);
+  const d = { N, P, H, W };
+  const xc = x.isContiguous ? x : noGrad(() => x.contiguous());
+  const k = kernelsFor(b, 'image');
+  const s = wrap(b, k.tvSquares(b, xc.backendView(op), d), [N], 'f32');
+  if (!(isGradEnabled() && x.requiresGrad)) {
+    if (xc !== x) xc.dispose();
+    return s;
+  }
+  record(op, s, [x], (g) => {
+    const gc = g.isContiguous ? g : g.contiguous();
+    const dx = wrap(b, k.tvSquaresBackward(b, xc.backendView(`${op} backward`), gc.backendView(`${op} backward`), d), x.shape, 'f32');
+    if (gc !== g) gc.dispose();
+    return [dx];
+  });
+  return s;
+}
+
 export type TotalVariationKind = 'l2global' | 'l1' | 'l2';
 
 /**

@@ -226,43 +226,87 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null | undefined, run
  * ConvNeXt-V2 Global Response Normalization on channels-last x (N, H, W, C), as HF transformers'
  * ConvNextV2GRN: G = ||x||_2 over (H, W) per (n, c), Nx = G / (mean_c G + eps),
  * out = gamma * (x * Nx) + beta + x, with gamma and beta of shape (1, 1, 1, C) (or (C)).
+ * Grouped: gamma and beta of shape (K, 1, 1, C) with N a multiple of K give each block of N / K consecutive
+ * samples its own parameters (K models' GRNs in one call, e.g. an ensemble's members stacked on the batch).
  */
 export function grn(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-6): Tensor {
   const op = 'grn';
   const b = backendOf(op, x, gamma, beta);
   checkF32(op, 'input', x);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be channels-last (N, H, W, C), got shape ${fmt(x.shape)}`);
-  const C = x.shape[3];
+  const [N, H, W, C] = x.shape;
+  const K = gamma.rank === 4 ? gamma.shape[0] : 1;
   for (const [what, t] of [['gamma', gamma], ['beta', beta]] as const) {
     checkF32(op, what, t);
-    if (!(shapesEqual(t.shape, [1, 1, 1, C]) || shapesEqual(t.shape, [C]))) throw new ShapeError(`${op}: ${what} must have shape [1, 1, 1, ${C}] or [${C}], got ${fmt(t.shape)}`);
+    if (!(shapesEqual(t.shape, [K, 1, 1, C]) || (K === 1 && shapesEqual(t.shape, [C])))) {
+      throw new ShapeError(`${op}: ${what} must have shape [1, 1, 1, ${C}] or [${C}] (or [K, 1, 1, ${C}] for K groups, as gamma), got ${fmt(t.shape)}`);
+    }
   }
+  if (K < 1 || N % K !== 0) throw new ShapeError(`${op}: ${K} groups of parameters (gamma ${fmt(gamma.shape)}) must divide the batch of ${N} samples`);
+  const per = N / K; // samples per group (0 for an empty batch: the kernels then do nothing)
   // Forward in two passes over x (sum of squares, then y = x * (1 + gamma * Nx) + beta); the VJP is written out
   // so the backward also makes few passes: with s = 1 + gamma * Nx, t = sum_hw(g * x) and G = ||x||_hw,
   //   dNx = gamma * t,  dG = dNx / (m + eps) - mean_c(dNx * G) / (m + eps)^2  (m = mean_c G),
-  //   dx = g * s + x * dG / G  (0 where G = 0, as torch.norm),  dgamma = sum_n t * Nx,  dbeta = sum g.
-  const b4 = beta.reshape([1, 1, 1, C]);
+  //   dx = g * s + x * dG / G  (0 where G = 0, as torch.norm),  dgamma = sum_n t * Nx,  dbeta = sum g
+  // (sums over n within each group when grouped).
+  const grouped = (t: Tensor, inner: number) => t.reshape([K, per, inner, C]);
   // the per-(n, c) chains (G, its channel mean, Nx, s; and in the backward dG / G) are one kernel each
-  const N = x.shape[0], nc = [N, 1, 1, C];
+  const nc = [N, 1, 1, C];
   const stats = noGrad(() => tidy(() => {
     const S = sumSquares(x, [1, 2], true); // (N, 1, 1, C), contiguous
-    const r = kernelsFor(b, 'norm').grnStats(b, S.backendView(op), N, C, gamma.contiguous().backendView(op), eps);
+    const r = kernelsFor(b, 'norm').grnStats(b, S.backendView(op), N, C, gamma.contiguous().backendView(op), eps, Math.max(1, per));
     return { G: wrap(b, r.G, nc, 'f32'), m: wrap(b, r.m, [N, 1, 1, 1], 'f32'), Nx: wrap(b, r.Nx, nc, 'f32'), s: wrap(b, r.s, nc, 'f32') };
   }));
-  const y = noGrad(() => fma(x, stats.s, b4));
+  const y = noGrad(() => tidy(() => (K === 1 ? fma(x, stats.s, beta.reshape([1, 1, 1, C])) : fma(grouped(x, H * W), grouped(stats.s, 1), beta.reshape([K, 1, 1, C])).reshape(x.shape))));
   const needs = [x, gamma, beta].some((t) => t.requiresGrad) && isGradEnabled();
-  if (!needs) { for (const v of [...Object.values(stats), b4]) v.dispose(); return y; }
+  if (!needs) { for (const v of Object.values(stats)) v.dispose(); return y; }
   record(op, y, [x, gamma, beta], (g) => {
     const { G, m, Nx, s: sc } = stats;
     const t = gamma.requiresGrad || x.requiresGrad ? g.mul(x).sum([1, 2], true) : null; // (N, 1, 1, C)
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      const k = wrap(b, kernelsFor(b, 'norm').grnBackwardScale(b, t!.backendView(op), G.backendView(op), m.backendView(op), gamma.contiguous().backendView(op), N, C, eps), nc, 'f32');
+      const k = wrap(b, kernelsFor(b, 'norm').grnBackwardScale(b, t!.backendView(op), G.backendView(op), m.backendView(op), gamma.contiguous().backendView(op), N, C, eps, Math.max(1, per)), nc, 'f32');
       dx = fma(x, k, g.mul(sc));
     }
-    const dgamma = gamma.requiresGrad ? t!.mul(Nx).sum(0, true).reshape(gamma.shape) : null;
-    const dbeta = beta.requiresGrad ? g.sum([0, 1, 2], true).reshape(beta.shape) : null;
+    const dgamma = gamma.requiresGrad ? grouped(t!.mul(Nx), 1).sum(1).reshape(gamma.shape) : null;
+    const dbeta = beta.requiresGrad ? grouped(g, H * W).sum([1, 2]).reshape(beta.shape) : null;
     return [dx, dgamma, dbeta];
+  });
+  return y;
+}
+
+// ------------------------------------------------------------------ per-sample L2 scaling
+/**
+ * Each sample of x (N, ...) scaled to L2 norm `target`: x * target / (||x_n||_2 + eps), the norm taken over all
+ * dims but the first (synthesis normalises its images and crops so). Two kernels forward (sum of squares, scale)
+ * and three backward. Gradient, with nrm = ||x_n||, den = nrm + eps:
+ * dx = g * target / den - x * target * sum(g * x) / (den^2 * nrm), the second term 0 where nrm = 0.
+ */
+export function l2Scale(x: Tensor, target: number, eps = 1e-8): Tensor {
+  const op = 'l2Scale';
+  const b = x.backend;
+  x.backendView(op);
+  checkF32(op, 'input', x);
+  if (x.rank < 2) throw new ShapeError(`${op}: input must be (N, ...) with at least 2 dims (samples first), got shape ${fmt(x.shape)}`);
+  if (!Number.isFinite(target) || !Number.isFinite(eps) || eps < 0) throw new ShapeError(`${op}: target must be a finite number and eps a finite number >= 0, got ${target} and ${eps}`);
+  const N = x.shape[0], inner = numel(x.shape.slice(1));
+  const axes = x.shape.slice(1).map((_, k) => k + 1);
+  const xc = dense(x);
+  const S = noGrad(() => sumSquares(xc, axes)); // (N), contiguous
+  const y = wrap(b, kernels(x).l2Scale(b, xc.backendView(op), S.backendView(op), N, inner, target, eps), x.shape, 'f32');
+  if (!(isGradEnabled() && x.requiresGrad)) {
+    S.dispose();
+    if (xc !== x) xc.dispose();
+    return y;
+  }
+  record(op, y, [x], (g) => {
+    const gc = dense(g);
+    const D = gc.mul(xc).sum(axes); // (N)
+    const v = `${op} backward`;
+    const dx = wrap(b, kernels(x).l2ScaleBackward(b, gc.backendView(v), xc.backendView(v), S.backendView(v), D.backendView(v), N, inner, target, eps), x.shape, 'f32');
+    D.dispose();
+    if (gc !== g) gc.dispose();
+    return [dx];
   });
   return y;
 }

@@ -2,11 +2,12 @@
 // indexSelect, gather), each with its VJP.
 import { DTypeError, ShapeError } from '../../errors.js';
 import { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { noGrad, record } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { broadcastShapes, broadcastStrides, checkShape, contiguousStrides, fmt, normalizeAxes, normalizeAxis, numel } from '../shape.js';
 import { backendOf, sumToShape, wrap } from './core.js';
 import { elementwise } from './elementwise.js';
+import { kernelsFor } from '../backend/registry.js';
 
 // ------------------------------------------------------------------ views
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -263,6 +264,14 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
   const perDim: [number, number][] = x.shape.map(() => [0, 0]);
   for (let k = 0; k < pads.length / 2; k++) perDim[x.rank - 1 - k] = [pads[2 * k], pads[2 * k + 1]];
   if (mode === 'constant') return padConstant(x, perDim, value);
+  for (let d = 0; d < x.rank; d++) {
+    const [l, r] = perDim[d], n = x.shape[d];
+    if (l === 0 && r === 0) continue;
+    if (mode === 'reflect' && (l >= n || r >= n)) throw new ShapeError(`pad: reflect padding (${l}, ${r}) must be smaller than the size ${n} of dim ${d} (shape ${fmt(x.shape)})`);
+    if (n === 0) throw new ShapeError(`pad: cannot ${mode}-pad an empty dim ${d}`);
+  }
+  // only the last two dims padded (images): one gather kernel each way
+  if (x.rank >= 2 && x.dtype === 'f32' && perDim.slice(0, -2).every(([l, r]) => l === 0 && r === 0)) return pad2dEdge(x, perDim, mode);
   let y = x;
   for (let d = 0; d < x.rank; d++) {
     const [l, r] = perDim[d];
@@ -278,6 +287,27 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
     y = concat(parts, d);
   }
   return y === x ? contiguous(x) : y;
+}
+
+/** reflect/replicate padding of the last two dims of an f32 tensor (the `image` family's pad2d kernels) */
+function pad2dEdge(x: Tensor, perDim: [number, number][], mode: 'reflect' | 'replicate'): Tensor {
+  const b = x.backend, op = 'pad';
+  const [H, W] = x.shape.slice(-2) as [number, number];
+  const [[pT, pB], [pL, pR]] = perDim.slice(-2) as [[number, number], [number, number]];
+  const d = { planes: numel(x.shape.slice(0, -2)), H, W, pads: [pT, pB, pL, pR] as [number, number, number, number], mode };
+  const xc = x.isContiguous ? x : noGrad(() => contiguous(x));
+  const k = kernelsFor(b, 'image');
+  const y = wrap(b, k.pad2d(b, xc.backendView(op), d), [...x.shape.slice(0, -2), H + pT + pB, W + pL + pR], 'f32');
+  if (xc !== x) xc.dispose();
+  if (x.requiresGrad) {
+    record(op, y, [x], (g) => {
+      const gc = g.isContiguous ? g : contiguous(g);
+      const dx = wrap(b, k.pad2dBackward(b, gc.backendView(`${op} backward`), d), x.shape, 'f32');
+      if (gc !== g) gc.dispose();
+      return [dx];
+    });
+  }
+  return y;
 }
 
 function padConstant(x: Tensor, perDim: [number, number][], value: number): Tensor {

@@ -75,7 +75,7 @@ export const cpuNormKernels: NormKernels<CpuBackend> = {
     }
     return out;
   },
-  grnStats(b, sumsq, N, C, gamma, eps) {
+  grnStats(b, sumsq, N, C, gamma, eps, per) {
     const S = dataOf(sumsq), W = dataOf(gamma);
     const G = b.alloc(N * C), m = b.alloc(N), Nx = b.alloc(N * C), s = b.alloc(N * C);
     for (let n = 0; n < N; n++) {
@@ -84,17 +84,17 @@ export const cpuNormKernels: NormKernels<CpuBackend> = {
       m.data[n] = acc / C;
       for (let c = 0; c < C; c++) {
         Nx.data[n * C + c] = G.data[n * C + c] / (m.data[n] + eps);
-        s.data[n * C + c] = 1 + W[gamma.offset + c] * Nx.data[n * C + c];
+        s.data[n * C + c] = 1 + W[gamma.offset + Math.floor(n / per) * C + c] * Nx.data[n * C + c];
       }
     }
     return { G, m, Nx, s };
   },
-  grnBackwardScale(b, t, G, m, gamma, N, C, eps) {
+  grnBackwardScale(b, t, G, m, gamma, N, C, eps, per) {
     const T = dataOf(t), Gd = dataOf(G), M = dataOf(m), W = dataOf(gamma);
     const k = b.alloc(N * C);
     for (let n = 0; n < N; n++) {
       const me = M[m.offset + n] + eps;
-      const dNx = (c: number) => T[t.offset + n * C + c] * W[gamma.offset + c];
+      const dNx = (c: number) => T[t.offset + n * C + c] * W[gamma.offset + Math.floor(n / per) * C + c];
       let acc = 0;
       for (let c = 0; c < C; c++) acc += dNx(c) * Gd[G.offset + n * C + c];
       for (let c = 0; c < C; c++) {
@@ -103,5 +103,27 @@ export const cpuNormKernels: NormKernels<CpuBackend> = {
       }
     }
     return k;
+  },
+  l2Scale(b, x, S, N, inner, target, eps) {
+    const X = dataOf(x), Sd = dataOf(S);
+    const y = b.alloc(N * inner);
+    for (let n = 0; n < N; n++) {
+      const den = Math.sqrt(Sd[S.offset + n]) + eps;
+      for (let j = 0; j < inner; j++) y.data[n * inner + j] = (X[x.offset + n * inner + j] * target) / den;
+    }
+    return y;
+  },
+  l2ScaleBackward(b, g, x, S, D, N, inner, target, eps) {
+    const G = dataOf(g), X = dataOf(x), Sd = dataOf(S), Dd = dataOf(D);
+    const dx = b.alloc(N * inner);
+    for (let n = 0; n < N; n++) {
+      const nrm = Math.sqrt(Sd[S.offset + n]), den = nrm + eps;
+      const k = nrm === 0 ? 0 : (target * Dd[D.offset + n]) / (den * den * nrm);
+      for (let j = 0; j < inner; j++) {
+        const at = n * inner + j;
+        dx.data[at] = G[g.offset + at] * (target / den) - X[x.offset + at] * k;
+      }
+    }
+    return dx;
   },
 };

@@ -28,12 +28,20 @@ export interface NormKernels<B> {
   channelAffine(b: B, x: View, d: NormDims, scale: View, shift: View | null): BackendBuffer;
   /**
    * ConvNeXt-V2 GRN statistics from the sums of squares S over (H, W), N rows of C: G = sqrt(S),
-   * m[n] = mean_c G, Nx = G / (m + eps), s = 1 + gamma[c] * Nx (gamma: C values).
+   * m[n] = mean_c G, Nx = G / (m + eps), s = 1 + gamma[floor(n / per), c] * Nx (gamma: one row of C values per
+   * `per` consecutive samples; per = N: one row for all).
    */
-  grnStats(b: B, sumsq: View, N: number, C: number, gamma: View, eps: number): { G: BackendBuffer; m: BackendBuffer; Nx: BackendBuffer; s: BackendBuffer };
+  grnStats(b: B, sumsq: View, N: number, C: number, gamma: View, eps: number, per: number): { G: BackendBuffer; m: BackendBuffer; Nx: BackendBuffer; s: BackendBuffer };
   /**
-   * GRN backward scale from t = sum_hw(g * x) (N rows of C), G and m of grnStats: with dNx = t * gamma[c] and
+   * GRN backward scale from t = sum_hw(g * x) (N rows of C), G and m of grnStats: with dNx = t * gamma[n / per, c] and
    * me = m + eps, dG = dNx / me - mean_c(dNx * G) / me^2 and k = dG / G, 0 where G = 0 (dx = g * s + x * k).
    */
-  grnBackwardScale(b: B, t: View, G: View, m: View, gamma: View, N: number, C: number, eps: number): BackendBuffer;
+  grnBackwardScale(b: B, t: View, G: View, m: View, gamma: View, N: number, C: number, eps: number, per: number): BackendBuffer;
+  /** N samples of `inner` contiguous values scaled to L2 norm `target`: y = x * target / (sqrt(S[n]) + eps), S their sums of squares */
+  l2Scale(b: B, x: View, S: View, N: number, inner: number, target: number, eps: number): BackendBuffer;
+  /**
+   * l2Scale's input gradient from g, x, S and D[n] = sum(g * x) over sample n: with nrm = sqrt(S), den = nrm + eps,
+   * dx = g * target / den - x * target * D / (den^2 * nrm), the second term 0 where nrm = 0.
+   */
+  l2ScaleBackward(b: B, g: View, x: View, S: View, D: View, N: number, inner: number, target: number, eps: number): BackendBuffer;
 }

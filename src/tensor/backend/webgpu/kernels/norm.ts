@@ -3,7 +3,7 @@ import type { View } from '../../backend.js';
 import type { GpuBuffer, WebGPUBackend } from '../webgpu-backend.js';
 import type { NormKernels } from '../../kernels/norm.js';
 import { grid1d } from '../../../../../shaders/common.js';
-import { AFFINE_GRID_WG, CHANNEL_AFFINE, CHANNEL_STATS, LAYER_NORM, LAYER_NORM_BACKWARD, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL, GRN_STATS, GRN_BACKWARD, grnStatsWGSL, grnBackwardWGSL } from '../../../../../shaders/norm.js';
+import { AFFINE_GRID_WG, CHANNEL_AFFINE, CHANNEL_STATS, LAYER_NORM, LAYER_NORM_BACKWARD, NORM_ELEM_WG, NORM_ROW_WG, channelAffineWGSL, channelStatsWGSL, layerNormBackwardWGSL, layerNormWGSL, GRN_STATS, GRN_BACKWARD, grnStatsWGSL, grnBackwardWGSL, L2_SCALE, L2_SCALE_BACKWARD, l2ScaleWGSL, l2ScaleBackwardWGSL } from '../../../../../shaders/norm.js';
 
 const bufOf = (v: View) => v.buf as GpuBuffer;
 
@@ -51,21 +51,40 @@ export const webgpuNormKernels: NormKernels<WebGPUBackend> = {
     be.dispatch({ ...base, workgroups, params, tileAt: layout === 'grid' ? CHANNEL_AFFINE.at('tile') : undefined });
     return out;
   },
-  grnStats(be, sumsq, N, C, gamma, eps) {
+  grnStats(be, sumsq, N, C, gamma, eps, per) {
     const [G, m, Nx, s] = [N * C, N, N * C, N * C].map((n) => be.alloc(n));
     if (N * C > 0) {
       be.dispatch({ name: 'grn stats', key: 'norm:grn:stats', source: grnStatsWGSL, workgroups: grid1d(N, NORM_ROW_WG),
-        params: GRN_STATS.pack({ N, C, sOff: sumsq.offset, gammaOff: gamma.offset, eps }), outputs: [G, m, Nx, s], inputs: [bufOf(sumsq), bufOf(gamma)] });
+        params: GRN_STATS.pack({ N, C, sOff: sumsq.offset, gammaOff: gamma.offset, per, eps }), outputs: [G, m, Nx, s], inputs: [bufOf(sumsq), bufOf(gamma)] });
     }
     return { G, m, Nx, s };
   },
-  grnBackwardScale(be, t, G, m, gamma, N, C, eps) {
+  grnBackwardScale(be, t, G, m, gamma, N, C, eps, per) {
     const k = be.alloc(N * C);
     if (N * C > 0) {
       be.dispatch({ name: 'grn backward', key: 'norm:grn:bw', source: grnBackwardWGSL, workgroups: grid1d(N, NORM_ROW_WG),
-        params: GRN_BACKWARD.pack({ N, C, tOff: t.offset, GOff: G.offset, mOff: m.offset, gammaOff: gamma.offset, eps }),
+        params: GRN_BACKWARD.pack({ N, C, tOff: t.offset, GOff: G.offset, mOff: m.offset, gammaOff: gamma.offset, per, eps }),
         outputs: [k], inputs: [bufOf(t), bufOf(G), bufOf(m), bufOf(gamma)] });
     }
     return k;
+  },
+  l2Scale(be, x, S, N, inner, target, eps) {
+    const n = N * inner;
+    const y = be.alloc(n);
+    if (n > 0) {
+      be.dispatch({ name: 'l2Scale', key: 'norm:l2scale', source: l2ScaleWGSL, workgroups: grid1d(n, NORM_ELEM_WG),
+        params: L2_SCALE.pack({ n, inner, xOff: x.offset, sOff: S.offset, target, eps }), outputs: [y], inputs: [bufOf(x), bufOf(S)] });
+    }
+    return y;
+  },
+  l2ScaleBackward(be, g, x, S, D, N, inner, target, eps) {
+    const n = N * inner;
+    const dx = be.alloc(n);
+    if (n > 0) {
+      be.dispatch({ name: 'l2Scale backward', key: 'norm:l2scale:bw', source: l2ScaleBackwardWGSL, workgroups: grid1d(n, NORM_ELEM_WG),
+        params: L2_SCALE_BACKWARD.pack({ n, inner, gOff: g.offset, xOff: x.offset, sOff: S.offset, dOff: D.offset, target, eps }),
+        outputs: [dx], inputs: [bufOf(g), bufOf(x), bufOf(S), bufOf(D)] });
+    }
+    return dx;
   },
 };
