@@ -20,7 +20,11 @@ import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOpti
  */
 export type Objective = { neuron: number } | { neurons: number[] } | { weights: Float32Array } | { fn: (y: Tensor) => Tensor };
 
-export interface RunSpec { objective: Objective; pole: 'most' | 'least'; seed: bigint; label?: string }
+export interface RunSpec {
+  objective: Objective; pole: 'most' | 'least'; seed: bigint; label?: string;
+  /** runs of one group are coupled by SynthesisOptions.coupling (e.g. the seeds of one objective and pole) */
+  group?: number;
+}
 
 export interface AxisTerm {
   /** embeds (K, 3, 224, 224) images in [0, 1] -> (K, D) */
@@ -47,6 +51,11 @@ export interface SynthesisOptions {
    */
   aperture?: Float32Array | null;
   axis?: AxisTerm | null;
+  /**
+   * A loss term over the whole batch, added every step: crops (K * nbCrops, C, S, S) of the K runs -> a scalar
+   * (units/diversity.ts). With it a run's result depends on the runs of its group beside it in the batch.
+   */
+  coupling?: ((crops: Tensor, runs: readonly RunSpec[], cropsPerRun: number) => Tensor) | null;
   /** keep every step's clean image and alpha (for animations) */
   saveAllSteps: boolean;
   /** called after each step with the step number (progress bars) */
@@ -184,6 +193,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
           const { dx, dy } = { dx: x.slice([null, null, null, [1, null]]).sub(x.slice([null, null, null, [0, -1]])), dy: x.slice([null, null, [1, null]]).sub(x.slice([null, null, [0, -1]])) };
           const tv = dx.square().sum([1, 2, 3]).add(dy.square().sum([1, 2, 3])).add(1e-8).sqrt().mul(o.tvWeight); // (K)
           let l = act.mul(poles).neg().add(tv).sum();
+          if (o.coupling) l = l.add(o.coupling(crops, runs, nc));
           if (o.axis && axis) {
             // guidance on the min-max stretched image, resized to 224 and made RGB (upstream optimization_step)
             const lo = x.min([1, 2, 3], true), hi = x.max([1, 2, 3], true);
