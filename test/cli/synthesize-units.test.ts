@@ -4,7 +4,7 @@
 // every bad unit or objective fails before --out is created.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
@@ -46,6 +46,22 @@ test('poles over channels, with a contrast: one result per channel and pole', ()
   const out = join(home, 'poles');
   cliOk(['poles', '--model', 'vgg16_bn', '--layer', 'features.10', '--channels', '0-1', '--contrast', '3', '--contrast-scale', '0.5', ...fast, '--steps', '2', '--weights-dir', home, '--out', out]);
   for (const c of ['0000', '0001']) for (const p of ['most', 'least']) assert.ok(existsSync(join(out, `neuron_${c}`, 'seed_0000', p, 'done.json')), `${c} ${p}`);
+});
+
+test('screen on a torchvision network: a unit\'s responses are predict\'s values of the unit on the same images; the logits are the units without --layer', () => {
+  const list = join(home, 'images.txt');
+  writeFileSync(list, readdirSync(fixture('images', 'inputs')).filter((f) => f.endsWith('.png')).slice(0, 3).map((f) => fixture('images', 'inputs', f)).join('\n') + '\n');
+  const unit = ['--layer', 'features.10', '--channel', '2', '--location', 'mean'];
+  cliOk(['screen', '--model', 'vgg16_bn', '--images', list, ...unit, '--batch', '2', '--weights-dir', home, '--out', join(home, 'scr')]);
+  const got = readNpy(join(home, 'scr', 'responses.npy'));
+  cliOk(['predict', '--model', 'vgg16_bn', '--images', list, ...unit, '--weights-dir', home, '--out', join(home, 'pu.npy')]);
+  const want = readNpy(join(home, 'pu.npy')).data as Float32Array;
+  assert.is(got.data.length, 3);
+  (got.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-4 * Math.max(1, Math.abs(want[i])), `image ${i}: screen ${v} vs predict ${want[i]}`));
+  cliOk(['screen', '--model', 'vgg16_bn', '--images', list, '--batch', '3', '--weights-dir', home, '--out', join(home, 'scr2')]);
+  assert.equal(readNpy(join(home, 'scr2', 'responses.npy')).shape, [3, 10]);
+  cliFails(['screen', '--model', 'vgg16_bn', '--images', list, '--layer', 'features.10', '--channel', '9', '--weights-dir', home, '--out', join(home, 'scr3')], /--channel 9 is out of range/);
+  assert.not.ok(existsSync(join(home, 'scr3')));
 });
 
 test('bad units and objectives fail before --out exists', () => {

@@ -4,7 +4,8 @@
 // meaning here and are refused; the image norm defaults to sqrt(C*H*W) at the network's input size.
 import { join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
-import { init } from '../../tensor/index.js';
+import { init, type Backend } from '../../tensor/index.js';
+import type { Module } from '../../nn/module.js';
 import type { TorchvisionId } from '../../models/torchvision/zoo.js';
 import { openClassifier } from '../classifier-source.js';
 import { layerTable } from '../units/layers.js';
@@ -20,6 +21,15 @@ import { parseIntStrict } from './parse.js';
 import { objectiveConfig, type ParsedObjective } from './objective-options.js';
 import { resolveRecipe, seedsPerGroup, type SynthCli } from './synthesize.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
+
+/**
+ * How many images of `shape` one forward pass of `model` may take on this adapter: its largest module output (one
+ * zero image through forward hooks, units/layers.ts) must fit in one buffer.
+ */
+export function imagesPerBuffer(model: Module, shape: [number, number, number], backend: Backend): number {
+  const largest = Math.max(...layerTable(model, shape).map((row) => (row.shape ?? [0]).reduce((a, b) => a * b, 1)));
+  return Math.max(1, Math.floor(maxBufferBytes((backend as WebGPUBackend).limits) / (4 * largest)));
+}
 
 /** Options of the twins that mean nothing for a torchvision network, refused by name. */
 function refuseTwinOptions(o: SynthCli, obj: ParsedObjective, id: TorchvisionId): void {
@@ -46,8 +56,7 @@ export async function runClassifierJobs(o: SynthCli, id: TorchvisionId, obj: Par
     if (o.targetNorm === undefined) r.targetNorm = Math.sqrt(C * H * W);
     // the model is needed to check units and ranges: all of it before --out is touched
     const target = await openTarget(net.model, obj, [C, H, W], [...new Set(jobs.map((j) => j.neuron))], seedsPerGroup(jobs));
-    const largest = Math.max(...layerTable(net.model, [C, H, W]).map((row) => (row.shape ?? [0]).reduce((a, b) => a * b, 1)));
-    const cap = Math.max(1, Math.floor(maxBufferBytes((backend as WebGPUBackend).limits) / (4 * largest * r.nbCrops)));
+    const cap = Math.max(1, Math.floor(imagesPerBuffer(net.model, [C, H, W], backend) / r.nbCrops));
     const runs = Math.min(batch, cap);
     if (runs < batch) console.error(`--batch ${batch} is more than this adapter's buffers hold for ${id} (${r.nbCrops} crops of ${H}x${W}); running in batches of ${runs}`);
     const config = synthesisConfig({
