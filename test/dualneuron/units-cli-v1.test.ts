@@ -46,4 +46,21 @@ withUpstream(test)('--contrast member:2 and --objective onehot: done.json\'s fin
   }
 });
 
+withUpstream(test)('--param pixel --init-image x.npy starts from the whole image: after 0 steps the result is x at the target norm', () => {
+  const home = upstreamWeightsHome();
+  const dir = mkdtempSync(join(tmpdir(), 'dn-init-px-'));
+  try {
+    const x = Float32Array.from({ length: 93 * 93 }, (_, i) => 0.8 * Math.sin(i / 7) * Math.cos(i / 131));
+    writeNpy(join(dir, 'x.npy'), { dtype: 'f32', shape: [1, 93, 93], data: x });
+    cliOk(['synthesize', '--model', 'v1', '--neuron', '3', '--param', 'pixel', '--init-image', join(dir, 'x.npy'), '--steps', '0', '--pole', 'most', '--no-aperture', '--weights-dir', home, '--out', join(dir, 'o')]);
+    const img = readNpy(join(dir, 'o', 'neuron_0003', 'seed_0000', 'most', 'image.npy')).data as Float32Array;
+    const n = Math.sqrt(x.reduce((s, v) => s + v * v, 0));
+    let e = 0;
+    img.forEach((v, i) => { e = Math.max(e, Math.abs(v - (x[i] * 12) / n)); });
+    assert.ok(e < 1e-4, `the start is not x * 12 / |x|: max deviation ${e}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

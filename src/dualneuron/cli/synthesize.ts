@@ -76,7 +76,7 @@ export function addSynthesisOptions(c: Command): Command {
     .addOption(new Option('--range-fn <f>', 'how the range is enforced').choices(['linear', 'sigmoid', 'tanh']))
     .option('--init-std <x>', 'pixel parameterisation: std of the initial parameters')
     .option('--prior <name|file.npy>', 'Fourier magnitude prior: natural_gray, natural_rgb or a (C,S,S) .npy')
-    .option('--init-image <file>', 'Fourier parameterisation: start from the phase of this image (.npy in model space, or PNG/JPEG preprocessed as screening with --preset)')
+    .option('--init-image <file>', 'start from this image (.npy in model space, or PNG/JPEG preprocessed as screening with --preset): Fourier: its phase; pixel: the whole image (values clamped into --range)')
     .addOption(presetOption('preprocessing of a PNG/JPEG --init-image'))
     .option('--no-blur', 'pixel parameterisation: do not blur the gradient')
     .option('--aperture', 'multiply the image by the twin\'s screening aperture before the norm constraint, so the whole norm budget goes to the receptive field and MEIs compare with screened images at the same norm and mask (default of v1-pixel)')
@@ -189,22 +189,23 @@ export async function prepare(o: SynthCli, opts = parseSynthOptions(o)) {
   const { id, spec, recipe: r, members, batch, home } = opts;
   const [C, S] = [spec.inputShape[0], spec.inputShape[1]];
   let param: Parameterization;
+  // --init-image in model space: a .npy as it is, an image file through the screening pipeline
+  let initImage: Float32Array | undefined;
+  if (o.initImage) {
+    if (o.initImage.endsWith('.npy')) {
+      const a = readNpy(o.initImage);
+      if (a.shape.join(',') !== `${C},${S},${S}`) throw new InputError(`${o.initImage}: shape (${a.shape.join(', ')}), expected (${C}, ${S}, ${S})`);
+      initImage = assertFinite(`--init-image ${o.initImage}`, toFloat32(a), r.param === 'pixel' ? 'it would be the starting pixels' : 'its phase would be undefined');
+    } else initImage = imageToInput(makePipeline(spec, loadMask(id, home), announcePreset(parsePreset(o.preset), '--init-image')), readImage(o.initImage));
+  }
   if (r.param === 'pixel') {
-    param = new PixelParameterization({ channels: C, size: S, initStd: r.initStd, valuesRange: r.valuesRange, blurGradient: r.blurGradient });
+    param = new PixelParameterization({ channels: C, size: S, initStd: r.initStd, valuesRange: r.valuesRange, blurGradient: r.blurGradient, initParams: initImage && pixelParamsOf(initImage, r.valuesRange) });
   } else {
     const priorName = o.prior ?? (C === 3 ? 'natural_rgb' : r.prior);
     const prior = priorName === 'natural_gray' || priorName === 'natural_rgb' ? loadPrior(priorName, home) : readNpy(priorName);
     if (prior.shape[0] !== C) throw new InputError(`the prior ${priorName} has ${prior.shape[0]} channels; the ${id} twin takes ${C}`);
     assertFinite(`the prior ${priorName}`, toFloat32(prior), 'a magnitude spectrum must be finite everywhere');
-    let initImages: Float32Array[] | undefined;
-    if (o.initImage) {
-      if (o.initImage.endsWith('.npy')) {
-        const a = readNpy(o.initImage);
-        if (a.shape.join(',') !== `${C},${S},${S}`) throw new InputError(`${o.initImage}: shape (${a.shape.join(', ')}), expected (${C}, ${S}, ${S})`);
-        initImages = [assertFinite(`--init-image ${o.initImage}`, toFloat32(a), 'its phase would be undefined')];
-      } else initImages = [imageToInput(makePipeline(spec, loadMask(id, home), announcePreset(parsePreset(o.preset), '--init-image')), readImage(o.initImage))];
-    }
-    param = new FourierParameterization({ prior, size: S, valuesRange: r.valuesRange, rangeFn: r.rangeFn, initImages });
+    param = new FourierParameterization({ prior, size: S, valuesRange: r.valuesRange, rangeFn: r.rangeFn, initImages: initImage && [initImage] });
   }
   const aperture = r.aperture ? Float32Array.from(scaleMask(loadMask(id, home), S)) : null;
   const synth = recipeOptions(r, { saveAllSteps: o.saveAllSteps, aperture });
@@ -215,10 +216,21 @@ export async function prepare(o: SynthCli, opts = parseSynthOptions(o)) {
     model: id, members: ids, centered: o.centered, weightsSha256: Object.fromEntries(ids.map((k) => [`member_${k}`, memberSha256(id, k, home)])),
     recipeName: o.recipe ?? defaultRecipe(id, o.param), recipe: r,
     prior: priorName === null ? null : { name: builtin ? priorName : 'file', file: builtin ? join(home, 'priors', `${priorName}.npy`) : priorName },
-    initImage: r.param === 'fourier' ? o.initImage ?? null : null, saveAllSteps: o.saveAllSteps ?? false,
+    initImage: o.initImage ?? null, saveAllSteps: o.saveAllSteps ?? false,
     guidance: guide && { axis: o.axis!, weight: guide.weight, embedder: guide.type, embedderSha256: dreamsimSha256(guide.type, home) },
   });
   return { id, spec, recipe: r, members, batch, home, param, synth, config };
+}
+
+/**
+ * The pixel parameters whose image is `x` (the whole image, Horama's accentuation start): image = sigmoid(p) *
+ * (hi - lo) + lo, so p = logit((x - lo) / (hi - lo)), values outside the range clamped just inside it.
+ */
+export function pixelParamsOf(x: Float32Array, [lo, hi]: [number, number]): Float32Array {
+  return x.map((v) => {
+    const u = Math.min(Math.max((v - lo) / (hi - lo), 1e-4), 1 - 1e-4);
+    return Math.log(u / (1 - u));
+  });
 }
 
 export function parseNeurons(v: string, n: number): number[] {
