@@ -64,6 +64,14 @@ test('screen on a torchvision network: a unit\'s responses are predict\'s values
   assert.not.ok(existsSync(join(home, 'scr3')));
 });
 
+test('--plateau stops a batch early: done.json records the steps made', () => {
+  const out = join(home, 'plateau');
+  cliOk(['synthesize', '--model', 'vgg16_bn', '--neuron', '1', '--pole', 'most', ...fast, '--plateau', '1', '--plateau-delta', '1e9', '--weights-dir', home, '--out', out]);
+  const dir = join(out, 'neuron_0001', 'seed_0000', 'most');
+  assert.is((JSON.parse(readFileSync(join(dir, 'done.json'), 'utf8')) as { steps: number }).steps, 1);
+  assert.equal(readNpy(join(dir, 'activations.npy')).shape, [2]);
+});
+
 test('bad units and objectives fail before --out exists', () => {
   const out = join(home, 'never');
   const fails = (extra: string[], re: RegExp) => {

@@ -7,6 +7,7 @@ import { parseObjective } from '../../src/dualneuron/cli/objective-options.js';
 import { checkObjective, objectiveFor } from '../../src/dualneuron/units/objectives.js';
 import type { Readout } from '../../src/dualneuron/units/readout.js';
 import { batchesOf, type Job } from '../../src/dualneuron/synthesis/poles.js';
+import { plateaued } from '../../src/dualneuron/synthesis/engine.js';
 import { InputError } from '../../src/errors.js';
 
 const test = suite('objective options');
@@ -55,6 +56,19 @@ test('coupled seeds: every batch holds whole (neuron, pole) groups', () => {
   for (const k of new Set(jobs.map(key))) assert.is(b.filter((chunk) => chunk.some((j) => key(j) === k)).length, 1, `group ${k} in one batch`);
   assert.is(b.flat().length, jobs.length);
   assert.equal(batchesOf(jobs, 7, false).map((c) => c.length), [7, 7, 4]);
+});
+
+test('plateau: every run, toward its pole, has not beaten its earlier best by more than the relative delta', () => {
+  const acts = (rows: number[][]) => rows.map((r) => Float32Array.from(r));
+  const most = [{ objective: { neuron: 0 }, pole: 'most' as const, seed: 0n }];
+  const least = [{ objective: { neuron: 0 }, pole: 'least' as const, seed: 0n }];
+  const p = { patience: 2, minDelta: 0.01 };
+  assert.not.ok(plateaued(acts([[1], [2]]), most, p), 'not enough steps');
+  assert.not.ok(plateaued(acts([[1], [2], [2.5], [2.6]]), most, p), 'still rising');
+  assert.ok(plateaued(acts([[1], [2], [2.01], [1.9]]), most, p), '2.01 <= 2 + 0.01 * 2');
+  assert.not.ok(plateaued(acts([[1], [2], [2.03], [1.9]]), most, p), '2.03 > 2.02');
+  assert.ok(plateaued(acts([[-1], [-2], [-2.01], [-1.5]]), least, p), 'a LEI toward lower values');
+  assert.not.ok(plateaued(acts([[-1, 1], [-2, 2], [-2.01, 3], [-1.5, 3]]), [...least, ...most.map((r) => ({ ...r }))], p), 'one run still improving');
 });
 
 test.run();

@@ -19,7 +19,7 @@ import { startRecord, finishRecord } from '../run-record.js';
 import { maxBufferBytes, MAX_RESULTS } from './limits.js';
 import { parseIntStrict } from './parse.js';
 import { objectiveConfig, type ParsedObjective } from './objective-options.js';
-import { resolveRecipe, seedsPerGroup, type SynthCli } from './synthesize.js';
+import { parsePlateau, resolveRecipe, seedsPerGroup, type SynthCli } from './synthesize.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
 /**
@@ -44,6 +44,7 @@ function refuseTwinOptions(o: SynthCli, obj: ParsedObjective, id: TorchvisionId)
 export async function runClassifierJobs(o: SynthCli, id: TorchvisionId, obj: ParsedObjective, jobs: Job[], command: string, extra: Record<string, unknown>): Promise<void> {
   refuseTwinOptions(o, obj, id);
   const r = resolveRecipe(o, null);
+  const plateau = parsePlateau(o);
   if (r.param !== 'pixel') throw new InputError(`--param ${r.param}: the natural priors are made for the twins' input sizes; a torchvision network is optimised on pixels (--param pixel)`);
   const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_RESULTS });
   const out = resolve(o.out);
@@ -65,12 +66,13 @@ export async function runClassifierJobs(o: SynthCli, id: TorchvisionId, obj: Par
     });
     config.objective = objectiveConfig(obj);
     config['--size'] = H;
+    config['--plateau'] = plateau ? { ...plateau } : null;
     const lock = openOutputFolder(out, command);
     try {
       planJobs(out, jobs, config, o.overwrite);
       const rec = startRecord(command, { ...o }, backend.describe());
       const param = new PixelParameterization({ channels: C, size: H, initStd: r.initStd, valuesRange: r.valuesRange, blurGradient: r.blurGradient });
-      const synth = { ...recipeOptions(r, { saveAllSteps: o.saveAllSteps }), coupling: target.coupling };
+      const synth = { ...recipeOptions(r, { saveAllSteps: o.saveAllSteps }), coupling: target.coupling, plateau };
       const n = await runPoles({
         out, config, overwrite: o.overwrite, model: target.readout, outputs: target.readout.outputs, param, synth, jobs, batch: runs,
         animation: o.saveAllSteps, progress: true, objectiveOf: target.objectiveOf, grouped: Boolean(target.coupling),

@@ -82,6 +82,8 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--aperture', 'multiply the image by the twin\'s screening aperture before the norm constraint, so the whole norm budget goes to the receptive field and MEIs compare with screened images at the same norm and mask (default of v1-pixel)')
     .option('--no-aperture', 'no aperture (default of every recipe but v1-pixel and allen)')
     .option('--size <px>', 'torchvision CNNs (vgg16, vgg16_bn, resnet50): the side of the synthesised image (default: the network\'s own, 224); the twins and vit_b_16 take their own size only')
+    .option('--plateau <n>', 'stop early once no run of a batch has improved its objective (toward its pole) over its best from before the last n steps by more than --plateau-delta (relative); results then record fewer steps (done.json steps)')
+    .option('--plateau-delta <x>', 'with --plateau: the relative improvement that counts (default 1e-3)')
     .option('--save-all-steps', 'also write images_all_steps.npy and an animated trajectory.png')
     .option('--batch <n>', "runs optimised together; split into smaller batches when the adapter's buffers hold fewer (with a note)", '8')
     .option('--axis <axis.npy>', 'DreamSim guidance: loss -= weight * projection of the (min-max stretched, 224, RGB) image\'s embedding onto this axis (dualneuron axis)')
@@ -103,7 +105,7 @@ export interface SynthCli {
   lr?: string; lrSchedule: boolean; etaMin?: string; momentum?: string; noise?: string; crops?: string; boxSize?: string; jitter?: string;
   oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
   prior?: string; initImage?: string; blur: boolean; aperture?: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
-  axis?: string; axisWeight?: string; embedder?: string; preset?: string; overwrite?: boolean; size?: string;
+  axis?: string; axisWeight?: string; embedder?: string; preset?: string; overwrite?: boolean; size?: string; plateau?: string; plateauDelta?: string;
   contrastTarget?: string; contrastWeight?: string; blurStart?: string; blurEnd?: string; fftSmooth?: string; mask?: string;
 }
 
@@ -121,6 +123,17 @@ export function parseAxis(o: SynthCli): { axis: Float32Array; weight: number; ty
   const type = (o.embedder ?? 'ensemble') as DreamsimType;
   if (!isDreamsimType(type)) throw new InputError(`--embedder: unknown DreamSim type '${type}'`);
   return { axis, weight, type };
+}
+
+/** --plateau N [--plateau-delta x] as the engine's early stop (null without --plateau). */
+export function parsePlateau(o: SynthCli): { patience: number; minDelta: number } | null {
+  if (o.plateau === undefined) {
+    if (o.plateauDelta !== undefined) throw new InputError('--plateau-delta needs --plateau N');
+    return null;
+  }
+  const minDelta = o.plateauDelta === undefined ? 1e-3 : num('--plateau-delta', o.plateauDelta);
+  if (!(minDelta >= 0)) throw new InputError(`--plateau-delta must be >= 0, got ${o.plateauDelta}`);
+  return { patience: parseIntStrict('--plateau', o.plateau, { min: 1 }), minDelta };
 }
 
 /** The recipe after command-line overrides, validated before any GPU work. */
@@ -295,6 +308,7 @@ export function objectiveMembers(o: SynthCli, obj: ParsedObjective | undefined, 
 export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: Record<string, unknown>, objective?: ParsedObjective): Promise<void> {
   if (o.recipe === 'allen') {
     refuseObjective(objective, '--recipe allen');
+    if (o.plateau !== undefined) throw new InputError('--plateau is an option of the engine\'s recipes; --recipe allen runs every step');
     return runAllenJobs(o, jobs, command, extra);
   }
   if (o.size !== undefined) throw new InputError(`--size is for the torchvision CNNs; the ${o.model} twin takes its own input size`);
@@ -306,6 +320,9 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
   const p = await prepare(o, opts);
   const config = p.config(guide);
   if (objective && !objective.plain) config.objective = objectiveConfig(objective);
+  const plateau = parsePlateau(o);
+  // recorded only when set, so results made before --plateau existed still match
+  if (plateau) { config['--plateau'] = { ...plateau }; p.synth.plateau = plateau; }
   // refuses results made with other options before any GPU work
   planJobs(out, jobs, config, o.overwrite);
   const backend = await init('webgpu');
@@ -374,6 +391,7 @@ export function registerSynthesize(program: Command): void {
       if (ref.kind === 'trained') {
         if (o.neuron === undefined) throw new InputError('give --neuron N (a trained twin folder optimises one neuron)');
         if (o.size !== undefined) throw new InputError(`--size is for the torchvision CNNs; the trained twin ${ref.dir} takes its own input size`);
+        if (o.plateau !== undefined) throw new InputError(`--plateau is an option of the engine's recipes; the trained twin ${ref.dir} synthesises with --recipe allen, which runs every step`);
         refuseObjective(parseObjective({ ...o, neuron: '0' }, 'synthesize'), `the trained twin ${ref.dir} (--recipe allen)`);
         const neurons = parseNeuronList('--neuron', o.neuron, ref);
         if (neurons.length !== 1) throw new InputError(`--neuron names one neuron, got ${neurons.length} (poles --neurons takes many)`);
@@ -412,6 +430,7 @@ export function registerSynthesize(program: Command): void {
       if (ref.kind === 'trained') {
         if (o.neurons === undefined) throw new InputError('give --neurons LIST');
         if (o.size !== undefined) throw new InputError(`--size is for the torchvision CNNs; the trained twin ${ref.dir} takes its own input size`);
+        if (o.plateau !== undefined) throw new InputError(`--plateau is an option of the engine's recipes; the trained twin ${ref.dir} synthesises with --recipe allen, which runs every step`);
         refuseObjective(parseObjective({ ...o, neurons: '0' }, 'poles'), `the trained twin ${ref.dir} (--recipe allen)`);
         const neurons = parseNeuronList('--neurons', o.neurons, ref);
         const p = part(makeJobs(neurons, parseSeeds(o.seeds, o.seed), ['least', 'most']));

@@ -56,6 +56,12 @@ export interface SynthesisOptions {
    * (units/diversity.ts). With it a run's result depends on the runs of its group beside it in the batch.
    */
   coupling?: ((crops: Tensor, runs: readonly RunSpec[], cropsPerRun: number) => Tensor) | null;
+  /**
+   * Stop early on a plateau: once no run's objective (toward its pole) has beaten its best value from before the
+   * last `patience` steps by more than minDelta * max(1, |best|), the batch stops (results then have fewer than
+   * steps + 1 activations). null: run every step.
+   */
+  plateau?: { patience: number; minDelta: number } | null;
   /** keep every step's clean image and alpha (for animations) */
   saveAllSteps: boolean;
   /** called after each step with the step number (progress bars) */
@@ -218,6 +224,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
       });
       await record(o.saveAllSteps);
       o.onStep?.(t + 1);
+      if (o.plateau && plateaued(acts, runs, o.plateau)) break;
     }
     const { img } = evaluate();
     const im = await img.dataF32();
@@ -237,6 +244,18 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     opt.dispose();
     [W, poles, p, alphaAcc, axis, aperture].forEach((x) => x?.dispose());
   }
+}
+
+/** Whether every run's objective (signed toward its pole) stopped improving over the last `patience` records. */
+export function plateaued(acts: readonly Float32Array[], runs: readonly RunSpec[], p: { patience: number; minDelta: number }): boolean {
+  if (acts.length <= p.patience) return false;
+  const cut = acts.length - p.patience;
+  return runs.every((r, k) => {
+    const s = r.pole === 'most' ? 1 : -1;
+    let before = -Infinity, recent = -Infinity;
+    acts.forEach((a, t) => { if (t < cut) before = Math.max(before, s * a[k]); else recent = Math.max(recent, s * a[k]); });
+    return recent <= before + p.minDelta * Math.max(1, Math.abs(before));
+  });
 }
 
 /** acc / (max + 1e-8) per run, the max taken over all channels and pixels of the run. */

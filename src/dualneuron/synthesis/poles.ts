@@ -152,7 +152,8 @@ function writeJob(out: string, j: Job, r: RunResult, C: number, S: ImageSize, st
   // nor old files (e.g. trajectory.png) beside a new one
   rmSync(dir, { recursive: true, force: true });
   writeRunResult(dir, r, C, S, { animation });
-  const done: Done = { ...j, seed: seedJson(j.seed), final: r.activations[r.activations.length - 1], initial: r.activations[0], steps, ...config };
+  // a run stopped on a plateau has fewer steps than asked
+  const done: Done = { ...j, seed: seedJson(j.seed), final: r.activations[r.activations.length - 1], initial: r.activations[0], steps: Math.min(steps, r.activations.length - 1), ...config };
   writeFileAtomic(join(dir, 'done.json'), JSON.stringify(done) + '\n');
 }
 
