@@ -51,7 +51,9 @@ async function follows(name: string, model: Module, readout: ReadoutSpec, obj: O
     const ei = maxRelToScale(x.image, wantImg.subarray(k * per, (k + 1) * per));
     console.log(`    ${name} run ${k}: trajectory ${e.scaled.toExponential(2)} of its largest value (final ${x.activations[T - 1].toFixed(4)} vs ${want[k * T + T - 1].toFixed(4)}); final image ${ei.scaled.toExponential(2)}`);
     assert.ok(e.scaled < 1e-3, `${name} run ${k}: trajectory deviates by ${e.scaled}`);
-    assert.ok(ei.scaled < 1e-3, `${name} run ${k}: final image deviates by ${ei.scaled}`);
+    // the trajectory is the acceptance (1e-3); the final pixels are more sensitive (Adam's near-sign steps on pixels
+    // whose gradient is almost zero): 7.2e-4 at most on lavapipe, allowed 3e-3 for other float orders
+    assert.ok(ei.scaled < 3e-3, `${name} run ${k}: final image deviates by ${ei.scaled}`);
   });
   param.dispose();
 }
