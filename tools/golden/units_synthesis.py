@@ -12,6 +12,8 @@ and after each step (steps + 1 values per run).
 Runs:
   resnet_unit       torchvision ResNet-50 (deterministic random weights, det_weights.py), 32x32, layer2.1.conv2
                     channel 5 at the centre of its map, MEI
+  resnet_std        the unit with pixels in (-1, 3) and the images' standard deviation held at 0.5 (sinzlab mei's
+                    ChangeStd) instead of the norm (the non-zero mean makes it differ from an L2 constraint)
   resnet_contrast   the same unit minus 1.0 x channel 9 of the same layer (maximise one unit, hold another down)
   resnet_diversity  3 seeds of the unit's MEI coupled by lucid's diversity term on layer1, weight 100
   v1_channel        the real V1 twin ensemble (5 members): channel 7 of
@@ -51,8 +53,14 @@ def tv(img):
     return TV * torch.sqrt(dx.pow(2).sum((1, 2, 3)) + dy.pow(2).sum((1, 2, 3)) + 1e-8)
 
 
-def run(p0, objective, poles, norm, lr, rng=(-2.0, 2.0), coupling=None):
+def change_std(x, s):
+    """sinzlab mei's ChangeStd: x * (s / (std + 1e-9)), the unbiased std over each image"""
+    return x * (s / (torch.std(x.reshape(x.shape[0], -1), dim=1).view(-1, 1, 1, 1) + 1e-9))
+
+
+def run(p0, objective, poles, norm, lr, rng=(-2.0, 2.0), coupling=None, constrain=change_norm):
     """p0 (K, C, S, S); objective(x) -> (K,) and optionally coupling(x) -> scalar on the same crops."""
+    change = constrain
     p = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
     sign = torch.tensor(poles, dtype=torch.float64)
     opt = torch.optim.Adam([p], lr=lr)
@@ -60,20 +68,20 @@ def run(p0, objective, poles, norm, lr, rng=(-2.0, 2.0), coupling=None):
     image = lambda: torch.sigmoid(p) * (hi - lo) + lo
     acts = []
     with torch.no_grad():
-        acts.append(objective(change_norm(image(), norm)).numpy())
+        acts.append(objective(change(image(), norm)).numpy())
     for _ in range(STEPS):
         opt.zero_grad()
         img = image()
-        crops = change_norm(img, norm)
+        crops = change(img, norm)
         loss = (-sign * objective(crops) + tv(img)).sum()
         if coupling is not None:
             loss = loss + coupling(crops)
         loss.backward()
         opt.step()
         with torch.no_grad():
-            acts.append(objective(change_norm(image(), norm)).numpy())
+            acts.append(objective(change(image(), norm)).numpy())
     with torch.no_grad():
-        final = change_norm(image(), norm).numpy()
+        final = change(image(), norm).numpy()
     return np.stack(acts, 1), final  # (K, steps + 1), (K, C, S, S)
 
 
@@ -125,6 +133,9 @@ print('resnet unit', a[0, 0], '->', a[0, -1])
 a, f = run(p1, lambda x: (rn_channels(x, [5, 9]) * torch.tensor([1.0, -1.0], dtype=torch.float64)).sum(1), [1.0], RN_NORM, RN_LR)
 save('resnet_contrast_activations', a); save('resnet_contrast_final', f)
 print('resnet contrast', a[0, 0], '->', a[0, -1])
+a, f = run(p1, lambda x: rn_channels(x, [5])[:, 0], [1.0], 0.5, RN_LR, rng=(-1.0, 3.0), constrain=change_std)
+save('resnet_std_activations', a); save('resnet_std_final', f)
+print('resnet unit, std constraint', a[0, 0], '->', a[0, -1])
 p3 = (rs.standard_normal((3, 3, 32, 32)) * 0.5).astype(np.float32)
 save('resnet_diversity_init', p3)
 div_unit = lambda x: rn_channels(x, [5])[:, 0]

@@ -13,6 +13,7 @@ import { loadPrior, loadMask, weightsHome } from '../../models/weights/store.js'
 import { RECIPES, defaultRecipe, recipeOptions, type Recipe } from '../synthesis/recipes.js';
 import { PixelParameterization, type Parameterization, type RangeFn } from '../synthesis/parameterization.js';
 import { FourierParameterization } from '../synthesis/fourier.js';
+import type { NormKind } from '../synthesis/transforms.js';
 import { runPoles, type Job, type Pole } from '../synthesis/poles.js';
 import { imageToInput, makePipeline, scaleMask } from '../input/pipeline.js';
 import { startRecord, finishRecord } from '../run-record.js';
@@ -71,6 +72,7 @@ export function addSynthesisOptions(c: Command): Command {
     .option('--oversample <n>', 'resample crops at n times the size, then bicubic antialiased down (1 = off)')
     .option('--pad-frac <x>', 'reflect padding around the image, as a fraction of its side')
     .option('--target-norm <x>', 'L2 norm of each crop and of the returned image (default: 12 for v1, 40 for v4; --recipe allen: of the model input; a trained twin folder: none, the image keeps the norm the twin\'s normalisation gives it)')
+    .option('--norm <kind>', 'what --target-norm constrains in each crop and in the returned image: l2 (default, upstream), std (the image\'s standard deviation, sinzlab mei\'s ChangeStd: a contrast constraint), or lP for an Lp norm, e.g. l1, l4')
     .option('--tv-weight <x>', 'weight of the total-variation term sqrt(sum dx^2 + sum dy^2)')
     .option('--range <lo,hi>', 'value range of the image')
     .addOption(new Option('--range-fn <f>', 'how the range is enforced').choices(['linear', 'sigmoid', 'tanh']))
@@ -103,7 +105,7 @@ export function addSynthesisOptions(c: Command): Command {
 export interface SynthCli {
   model: string; recipe?: string; param?: 'fourier' | 'pixel'; steps?: string; members?: string; centered: boolean; optimizer?: 'adam' | 'sgd';
   lr?: string; lrSchedule: boolean; etaMin?: string; momentum?: string; noise?: string; crops?: string; boxSize?: string; jitter?: string;
-  oversample?: string; padFrac?: string; targetNorm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
+  oversample?: string; padFrac?: string; targetNorm?: string; norm?: string; tvWeight?: string; range?: string; rangeFn?: RangeFn; initStd?: string;
   prior?: string; initImage?: string; blur: boolean; aperture?: boolean; saveAllSteps?: boolean; batch: string; weightsDir?: string; out: string;
   axis?: string; axisWeight?: string; embedder?: string; preset?: string; overwrite?: boolean; size?: string; plateau?: string; plateauDelta?: string;
   contrastTarget?: string; contrastWeight?: string; blurStart?: string; blurEnd?: string; fftSmooth?: string; mask?: string;
@@ -123,6 +125,14 @@ export function parseAxis(o: SynthCli): { axis: Float32Array; weight: number; ty
   const type = (o.embedder ?? 'ensemble') as DreamsimType;
   if (!isDreamsimType(type)) throw new InputError(`--embedder: unknown DreamSim type '${type}'`);
   return { axis, weight, type };
+}
+
+/** --norm l2|std|lP as the engine's constraint. */
+export function parseNormKind(v: string): NormKind {
+  if (v === 'l2' || v === 'std') return v;
+  const m = /^l([0-9]+(?:\.[0-9]+)?)$/.exec(v);
+  if (!m || !(Number(m[1]) >= 1)) throw new InputError(`--norm: '${v}' is not l2, std or lP with P >= 1 (e.g. l1, l4)`);
+  return Number(m[1]) === 2 ? 'l2' : { p: Number(m[1]) };
 }
 
 /** --plateau N [--plateau-delta x] as the engine's early stop (null without --plateau). */
@@ -159,6 +169,7 @@ export function resolveRecipe(o: SynthCli, id: TwinId | null): Recipe {
   if (o.padFrac !== undefined) r.reflectPadFrac = num('--pad-frac', o.padFrac);
   if (o.targetNorm !== undefined) r.targetNorm = num('--target-norm', o.targetNorm);
   if (o.tvWeight !== undefined) r.tvWeight = num('--tv-weight', o.tvWeight);
+  if (o.norm !== undefined) r.normKind = parseNormKind(o.norm);
   if (o.range !== undefined) r.valuesRange = pair('--range', o.range);
   if (o.rangeFn) r.rangeFn = o.rangeFn;
   if (o.initStd !== undefined) r.initStd = num('--init-std', o.initStd);

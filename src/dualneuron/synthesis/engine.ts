@@ -12,7 +12,7 @@ import { interpolate } from '../../tensor/index.js';
 import { Adam, SGD, CosineAnnealing, ConstantLr, type Optimizer, type Schedule } from '../../nn/optim.js';
 import { DualNeuronError, InputError } from '../../errors.js';
 import type { Parameterization } from './parameterization.js';
-import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
+import { CropSampler, transform, constrainEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
 
 /**
  * What a run maximises (pole 'most') or minimises ('least'): one output, the mean of several, a fixed weighting
@@ -167,7 +167,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   /** The clean images (norm-adjusted) and their objective values. */
   const evaluate = () => noGrad(() => tidy(() => {
     let img = imageOf(p);
-    if (o.targetNorm !== null) img = normalizeEach(img, o.targetNorm);
+    if (o.targetNorm !== null) img = constrainEach(img, o.targetNorm, o.transforms.normKind);
     const y = model.forward(img);
     return { img, act: activations(y, 1).reshape([K]) };
   }));

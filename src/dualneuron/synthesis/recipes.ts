@@ -58,7 +58,7 @@ export function recipeOptions(r: Recipe, extra: { saveAllSteps?: boolean; apertu
   if (r.aperture && !extra.aperture) throw new Error('the recipe asks for the aperture; pass the twin\'s mask (scaleMask) as extra.aperture');
   return {
     steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
-    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
+    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm, normKind: r.normKind },
     targetNorm: r.targetNorm, saveAllSteps: extra.saveAllSteps ?? false, aperture: r.aperture ? extra.aperture : null,
   };
 }
