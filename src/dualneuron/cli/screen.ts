@@ -13,6 +13,8 @@ import { writePNG, type RawImage } from '../../io/image/index.js';
 import { openTwin, resolveTwin, type TwinRef } from '../twin-source.js';
 import { screenTrained, trainedDisplayImage, type ScreenCli } from './screen-trained.js';
 import { screenableOf } from '../units/unit.js';
+import { isTorchvisionId, type TorchvisionId } from '../../models/torchvision/zoo.js';
+import { screenClassifier } from './screen-classifier.js';
 import { loadMask, memberSha256, weightsHome } from '../../models/weights/store.js';
 import { openOutputFolder, yieldToSignals } from '../output-folder.js';
 import { parseImagesTxt } from '../screening/images-list.js';
@@ -148,12 +150,14 @@ export function registerScreen(program: Command): void {
     .option('--mask <m.npy>', 'trained twin folders: an (H, W) aperture in [0, 1] multiplied into every input (default: none; the fixed twins use their own)')
     .action(async (o: ScreenCli) => {
       collectGarbageEarly();
-      const ref = resolveTwin(o.model);
+      // null: a torchvision network (screen-classifier.ts)
+      const ref = isTorchvisionId(o.model) ? null : resolveTwin(o.model);
       const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_SCREEN_BATCH });
       const shard = parseShard(o.shard);
       const loc = parseLocation(o.location);
       const channel = o.channel !== undefined ? parseIntStrict('--channel', o.channel, { min: 0 }) : undefined;
       if (channel !== undefined && o.layer === undefined) throw new InputError('--channel needs --layer (the module whose unit it is)');
+      if (ref === null) return screenClassifier(o, o.model as TorchvisionId, { batch, shard, loc });
       if (ref.kind === 'trained') return screenTrained(o, ref, { batch, shard, loc });
       const { id, spec } = ref;
       if (o.mask !== undefined) throw new InputError(`--mask is for trained twin folders; the ${id} twin uses its own upstream aperture`);

@@ -29,7 +29,7 @@ export const ALLEN_FLAGS = { contrastTarget: '--contrast-target', contrastWeight
 const ENGINE_ONLY: [keyof SynthCli, string][] = [
   ['param', '--param'], ['optimizer', '--optimizer'], ['etaMin', '--eta-min'], ['momentum', '--momentum'], ['noise', '--noise'], ['crops', '--crops'],
   ['boxSize', '--box-size'], ['jitter', '--jitter'], ['oversample', '--oversample'], ['padFrac', '--pad-frac'], ['tvWeight', '--tv-weight'],
-  ['range', '--range'], ['rangeFn', '--range-fn'], ['initStd', '--init-std'], ['prior', '--prior'], ['initImage', '--init-image'], ['axis', '--axis'], ['axisWeight', '--axis-weight'],
+  ['range', '--range'], ['rangeFn', '--range-fn'], ['initStd', '--init-std'], ['prior', '--prior'], ['initImage', '--init-image'], ['axis', '--axis'], ['axisWeight', '--axis-weight'], ['norm', '--norm'],
 ];
 
 export type AllenCli = SynthCli & { contrastTarget?: string; contrastWeight?: string; blurStart?: string; blurEnd?: string; fftSmooth?: string };

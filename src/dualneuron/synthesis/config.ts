@@ -4,7 +4,7 @@
 // whether every step was saved. Not --batch: a result does not depend on the batch it was computed in.
 import { createHash } from 'node:crypto';
 import { readFileBytes } from '../../io/atomic.js';
-import type { ResultConfig } from '../result-config.js';
+import type { ConfigValue, ResultConfig } from '../result-config.js';
 import type { Recipe } from './recipes.js';
 
 /** The command-line option of each recipe field (exhaustive: a new field must say how it is named). */
@@ -13,6 +13,7 @@ const RECIPE_FLAGS: Record<keyof Recipe, string | null> = {
   lrSchedule: '--lr-schedule', etaMin: '--eta-min', momentum: '--momentum', noise: '--noise', valuesRange: '--range', rangeFn: '--range-fn',
   nbCrops: '--crops', boxSize: '--box-size', targetNorm: '--target-norm', tvWeight: '--tv-weight', initStd: '--init-std', jitterStd: '--jitter',
   oversample: '--oversample', reflectPadFrac: '--pad-frac', blurGradient: '--blur', aperture: '--aperture',
+  normKind: null /* recorded as --norm only when not the L2 norm, so earlier results still match */,
 };
 
 export const fileSha256 = (path: string) => createHash('sha256').update(readFileBytes(path)).digest('hex');
@@ -36,7 +37,9 @@ export function synthesisConfig(p: SynthesisConfigParts): ResultConfig {
   const c: ResultConfig = {
     '--model': p.model, '--members': p.members, '--centered': p.centered, 'weights sha256': p.weightsSha256, '--recipe': p.recipeName,
   };
-  for (const [field, flag] of Object.entries(RECIPE_FLAGS) as [keyof Recipe, string | null][]) if (flag) c[flag] = p.recipe[field];
+  for (const [field, flag] of Object.entries(RECIPE_FLAGS) as [keyof Recipe, string | null][]) if (flag) c[flag] = p.recipe[field] as ConfigValue;
+  const kind = p.recipe.normKind ?? 'l2';
+  if (kind !== 'l2') c['--norm'] = kind === 'std' ? 'std' : `l${kind.p}`;
   c['--prior'] = p.prior ? { name: p.prior.name, sha256: fileSha256(p.prior.file) } : null;
   c['--init-image'] = p.initImage ? { sha256: fileSha256(p.initImage) } : null;
   c['--save-all-steps'] = p.saveAllSteps;

@@ -12,7 +12,7 @@ import { interpolate, tvSquares } from '../../tensor/index.js';
 import { Adam, SGD, CosineAnnealing, ConstantLr, type Optimizer, type Schedule } from '../../nn/optim.js';
 import { DualNeuronError, InputError } from '../../errors.js';
 import type { Parameterization } from './parameterization.js';
-import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
+import { CropSampler, transform, constrainEach, noiseSeedsOf, type TransformOptions } from './transforms.js';
 
 /**
  * What a run maximises (pole 'most') or minimises ('least'): one output, the mean of several, a fixed weighting
@@ -20,7 +20,11 @@ import { CropSampler, transform, normalizeEach, noiseSeedsOf, type TransformOpti
  */
 export type Objective = { neuron: number } | { neurons: number[] } | { weights: Float32Array } | { fn: (y: Tensor) => Tensor };
 
-export interface RunSpec { objective: Objective; pole: 'most' | 'least'; seed: bigint; label?: string }
+export interface RunSpec {
+  objective: Objective; pole: 'most' | 'least'; seed: bigint; label?: string;
+  /** runs of one group are coupled by SynthesisOptions.coupling (e.g. the seeds of one objective and pole) */
+  group?: number;
+}
 
 export interface AxisTerm {
   /** embeds (K, 3, 224, 224) images in [0, 1] -> (K, D) */
@@ -47,6 +51,17 @@ export interface SynthesisOptions {
    */
   aperture?: Float32Array | null;
   axis?: AxisTerm | null;
+  /**
+   * A loss term over the whole batch, added every step: crops (K * nbCrops, C, S, S) of the K runs -> a scalar
+   * (units/diversity.ts). With it a run's result depends on the runs of its group beside it in the batch.
+   */
+  coupling?: ((crops: Tensor, runs: readonly RunSpec[], cropsPerRun: number) => Tensor) | null;
+  /**
+   * Stop early on a plateau: once no run's objective (toward its pole) has beaten its best value from before the
+   * last `patience` steps by more than minDelta * max(1, |best|), the batch stops (results then have fewer than
+   * steps + 1 activations). null: run every step.
+   */
+  plateau?: { patience: number; minDelta: number } | null;
   /** keep every step's clean image and alpha (for animations) */
   saveAllSteps: boolean;
   /** called after each step with the step number (progress bars) */
@@ -157,7 +172,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
   /** The clean images (norm-adjusted) and their objective values. */
   const evaluate = () => noGrad(() => tidy(() => {
     let img = imageOf(p);
-    if (o.targetNorm !== null) img = normalizeEach(img, o.targetNorm);
+    if (o.targetNorm !== null) img = constrainEach(img, o.targetNorm, o.transforms.normKind);
     const y = model.forward(img);
     return { img, act: activations(y, 1).reshape([K]) };
   }));
@@ -191,6 +206,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
           // sqrt(sum of squared neighbour differences + 1e-8) per run (tvSquares: one kernel each way)
           const tv = tvSquares(x).add(1e-8).sqrt().mul(o.tvWeight); // (K)
           let l = act.mul(poles).neg().add(tv).sum();
+          if (o.coupling) l = l.add(o.coupling(crops, runs, nc));
           if (o.axis && axis) {
             // guidance on the min-max stretched image, resized to 224 and made RGB (upstream optimization_step)
             const lo = x.min([1, 2, 3], true), hi = x.max([1, 2, 3], true);
@@ -215,6 +231,7 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
       });
       await record(o.saveAllSteps);
       o.onStep?.(t + 1);
+      if (o.plateau && plateaued(acts, runs, o.plateau)) break;
     }
     const { img } = evaluate();
     const im = await img.dataF32();
@@ -234,6 +251,18 @@ export async function synthesize(model: Model, param: Parameterization, runs: re
     opt.dispose();
     [W, poles, p, alphaAcc, axis, aperture].forEach((x) => x?.dispose());
   }
+}
+
+/** Whether every run's objective (signed toward its pole) stopped improving over the last `patience` records. */
+export function plateaued(acts: readonly Float32Array[], runs: readonly RunSpec[], p: { patience: number; minDelta: number }): boolean {
+  if (acts.length <= p.patience) return false;
+  const cut = acts.length - p.patience;
+  return runs.every((r, k) => {
+    const s = r.pole === 'most' ? 1 : -1;
+    let before = -Infinity, recent = -Infinity;
+    acts.forEach((a, t) => { if (t < cut) before = Math.max(before, s * a[k]); else recent = Math.max(recent, s * a[k]); });
+    return recent <= before + p.minDelta * Math.max(1, Math.abs(before));
+  });
 }
 
 /** acc / (max + 1e-8) per run, the max taken over all channels and pixels of the run. */

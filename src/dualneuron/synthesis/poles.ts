@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/host-array.js';
 import { Progress } from '../../util/progress.js';
-import { synthesize, type Model, type RunSpec, type SynthesisOptions, type RunResult } from './engine.js';
+import { synthesize, type Model, type Objective, type RunSpec, type SynthesisOptions, type RunResult } from './engine.js';
 import type { Parameterization } from './parameterization.js';
 import { synthesizeAllen, type AllenOptions } from './allen.js';
 import { writeRunResult, type ImageSize } from './outputs.js';
@@ -82,6 +82,13 @@ interface PolesCommon {
   batch: number;
   animation?: boolean;
   progress?: boolean;
+  /** the objective of a job over the model's outputs (default: its neuron) */
+  objectiveOf?: (j: Job) => Objective;
+  /**
+   * runs of one (neuron, pole) are coupled (SynthesisOptions.coupling, e.g. diversity across seeds): they form a
+   * group, and every batch holds whole groups (a group larger than --batch is one batch)
+   */
+  grouped?: boolean;
   log?: (s: string) => void;
 }
 
@@ -98,10 +105,11 @@ export async function runPoles(o: PolesOptions): Promise<number> {
   const steps = 'allen' in o ? o.allen.steps : o.synth.steps;
   const progress = o.progress ? new Progress({ total: todo.length * steps, unit: 'run-steps', label: 'synthesis' }) : null;
   let doneSteps = 0;
-  for (let s = 0; s < todo.length; s += o.batch) {
-    const chunk = todo.slice(s, s + o.batch);
-    const runs: RunSpec[] = chunk.map((j) => ({ objective: { neuron: j.neuron }, pole: j.pole, seed: runSeedOf(j.seed, j.pole) }));
-    const onStep = (t: number) => progress?.set(doneSteps + t * chunk.length, `batch ${Math.floor(s / o.batch) + 1}/${Math.ceil(todo.length / o.batch)}`);
+  const chunks = batchesOf(todo, o.batch, o.grouped ?? false);
+  const groupOf = (j: Job) => 2 * j.neuron + (j.pole === 'most' ? 1 : 0);
+  for (const [b, chunk] of chunks.entries()) {
+    const runs: RunSpec[] = chunk.map((j) => ({ objective: o.objectiveOf ? o.objectiveOf(j) : { neuron: j.neuron }, pole: j.pole, seed: runSeedOf(j.seed, j.pole), ...(o.grouped ? { group: groupOf(j) } : {}) }));
+    const onStep = (t: number) => progress?.set(doneSteps + t * chunk.length, `batch ${b + 1}/${chunks.length}`);
     const results = 'allen' in o
       ? await synthesizeAllen(o.model, o.shape, runs, { ...o.allen, onStep }, o.outputs)
       : await synthesize(o.model, o.param, runs, { ...o.synth, onStep }, o.outputs);
@@ -114,13 +122,36 @@ export async function runPoles(o: PolesOptions): Promise<number> {
   return todo.length;
 }
 
+/** Batches of at most `batch` jobs in order; grouped: whole (neuron, pole) groups, each group's seeds together. */
+export function batchesOf(jobs: Job[], batch: number, grouped: boolean): Job[][] {
+  const out: Job[][] = [];
+  if (!grouped) {
+    for (let s = 0; s < jobs.length; s += batch) out.push(jobs.slice(s, s + batch));
+    return out;
+  }
+  const groups = new Map<string, Job[]>();
+  for (const j of jobs) {
+    const k = `${j.neuron} ${j.pole}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(j);
+  }
+  let cur: Job[] = [];
+  for (const g of groups.values()) {
+    if (cur.length && cur.length + g.length > batch) { out.push(cur); cur = []; }
+    cur = cur.concat(g);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
 function writeJob(out: string, j: Job, r: RunResult, C: number, S: ImageSize, steps: number, animation: boolean, config: Pick<Done, 'configHash' | 'config'>): void {
   const dir = jobDir(out, j);
   // a result being replaced (--overwrite) goes first, so a kill never leaves new files under an old done.json
   // nor old files (e.g. trajectory.png) beside a new one
   rmSync(dir, { recursive: true, force: true });
   writeRunResult(dir, r, C, S, { animation });
-  const done: Done = { ...j, seed: seedJson(j.seed), final: r.activations[r.activations.length - 1], initial: r.activations[0], steps, ...config };
+  // a run stopped on a plateau has fewer steps than asked
+  const done: Done = { ...j, seed: seedJson(j.seed), final: r.activations[r.activations.length - 1], initial: r.activations[0], steps: Math.min(steps, r.activations.length - 1), ...config };
   writeFileAtomic(join(dir, 'done.json'), JSON.stringify(done) + '\n');
 }
 

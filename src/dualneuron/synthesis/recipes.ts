@@ -40,6 +40,12 @@ export const RECIPES: Record<string, Recipe> = {
   'v4-pixel': { ...base, param: 'pixel', prior: 'natural_rgb', optimizer: 'adam', lr: 0.1, noise: 0.08, valuesRange: [-2, 2], rangeFn: 'sigmoid', targetNorm: 40, initStd: 0.05, jitterStd: 0.05, reflectPadFrac: 0.05 },
   v4g: { ...base, param: 'fourier', prior: 'natural_gray', optimizer: 'adam', lr: 1.0, noise: 0.08, valuesRange: [-2, 2], rangeFn: 'sigmoid', targetNorm: 40, initStd: 0.01, jitterStd: 0.05, reflectPadFrac: 0.05 },
   'v4g-pixel': { ...base, param: 'pixel', prior: 'natural_gray', optimizer: 'adam', lr: 0.1, noise: 0.08, valuesRange: [-2, 2], rangeFn: 'sigmoid', targetNorm: 40, initStd: 0.05, jitterStd: 0.05, reflectPadFrac: 0.05 },
+  // the torchvision ImageNet networks: Adam on pixels in their normalised input space, in [-2, 2] (symmetric, so the
+  // initial image has no constant offset that the norm constraint would amplify; the channels' own ranges are about
+  // -2.1..2.6), each image at the norm of a normalised ImageNet image of unit variance, sqrt(C*H*W) (388 at 224x224;
+  // the commands rescale it to the network's input size). lr 0.05 lowered a VGG unit on the first step (the
+  // renormalised noise image moves a lot); 0.02 rose from the start
+  imagenet: { ...base, param: 'pixel', prior: 'natural_rgb', optimizer: 'adam', lr: 0.02, noise: 0.05, valuesRange: [-2, 2], rangeFn: 'sigmoid', targetNorm: Math.sqrt(3 * 224 * 224), initStd: 0.05, jitterStd: 0.05, reflectPadFrac: 0.05 },
 };
 
 /** The default recipe of a twin for a parameterisation. */
@@ -52,7 +58,7 @@ export function recipeOptions(r: Recipe, extra: { saveAllSteps?: boolean; apertu
   if (r.aperture && !extra.aperture) throw new Error('the recipe asks for the aperture; pass the twin\'s mask (scaleMask) as extra.aperture');
   return {
     steps: r.steps, optimizer: r.optimizer, lr: r.lr, lrSchedule: r.lrSchedule, etaMin: r.etaMin, momentum: r.momentum, tvWeight: r.tvWeight,
-    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm },
+    transforms: { nbCrops: r.nbCrops, boxSize: r.boxSize, jitterStd: r.jitterStd, oversample: r.oversample, reflectPadFrac: r.reflectPadFrac, noise: r.noise, targetNorm: r.targetNorm, normKind: r.normKind },
     targetNorm: r.targetNorm, saveAllSteps: extra.saveAllSteps ?? false, aperture: r.aperture ? extra.aperture : null,
   };
 }

@@ -16,7 +16,15 @@ export interface TransformOptions {
   noise: number;
   /** L2 norm of each crop; null leaves crops as they are */
   targetNorm: number | null;
+  /** what targetNorm constrains (default 'l2'); the clean image the engine evaluates is constrained the same way */
+  normKind?: NormKind;
 }
+
+/**
+ * The constraint each image is scaled to: its L2 norm (upstream change_norm), an Lp norm, or its standard deviation
+ * (sinzlab mei's ChangeStd: the image times target / (std + 1e-9), the unbiased std over all its values).
+ */
+export type NormKind = 'l2' | 'std' | { p: number };
 
 /** Per-run host streams for crop boxes. */
 export class CropSampler {
@@ -56,8 +64,21 @@ export function transform(images: Tensor, o: TransformOptions, sampler: CropSamp
     const noise = randomRows('normal', noiseSeeds, [o.nbCrops, C, H, W], { backend: images.backend, std: o.noise, offsetBlocks: BigInt(step) * BigInt(Math.ceil(per / 4)) });
     crops = crops.add(noise.reshape([K * o.nbCrops, C, H, W]));
   }
-  if (o.targetNorm !== null) crops = normalizeEach(crops, o.targetNorm);
+  if (o.targetNorm !== null) crops = constrainEach(crops, o.targetNorm, o.normKind);
   return crops;
+}
+
+/** Each image of x scaled so that its `kind` (default L2 norm) is `target`. */
+export function constrainEach(x: Tensor, target: number, kind: NormKind = 'l2'): Tensor {
+  if (kind === 'l2') return normalizeEach(x, target);
+  if (kind === 'std') {
+    const n = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    const mean = x.mean([1, 2, 3], true);
+    const std = x.sub(mean).square().sum([1, 2, 3], true).div(n - 1).sqrt();
+    return x.mul(target).div(std.add(1e-9));
+  }
+  const norm = x.abs().pow(kind.p).sum([1, 2, 3], true).pow(1 / kind.p).add(1e-8);
+  return x.mul(target).div(norm);
 }
 
 /** x * target / (||x|| + 1e-8) for each image of the batch (one fused op: 2 kernels forward, 3 backward). */

@@ -43,7 +43,7 @@ export function nearestNames(name: string, names: string[], k = 8): string[] {
 }
 
 /** The output of module `layer` of `m` for x (the rest of the forward pass runs too: a hook, as PyTorch's). */
-function layerOutput(m: Module, layer: string, x: Tensor): Tensor {
+export function layerOutput(m: Module, layer: string, x: Tensor): Tensor {
   let out: Tensor | null = null;
   withForwardHooks(m, [layer], (_, y) => { out = y; }, () => m.forward(x));
   if (!out) throw new InputError(`module '${layer}' is not called in this model's forward pass (PyTorch's hooks would not see it either); choose another --layer`);
@@ -63,32 +63,47 @@ export function parseLocation(v: string): Location {
   throw new InputError(`--location must be center, mean, h,w or a token index; got '${v}'`);
 }
 
-/** Checks the unit against `model` on a zero image of `inputShape` and returns it ready to run. */
-export function openUnit(model: Module, spec: UnitSpec, inputShape: readonly number[]): Unit {
+/**
+ * Checks that `layer` is a module of `model` (of its first member), called in its forward pass, with an output
+ * that has channels, and that `location` lies on that output; returns the output shape for one image. Runs one
+ * zero image: call it before any work.
+ */
+export function checkLayer(model: Module, layer: string, location: Location, inputShape: readonly number[]): number[] {
   const members = membersOf(model);
   const names = [...members[0].namedModules()].map(([n]) => n);
-  if (!names.includes(spec.layer) || spec.layer === '') {
-    throw new InputError(`--layer '${spec.layer}': no such module${members.length > 1 ? ' in the ensemble\'s members' : ''}. Nearest names: ${nearestNames(spec.layer, names).join(', ')} (dualneuron layers --model ... lists them all)`);
+  if (!names.includes(layer) || layer === '') {
+    throw new InputError(`--layer '${layer}': no such module${members.length > 1 ? ' in the ensemble\'s members' : ''}. Nearest names: ${nearestNames(layer, names).join(', ')} (dualneuron layers --model ... lists them all)`);
   }
   const layerShape = noGrad(() => tidy(() => {
     const probe = zeros([1, ...inputShape], { backend: model.backend });
-    return [...layerOutput(members[0], spec.layer, probe).shape];
+    return [...layerOutput(members[0], layer, probe).shape];
   }));
-  const C = layerShape.length === 3 ? layerShape[2] : layerShape[1];
-  if (layerShape.length < 2 || layerShape.length > 4) throw new InputError(`--layer ${spec.layer}: its output [${layerShape.join(', ')}] has no channels to choose from`);
-  if (!Number.isInteger(spec.channel) || spec.channel < 0 || spec.channel >= C) throw new InputError(`--channel ${spec.channel} is out of range: ${spec.layer} has channels 0..${C - 1} (output [${layerShape.join(', ')}])`);
-  const loc = spec.location;
-  if (layerShape.length === 2 && loc !== 'center' && loc !== 'mean') throw new InputError(`--location: ${spec.layer} has no spatial map (output [${layerShape.join(', ')}]); use center or leave it out`);
+  if (layerShape.length < 2 || layerShape.length > 4) throw new InputError(`--layer ${layer}: its output [${layerShape.join(', ')}] has no channels to choose from`);
+  const loc = location;
+  if (layerShape.length === 2 && loc !== 'center' && loc !== 'mean') throw new InputError(`--location: ${layer} has no spatial map (output [${layerShape.join(', ')}]); use center or leave it out`);
   if (layerShape.length === 4 && loc !== 'center' && loc !== 'mean') {
     const [h, w] = typeof loc === 'number' ? [loc, loc] : loc;
     const [, , H, W] = layerShape;
-    if (h >= H || w >= W) throw new InputError(`--location ${h},${w} is outside the ${H}x${W} map of ${spec.layer}`);
+    if (h >= H || w >= W) throw new InputError(`--location ${h},${w} is outside the ${H}x${W} map of ${layer}`);
   }
   if (layerShape.length === 3 && typeof loc !== 'string') {
     const t = typeof loc === 'number' ? loc : loc[0];
-    if (typeof loc !== 'number') throw new InputError(`--location: ${spec.layer} outputs tokens (${layerShape[1]}); give a token index, center or mean`);
-    if (t >= layerShape[1]) throw new InputError(`--location token ${t} is outside the ${layerShape[1]} tokens of ${spec.layer}`);
+    if (typeof loc !== 'number') throw new InputError(`--location: ${layer} outputs tokens (${layerShape[1]}); give a token index, center or mean`);
+    if (t >= layerShape[1]) throw new InputError(`--location token ${t} is outside the ${layerShape[1]} tokens of ${layer}`);
   }
+  return layerShape;
+}
+
+/** The number of channels of a layer output shape: D of tokens (B, T, D), else C of (B, C, ...). */
+export const channelsOf = (layerShape: readonly number[]): number => (layerShape.length === 3 ? layerShape[2] : layerShape[1]);
+
+/** Checks the unit against `model` on a zero image of `inputShape` and returns it ready to run. */
+export function openUnit(model: Module, spec: UnitSpec, inputShape: readonly number[]): Unit {
+  const members = membersOf(model);
+  const layerShape = checkLayer(model, spec.layer, spec.location, inputShape);
+  const C = channelsOf(layerShape);
+  if (!Number.isInteger(spec.channel) || spec.channel < 0 || spec.channel >= C) throw new InputError(`--channel ${spec.channel} is out of range: ${spec.layer} has channels 0..${C - 1} (output [${layerShape.join(', ')}])`);
+  const loc = spec.location;
   const one = (m: Module, x: Tensor): Tensor => {
     const a = layerOutput(m, spec.layer, x);
     // (B, T, D): atLocation picks the token, then D is the channel axis; (B, C, ...): the location after the channel
