@@ -86,11 +86,17 @@ export class TwinEnsemble extends Module {
   get centered(): boolean { return this.members[0].centered; }
   /** the members' layers run once for all (stacked-v1.ts) where they can: the V1 twin in eval mode, centered */
   readonly stacked = new StackedV1();
-  /** false: always run the members one after the other (tests compare both ways) */
-  stacking = true;
+  /**
+   * true: stack where canStack allows; false: always run the members one after the other (tests compare both ways);
+   * 'auto' (default): stack except on CPU adapters (lavapipe, SwiftShader), where the stacked step measured 1.5-2x
+   * slower in wall time (larger working sets, per-member bias adds outside the matmul: docs/FUSED-KERNELS.md) while on
+   * a GPU it saves ~700 dispatches of host time per synthesis step.
+   */
+  stacking: boolean | 'auto' = 'auto';
   forward(x: Tensor): Tensor {
     checkInput(this.spec, x);
-    if (this.stacking && canStack(this.members)) return this.stacked.forward(this.members, x);
+    const stack = this.stacking === 'auto' ? !(x.backend as { isCpuAdapter?: boolean }).isCpuAdapter : this.stacking;
+    if (stack && canStack(this.members)) return this.stacked.forward(this.members, x);
     let acc: Tensor | null = null;
     for (const m of this.members) {
       const y = m.forward(x);
