@@ -4,11 +4,11 @@
 // y_n - w * mean_{m != n} (y_m - b_m)^2 with b the responses to the blank (all-zero) image.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
-import { cliOk } from '../helpers/cli.js';
+import { cli, cliOk } from '../helpers/cli.js';
 import { upstreamWeightsHome } from '../helpers/weights-home.js';
 import { withUpstream } from '../helpers/upstream.js';
 
@@ -58,6 +58,26 @@ withUpstream(test)('--param pixel --init-image x.npy starts from the whole image
     let e = 0;
     img.forEach((v, i) => { e = Math.max(e, Math.abs(v - (x[i] * 12) / n)); });
     assert.ok(e < 1e-4, `the start is not x * 12 / |x|: max deviation ${e}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+withUpstream(test)('a bad unit on the twin fails before --out exists (unknown layer with the nearest names, channel out of range)', () => {
+  const home = upstreamWeightsHome();
+  const dir = mkdtempSync(join(tmpdir(), 'dn-units-v1-bad-'));
+  try {
+    const cases: [string[], RegExp][] = [
+      [['--layer', 'encoder.stages.0.layers.9', '--channel', '0'], /no such module.*Nearest names/],
+      [['--layer', 'core.features.backbone.model.encoder.stages.0.layers.1', '--channel', '100000'], /--channel 100000 is out of range/],
+    ];
+    cases.forEach(([extra, re], k) => {
+      const out = join(dir, `bad${k}`);
+      const r = cli(['synthesize', '--model', 'v1', ...extra, ...fast, '--weights-dir', home, '--out', out]);
+      assert.is(r.status, 1, `${extra.join(' ')} was accepted`);
+      assert.match(r.stderr, re);
+      assert.not.ok(existsSync(out), `${extra.join(' ')} created --out`);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

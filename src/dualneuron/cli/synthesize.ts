@@ -327,22 +327,43 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
   const opts = parseSynthOptions(o);
   opts.members = objectiveMembers(o, objective, opts.id) ?? opts.members;
   const guide = parseAxis(o);
-  const lock = openOutputFolder(out, command);
-  const p = await prepare(o, opts);
-  const config = p.config(guide);
-  if (objective && !objective.plain) config.objective = objectiveConfig(objective);
-  const plateau = parsePlateau(o);
-  // recorded only when set, so results made before --plateau existed still match
-  if (plateau) { config['--plateau'] = { ...plateau }; p.synth.plateau = plateau; }
-  // refuses results made with other options before any GPU work
-  planJobs(out, jobs, config, o.overwrite);
+  // the model and the unit/objective are opened before --out is made: a bad layer, channel or location fails
+  // without leaving an empty output folder (loading the weights is the only work done by then)
   const backend = await init('webgpu');
-  const batch = fitBatch(p, guide !== null, backend as WebGPUBackend);
-  const rec = startRecord(command, { ...o }, backend.describe());
-  const { model, weightsSha256 } = loadTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
+  const { model, weightsSha256 } = loadTwin(opts.id, { members: opts.members, centered: o.centered, backend, weightsDir: o.weightsDir });
+  let target: OpenedTarget | null;
+  try {
+    target = objective && !objective.plain ? await openTarget(model, objective, opts.spec.inputShape, [...new Set(jobs.map((j) => j.neuron))], seedsPerGroup(jobs)) : null;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  let lock: ReturnType<typeof openOutputFolder>;
+  try {
+    lock = openOutputFolder(out, command);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  let p: Awaited<ReturnType<typeof prepare>>;
+  try {
+    p = await prepare(o, opts);
+  } catch (e) {
+    model.dispose();
+    lock.release();
+    throw e;
+  }
   let embedder: DreamSim | null = null;
   try {
-    const target: OpenedTarget | null = objective && !objective.plain ? await openTarget(model, objective, p.spec.inputShape, [...new Set(jobs.map((j) => j.neuron))], seedsPerGroup(jobs)) : null;
+    const config = p.config(guide);
+    if (objective && !objective.plain) config.objective = objectiveConfig(objective);
+    const plateau = parsePlateau(o);
+    // recorded only when set, so results made before --plateau existed still match
+    if (plateau) { config['--plateau'] = { ...plateau }; p.synth.plateau = plateau; }
+    // refuses results made with other options before any GPU work
+    planJobs(out, jobs, config, o.overwrite);
+    const batch = fitBatch(p, guide !== null, backend as WebGPUBackend);
+    const rec = startRecord(command, { ...o }, backend.describe());
     if (target) { p.synth.coupling = target.coupling; extra = { ...extra, objective: target.description }; }
     if (guide) {
       const ds = loadDreamsim(guide.type, { weightsDir: o.weightsDir, backend });
