@@ -21,8 +21,8 @@ import type { RecordingNoiseOptions } from '../evolve/recording-noise.js';
 import { checkMembers, maskRecord, memberNumbersOf, openTwin, parseNeuronList, readTwinMask, trainedInputNorm, trainedMemberSha256, type OpenedTwin, type TwinRef } from '../twin-source.js';
 import { parseIntStrict } from './parse.js';
 import { checkResultCount } from './limits.js';
-import { parseEvolveRunOptions, shardPart, shardRecord, type EvolveCli } from './evolve.js';
-import { shardConfig } from '../evolve/shard.js';
+import { parseEvolveRunOptions, type EvolveCli } from './evolve.js';
+import { shardConfig, shardPart, shardRecord } from '../evolve/shard.js';
 
 type TrainedRef = Extract<TwinRef, { kind: 'trained' }>;
 

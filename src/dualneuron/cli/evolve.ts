@@ -29,7 +29,7 @@ import { parseTwin } from './predict.js';
 import { parseMembers, parseNeurons } from './synthesize.js';
 import { parseFloatStrict, parseIntStrict } from './parse.js';
 import { parseShard } from './screen.js';
-import { evolveJobs, shardConfig, type EvolveJob } from '../evolve/shard.js';
+import { shardConfig, shardPart, shardRecord, type EvolveJob } from '../evolve/shard.js';
 import type { ShardSpec } from '../screening/screen.js';
 import { checkImageBatch, checkResultCount, maxBufferBytes } from './limits.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
@@ -108,16 +108,6 @@ export function parseEvolveCli(o: EvolveCli): ParsedEvolve {
   const generators = evo.spaces.filter((s) => generatorSha256(s, home) !== null);
   if (generators.length) config['generator sha256'] = Object.fromEntries(generators.map((s) => [s, generatorSha256(s, home)]));
   return { id, members, neurons, evo, noise, batch, saveEvery, out, home, hessian, config: shardConfig(config, shard), ...shardPart(neurons, evo.seeds, shard) };
-}
-
-/** A run's part: its (neuron, seed) jobs, the run's job count and the shard (recorded in run.json for `merge`). */
-export function shardPart(neurons: number[], seeds: number, shard: ShardSpec | undefined): { shard: ShardSpec | undefined; jobs: EvolveJob[]; jobsTotal: number } {
-  return { shard, jobs: evolveJobs(neurons, seeds, shard), jobsTotal: neurons.length * seeds };
-}
-
-/** What run.json records of a shard: its part and the whole run's size, which `merge` checks for completeness. */
-export function shardRecord(p: { shard: ShardSpec | undefined; jobs: EvolveJob[]; jobsTotal: number }): Record<string, unknown> {
-  return p.shard ? { shard: p.shard, jobs: p.jobs.length, jobsTotal: p.jobsTotal } : {};
 }
 
 export async function runEvolveCli(o: EvolveCli): Promise<void> {

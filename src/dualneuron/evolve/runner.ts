@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
 import { Progress } from '../../util/progress.js';
 import { configDiff, configHash, mismatchError, type ResultConfig } from '../result-config.js';
 import { yieldToSignals } from '../output-folder.js';
@@ -129,6 +129,7 @@ export function prepareEvolveOutput(out: string, config: ResultConfig, overwrite
 
 /** state.json (atomically): the one way a checkpoint is written, by a run and by `merge` of shards */
 export function writeEvolveState(out: string, state: EvolveState): void {
+  ensureDir(out); // an empty shard has no thread folder that made it
   writeFileAtomic(join(out, 'state.json'), JSON.stringify(state) + '\n');
 }
 

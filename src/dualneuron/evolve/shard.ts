@@ -32,6 +32,16 @@ export function shardConfig(config: ResultConfig, shard: ShardSpec | undefined):
   return shard ? { ...config, [SHARD_OPTION]: `${shard.k}/${shard.n}` } : config;
 }
 
+/** A run's part: its (neuron, seed) jobs, the run's job count and the shard (recorded in run.json for `merge`). */
+export function shardPart(neurons: readonly number[], seeds: number, shard: ShardSpec | undefined): { shard: ShardSpec | undefined; jobs: EvolveJob[]; jobsTotal: number } {
+  return { shard, jobs: evolveJobs(neurons, seeds, shard), jobsTotal: neurons.length * seeds };
+}
+
+/** What run.json records of a shard: its part and the whole run's size, which `merge` checks for completeness. */
+export function shardRecord(p: { shard: ShardSpec | undefined; jobs: EvolveJob[]; jobsTotal: number }): Record<string, unknown> {
+  return p.shard ? { shard: p.shard, jobs: p.jobs.length, jobsTotal: p.jobsTotal } : {};
+}
+
 /** An evolve output folder (one with a run.json written by `evolve`). */
 export const isEvolveFolder = (dir: string): boolean => isCommandFolder(dir, 'evolve');
 
