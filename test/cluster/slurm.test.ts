@@ -82,9 +82,14 @@ test('errors: no sbatch on PATH, --shard/--out in the command, a command without
     r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'b'), '--', 'screen', '--images', tmp, '--out', 'x']);
     assert.is(r.status, 1);
     assert.match(r.stderr, /cluster slurm sets --out/);
-    r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'c'), '--', 'evolve', '--model', 'v1']);
+    r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'c'), '--', 'synthesize', '--model', 'v1']);
     assert.is(r.status, 1);
-    assert.match(r.stderr, /'evolve' cannot run sharded/);
+    assert.match(r.stderr, /'synthesize' cannot run sharded; cluster slurm runs screen or poles or evolve/);
+    // evolve is sharded as the others: task k runs evolve --shard k/N, the merge job merges its shard folders
+    r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'e'), '--dry-run', '--', 'evolve', '--model', 'v1', '--neurons', '0-3', '--spaces', 'pixel', '--generations', '5'], { PATH: '/nonexistent' });
+    assert.is(r.status, 0, r.stderr);
+    for (const s of [' evolve --model v1 --neurons 0-3 --spaces pixel --generations 5 --shard "$k/2"', '--array=0-1', '--dependency=afterok:', ' merge ']) assert.ok(r.stdout.includes(s), `dry run shows ${s}:\n${r.stdout}`);
+    assert.not.ok(r.stdout.includes(' stats '), 'stats is for screens');
     // --dry-run needs no Slurm: both scripts, the array range and the dependency
     r = cli(['cluster', 'slurm', '--shards', '3', '--out', join(tmp, 'd'), '--partition', 'gpu', '--gres', 'gpu:1', '--time', '1:00:00', '--mem', '8G', '--sbatch-flag=--qos=high', '--dry-run', '--', 'screen', '--model', 'v1', '--images', tmp], { PATH: '/nonexistent' });
     assert.is(r.status, 0, r.stderr);

@@ -80,7 +80,7 @@ test('merge: a missing shard is named; a shard given twice, or shards of another
   assert.throws(() => mergeEvolveShards([s(0, 3), s(1, 3), s(0, 2)], join(tmp, 'm-out')), /these are not shards of one run/);
   assert.not.ok(existsSync(join(tmp, 'm-out')), 'nothing written by a refused merge');
   const config = { test: 'tiny', optimizer: 'cholcma', pop: 6, generations: 2, neurons: [0, 2, 4], noise: 0 };
-  assert.throws(() => prepareEvolveOutput(s(1, 3), shardConfig(config, { k: 2, n: 3 })), /--shard: done with "1\/3", asked "2\/3"|--shard/);
+  assert.throws(() => prepareEvolveOutput(s(1, 3), shardConfig(config, { k: 2, n: 3 })), /--shard: done with 1\/3, asked 2\/3/);
   assert.is(prepareEvolveOutput(s(1, 3), shardConfig(config, { k: 1, n: 3 })), 2);
 });
 
