@@ -158,7 +158,7 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
       threads: p.jobs.length * p.evo.spaces.length, ...shardRecord(p),
       seedsNote: 'each thread (neuron, seed, space) seeds its optimiser with optimizerSeed(neuron, SPACE_STREAM[space], seed) and its noise with noiseSeed(...): independent of the other threads',
     });
-    console.error(`evolved ${p.neurons.length} neuron${p.neurons.length > 1 ? 's' : ''} x ${p.evo.seeds} seed${p.evo.seeds > 1 ? 's' : ''} x ${spaces.map((s) => s.name).join(', ')} for ${res.generationsDone} generations (${res.evaluations} evaluations) into ${p.out}`);
+    console.error(`evolved ${p.shard ? `shard ${p.shard.k}/${p.shard.n} (${p.jobs.length} of ${p.jobsTotal} (neuron, seed) jobs) of ` : ''}${p.neurons.length} neuron${p.neurons.length > 1 ? 's' : ''} x ${p.evo.seeds} seed${p.evo.seeds > 1 ? 's' : ''} x ${spaces.map((s) => s.name).join(', ')} for ${res.generationsDone} generations (${res.evaluations} evaluations) into ${p.out}`);
   } finally {
     for (const s of spaces) s.dispose();
     objective?.dispose();
