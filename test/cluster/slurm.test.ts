@@ -1,5 +1,5 @@
 // `dualneuron cluster slurm` against a real (local, single-node) Slurm: a 3-shard screen (one task cancelled
-// with scancel, then --resubmit-failed) and a 2-shard poles run, each merged by the dependent job and compared
+// with scancel, then --resubmit-failed), a 2-shard poles run and a 2-shard evolve run, each merged by the dependent job and compared
 // byte for byte with the single-machine run of the same command (the oracle: the unsharded run). Plus the
 // batch-aligned split of poles jobs and the errors that need no Slurm.
 import { suite } from 'uvu';
@@ -158,6 +158,30 @@ slurmTest('2-shard poles on Slurm (a pair split across shards); merged == single
     assertSameFiles(join(tmp, 'single'), join(run, 'merged'));
     const rec = JSON.parse(readFileSync(join(run, 'merged', 'run.json'), 'utf8')) as { jobs: number; merged: { shards: number } };
     assert.is(rec.jobs, 4);
+    assert.is(rec.merged.shards, 2);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+slurmTest('2-shard evolve on Slurm; merged == single run', async () => {
+  const env = slurmEnv();
+  const home = upstreamWeightsHome();
+  const tmp = mkdtempSync(join(tmpdir(), 'dn-cluster-evolve-'));
+  try {
+    // 3 (neuron, seed) jobs: shard 0 holds neuron 0, shard 1 neurons 3 and 5
+    const args = ['evolve', '--model', 'v1', '--members', '1', '--neurons', '0,3,5', '--spaces', 'pixel,fourier', '--generations', '3', '--pop', '4', '--batch', '5', '--weights-dir', home];
+    const single = cli([...args, '--out', join(tmp, 'single')]);
+    assert.is(single.status, 0, single.stderr);
+    const run = join(tmp, 'run');
+    const r = cli(['cluster', 'slurm', '--shards', '2', '--out', run, '--', ...args], env);
+    assert.is(r.status, 0, r.stderr);
+    await waitQueueEmpty(env);
+    assert.ok(existsSync(join(run, 'merged', 'run.json')), readdirSync(join(run, 'slurm', 'logs')).map((f) => readFileSync(join(run, 'slurm', 'logs', f), 'utf8')).join('\n'));
+    assertSameFiles(join(tmp, 'single'), join(run, 'merged'));
+    const rec = JSON.parse(readFileSync(join(run, 'merged', 'run.json'), 'utf8')) as { jobs: number; threads: number; merged: { shards: number } };
+    assert.is(rec.jobs, 3);
+    assert.is(rec.threads, 6);
     assert.is(rec.merged.shards, 2);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
