@@ -60,6 +60,10 @@ test('bad options fail before any work, naming what was wrong', () => {
     [set(b, '--seeds', '0'), /--seeds must be an integer >= 1/],
     [set(b, '--batch', '0'), /--batch must lie in 1\.\.8192/],
     [set(b, '--save-every', '-1'), /--save-every must be >= 0 seconds/],
+    [set(b, '--shard', '3/3'), /--shard must be k\/n with 0 <= k < n in decimal digits \(e\.g\. 0\/3\), got '3\/3'/],
+    [set(b, '--shard', '1/0'), /--shard n must be an integer >= 1, got '0'/],
+    [set(b, '--shard', '-1/2'), /--shard must be k\/n .*got '-1\/2'/],
+    [set(b, '--shard', '1'), /--shard must be k\/n .*got '1'/],
     [set(b, '--members', '6'), /--members: the v1 twin has members 1\.\.5, got 6/],
     [set(b, '--model', 'v2'), /unknown model 'v2'/],
     [set(b, '--optimizer', 'cma'), /--optimizer cma keeps a dense covariance matrix; the pixel space of the v1 twin has 8649 dimensions/],
@@ -84,7 +88,7 @@ test('bad options fail before any work, naming what was wrong', () => {
 test('--help explains every option', () => {
   const r = cli(['evolve', '--help']);
   assert.is(r.status, 0);
-  for (const o of ['--model', '--members', '--neurons', '--spaces', '--optimizer', '--generations', '--pop', '--sigma0', '--noise', '--poisson-window', '--seeds', '--batch', '--save-every', '--overwrite', '--weights-dir', '--out', '--hessian-eigvecs', '--hessian-eigvals']) {
+  for (const o of ['--model', '--members', '--neurons', '--spaces', '--optimizer', '--generations', '--pop', '--sigma0', '--noise', '--poisson-window', '--seeds', '--batch', '--save-every', '--overwrite', '--weights-dir', '--out', '--hessian-eigvecs', '--hessian-eigvals', '--shard']) {
     assert.ok(r.stdout.includes(o), `--help lists ${o}`);
   }
 });

@@ -1,5 +1,5 @@
 // `dualneuron cluster slurm` against a real (local, single-node) Slurm: a 3-shard screen (one task cancelled
-// with scancel, then --resubmit-failed) and a 2-shard poles run, each merged by the dependent job and compared
+// with scancel, then --resubmit-failed), a 2-shard poles run and a 2-shard evolve run, each merged by the dependent job and compared
 // byte for byte with the single-machine run of the same command (the oracle: the unsharded run). Plus the
 // batch-aligned split of poles jobs and the errors that need no Slurm.
 import { suite } from 'uvu';
@@ -82,9 +82,14 @@ test('errors: no sbatch on PATH, --shard/--out in the command, a command without
     r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'b'), '--', 'screen', '--images', tmp, '--out', 'x']);
     assert.is(r.status, 1);
     assert.match(r.stderr, /cluster slurm sets --out/);
-    r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'c'), '--', 'evolve', '--model', 'v1']);
+    r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'c'), '--', 'synthesize', '--model', 'v1']);
     assert.is(r.status, 1);
-    assert.match(r.stderr, /'evolve' cannot run sharded/);
+    assert.match(r.stderr, /'synthesize' cannot run sharded; cluster slurm runs screen or poles or evolve/);
+    // evolve is sharded as the others: task k runs evolve --shard k/N, the merge job merges its shard folders
+    r = cli(['cluster', 'slurm', '--shards', '2', '--out', join(tmp, 'e'), '--dry-run', '--', 'evolve', '--model', 'v1', '--neurons', '0-3', '--spaces', 'pixel', '--generations', '5'], { PATH: '/nonexistent' });
+    assert.is(r.status, 0, r.stderr);
+    for (const s of [' evolve --model v1 --neurons 0-3 --spaces pixel --generations 5 --shard "$k/2"', '--array=0-1', '--dependency=afterok:', ' merge ']) assert.ok(r.stdout.includes(s), `dry run shows ${s}:\n${r.stdout}`);
+    assert.not.ok(r.stdout.includes(' stats '), 'stats is for screens');
     // --dry-run needs no Slurm: both scripts, the array range and the dependency
     r = cli(['cluster', 'slurm', '--shards', '3', '--out', join(tmp, 'd'), '--partition', 'gpu', '--gres', 'gpu:1', '--time', '1:00:00', '--mem', '8G', '--sbatch-flag=--qos=high', '--dry-run', '--', 'screen', '--model', 'v1', '--images', tmp], { PATH: '/nonexistent' });
     assert.is(r.status, 0, r.stderr);
@@ -153,6 +158,30 @@ slurmTest('2-shard poles on Slurm (a pair split across shards); merged == single
     assertSameFiles(join(tmp, 'single'), join(run, 'merged'));
     const rec = JSON.parse(readFileSync(join(run, 'merged', 'run.json'), 'utf8')) as { jobs: number; merged: { shards: number } };
     assert.is(rec.jobs, 4);
+    assert.is(rec.merged.shards, 2);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+slurmTest('2-shard evolve on Slurm; merged == single run', async () => {
+  const env = slurmEnv();
+  const home = upstreamWeightsHome();
+  const tmp = mkdtempSync(join(tmpdir(), 'dn-cluster-evolve-'));
+  try {
+    // 3 (neuron, seed) jobs: shard 0 holds neuron 0, shard 1 neurons 3 and 5
+    const args = ['evolve', '--model', 'v1', '--members', '1', '--neurons', '0,3,5', '--spaces', 'pixel,fourier', '--generations', '3', '--pop', '4', '--batch', '5', '--weights-dir', home];
+    const single = cli([...args, '--out', join(tmp, 'single')]);
+    assert.is(single.status, 0, single.stderr);
+    const run = join(tmp, 'run');
+    const r = cli(['cluster', 'slurm', '--shards', '2', '--out', run, '--', ...args], env);
+    assert.is(r.status, 0, r.stderr);
+    await waitQueueEmpty(env);
+    assert.ok(existsSync(join(run, 'merged', 'run.json')), readdirSync(join(run, 'slurm', 'logs')).map((f) => readFileSync(join(run, 'slurm', 'logs', f), 'utf8')).join('\n'));
+    assertSameFiles(join(tmp, 'single'), join(run, 'merged'));
+    const rec = JSON.parse(readFileSync(join(run, 'merged', 'run.json'), 'utf8')) as { jobs: number; threads: number; merged: { shards: number } };
+    assert.is(rec.jobs, 3);
+    assert.is(rec.threads, 6);
     assert.is(rec.merged.shards, 2);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -11,6 +11,10 @@ import { spaceStream } from '../../src/dualneuron/evolve/space-factory.js';
 import { runEvolution, type RunnerOptions } from '../../src/dualneuron/evolve/runner.js';
 import type { OptimizerName } from '../../src/dualneuron/evolve/run-options.js';
 import { seededValues } from '../helpers/backends.js';
+import { join } from 'node:path';
+import { shardConfig, shardPart, shardRecord } from '../../src/dualneuron/evolve/shard.js';
+import { startRecord, finishRecord } from '../../src/dualneuron/run-record.js';
+import type { ShardSpec } from '../../src/dualneuron/screening/screen.js';
 
 export const S = 6, K = 5, NORM = 3;
 export const RANGE: [number, number] = [-1, 1];
@@ -60,7 +64,9 @@ export async function tinySpaces(backend: Backend, which: ('pixel' | 'fourier')[
   return out;
 }
 
-export interface TinyRun { out: string; neurons: number[]; seeds?: number; optimizer?: OptimizerName; generations: number; pop?: number; noise?: number; saveEvery?: number; stopAfter?: number; batch?: number; spaces?: ('pixel' | 'fourier')[]; handleSignals?: boolean }
+export interface TinyRun { out: string; neurons: number[]; seeds?: number; optimizer?: OptimizerName; generations: number; pop?: number; noise?: number; saveEvery?: number; stopAfter?: number; batch?: number; spaces?: ('pixel' | 'fourier')[]; handleSignals?: boolean;
+  /** run shard k of n, and write run.json as the CLI does (what `merge` reads) */
+  shard?: ShardSpec; record?: boolean }
 
 /** one run of the runner on the tiny twin, with the CLI's thread plan (optimiser factory, seeds, widths) */
 export async function tinyRun(r: TinyRun, backend: Backend) {
@@ -68,9 +74,11 @@ export async function tinyRun(r: TinyRun, backend: Backend) {
   const objective = new TwinObjective({ model, neurons: K, inputShape: [1, S, S], aperture: APERTURE, norm: NORM, batch: r.batch ?? 64, backend });
   const spaces = await tinySpaces(backend, r.spaces);
   const optimizer = r.optimizer ?? 'cholcma', pop = r.pop ?? 6, sigma0 = 0.5;
+  const part = shardPart(r.neurons, r.seeds ?? 1, r.shard);
+  const rec = startRecord('evolve', { ...r }, backend.describe());
   const o: RunnerOptions = {
-    out: r.out, objective, neurons: r.neurons, seeds: r.seeds ?? 1, spaces, generations: r.generations,
-    noise: r.noise ? { eta: r.noise } : null, config: { test: 'tiny', optimizer, pop, generations: r.generations, neurons: r.neurons, noise: r.noise ?? 0 },
+    out: r.out, objective, neurons: r.neurons, seeds: r.seeds ?? 1, jobs: part.jobs, spaces, generations: r.generations,
+    noise: r.noise ? { eta: r.noise } : null, config: shardConfig({ test: 'tiny', optimizer, pop, generations: r.generations, neurons: r.neurons, noise: r.noise ?? 0 }, r.shard),
     saveEvery: r.saveEvery ?? 60, stopAfter: r.stopAfter, handleSignals: r.handleSignals,
     plan: (neuron, seed, space) => {
       const stream = spaceStream(space.name);
@@ -80,7 +88,11 @@ export async function tinyRun(r: TinyRun, backend: Backend) {
       };
     },
   };
-  try { return await runEvolution(o); } finally {
+  try {
+    const res = await runEvolution(o);
+    if (r.record && res.complete) finishRecord(rec, join(r.out, 'run.json'), { config: o.config, generations: res.generationsDone, evaluations: res.evaluations, threads: part.jobs.length * spaces.length, ...shardRecord(part) });
+    return res;
+  } finally {
     for (const s of spaces) s.dispose();
     objective.dispose();
     model.dispose();

@@ -1,4 +1,4 @@
-// `dualneuron cluster slurm` (a sharded screen or poles run as a Slurm array job plus a dependent merge job) and
+// `dualneuron cluster slurm` (a sharded screen, poles or evolve run as a Slurm array job plus a dependent merge job) and
 // `dualneuron cluster status` (per-shard state from the outputs and the queue).
 import { Command, Option } from 'commander';
 import { chmodSync, existsSync, rmSync } from 'node:fs';
@@ -83,11 +83,11 @@ function printStatus(dir: string, r: ClusterRun): ReturnType<typeof runStatus> {
 }
 
 export function registerCluster(program: Command): void {
-  const cluster = program.command('cluster').description('run screen or poles on a cluster: one Slurm array task per shard, then a merge job');
+  const cluster = program.command('cluster').description('run screen, poles or evolve on a cluster: one Slurm array task per shard, then a merge job');
   cluster.command('slurm')
-    .description("submit `screen` or `poles` as a Slurm job array (task k runs --shard k/N into DIR/shards/) and a job that runs after every task succeeds (--dependency=afterok) to merge them into DIR/merged (and print `stats` of a screen). Example: dualneuron cluster slurm --shards 8 --out runs/imagenet --partition gpu --gres gpu:1 --time 4:00:00 -- screen --model v4 --images /data/imagenet")
+    .description("submit `screen`, `poles` or `evolve` as a Slurm job array (task k runs --shard k/N into DIR/shards/) and a job that runs after every task succeeds (--dependency=afterok) to merge them into DIR/merged (and print `stats` of a screen). Example: dualneuron cluster slurm --shards 8 --out runs/imagenet --partition gpu --gres gpu:1 --time 4:00:00 -- screen --model v4 --images /data/imagenet")
     .argument('[command...]', "after '--': the command and its options, without --shard and --out")
-    .option('--shards <n>', 'number of shards (array tasks); shards are whole batches (--batch images of a screen, --batch results of poles), so more shards than batches leaves some empty, which merge correctly')
+    .option('--shards <n>', 'number of shards (array tasks); shards are whole batches (--batch images of a screen, --batch results of poles; (neuron, seed) jobs of evolve), so more shards than batches (or jobs) leaves some empty, which merge correctly')
     .option('--out <dir>', 'the run folder: cluster.json, slurm/ (scripts, logs), shards/, merged/')
     .option('--partition <p>', 'sbatch --partition')
     .option('--account <a>', 'sbatch --account')

@@ -22,6 +22,7 @@ import { checkMembers, maskRecord, memberNumbersOf, openTwin, parseNeuronList, r
 import { parseIntStrict } from './parse.js';
 import { checkResultCount } from './limits.js';
 import { parseEvolveRunOptions, type EvolveCli } from './evolve.js';
+import { shardConfig, shardPart, shardRecord } from '../evolve/shard.js';
 
 type TrainedRef = Extract<TwinRef, { kind: 'trained' }>;
 
@@ -44,7 +45,7 @@ export function parseEvolveTrained(o: EvolveCli & { mask?: string }, ref: Traine
   }
   const [C, H, W] = ref.manifest.input.shape;
   if (evo.optimizer === 'cma' && C * H * W > MAX_CMA_DIMENSION) throw new InputError(`--optimizer cma keeps a dense covariance matrix; the pixel space of the twin ${ref.dir} has ${C * H * W} dimensions, more than the ${MAX_CMA_DIMENSION} cma is for. Use cholcma (or spherecma, ga).`);
-  const { poissonWindow, batch, saveEvery, out } = parseEvolveRunOptions(o);
+  const { poissonWindow, batch, saveEvery, out, shard } = parseEvolveRunOptions(o);
   checkResultCount(neurons.length * evo.seeds * evo.spaces.length, `${neurons.length} neurons x ${evo.seeds} seeds x ${evo.spaces.length} spaces`);
   const mask = readTwinMask(ref, o.mask);
   const norm = trainedInputNorm(ref);
@@ -55,7 +56,7 @@ export function parseEvolveTrained(o: EvolveCli & { mask?: string }, ref: Traine
     '--seeds': evo.seeds, '--batch': batch, '--mask': maskRecord(o.mask, mask), norm, preprocessing: { ...ref.manifest.input.preprocessing },
     'weights sha256': trainedMemberSha256(ref, members),
   };
-  return { members, neurons, evo, noise, batch, saveEvery, out, mask, norm, config };
+  return { members, neurons, evo, noise, batch, saveEvery, out, mask, norm, config: shardConfig(config, shard), ...shardPart(neurons, evo.seeds, shard) };
 }
 
 export async function runEvolveTrained(o: EvolveCli & { mask?: string }, ref: TrainedRef): Promise<void> {
@@ -74,7 +75,7 @@ export async function runEvolveTrained(o: EvolveCli & { mask?: string }, ref: Tr
     const { mean, std } = ref.manifest.input.preprocessing;
     spaces.push(await UnitPixelSpace.create(shape, { mean, std }, backend)); // --spaces is 'pixel' (checked above)
     const res = await runEvolution({
-      out: p.out, objective, neurons: p.neurons, seeds: p.evo.seeds, spaces, generations: p.evo.generations, noise: p.noise, config: p.config,
+      out: p.out, objective, neurons: p.neurons, seeds: p.evo.seeds, jobs: p.jobs, spaces, generations: p.evo.generations, noise: p.noise, config: p.config,
       saveEvery: p.saveEvery, handleSignals: true, progress: true,
       plan: (neuron, seed, space) => {
         const pop = spacePop(p.evo, space.dim), sigma0 = spaceSigma0(p.evo, 'pixel'), stream = spaceStream(space.name);
@@ -89,16 +90,14 @@ export async function runEvolveTrained(o: EvolveCli & { mask?: string }, ref: Tr
       process.exitCode = res.interrupted === 'SIGINT' ? 130 : 143;
       return;
     }
-    for (const n of p.neurons) {
-      for (let seed = 0; seed < p.evo.seeds; seed++) writeThreadFigures(dirname(threadDir(p.out, n, seed, p.evo.spaces[0]!)), { generations: res.generationsDone, spaces: p.evo.spaces });
-    }
+    for (const { neuron, seed } of p.jobs) writeThreadFigures(dirname(threadDir(p.out, neuron, seed, p.evo.spaces[0]!)), { generations: res.generationsDone, spaces: p.evo.spaces });
     finishRecord(rec, join(p.out, 'run.json'), {
       model: ref.dir, members: twin.memberIds, weightsSha256: twin.weightsSha256, neuron_ids: Object.fromEntries(p.neurons.map((k) => [k, twin!.neuronIds[k]])), config: p.config,
       imageShape: shape, norm: p.norm, mask: p.config['--mask'], preprocessing: twin.preprocessing, generations: res.generationsDone, evaluations: res.evaluations, resumedFrom: res.resumedFrom,
-      threads: p.neurons.length * p.evo.seeds * p.evo.spaces.length,
+      threads: p.jobs.length * p.evo.spaces.length, ...shardRecord(p),
       seedsNote: 'each thread (neuron, seed, space) seeds its optimiser with optimizerSeed(neuron, SPACE_STREAM[space], seed) and its noise with noiseSeed(...): independent of the other threads',
     });
-    console.error(`evolved ${p.neurons.length} neuron${p.neurons.length > 1 ? 's' : ''} x ${p.evo.seeds} seed${p.evo.seeds > 1 ? 's' : ''} x pixel for ${res.generationsDone} generations (${res.evaluations} evaluations) into ${p.out}`);
+    console.error(`evolved ${p.shard ? `shard ${p.shard.k}/${p.shard.n} (${p.jobs.length} of ${p.jobsTotal} (neuron, seed) jobs) of ` : ''}${p.neurons.length} neuron${p.neurons.length > 1 ? 's' : ''} x ${p.evo.seeds} seed${p.evo.seeds > 1 ? 's' : ''} x pixel for ${res.generationsDone} generations (${res.evaluations} evaluations) into ${p.out}`);
   } finally {
     for (const s of spaces) s.dispose();
     objective?.dispose();

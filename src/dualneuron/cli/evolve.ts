@@ -28,24 +28,28 @@ import { weightsDirOption } from './weights.js';
 import { parseTwin } from './predict.js';
 import { parseMembers, parseNeurons } from './synthesize.js';
 import { parseFloatStrict, parseIntStrict } from './parse.js';
+import { parseShard } from './screen.js';
+import { shardConfig, shardPart, shardRecord, type EvolveJob } from '../evolve/shard.js';
+import type { ShardSpec } from '../screening/screen.js';
 import { checkImageBatch, checkResultCount, maxBufferBytes } from './limits.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 
 
 /** The options of an evolve run that do not depend on the twin: recording noise window, batch, save interval, folder. */
-export function parseEvolveRunOptions(o: { poissonWindow?: string; batch: string; saveEvery: string; out?: string }): { poissonWindow: number | undefined; batch: number; saveEvery: number; out: string } {
+export function parseEvolveRunOptions(o: { poissonWindow?: string; batch: string; saveEvery: string; out?: string; shard?: string }): { poissonWindow: number | undefined; batch: number; saveEvery: number; out: string; shard: ShardSpec | undefined } {
+  const shard = parseShard(o.shard);
   const poissonWindow = o.poissonWindow === undefined ? undefined : parseFloatStrict('--poisson-window', o.poissonWindow);
   if (poissonWindow !== undefined && !(poissonWindow > 0)) throw new InputError(`--poisson-window must be a positive number of seconds, got ${poissonWindow}`);
   const batch = parseIntStrict('--batch', o.batch, { min: 1, max: MAX_EVOLVE_BATCH });
   const saveEvery = parseFloatStrict('--save-every', o.saveEvery);
   if (saveEvery < 0) throw new InputError(`--save-every must be >= 0 seconds, got ${saveEvery}`);
-  return { poissonWindow, batch, saveEvery, out: resolve(required(o.out, '--out', '--out runs/evolve1')) };
+  return { poissonWindow, batch, saveEvery, out: resolve(required(o.out, '--out', '--out runs/evolve1')), shard };
 }
 
 export interface EvolveCli {
   model?: string; members?: string; neurons?: string; spaces?: string; optimizer: string; generations?: string; pop?: string; sigma0?: string;
   noise?: string; poissonWindow?: string; seeds?: string; batch: string; saveEvery: string; overwrite?: boolean; weightsDir?: string; out?: string;
-  hessianEigvecs?: string; hessianEigvals?: string; centered: boolean; mask?: string;
+  hessianEigvecs?: string; hessianEigvals?: string; centered: boolean; mask?: string; shard?: string;
 }
 
 /** Images per forward pass at most (as screening): one V4 batch of 8192 is already 1 GB. */
@@ -59,6 +63,8 @@ function required<T>(v: T | undefined, name: string, example: string): T {
 export interface ParsedEvolve {
   id: TwinId; members: number[]; neurons: number[]; evo: EvolveOptions; noise: RecordingNoiseOptions | null;
   batch: number; saveEvery: number; out: string; home: string; hessian: GanHessian | null; config: ResultConfig;
+  /** this shard's (neuron, seed) jobs (all of them without --shard) */
+  shard: ShardSpec | undefined; jobs: EvolveJob[]; jobsTotal: number;
 }
 
 /** Every option checked, the twin's weights, priors and Hessian files found: all before --out is locked or any GPU work. */
@@ -75,7 +81,7 @@ export function parseEvolveCli(o: EvolveCli): ParsedEvolve {
     spaces: required(o.spaces, '--spaces', '--spaces pixel,fourier'), optimizer: o.optimizer, generations: required(o.generations, '--generations', '--generations 100'),
     pop: o.pop, sigma0: o.sigma0, noise: o.noise, seeds: o.seeds, hessianEigvecs: o.hessianEigvecs, hessianEigvals: o.hessianEigvals,
   });
-  const { poissonWindow, batch, saveEvery, out } = parseEvolveRunOptions(o);
+  const { poissonWindow, batch, saveEvery, out, shard } = parseEvolveRunOptions(o);
   checkResultCount(neurons.length * evo.seeds * evo.spaces.length, `${neurons.length} neurons x ${evo.seeds} seeds x ${evo.spaces.length} spaces`);
   if (evo.optimizer === 'cma') {
     for (const s of evo.spaces) {
@@ -101,7 +107,7 @@ export function parseEvolveCli(o: EvolveCli): ParsedEvolve {
   // runs keep their options hash)
   const generators = evo.spaces.filter((s) => generatorSha256(s, home) !== null);
   if (generators.length) config['generator sha256'] = Object.fromEntries(generators.map((s) => [s, generatorSha256(s, home)]));
-  return { id, members, neurons, evo, noise, batch, saveEvery, out, home, hessian, config };
+  return { id, members, neurons, evo, noise, batch, saveEvery, out, home, hessian, config: shardConfig(config, shard), ...shardPart(neurons, evo.seeds, shard) };
 }
 
 export async function runEvolveCli(o: EvolveCli): Promise<void> {
@@ -129,7 +135,7 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
     });
     for (const s of p.evo.spaces) spaces.push(await makeSpace(s, { twin: p.id, home: p.home, backend }));
     const res = await runEvolution({
-      out: p.out, objective, neurons: p.neurons, seeds: p.evo.seeds, spaces, generations: p.evo.generations, noise: p.noise, config: p.config,
+      out: p.out, objective, neurons: p.neurons, seeds: p.evo.seeds, jobs: p.jobs, spaces, generations: p.evo.generations, noise: p.noise, config: p.config,
       saveEvery: p.saveEvery, handleSignals: true, progress: true,
       plan: (neuron, seed, space) => {
         const name = space.name as SpaceName;
@@ -145,16 +151,14 @@ export async function runEvolveCli(o: EvolveCli): Promise<void> {
       process.exitCode = res.interrupted === 'SIGINT' ? 130 : 143;
       return;
     }
-    for (const n of p.neurons) {
-      for (let seed = 0; seed < p.evo.seeds; seed++) writeThreadFigures(dirname(threadDir(p.out, n, seed, p.evo.spaces[0])), { generations: res.generationsDone, spaces: p.evo.spaces });
-    }
+    for (const { neuron, seed } of p.jobs) writeThreadFigures(dirname(threadDir(p.out, neuron, seed, p.evo.spaces[0])), { generations: res.generationsDone, spaces: p.evo.spaces });
     finishRecord(rec, join(p.out, 'run.json'), {
       model: p.id, members: model.memberIds, centered: o.centered, weightsSha256: loaded.weightsSha256, config: p.config,
       imageShape: [C, S, S], norm: spec.screening.norm, aperture: true, generations: res.generationsDone, evaluations: res.evaluations, resumedFrom: res.resumedFrom,
-      threads: p.neurons.length * p.evo.seeds * p.evo.spaces.length,
+      threads: p.jobs.length * p.evo.spaces.length, ...shardRecord(p),
       seedsNote: 'each thread (neuron, seed, space) seeds its optimiser with optimizerSeed(neuron, SPACE_STREAM[space], seed) and its noise with noiseSeed(...): independent of the other threads',
     });
-    console.error(`evolved ${p.neurons.length} neuron${p.neurons.length > 1 ? 's' : ''} x ${p.evo.seeds} seed${p.evo.seeds > 1 ? 's' : ''} x ${spaces.map((s) => s.name).join(', ')} for ${res.generationsDone} generations (${res.evaluations} evaluations) into ${p.out}`);
+    console.error(`evolved ${p.shard ? `shard ${p.shard.k}/${p.shard.n} (${p.jobs.length} of ${p.jobsTotal} (neuron, seed) jobs) of ` : ''}${p.neurons.length} neuron${p.neurons.length > 1 ? 's' : ''} x ${p.evo.seeds} seed${p.evo.seeds > 1 ? 's' : ''} x ${spaces.map((s) => s.name).join(', ')} for ${res.generationsDone} generations (${res.evaluations} evaluations) into ${p.out}`);
   } finally {
     for (const s of spaces) s.dispose();
     objective?.dispose();
@@ -184,6 +188,7 @@ export function registerEvolve(program: Command): Command {
     .option('--hessian-eigvecs <X.npy>', 'hesscma: the generator Hessian eigenvectors (k x N, one a row), as `dualneuron gan-hessian` writes')
     .option('--hessian-eigvals <Y.npy>', 'hesscma: their eigenvalues (k)')
     .option('--batch <n>', `images per twin forward pass; a generation with more images is split (at most ${MAX_EVOLVE_BATCH})`, '64')
+    .option('--shard <k/n>', 'evolve only shard k of n (0-based): the k-th of n contiguous parts of the (neuron, seed) jobs, each with all its spaces; each shard writes its own --out, combined by `dualneuron merge` into the bytes of one run (give every shard the same options)')
     .option('--save-every <s>', 'seconds between checkpoints (state.json and the thread files); also on SIGINT/SIGTERM and at the end', '60')
     .addOption(weightsDirOption())
     .option('--out <dir>', 'output folder (required): n<neuron>/s<seed>/<space>/{scores,best_codes,best_image,mean_image,mean_scores}.npy, state.json, run.json')

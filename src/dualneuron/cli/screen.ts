@@ -27,6 +27,7 @@ import { DecodePool, defaultWorkers } from '../input/decode-pool.js';
 import type { WebGPUBackend } from '../../tensor/backend/webgpu/webgpu-backend.js';
 import { layerScreen, type Location } from '../screening/extract.js';
 import { isPolesFolder, mergePolesShards } from '../synthesis/poles-shard.js';
+import { isEvolveFolder, mergeEvolveShards } from '../evolve/shard.js';
 import { runScreen, mergeShards, checkScreenOutput, type ShardSpec } from '../screening/screen.js';
 import { sampleAdaptively, unitStats, type UnitStats } from '../screening/stats.js';
 import { renderScene } from '../render/scenes.js';
@@ -205,7 +206,7 @@ export function registerScreen(program: Command): void {
 
   program
     .command('merge')
-    .description('combine shard outputs of `dualneuron screen --shard k/n` or `poles --shard k/n` into the outputs of one run')
+    .description('combine shard outputs of `dualneuron screen --shard k/n`, `poles --shard k/n` or `evolve --shard k/n` into the outputs of one run')
     .argument('<dirs...>', 'shard output folders (all of one run)')
     .requiredOption('--out <dir>', 'merged output folder')
     .action(async (dirs: string[], o: { out: string }) => {
@@ -214,6 +215,11 @@ export function registerScreen(program: Command): void {
         const p = mergePolesShards(dirs.map((d) => resolve(d)), resolve(o.out));
         lock.release();
         return console.error(`merged ${p.shards} poles shards: ${p.results} results in ${o.out}`);
+      }
+      if (isEvolveFolder(resolve(dirs[0]))) {
+        const e = mergeEvolveShards(dirs.map((d) => resolve(d)), resolve(o.out));
+        lock.release();
+        return console.error(`merged ${e.shards} evolve shards: ${e.jobs} (neuron, seed) jobs, ${e.threads} threads in ${o.out}`);
       }
       const m = await mergeShards(dirs.map((d) => resolve(d)), resolve(o.out));
       lock.release();

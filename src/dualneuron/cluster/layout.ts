@@ -11,7 +11,7 @@ import { InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 
 /** The commands that take --shard k/n and whose shards `dualneuron merge` combines. */
-export const SHARDABLE = ['screen', 'poles'] as const;
+export const SHARDABLE = ['screen', 'poles', 'evolve'] as const;
 export type Shardable = (typeof SHARDABLE)[number];
 
 export interface SbatchOptions {

@@ -128,7 +128,15 @@ export class TwinObjective {
       const responses = new Float32Array(total * neurons);
       for (let b0 = 0; b0 < total; b0 += batch) {
         const b1 = Math.min(total, b0 + batch);
-        const y = noGrad(() => tidy(() => model.forward(total <= batch ? all : all.slice([[b0, b1]]).contiguous())));
+        const y = noGrad(() => tidy(() => {
+          const x = total <= batch ? all : all.slice([[b0, b1]]).contiguous();
+          // one image is forwarded as two copies, keeping the first row: a batch of one takes other kernel paths
+          // (on the V1 twin its float32 responses differ in the last bits from the same image in any batch of 2 to
+          // 16, which agree bit for bit), so an image's score would depend on whether the split of a generation
+          // left it alone in a chunk, and shards of a run would not give the bytes of the whole run
+          if (b1 - b0 > 1) return model.forward(x);
+          return model.forward(concat([x, x], 0)).slice([[0, 1]]).contiguous();
+        }));
         try {
           if (y.shape.length !== 2 || y.shape[0] !== b1 - b0 || y.shape[1] !== neurons) throw new InputError(`the model returned [${y.shape.join(', ')}], expected [${b1 - b0}, ${neurons}]`);
           responses.set(await y.dataF32(), b0 * neurons);

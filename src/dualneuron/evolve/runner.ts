@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
 import { Progress } from '../../util/progress.js';
 import { configDiff, configHash, mismatchError, type ResultConfig } from '../result-config.js';
 import { yieldToSignals } from '../output-folder.js';
@@ -25,6 +25,7 @@ import { centreOf } from './optimizer-factory.js';
 import { ThreadRecord } from './thread-files.js';
 import type { TwinObjective } from './objective.js';
 import { SignalCheckpoint } from './signal-checkpoint.js';
+import { evolveJobs, type EvolveJob } from './shard.js';
 
 export const STATE_VERSION = 1;
 
@@ -56,6 +57,8 @@ export interface RunnerOptions {
   neurons: number[];
   /** seeds 0..seeds-1 */
   seeds: number;
+  /** only these (neuron, seed) pairs, in this order (a shard: evolveJobs); default every neuron x seed */
+  jobs?: readonly EvolveJob[];
   spaces: ImageSpace[];
   /** a fresh thread (not called for threads restored from state.json, except for their width and stream) */
   plan(neuron: number, seed: number, space: ImageSpace): ThreadPlan;
@@ -124,6 +127,12 @@ export function prepareEvolveOutput(out: string, config: ResultConfig, overwrite
   return 0;
 }
 
+/** state.json (atomically): the one way a checkpoint is written, by a run and by `merge` of shards */
+export function writeEvolveState(out: string, state: EvolveState): void {
+  ensureDir(out); // an empty shard has no thread folder that made it
+  writeFileAtomic(join(out, 'state.json'), JSON.stringify(state) + '\n');
+}
+
 function removeEvolveOutputs(out: string): void {
   rmSync(join(out, 'state.json'), { force: true });
   for (const f of ['run.json', 'summary.csv', 'summary.svg']) rmSync(join(out, f), { force: true });
@@ -149,26 +158,24 @@ export async function runEvolution(o: RunnerOptions): Promise<RunResult> {
   const start = saved?.generationsDone ?? 0;
   const [C, H, W] = o.objective.o.inputShape;
   const threads: Thread[] = [];
-  for (const neuron of o.neurons) {
-    for (let seed = 0; seed < o.seeds; seed++) {
-      for (const space of o.spaces) {
-        const key = threadKey(neuron, seed, space.name);
-        const dir = threadDir(o.out, neuron, seed, space.name);
-        const p = o.plan(neuron, seed, space);
-        const shape = { width: p.width, dim: space.dim, image: [C, H, W] as const, noisy: o.noise !== null };
-        let opt = p.optimizer, noise: RecordingNoise | null = null, rec: ThreadRecord;
-        if (saved) {
-          const t = saved.threads[key];
-          if (!t) throw new FormatError(`${join(o.out, 'state.json')} has no thread ${key}; rerun with --overwrite to start again`);
-          opt = restoreOptimizer(t.optimizer);
-          if (o.noise) noise = new RecordingNoise(o.noise, neuron, p.stream, seed, t.noise ?? undefined);
-          rec = ThreadRecord.read(dir, shape, start);
-        } else {
-          if (o.noise) noise = new RecordingNoise(o.noise, neuron, p.stream, seed);
-          rec = new ThreadRecord(dir, shape);
-        }
-        threads.push({ key, neuron, seed, space, opt, noise, rec });
+  for (const { neuron, seed } of o.jobs ?? evolveJobs(o.neurons, o.seeds)) {
+    for (const space of o.spaces) {
+      const key = threadKey(neuron, seed, space.name);
+      const dir = threadDir(o.out, neuron, seed, space.name);
+      const p = o.plan(neuron, seed, space);
+      const shape = { width: p.width, dim: space.dim, image: [C, H, W] as const, noisy: o.noise !== null };
+      let opt = p.optimizer, noise: RecordingNoise | null = null, rec: ThreadRecord;
+      if (saved) {
+        const t = saved.threads[key];
+        if (!t) throw new FormatError(`${join(o.out, 'state.json')} has no thread ${key}; rerun with --overwrite to start again`);
+        opt = restoreOptimizer(t.optimizer);
+        if (o.noise) noise = new RecordingNoise(o.noise, neuron, p.stream, seed, t.noise ?? undefined);
+        rec = ThreadRecord.read(dir, shape, start);
+      } else {
+        if (o.noise) noise = new RecordingNoise(o.noise, neuron, p.stream, seed);
+        rec = new ThreadRecord(dir, shape);
       }
+      threads.push({ key, neuron, seed, space, opt, noise, rec });
     }
   }
   if (saved && start > 0) log(`resuming the evolution run in ${o.out} after generation ${start} of ${o.generations}`);
@@ -182,7 +189,7 @@ export async function runEvolution(o: RunnerOptions): Promise<RunResult> {
       version: STATE_VERSION, optionsHash: hash, options: o.config, generationsDone: g,
       threads: Object.fromEntries(threads.map((t) => [t.key, { optimizer: t.opt.state(), noise: t.noise ? t.noise.state() : null }])),
     };
-    writeFileAtomic(join(o.out, 'state.json'), JSON.stringify(state) + '\n');
+    writeEvolveState(o.out, state);
     lastSaved = g;
     lastTime = performance.now();
   };
@@ -197,6 +204,12 @@ export async function runEvolution(o: RunnerOptions): Promise<RunResult> {
     generationsDone: g, complete: g >= o.generations, evaluations, imagesThisProcess: o.objective.imagesEvaluated - images0, interrupted, resumedFrom: start,
   });
   try {
+    if (threads.length === 0) {
+      // an empty shard (more shards than (neuron, seed) jobs): no forward pass, a checkpoint with no threads
+      checkpoint(o.generations);
+      progress?.finish();
+      return result(o.generations, null);
+    }
     for (let g = start; g < o.generations; g++) {
       const asks = threads.map((t) => t.opt.ask());
       const res = await o.objective.evaluate(threads.map((t, i) => ({ space: t.space, neuron: t.neuron, codes: asks[i], extra: g > 0 ? [centreOf(t.opt)] : [] })));

@@ -3,10 +3,11 @@
 // optimised in the same batch as in the whole run, so a shard computes exactly the bytes the whole run would;
 // merging copies the results, draws the poles figure of a pair whose two poles were in different shards, and
 // writes one run.json.
-import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../errors.js';
-import { ensureDir, tempNameFor, writeFileAtomic } from '../../io/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../io/atomic.js';
+import { checkShardSet, copyFolderAtomic, isCommandFolder, mergedRunRecord } from '../shard-merge.js';
 import { scanPolesFolder } from './poles-folder.js';
 import { writePolesFigureIfComplete, type Job, type Pole } from './poles.js';
 import { readNpy } from '../../io/npy.js';
@@ -26,25 +27,8 @@ export function shardJobs(jobs: Job[], s: ShardSpec, batch: number): Job[] {
   return jobs.slice(lo * batch, Math.min(hi * batch, jobs.length));
 }
 
-/** What a shard's run.json says about its part of the run (written by `poles --shard`). */
-interface ShardRun { command?: string; shard?: ShardSpec | null; jobs?: number; jobsTotal?: number; computed?: number; wallSeconds?: number; startedAt?: string; finishedAt?: string; [k: string]: unknown }
-
 /** A poles folder (not a screening output): one with a run.json written by `poles`. */
-export function isPolesFolder(dir: string): boolean {
-  const p = join(dir, 'run.json');
-  if (!existsSync(p) || existsSync(join(dir, 'screen.json'))) return false;
-  try { return (JSON.parse(readFileSync(p, 'utf8')) as ShardRun).command === 'poles'; } catch { return false; }
-}
-
-function readShardRun(dir: string): ShardRun {
-  const p = join(dir, 'run.json');
-  if (!existsSync(p)) throw new InputError(`${dir} is not a finished poles shard (no run.json); finish or resume it (rerun the same \`dualneuron poles --shard\` command) first`);
-  let r: ShardRun;
-  try { r = JSON.parse(readFileSync(p, 'utf8')) as ShardRun; } catch (e) { throw new InputError(`cannot read ${p}: ${(e as Error).message}`); }
-  if (r.command !== 'poles') throw new InputError(`${p} was written by \`${String(r.command)}\`, not \`poles\`; merge combines shards of one command`);
-  if (!r.shard || typeof r.jobsTotal !== 'number' || typeof r.jobs !== 'number') throw new InputError(`${dir} is a poles run without --shard; there is nothing to merge`);
-  return r;
-}
+export const isPolesFolder = (dir: string): boolean => isCommandFolder(dir, 'poles');
 
 export interface PolesMerge { shards: number; results: number }
 
@@ -53,16 +37,8 @@ export interface PolesMerge { shards: number; results: number }
  * all its results finished, all made with the same options (done.json's configHash), no result in two shards.
  */
 export function mergePolesShards(dirs: string[], out: string): PolesMerge {
-  const runs = dirs.map((dir) => ({ dir, run: readShardRun(dir) }));
+  const runs = checkShardSet(dirs, 'poles', 'results');
   const n = runs[0].run.shard!.n, total = runs[0].run.jobsTotal!;
-  const byK = new Map<number, string>();
-  for (const { dir, run } of runs) {
-    if (run.shard!.n !== n || run.jobsTotal !== total) throw new InputError(`${dir} is shard ${run.shard!.k}/${run.shard!.n} of a run of ${run.jobsTotal} results; ${runs[0].dir} is of ${n} shards and ${total} results: these are not shards of one run`);
-    if (byK.has(run.shard!.k)) throw new InputError(`shard ${run.shard!.k}/${n} is given twice: ${byK.get(run.shard!.k)} and ${dir}`);
-    byK.set(run.shard!.k, dir);
-  }
-  const missing = Array.from({ length: n }, (_, k) => k).filter((k) => !byK.has(k));
-  if (missing.length) throw new InputError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing: give all ${n} shard folders`);
   const seen = new Map<string, string>();
   let hash: string | undefined;
   const pairs: { src: string; rel: string; poles: Pole[]; neuron: number; seed: bigint }[] = [];
@@ -89,14 +65,7 @@ export function mergePolesShards(dirs: string[], out: string): PolesMerge {
     // a (neuron, seed) folder whole when one shard holds both poles, else each pole's folder; each under a
     // temporary name first so a kill never leaves half a folder
     const whole = poles.length === 2;
-    for (const part of whole ? [rel] : poles.map((p) => join(rel, p))) {
-      const dest = join(out, part);
-      ensureDir(dirname(dest));
-      const tmp = tempNameFor(dest);
-      cpSync(join(src, part), tmp, { recursive: true });
-      rmSync(dest, { recursive: true, force: true });
-      renameSync(tmp, dest);
-    }
+    for (const part of whole ? [rel] : poles.map((p) => join(rel, p))) copyFolderAtomic(join(src, part), join(out, part));
     if (!whole) split.push({ neuron, seed, dir: join(out, rel) });
   }
   // the figure each shard could not draw, from the merged pair (as runPoles draws it once both poles are done)
@@ -105,14 +74,7 @@ export function mergePolesShards(dirs: string[], out: string): PolesMerge {
     const [C, H, W] = a.shape.length === 3 ? a.shape : [1, ...a.shape];
     writePolesFigureIfComplete(out, neuron, seed, C, H === W ? H : [H, W]);
   }
-  const ordered = [...runs].sort((a, b) => a.run.shard!.k - b.run.shard!.k);
-  const first = ordered[0].run;
-  const record = {
-    ...first, shard: null, jobs: total, computed: ordered.reduce((s, r) => s + (r.run.computed ?? 0), 0),
-    startedAt: ordered.map((r) => r.run.startedAt ?? '').sort()[0], finishedAt: ordered.map((r) => r.run.finishedAt ?? '').sort().at(-1),
-    wallSeconds: ordered.reduce((s, r) => s + (r.run.wallSeconds ?? 0), 0),
-    merged: { shards: n, from: ordered.map((r) => r.dir), note: 'wallSeconds: the sum over shards' },
-  };
+  const record = mergedRunRecord(runs, ['computed']);
   writeFileAtomic(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   return { shards: n, results: total };
 }
