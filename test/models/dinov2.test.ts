@@ -4,19 +4,25 @@
 // image) and 6 x 6 (84 x 84), outputs within 1e-4 of their scale and input gradients within 1e-3; then the DreamSim
 // embedding (ImageNet normalisation, centring, L2 norm), its gradient to the [0, 1] images, and the distance.
 import { suite } from 'uvu';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { Tensor, tidy } from '../../src/tensor/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { VisionTransformer, VIT_B14_DINOV2, inferVitConfig, toVitKeys, vitLayoutShapes, type VitConfig } from '../../src/models/vit.js';
 import { BRANCHES, DREAMSIM_TYPES, DreamSim } from '../../src/models/dreamsim.js';
+import { importDreamsim, loadDreamsim } from '../../src/models/weights/dreamsim-weights.js';
+import { WeightsError } from '../../src/errors.js';
 import { gpu } from '../helpers/backends.js';
 import { fixture } from '../helpers/fixtures.js';
 import { detStateDict, detValue } from '../helpers/det-weights.js';
 
 const test = suite('DINOv2 ViT-B/14 (DreamSim dinov2_vitb14) vs PyTorch');
 
-// keep in step with C in tools/golden/dinov2.py
+// keep in step with C and MICRO in tools/golden/dinov2.py
 const TINY_DINOV2: VitConfig = { ...VIT_B14_DINOV2, width: 48, depth: 2, heads: 4, gridSize: 4 };
+const MICRO_DINOV2: VitConfig = { ...VIT_B14_DINOV2, width: 16, depth: 2, heads: 2, gridSize: 3 };
 
 const npy = (name: string) => readNpy(fixture('vit', 'dinov2', `${name}.npy`)).data as Float32Array;
 
@@ -95,6 +101,26 @@ test('DreamSim dinov2_vitb14 embedding (ImageNet normalisation, centred, L2-norm
   const dv = (await d.data())[0], want = npy('dreamsim_distance')[0];
   assert.ok(Math.abs(dv - want) <= 1e-4 * Math.max(1, Math.abs(want)), `distance ${dv} vs ${want}`);
   d.dispose(); e.dispose(); ds.dispose();
+});
+
+test('weights import: the release zip (DINOv2 state dict with mask_token + PEFT adapter), LoRA merged, embedding vs PyTorch', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'dn-dinov2-'));
+  try {
+    const zip = fixture('vit', 'dinov2', 'dreamsim_dinov2_vitb14_checkpoint.zip');
+    // the real branch config does not fit the micro file: a clear WeightsError naming the branch's shape
+    assert.throws(() => importDreamsim([zip], home, { types: ['dinov2_vitb14'] }), (e: Error) => e instanceof WeightsError && /768 wide/.test(e.message) && /patch 14/.test(e.message));
+    const r = importDreamsim([zip], home, { types: ['dinov2_vitb14'], configs: { dinov2_vitb14: MICRO_DINOV2 } });
+    assert.equal(r.stored, ['dreamsim/dinov2_vitb14/dinov2_vitb14.safetensors']);
+    const { model } = loadDreamsim('dinov2_vitb14', { weightsDir: home, backend: await gpu() });
+    assert.is(model.dim, 16);
+    const g = await gpu();
+    const x = Tensor.from(Float32Array.from(detValue('input', [2, 3, 28, 42], 1000002).data as Float32Array, (v) => v + 0.5), [2, 3, 28, 42], { backend: g });
+    const e = tidy(() => model.embed(x));
+    const err = scaledError(await e.data() as Float32Array, npy('import_embed'));
+    console.log(`    imported: embedding ${err.toExponential(1)} (of scale)`);
+    assert.ok(err < 1e-4, `embedding error ${err}`);
+    x.dispose(); e.dispose(); model.dispose();
+  } finally { rmSync(home, { recursive: true, force: true }); }
 });
 
 test.run();

@@ -55,11 +55,16 @@ class Attention(nn.Module):
         self.heads = heads
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
+        self.lora = None  # PEFT LoRA (A, B, alpha / r), run unmerged: qkv(x) + s * B(A(x))
 
     def forward(self, x):
         B, N, D = x.shape
         hd = D // self.heads
-        q, k, v = self.qkv(x).reshape(B, N, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
+        qkv = self.qkv(x)
+        if self.lora is not None:
+            A, Bm, sc = self.lora
+            qkv = qkv + sc * F.linear(F.linear(x, A), Bm)
+        q, k, v = qkv.reshape(B, N, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
         a = torch.softmax((q @ k.transpose(-1, -2)) / hd ** 0.5, dim=-1)
         return self.proj((a @ v).transpose(1, 2).reshape(B, N, D))
 
@@ -132,7 +137,58 @@ class Dinov2(nn.Module):
         return t[:, 0]
 
 
+# keep in step with MICRO_DINOV2 in test/models/dinov2.test.ts
+MICRO = dict(patch=14, width=16, depth=2, heads=2, ratio=4, grid=3, eps=1e-6)
+
+
+def tbytes(obj):
+    import io
+    b = io.BytesIO()
+    torch.save(obj, b)
+    return b.getvalue()
+
+
+def dreamsim_embed(m, x):
+    mean = torch.tensor(IMAGENET[0], dtype=torch.float64)[:, None, None]
+    std = torch.tensor(IMAGENET[1], dtype=torch.float64)[:, None, None]
+    e = m((x - mean) / std)
+    e = e - e.mean(dim=1, keepdim=True)
+    return e / e.norm(dim=1, keepdim=True)
+
+
+def release_zip():
+    """DreamSim's dreamsim_dinov2_vitb14_checkpoint.zip in miniature: dinov2_vitb14_pretrain.pth (DINOv2's plain state
+    dict, f32, with its mask_token) and dinov2_vitb14_single_lora/ (PEFT adapter on every qkv of extractor_list.0), and
+    the DreamSim embedding of 2 images (28 x 42: a 2 x 3 grid from the 3 x 3 table) with the LoRA run unmerged."""
+    import json, zipfile
+    m = Dinov2(MICRO)
+    shapes = {k: tuple(v.shape) for k, v in m.state_dict().items()}
+    m.load_state_dict({k: torch.from_numpy(v) for k, v in state_dict(shapes).items()})
+    sd = {k: v.detach().float().clone() for k, v in m.state_dict().items()}
+    sd['mask_token'] = torch.from_numpy(value('mask_token', (1, MICRO['width']), 5000)).float()
+    m = m.double().eval()
+    r, alpha = 2, 3
+    adapter = {}
+    for i, b in enumerate(m.blocks):
+        D = MICRO['width']
+        A = torch.from_numpy(value('lora_A', (r, D), 7100 + i)).double()
+        Bm = torch.from_numpy(value('lora_B', (3 * D, r), 8100 + i)).double()
+        b.attn.lora = (A, Bm, alpha / r)
+        key = f'base_model.model.extractor_list.0.model.blocks.{i}.attn.qkv'
+        adapter[key + '.lora_A.weight'] = A.float()
+        adapter[key + '.lora_B.weight'] = Bm.float()
+    cfg = json.dumps({'bias': 'none', 'fan_in_fan_out': False, 'lora_alpha': alpha, 'lora_dropout': 0.3, 'peft_type': 'LORA', 'r': r, 'target_modules': ['qkv']})
+    with zipfile.ZipFile(os.path.join(root, 'dreamsim_dinov2_vitb14_checkpoint.zip'), 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('dinov2_vitb14_pretrain.pth', tbytes(sd))
+        z.writestr('dinov2_vitb14_single_lora/adapter_config.json', cfg)
+        z.writestr('dinov2_vitb14_single_lora/adapter_model.bin', tbytes(adapter))
+    x = torch.from_numpy(value('input', (2, 3, 28, 42), 1000002)).double() + 0.5
+    with torch.no_grad():
+        save('import_embed', dreamsim_embed(m, x))
+
+
 def main():
+    release_zip()
     m = Dinov2(C)
     shapes = {k: tuple(v.shape) for k, v in m.state_dict().items()}
     m.load_state_dict({k: torch.from_numpy(v) for k, v in state_dict(shapes).items()})
@@ -146,11 +202,7 @@ def main():
         save(f'{name}_grad', x.grad)
     # DreamSim's dinov2_vitb14 embedding of images in [0, 1] and the gradient of sum(embed * r) to them
     x = (torch.from_numpy(value('input', (2, 3, 42, 70), 1000001)).double() + 0.5).requires_grad_()
-    mean = torch.tensor(IMAGENET[0], dtype=torch.float64)[:, None, None]
-    std = torch.tensor(IMAGENET[1], dtype=torch.float64)[:, None, None]
-    e = m((x - mean) / std)
-    e = e - e.mean(dim=1, keepdim=True)
-    e = e / e.norm(dim=1, keepdim=True)
+    e = dreamsim_embed(m, x)
     r = torch.from_numpy(value('loss_weights', (2, C['width']), 999998)).double()
     (e * r).sum().backward()
     save('dreamsim_embed', e)
