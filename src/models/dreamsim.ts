@@ -1,6 +1,6 @@
 // DreamSim (Fu, Tamir, Sundaram et al., NeurIPS 2023; ssundaram21/dreamsim): a perceptual embedding from LoRA-tuned
 // ViT backbones. `embed(images)` takes (B, 3, H, W) RGB in [0, 1] (224 x 224 upstream), normalises them per branch
-// (ImageNet mean/std for DINO, OpenAI CLIP's for CLIP and OpenCLIP), runs each branch (DINO: class token of the last
+// (ImageNet mean/std for DINO and DINOv2, OpenAI CLIP's for CLIP and OpenCLIP), runs each branch (DINO / DINOv2: class token of the last
 // block before the final norm; CLIP / OpenCLIP: ln_post(class token) @ proj), concatenates the features and then, as
 // upstream's PerceptualModel.embed with normalize_embeds=True does, subtracts the mean over all concatenated
 // dimensions and divides by the L2 norm (one centring and one norm for the whole vector, not per branch).
