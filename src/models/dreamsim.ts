@@ -1,13 +1,13 @@
 // DreamSim (Fu, Tamir, Sundaram et al., NeurIPS 2023; ssundaram21/dreamsim): a perceptual embedding from LoRA-tuned
 // ViT backbones. `embed(images)` takes (B, 3, H, W) RGB in [0, 1] (224 x 224 upstream), normalises them per branch
-// (ImageNet mean/std for DINO, OpenAI CLIP's for CLIP and OpenCLIP), runs each branch (DINO: class token of the last
+// (ImageNet mean/std for DINO and DINOv2, OpenAI CLIP's for CLIP and OpenCLIP), runs each branch (DINO / DINOv2: class token of the last
 // block before the final norm; CLIP / OpenCLIP: ln_post(class token) @ proj), concatenates the features and then, as
 // upstream's PerceptualModel.embed with normalize_embeds=True does, subtracts the mean over all concatenated
 // dimensions and divides by the L2 norm (one centring and one norm for the whole vector, not per branch).
 // `distance(a, b) = 1 - cosine similarity`. Everything is differentiable to the input (synthesis guidance).
 import { type Backend, Tensor, concat, getBackend } from '../tensor/index.js';
 import { ShapeError, WeightsError } from '../errors.js';
-import { VisionTransformer, VIT_B16_CLIP, VIT_B16_DINO, VIT_B16_OPEN_CLIP, type VitConfig } from './vit.js';
+import { VisionTransformer, VIT_B14_DINOV2, VIT_B16_CLIP, VIT_B16_DINO, VIT_B16_OPEN_CLIP, type VitConfig } from './vit.js';
 import type { HostArray } from '../io/host-array.js';
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
@@ -15,7 +15,7 @@ export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 export const OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
 export const OPENAI_CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
 
-export type BranchName = 'dino_vitb16' | 'clip_vitb16' | 'open_clip_vitb16' | 'clip_vitb32' | 'open_clip_vitb32';
+export type BranchName = 'dino_vitb16' | 'clip_vitb16' | 'open_clip_vitb16' | 'clip_vitb32' | 'open_clip_vitb32' | 'dinov2_vitb14';
 
 export interface BranchSpec {
   name: BranchName;
@@ -32,9 +32,11 @@ export const BRANCHES: Record<BranchName, BranchSpec> = {
   clip_vitb32: { name: 'clip_vitb32', config: { ...VIT_B16_CLIP, ...B32 }, mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD },
   // DreamSim runs OpenCLIP towers with nn.GELU (its load_open_clip_as_dino does not swap in QuickGELU)
   open_clip_vitb32: { name: 'open_clip_vitb32', config: { ...VIT_B16_OPEN_CLIP, ...B32 }, mean: OPENAI_CLIP_MEAN, std: OPENAI_CLIP_STD },
+  // DreamSim's dinov2_vitb14: the torch.hub backbone, its last block's class token ('cls'), ImageNet mean/std
+  dinov2_vitb14: { name: 'dinov2_vitb14', config: VIT_B14_DINOV2, mean: IMAGENET_MEAN, std: IMAGENET_STD },
 };
 
-export type DreamsimType = 'ensemble' | 'dino_vitb16' | 'clip_vitb32' | 'open_clip_vitb32';
+export type DreamsimType = 'ensemble' | 'dino_vitb16' | 'clip_vitb32' | 'open_clip_vitb32' | 'dinov2_vitb14';
 
 export interface DreamsimTypeSpec {
   type: DreamsimType;
@@ -49,6 +51,7 @@ export const DREAMSIM_TYPES: Record<DreamsimType, DreamsimTypeSpec> = {
   dino_vitb16: { type: 'dino_vitb16', branches: ['dino_vitb16'], lora: 'dino_vitb16_single_lora' },
   clip_vitb32: { type: 'clip_vitb32', branches: ['clip_vitb32'], lora: 'clip_vitb32_single_lora' },
   open_clip_vitb32: { type: 'open_clip_vitb32', branches: ['open_clip_vitb32'], lora: 'open_clip_vitb32_single_lora' },
+  dinov2_vitb14: { type: 'dinov2_vitb14', branches: ['dinov2_vitb14'], lora: 'dinov2_vitb14_single_lora' },
 };
 
 export const DREAMSIM_TYPE_NAMES = Object.keys(DREAMSIM_TYPES) as DreamsimType[];

@@ -2,6 +2,10 @@
 // DreamSim also uses for the OpenAI CLIP and OpenCLIP visual towers (its load_clip_as_dino / load_open_clip_as_dino:
 // CLIP's ln_pre becomes `pos_drop`, a LayerNorm, and the projection `proj` is kept beside the model).
 //
+// DINOv2 (facebookresearch/dinov2, DreamSim's dinov2_vitb14) is the same layout plus LayerScale (blocks.i.ls1.gamma,
+// ls2.gamma; config `layerScale`); its state dict's mask_token is dropped. Its interpolate_pos_encoding (offset 0.1,
+// scale factors, bicubic, no antialias) is DINO's.
+//
 // Module keys (one layout, DreamSim's "as DINO" one, which its LoRA adapters address):
 //   cls_token (1, 1, D), pos_embed (1, N + 1, D), patch_embed.proj.{weight (D, C, p, p), bias}, [pos_drop.{weight, bias}],
 //   blocks.i.{norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2}.{weight, bias}, norm.{weight, bias}, [proj (D, P)].
@@ -41,12 +45,18 @@ export interface VitConfig {
   projDim: number | null;
   /** 'cls': class token of the last block, before the final norm; 'cls_proj': norm(class token) @ proj */
   output: 'cls' | 'cls_proj';
+  /** DINOv2's LayerScale: each residual branch times a learned per-channel gamma (keys blocks.i.ls1.gamma, ls2.gamma) */
+  layerScale?: boolean;
 }
 
 export const VIT_B16_DINO: VitConfig = { channels: 3, patchSize: 16, width: 768, depth: 12, heads: 12, mlpRatio: 4, gridSize: 14, act: 'gelu', eps: 1e-6, lnPre: false, projDim: null, output: 'cls' };
 export const VIT_B16_CLIP: VitConfig = { ...VIT_B16_DINO, act: 'quick_gelu', eps: 1e-5, lnPre: true, projDim: 512, output: 'cls_proj' };
 /** OpenCLIP ViT-B-16 (laion400m): exact GELU, unlike OpenAI's QuickGELU (DreamSim keeps nn.GELU for it too) */
 export const VIT_B16_OPEN_CLIP: VitConfig = { ...VIT_B16_CLIP, act: 'gelu' };
+
+/** DINOv2 ViT-B/14 (facebookresearch/dinov2 hub `dinov2_vitb14`): trained at 518 px, a 37 x 37 position table that is
+ * interpolated to the input grid (16 x 16 at DreamSim's 224), LayerScale, exact GELU, LayerNorm eps 1e-6. */
+export const VIT_B14_DINOV2: VitConfig = { ...VIT_B16_DINO, patchSize: 14, gridSize: 37, layerScale: true };
 
 export type VitLayout = 'dino' | 'clip' | 'open_clip';
 
@@ -86,21 +96,38 @@ class Mlp extends Module {
   }
 }
 
+/** DINOv2's LayerScale: x * gamma, one gamma per channel (key `gamma`). */
+class LayerScale extends Module {
+  constructor(dim: number, backend?: Backend) {
+    super(backend);
+    this.param('gamma', [dim]);
+  }
+  forward(x: Tensor): Tensor { return x.mul(this.get('gamma')); }
+}
+
 export class VitBlock extends Module {
   readonly norm1: LayerNorm;
   readonly attn: Attention;
+  readonly ls1: LayerScale | null;
   readonly norm2: LayerNorm;
   readonly mlp: Mlp;
+  readonly ls2: LayerScale | null;
   constructor(cfg: VitConfig, backend?: Backend) {
     super(backend);
     this.norm1 = this.module('norm1', new LayerNorm(cfg.width, cfg.eps, backend));
     this.attn = this.module('attn', new Attention(cfg.width, cfg.heads, backend));
+    this.ls1 = cfg.layerScale ? this.module('ls1', new LayerScale(cfg.width, backend)) : null;
     this.norm2 = this.module('norm2', new LayerNorm(cfg.width, cfg.eps, backend));
     this.mlp = this.module('mlp', new Mlp(cfg.width, Math.round(cfg.width * cfg.mlpRatio), cfg.act, backend));
+    this.ls2 = cfg.layerScale ? this.module('ls2', new LayerScale(cfg.width, backend)) : null;
   }
   forward(x: Tensor): Tensor {
-    const h = x.add(this.attn.forward(this.norm1.forward(x)));
-    return h.add(this.mlp.forward(this.norm2.forward(h)));
+    let a = this.attn.forward(this.norm1.forward(x));
+    if (this.ls1) a = this.ls1.forward(a);
+    const h = x.add(a);
+    let m = this.mlp.forward(this.norm2.forward(h));
+    if (this.ls2) m = this.ls2.forward(m);
+    return h.add(m);
   }
 }
 
@@ -243,6 +270,7 @@ export function vitLayoutShapes(cfg: VitConfig, layout: VitLayout): Map<string, 
       m.set(`${b}attn.proj.weight`, [D, D]); m.set(`${b}attn.proj.bias`, [D]);
       m.set(`${b}mlp.fc1.weight`, [Hd, D]); m.set(`${b}mlp.fc1.bias`, [Hd]);
       m.set(`${b}mlp.fc2.weight`, [D, Hd]); m.set(`${b}mlp.fc2.bias`, [D]);
+      if (cfg.layerScale) { m.set(`${b}ls1.gamma`, [D]); m.set(`${b}ls2.gamma`, [D]); }
     }
     m.set('norm.weight', [D]); m.set('norm.bias', [D]);
     if (cfg.projDim) m.set('proj', [D, cfg.projDim]);
@@ -348,5 +376,6 @@ export function inferVitConfig(sd: ReadonlyMap<string, HostArray>, rest: Pick<Vi
   return {
     channels: w.shape[1], patchSize, width, depth, heads: rest.heads ?? Math.max(1, Math.round(width / 64)), mlpRatio: hidden / width, gridSize,
     act: rest.act, eps: rest.eps, lnPre: sd.has('pos_drop.weight'), projDim: proj ? proj.shape[1] : null, output: rest.output,
+    layerScale: sd.has('blocks.0.ls1.gamma'),
   };
 }

@@ -11,6 +11,8 @@
 //   open_clip_vitb16 open_clip_vitb16_pretrain.pth.tar, else open_clip_model.safetensors, open_clip_pytorch_model.bin,
 //                    vit_b_16-laion400m_e31-00efa78f.pt
 //   clip_vitb32 / open_clip_vitb32: <branch>_pretrain.pth.tar (else ViT-B-32.pt for CLIP)
+//   dinov2_vitb14    dinov2_vitb14_pretrain.pth (DINOv2's plain state dict: what torch.hub.load('facebookresearch/dinov2',
+//                    'dinov2_vitb14') caches under checkpoints/, and the file of that name in DreamSim's zip)
 // and the adapter from <lora folder>/adapter_config.json + adapter_model.(safetensors|bin).
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -45,6 +47,7 @@ export const DREAMSIM_FILES: Record<DreamsimType, string[]> = {
   dino_vitb16: ['dino_vitb16', 'dreamsim_dino_vitb16'],
   clip_vitb32: ['dreamsim_clip_vitb32'],
   open_clip_vitb32: ['dreamsim_open_clip_vitb32'],
+  dinov2_vitb14: ['dinov2_vitb14', 'dreamsim_dinov2_vitb14'],
 };
 
 const BASE_NAMES: Record<BranchName, string[]> = {
@@ -53,6 +56,7 @@ const BASE_NAMES: Record<BranchName, string[]> = {
   open_clip_vitb16: ['open_clip_vitb16_pretrain.pth.tar', 'open_clip_model.safetensors', 'open_clip_pytorch_model.bin', 'vit_b_16-laion400m_e31-00efa78f.pt'],
   clip_vitb32: ['clip_vitb32_pretrain.pth.tar', 'ViT-B-32.pt'],
   open_clip_vitb32: ['open_clip_vitb32_pretrain.pth.tar'],
+  dinov2_vitb14: ['dinov2_vitb14_pretrain.pth'],
 };
 
 export const storedBranchPath = (type: DreamsimType, branch: BranchName) => `dreamsim/${type}/${branch}.safetensors`;
