@@ -141,13 +141,11 @@ slurmTest('3-shard screen on Slurm: scancel of one task, cluster status, --resub
   }
 });
 
-slurmTest('2-shard poles on Slurm (a pair split across shards); merged == single run', async () => {
+/** Runs `args` on this machine and as a 2-shard array through `cluster slurm`; the merged folder must equal the single one. Returns the merged run.json. */
+async function singleVsTwoShards<T>(prefix: string, args: string[]): Promise<T> {
   const env = slurmEnv();
-  const home = upstreamWeightsHome();
-  const tmp = mkdtempSync(join(tmpdir(), 'dn-cluster-poles-'));
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
   try {
-    // 4 results in batches of 3: shard 0 holds neuron 0 and neuron 1's LEI, shard 1 neuron 1's MEI
-    const args = ['poles', '--model', 'v1', '--neurons', '0-1', '--steps', '2', '--crops', '1', '--oversample', '1', '--batch', '3', '--weights-dir', home];
     const single = cli([...args, '--out', join(tmp, 'single')]);
     assert.is(single.status, 0, single.stderr);
     const run = join(tmp, 'run');
@@ -156,36 +154,27 @@ slurmTest('2-shard poles on Slurm (a pair split across shards); merged == single
     await waitQueueEmpty(env);
     assert.ok(existsSync(join(run, 'merged', 'run.json')), readdirSync(join(run, 'slurm', 'logs')).map((f) => readFileSync(join(run, 'slurm', 'logs', f), 'utf8')).join('\n'));
     assertSameFiles(join(tmp, 'single'), join(run, 'merged'));
-    const rec = JSON.parse(readFileSync(join(run, 'merged', 'run.json'), 'utf8')) as { jobs: number; merged: { shards: number } };
-    assert.is(rec.jobs, 4);
-    assert.is(rec.merged.shards, 2);
+    return JSON.parse(readFileSync(join(run, 'merged', 'run.json'), 'utf8')) as T;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+slurmTest('2-shard poles on Slurm (a pair split across shards); merged == single run', async () => {
+  // 4 results in batches of 3: shard 0 holds neuron 0 and neuron 1's LEI, shard 1 neuron 1's MEI
+  const args = ['poles', '--model', 'v1', '--neurons', '0-1', '--steps', '2', '--crops', '1', '--oversample', '1', '--batch', '3', '--weights-dir', upstreamWeightsHome()];
+  const rec = await singleVsTwoShards<{ jobs: number; merged: { shards: number } }>('dn-cluster-poles-', args);
+  assert.is(rec.jobs, 4);
+  assert.is(rec.merged.shards, 2);
 });
 
 slurmTest('2-shard evolve on Slurm; merged == single run', async () => {
-  const env = slurmEnv();
-  const home = upstreamWeightsHome();
-  const tmp = mkdtempSync(join(tmpdir(), 'dn-cluster-evolve-'));
-  try {
-    // 3 (neuron, seed) jobs: shard 0 holds neuron 0, shard 1 neurons 3 and 5
-    const args = ['evolve', '--model', 'v1', '--members', '1', '--neurons', '0,3,5', '--spaces', 'pixel,fourier', '--generations', '3', '--pop', '4', '--batch', '5', '--weights-dir', home];
-    const single = cli([...args, '--out', join(tmp, 'single')]);
-    assert.is(single.status, 0, single.stderr);
-    const run = join(tmp, 'run');
-    const r = cli(['cluster', 'slurm', '--shards', '2', '--out', run, '--', ...args], env);
-    assert.is(r.status, 0, r.stderr);
-    await waitQueueEmpty(env);
-    assert.ok(existsSync(join(run, 'merged', 'run.json')), readdirSync(join(run, 'slurm', 'logs')).map((f) => readFileSync(join(run, 'slurm', 'logs', f), 'utf8')).join('\n'));
-    assertSameFiles(join(tmp, 'single'), join(run, 'merged'));
-    const rec = JSON.parse(readFileSync(join(run, 'merged', 'run.json'), 'utf8')) as { jobs: number; threads: number; merged: { shards: number } };
-    assert.is(rec.jobs, 3);
-    assert.is(rec.threads, 6);
-    assert.is(rec.merged.shards, 2);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  // 3 (neuron, seed) jobs: shard 0 holds neuron 0, shard 1 neurons 3 and 5
+  const args = ['evolve', '--model', 'v1', '--members', '1', '--neurons', '0,3,5', '--spaces', 'pixel,fourier', '--generations', '3', '--pop', '4', '--batch', '5', '--weights-dir', upstreamWeightsHome()];
+  const rec = await singleVsTwoShards<{ jobs: number; threads: number; merged: { shards: number } }>('dn-cluster-evolve-', args);
+  assert.is(rec.jobs, 3);
+  assert.is(rec.threads, 6);
+  assert.is(rec.merged.shards, 2);
 });
 
 test.run();
