@@ -327,29 +327,36 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
   const opts = parseSynthOptions(o);
   opts.members = objectiveMembers(o, objective, opts.id) ?? opts.members;
   const guide = parseAxis(o);
-  // the model and the unit/objective are opened before --out is made: a bad layer, channel or location fails
-  // without leaving an empty output folder (loading the weights is the only work done by then)
-  const backend = await init('webgpu');
-  const { model, weightsSha256 } = loadTwin(opts.id, { members: opts.members, centered: o.centered, backend, weightsDir: o.weightsDir });
-  let target: OpenedTarget | null;
-  try {
-    target = objective && !objective.plain ? await openTarget(model, objective, opts.spec.inputShape, [...new Set(jobs.map((j) => j.neuron))], seedsPerGroup(jobs)) : null;
-  } catch (e) {
-    model.dispose();
-    throw e;
+  // With a unit or composed objective, the model and the objective are opened before --out is made, so a bad layer,
+  // channel or location fails without leaving an empty output folder (loading the weights is the only work done by
+  // then). Plain runs keep the order lock, options, weights: a locked or unwritable --out and bad options are
+  // reported before the weights are read (and on a machine without them).
+  const early = Boolean(objective && !objective.plain);
+  let backend: Awaited<ReturnType<typeof init>> | null = null;
+  let loaded: ReturnType<typeof loadTwin> | null = null;
+  let target: OpenedTarget | null = null;
+  if (early) {
+    backend = await init('webgpu');
+    loaded = loadTwin(opts.id, { members: opts.members, centered: o.centered, backend, weightsDir: o.weightsDir });
+    try {
+      target = await openTarget(loaded.model, objective!, opts.spec.inputShape, [...new Set(jobs.map((j) => j.neuron))], seedsPerGroup(jobs));
+    } catch (e) {
+      loaded.model.dispose();
+      throw e;
+    }
   }
   let lock: ReturnType<typeof openOutputFolder>;
+  let p: Awaited<ReturnType<typeof prepare>>;
   try {
     lock = openOutputFolder(out, command);
   } catch (e) {
-    model.dispose();
+    loaded?.model.dispose();
     throw e;
   }
-  let p: Awaited<ReturnType<typeof prepare>>;
   try {
     p = await prepare(o, opts);
   } catch (e) {
-    model.dispose();
+    loaded?.model.dispose();
     lock.release();
     throw e;
   }
@@ -362,8 +369,11 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
     if (plateau) { config['--plateau'] = { ...plateau }; p.synth.plateau = plateau; }
     // refuses results made with other options before any GPU work
     planJobs(out, jobs, config, o.overwrite);
+    backend ??= await init('webgpu');
     const batch = fitBatch(p, guide !== null, backend as WebGPUBackend);
     const rec = startRecord(command, { ...o }, backend.describe());
+    loaded ??= loadTwin(p.id, { members: p.members, centered: o.centered, backend, weightsDir: o.weightsDir });
+    const { model, weightsSha256 } = loaded;
     if (target) { p.synth.coupling = target.coupling; extra = { ...extra, objective: target.description }; }
     if (guide) {
       const ds = loadDreamsim(guide.type, { weightsDir: o.weightsDir, backend });
@@ -383,7 +393,7 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
     });
     console.error(`${n} results computed (${jobs.length - n} were already done) in ${out}`);
   } finally {
-    model.dispose();
+    loaded?.model.dispose();
     embedder?.dispose();
     p.param.dispose();
     lock.release();
