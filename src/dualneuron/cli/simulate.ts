@@ -35,23 +35,23 @@ function parseFraction(name: string, v: string): number {
   return x;
 }
 
+/** `lo,hi`: two finite numbers that pass `ok`, else an InputError with `message`. */
+function parseLoHi(v: string, ok: (lo: number, hi: number) => boolean, message: string): readonly [number, number] {
+  const parts = v.split(','), [lo, hi] = parts.map((t) => Number(t.trim()));
+  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !ok(lo, hi)) throw new InputError(message);
+  return [lo, hi];
+}
+
 /** `lo,hi` (contrast units, lo < 0 < hi) or `none`. */
 export function parsePoleRange(v: string): readonly [number, number] | null {
   if (v.trim().toLowerCase() === 'none') return null;
-  const parts = v.split(',');
-  const [lo, hi] = parts.map((t) => Number(t.trim()));
-  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < 0 && hi > 0)) {
-    throw new InputError(`--pole-range must be 'lo,hi' with lo < 0 < hi in contrast units (pixel / 255 - 0.5; the data's own range is -0.5,0.5), or 'none'; got '${v}'`);
-  }
-  return [lo, hi];
+  return parseLoHi(v, (lo, hi) => lo < 0 && hi > 0, `--pole-range must be 'lo,hi' with lo < 0 < hi in contrast units (pixel / 255 - 0.5; the data's own range is -0.5,0.5), or 'none'; got '${v}'`);
 }
 
 /** `lo,hi` with 0 < lo <= hi <= 16, or undefined (scenes as rendered). */
 export function parseContrastRange(v: string | undefined): readonly [number, number] | null {
   if (v === undefined) return null;
-  const parts = v.split(','), [lo, hi] = parts.map((t) => Number(t.trim()));
-  if (parts.length !== 2 || !(lo > 0 && lo <= hi && hi <= 16)) throw new InputError(`--contrast-range must be 'lo,hi' with 0 < lo <= hi <= 16 (factors on each scene's contrast, e.g. 0.5,4), got '${v}'`);
-  return [lo, hi];
+  return parseLoHi(v, (lo, hi) => lo > 0 && lo <= hi && hi <= 16, `--contrast-range must be 'lo,hi' with 0 < lo <= hi <= 16 (factors on each scene's contrast, e.g. 0.5,4), got '${v}'`);
 }
 
 /** Every option checked before any work. */
