@@ -66,13 +66,32 @@ async function reparametrised(p: NormConstrainedProblem, B: number): Promise<Flo
     const x = q.mul(a);
     return x.mul(x.square().sum([1, 2, 3], true).add(1e-30).rsqrt().mul(p.norm));
   };
+  const opt = new Adam([v], { lr: p.lr });
+  const sched = new CosineAnnealing(opt, Math.max(1, p.steps));
   try {
-    await run(p, v, image);
+    for (let t = 0; t < p.steps; t++) {
+      const loss = tidy(() => {
+        const l = p.objective(image(v)).neg();
+        l.backward();
+        opt.step();
+        sched.step();
+        v.zeroGrad();
+        return l;
+      });
+      // a scalar read now and then bounds the queue of deferred work and lets signals and progress through
+      if (t % 16 === 15 || t === p.steps - 1) {
+        const value = await loss.item();
+        if (!Number.isFinite(value)) { loss.dispose(); throw new DualNeuronError(`${p.what}: the objective became ${value} at step ${t + 1}`); }
+      }
+      loss.dispose();
+      p.onStep?.();
+    }
     const x = noGrad(() => image(v));
     const out = await x.dataF32();
     x.dispose();
     return out;
   } finally {
+    opt.dispose();
     [v, a].forEach((t) => t.dispose());
   }
 }
@@ -113,33 +132,6 @@ async function projected(p: NormConstrainedProblem, range: readonly [number, num
     p.onStep?.();
   }
   return Float32Array.from(x);
-}
-
-/** The Adam loop of the norm alone: maximise objective(image(q)) over q. */
-async function run(p: NormConstrainedProblem, q: Tensor, image: (q: Tensor) => Tensor): Promise<void> {
-  const opt = new Adam([q], { lr: p.lr });
-  const sched = new CosineAnnealing(opt, Math.max(1, p.steps));
-  try {
-    for (let t = 0; t < p.steps; t++) {
-      const loss = tidy(() => {
-        const l = p.objective(image(q)).neg();
-        l.backward();
-        opt.step();
-        sched.step();
-        q.zeroGrad();
-        return l;
-      });
-      // a scalar read now and then bounds the queue of deferred work and lets signals and progress through
-      if (t % 16 === 15 || t === p.steps - 1) {
-        const value = await loss.item();
-        if (!Number.isFinite(value)) { loss.dispose(); throw new DualNeuronError(`${p.what}: the objective became ${value} at step ${t + 1}`); }
-      }
-      loss.dispose();
-      p.onStep?.();
-    }
-  } finally {
-    opt.dispose();
-  }
 }
 
 /**
