@@ -345,19 +345,14 @@ export async function runJobs(o: SynthCli, jobs: Job[], command: string, extra: 
       throw e;
     }
   }
-  let lock: ReturnType<typeof openOutputFolder>;
+  let lock: ReturnType<typeof openOutputFolder> | null = null;
   let p: Awaited<ReturnType<typeof prepare>>;
   try {
     lock = openOutputFolder(out, command);
-  } catch (e) {
-    loaded?.model.dispose();
-    throw e;
-  }
-  try {
     p = await prepare(o, opts);
   } catch (e) {
     loaded?.model.dispose();
-    lock.release();
+    lock?.release();
     throw e;
   }
   let embedder: DreamSim | null = null;
